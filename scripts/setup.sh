@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what modelwatch needs to build, test and benchmark on Debian 12. Idempotent: it asks
+# dpkg first and runs apt-get (update + install) only when something is missing.
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config
+  libboost-dev libboost-system-dev nlohmann-json3-dev libsimdjson-dev libsqlite3-dev sqlite3
+  prometheus-cpp-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev libcurl4-openssl-dev
+  libzstd-dev libpq-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # real components the tests and benchmarks run beside modelwatch
+  prometheus wrk curl procps
+  python3 python3-numpy python3-scipy python3-sklearn
+  python3-fastapi python3-uvicorn python3-prometheus-client
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "setup: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian's prometheus package may start a system service; our tests run their own instance.
+if command -v service >/dev/null 2>&1; then $SUDO service prometheus stop >/dev/null 2>&1 || true; fi

@@ -1,0 +1,102 @@
+// modelwatch configuration: one YAML file, every key overridable by a MODELWATCH_* environment
+// variable (the key path upper-cased, dots and dashes to underscores: server.listen ->
+// MODELWATCH_SERVER_LISTEN) and by command-line flags, in that order of precedence (flag > env >
+// file > default). Validated as a whole at start-up; an error names the key and the reason.
+// The documented example is config/modelwatch.example.yaml.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace mw {
+
+enum class Role { kIngest, kRead, kAdmin };
+
+struct ApiToken {
+  std::string name;   // shown in logs, never the token itself
+  std::string token;  // the bearer secret
+  std::vector<Role> roles;
+};
+
+struct Config {
+  struct Server {
+    std::string host = "127.0.0.1";
+    uint16_t port = 8000;              // 0 = pick a free port (printed at start-up)
+    int threads = 0;                   // HTTP I/O threads; 0 = number of cores
+    int64_t max_body_bytes = 16 << 20; // larger bodies get 413
+    int64_t request_timeout_seconds = 30;
+  } server;
+
+  struct Storage {
+    std::string backend = "sqlite";  // only sqlite for now
+    std::string data_dir = "./data";
+    std::string sqlite_synchronous = "full";  // full: fsync per group commit | normal
+    int read_connections = 4;
+    int64_t max_rows_per_commit = 20000;
+    int64_t max_queue_requests = 4096;
+  } storage;
+
+  struct Metrics {
+    std::string prefix = "ml";            // metric-name prefix: ml_api_requests_total, ...
+    std::string segment_label = "segment";  // e.g. restaurant_id
+    int64_t max_segments = 1000;  // distinct segment label values; later ones export as "other"
+  } metrics;
+
+  struct Ingest {
+    int64_t max_future_seconds = 300;  // timestamps further ahead of now are rejected (422)
+    int64_t max_events_per_request = 100000;
+  } ingest;
+
+  struct Logging {
+    std::string level = "info";  // trace|debug|info|warn|error
+    std::string dir;             // default: <data_dir>/logs; "-" = stdout only
+    bool stdout_enabled = true;
+    bool access_log = true;
+    int64_t max_file_bytes = 64 << 20;  // rotate past this size
+    int64_t app_retention_days = 30;
+    int64_t audit_retention_days = 90;
+  } logging;
+
+  struct Auth {
+    std::vector<ApiToken> tokens;  // empty = no auth
+  } auth;
+
+  struct Redis {
+    std::string url;  // empty = not configured (health reports redis_connected: null)
+  } redis;
+
+  // Resolved helpers.
+  std::string LogDir() const;  // logging.dir or <data_dir>/logs
+};
+
+// A config problem: the key (dotted path, e.g. "server.port") and why it is wrong.
+struct ConfigError {
+  std::string key;
+  std::string reason;
+};
+
+// Where values come from. `flags` holds key -> value pairs from the command line (e.g.
+// {"server.listen": "127.0.0.1:0"}); `env` is the process environment (tests pass their own).
+struct ConfigSources {
+  std::optional<std::string> file;  // YAML path; nullopt = defaults only
+  std::map<std::string, std::string> env;
+  std::map<std::string, std::string> flags;
+};
+
+// Loads and validates. On failure returns every error found (unknown keys, wrong types, out of
+// range values, unreadable file), each naming its key.
+struct ConfigLoadResult {
+  std::optional<Config> config;
+  std::vector<ConfigError> errors;
+};
+ConfigLoadResult LoadConfig(const ConfigSources& sources);
+
+// Reads the current process environment into a map (only MODELWATCH_* variables).
+std::map<std::string, std::string> ProcessEnvironment();
+
+}  // namespace mw

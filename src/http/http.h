@@ -1,0 +1,124 @@
+// The HTTP/1.1 server (Boost.Beast over Asio): keep-alive, a body-size limit, routing by path
+// template, and asynchronous handlers that may answer from any thread.
+//
+// A handler receives the request, the path parameters, and a Responder. It must call the
+// Responder exactly once, from any thread, possibly after it returned (for example when the store
+// reports a batch durable). The server writes the response on the connection's own strand.
+//
+// Thread-safety: Router is built before Start() and is read-only afterwards. Server::Stop() may
+// be called from any thread (and from a signal handler's posted task).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace mw::http {
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // raw request-target, with query
+  std::string path;    // target without the query string, percent-decoded
+  std::multimap<std::string, std::string> query;  // decoded query parameters
+  std::map<std::string, std::string> headers;     // names lower-cased
+  std::string body;
+  std::string remote_address;
+
+  // Header value or "" (name is lower-case).
+  std::string_view header(const std::string& name) const;
+  // First query parameter value, if present.
+  const std::string* query_param(const std::string& name) const;
+  // Media type of Content-Type, lower-cased, without parameters ("application/json").
+  std::string media_type() const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+};
+
+using PathParams = std::map<std::string, std::string>;
+using Responder = std::function<void(Response)>;
+using Handler = std::function<void(Request& request, const PathParams& params, Responder respond)>;
+
+// Routes by method and path template. Templates are literal segments and "{name}" segments that
+// match one non-empty path segment: "/v1/models/{model}/versions/{version}".
+class Router {
+ public:
+  struct Route {
+    std::string method;
+    std::string path_template;  // reported as the metrics' endpoint label
+    Handler handler;
+  };
+  struct Match {
+    const Route* route = nullptr;  // null when nothing matched
+    PathParams params;
+    bool path_matched_other_method = false;  // -> 405 rather than 404
+  };
+
+  void Add(std::string method, std::string path_template, Handler handler);
+  Match Find(std::string_view method, std::string_view path) const;
+
+ private:
+  std::vector<Route> routes_;
+};
+
+// Observes every completed request (access log, request metrics). Called on I/O threads.
+class ServerObserver {
+ public:
+  virtual ~ServerObserver() = default;
+  virtual void OnRequestStart() = 0;
+  // endpoint: the matched route template, or "unmatched".
+  virtual void OnRequestDone(const Request& request, std::string_view endpoint, int status,
+                             double seconds, size_t response_bytes) = 0;
+};
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;  // 0 = any free port; see Server::port()
+  int threads = 0;    // 0 = std::thread::hardware_concurrency()
+  int64_t max_body_bytes = 16 << 20;
+  int64_t request_timeout_seconds = 30;  // idle / slow-client timeout per read
+  ServerObserver* observer = nullptr;    // not owned; may be null
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, const Router& router);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and starts the I/O threads. Returns false with a reason when binding fails.
+  bool Start(std::string* error);
+  uint16_t port() const;
+  // Stops accepting, closes connections, joins threads. Idempotent.
+  void Stop();
+  int64_t connections_open() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Builds an RFC 9457 problem+json response.
+struct ProblemField {
+  std::string pointer;  // RFC 6901 JSON pointer into the request body, e.g. "/events/3/prediction"
+  std::string detail;
+};
+Response Problem(int status, std::string_view title, std::string_view detail,
+                 std::string_view instance, const std::vector<ProblemField>& errors = {},
+                 std::string_view type = "about:blank");
+
+// Escapes one reference token for a JSON pointer ("~" -> "~0", "/" -> "~1").
+std::string JsonPointerToken(std::string_view token);
+
+}  // namespace mw::http

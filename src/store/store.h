@@ -1,0 +1,125 @@
+// Store: the one storage interface. SQLite (embedded, default) implements it now; PostgreSQL comes
+// in a later issue, so SQL and types stay portable (integers for times in epoch ms, TEXT JSON).
+//
+// Durability contract: a write callback reporting success means the data is committed to stable
+// storage (fsync'd), and survives kill -9 and power loss. Writes from many callers are committed
+// together by a single writer (group commit); readers never block it.
+//
+// Thread-safety: every method may be called from any thread concurrently.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "ingest/event.h"
+#include "registry/model.h"
+
+namespace mw {
+
+// Outcome of one prediction batch. The batch is atomic: either every event is stored (or found
+// already stored with identical content), or nothing is.
+struct PredictionBatchResult {
+  std::vector<std::string> ids;  // every event's id, in request order
+  int64_t inserted = 0;          // newly stored
+  int64_t duplicates = 0;        // same id and same content already stored (idempotent retry)
+  int64_t actuals_joined = 0;    // earlier-arriving actuals joined to these predictions
+};
+
+struct ActualBatchResult {
+  std::vector<std::string> matched;    // joined to a stored prediction
+  std::vector<std::string> unmatched;  // kept as pending; joined when the prediction arrives
+};
+
+struct PredictionQuery {
+  std::optional<std::string> model;
+  std::optional<std::string> segment;
+  std::optional<std::string> version;
+  std::optional<int64_t> from_ms;  // inclusive, on created_at
+  std::optional<int64_t> to_ms;    // exclusive
+  bool only_with_actual = false;
+  int64_t after_seq = 0;           // only rows with seq > after_seq (incremental readers)
+  int64_t limit = 100000;
+};
+
+struct ConnectionPoolStats {
+  int64_t total = 0;
+  int64_t active = 0;
+  int64_t idle = 0;
+};
+
+struct StoreStats {
+  std::map<std::string, int64_t> table_rows;  // prediction_logs, pending_actuals, models, ...
+  int64_t size_bytes = 0;                     // database files on disk
+  ConnectionPoolStats pool;
+  int64_t write_queue_depth = 0;              // requests waiting for the group-commit writer
+};
+
+// Observes storage timings, so telemetry can export <prefix>_db_query_duration_seconds without the
+// store depending on telemetry. Called from store threads; implementations must be thread-safe.
+class StoreObserver {
+ public:
+  virtual ~StoreObserver() = default;
+  // operation: "insert_predictions", "insert_actuals", "commit", "select", "registry", ...
+  virtual void OnQuery(std::string_view operation, double seconds) = 0;
+  // rows: events written in one group commit.
+  virtual void OnGroupCommit(int64_t requests, int64_t rows, double seconds) = 0;
+};
+
+class Store {
+ public:
+  using PredictionsDone = std::function<void(Result<PredictionBatchResult>)>;
+  using ActualsDone = std::function<void(Result<ActualBatchResult>)>;
+
+  virtual ~Store() = default;
+
+  // Appends a validated batch. `done` runs exactly once, on a store thread, after the batch is
+  // durable (OK) or rejected: kAlreadyExists when an id is stored (or repeated in the batch) with
+  // different content — then nothing of the batch is stored; kUnavailable when the database
+  // fails or the store is shutting down; kResourceExhausted when the write queue is full.
+  virtual void AppendPredictions(std::vector<PredictionEvent> events, PredictionsDone done) = 0;
+
+  // Joins ground truth to stored predictions by id; ids with no prediction yet are kept in
+  // pending_actuals and joined when the prediction arrives. A later actual for the same id
+  // replaces the earlier one. Same completion contract as AppendPredictions.
+  virtual void AppendActuals(std::vector<ActualEvent> actuals, ActualsDone done) = 0;
+
+  // Registry. Upserts are synchronous and durable on return.
+  virtual Status UpsertModel(const ModelInfo& model) = 0;
+  // Creates the model (task unknown) if missing. With is_latest, the version becomes the latest
+  // of its (model, segment).
+  virtual Status UpsertModelVersion(const ModelVersionInfo& version) = 0;
+  virtual Result<std::vector<ModelInfo>> ListModels() const = 0;
+  virtual Result<ModelInfo> GetModel(const std::string& name) const = 0;  // kNotFound
+  virtual Result<std::vector<ModelVersionInfo>> ListModelVersions(const std::string& model) const = 0;
+
+  // Reads.
+  virtual Result<std::optional<PredictionRecord>> GetPrediction(const std::string& id) const = 0;
+  virtual Result<std::vector<PredictionRecord>> QueryPredictions(const PredictionQuery& q) const = 0;
+
+  // Health.
+  virtual Status Ping() const = 0;  // a trivial query on a read connection
+  virtual Result<StoreStats> Stats() const = 0;
+
+  // Stops accepting writes, finishes queued ones, closes. Idempotent.
+  virtual void Close() = 0;
+};
+
+struct SqliteStoreOptions {
+  std::string path;                  // database file; parent directory must exist
+  int read_connections = 4;          // pool of read-only connections
+  size_t max_queue_requests = 4096;  // queued write requests before kResourceExhausted
+  size_t max_rows_per_commit = 20000;
+  bool synchronous_full = true;      // fsync every group commit (durable against power loss)
+  StoreObserver* observer = nullptr; // not owned; may be null
+};
+
+// Opens (creating and migrating as needed) a SQLite store in WAL mode.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options);
+
+}  // namespace mw
