@@ -104,8 +104,9 @@ class Server {
   void Stop();
   int64_t connections_open() const;
 
+  struct Impl;  // implementation detail (server.cc), public only so its sessions can name it
+
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -1,0 +1,311 @@
+// Boost.Beast HTTP/1.1 server: one strand per connection, N I/O threads on one io_context.
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/version.hpp>
+#include <chrono>
+#include <exception>
+#include <optional>
+#include <thread>
+
+#include "http/http.h"
+
+namespace mw::http {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decoding (and '+' as space in query strings). Invalid escapes are kept literally.
+std::string PercentDecode(std::string_view in, bool plus_is_space) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size()) {
+      const int hi = HexValue(in[i + 1]), lo = HexValue(in[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += (plus_is_space && in[i] == '+') ? ' ' : in[i];
+  }
+  return out;
+}
+
+void ParseQuery(std::string_view q, std::multimap<std::string, std::string>* out) {
+  size_t pos = 0;
+  while (pos <= q.size()) {
+    const size_t amp = q.find('&', pos);
+    const std::string_view part = q.substr(pos, amp == std::string_view::npos ? q.npos : amp - pos);
+    if (!part.empty()) {
+      const size_t eq = part.find('=');
+      if (eq == std::string_view::npos) {
+        out->emplace(PercentDecode(part, true), "");
+      } else {
+        out->emplace(PercentDecode(part.substr(0, eq), true),
+                     PercentDecode(part.substr(eq + 1), true));
+      }
+    }
+    if (amp == std::string_view::npos) break;
+    pos = amp + 1;
+  }
+}
+
+}  // namespace
+
+std::string_view Request::header(const std::string& name) const {
+  const auto it = headers.find(name);
+  return it == headers.end() ? std::string_view() : std::string_view(it->second);
+}
+
+const std::string* Request::query_param(const std::string& name) const {
+  const auto it = query.find(name);
+  return it == query.end() ? nullptr : &it->second;
+}
+
+std::string Request::media_type() const {
+  std::string_view ct = header("content-type");
+  const size_t semi = ct.find(';');
+  if (semi != std::string_view::npos) ct = ct.substr(0, semi);
+  while (!ct.empty() && (ct.back() == ' ' || ct.back() == '\t')) ct.remove_suffix(1);
+  while (!ct.empty() && (ct.front() == ' ' || ct.front() == '\t')) ct.remove_prefix(1);
+  std::string out(ct);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+struct Server::Impl {
+  ServerOptions options;
+  const Router& router;
+  net::io_context ioc;
+  std::optional<tcp::acceptor> acceptor;
+  std::vector<std::thread> threads;
+  std::atomic<bool> stopped{false};
+  std::atomic<int64_t> connections{0};
+  uint16_t bound_port = 0;
+
+  Impl(ServerOptions o, const Router& r)
+      : options(std::move(o)), router(r), ioc(options.threads > 0 ? options.threads : 1) {}
+
+  void Accept();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server::Impl* server)
+      : stream_(std::move(socket)), server_(server) {
+    server_->connections.fetch_add(1);
+  }
+  ~Session() { server_->connections.fetch_sub(1); }
+
+  void Run() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Session::DoRead, shared_from_this()));
+  }
+
+ private:
+  void DoRead() {
+    parser_.emplace();
+    parser_->body_limit(static_cast<uint64_t>(server_->options.max_body_bytes));
+    parser_->header_limit(64 * 1024);
+    stream_.expires_after(std::chrono::seconds(server_->options.request_timeout_seconds));
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnRead(beast::error_code ec, std::size_t) {
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
+        ec == net::error::connection_reset || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted) {
+      return Close();
+    }
+    started_ = std::chrono::steady_clock::now();
+    if (server_->options.observer) server_->options.observer->OnRequestStart();
+    request_ = Request();
+    if (ec == bhttp::error::body_limit) {
+      keep_alive_ = false;
+      const auto& header = parser_->get();
+      request_.method = std::string(header.method_string());
+      request_.target = std::string(header.target());
+      request_.path = request_.target.substr(0, request_.target.find('?'));
+      endpoint_ = "unmatched";
+      if (const auto m = server_->router.Find(request_.method, request_.path); m.route) {
+        endpoint_ = m.route->path_template;
+      }
+      return Send(Problem(413, "Payload Too Large",
+                          "request body exceeds the limit of " +
+                              std::to_string(server_->options.max_body_bytes) + " bytes",
+                          request_.path));
+    }
+    if (ec) {
+      keep_alive_ = false;
+      endpoint_ = "unmatched";
+      return Send(Problem(400, "Bad Request", "malformed HTTP request: " + ec.message(), ""));
+    }
+    auto msg = parser_->release();
+    keep_alive_ = msg.keep_alive();
+    request_.method = std::string(msg.method_string());
+    request_.target = std::string(msg.target());
+    const size_t q = request_.target.find('?');
+    request_.path = PercentDecode(std::string_view(request_.target).substr(0, q), false);
+    if (q != std::string::npos) ParseQuery(std::string_view(request_.target).substr(q + 1), &request_.query);
+    for (const auto& field : msg.base()) {
+      std::string name(field.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request_.headers[std::move(name)] = std::string(field.value());
+    }
+    request_.body = std::move(msg.body());
+    beast::error_code addr_ec;
+    const auto remote = stream_.socket().remote_endpoint(addr_ec);
+    if (!addr_ec) request_.remote_address = remote.address().to_string();
+
+    const auto match = server_->router.Find(request_.method, request_.path);
+    if (!match.route) {
+      endpoint_ = "unmatched";
+      if (match.path_matched_other_method) {
+        return Send(Problem(405, "Method Not Allowed",
+                            "method " + request_.method + " is not allowed on this resource",
+                            request_.path));
+      }
+      return Send(Problem(404, "Not Found", "no such resource", request_.path));
+    }
+    endpoint_ = match.route->path_template;
+    // The responder may run on any thread; it hops back onto this connection's strand.
+    auto self = shared_from_this();
+    auto responded = std::make_shared<std::atomic<bool>>(false);
+    Responder respond = [self, responded](Response response) {
+      if (responded->exchange(true)) return;  // exactly once
+      net::post(self->stream_.get_executor(),
+                [self, r = std::move(response)]() mutable { self->Send(std::move(r)); });
+    };
+    try {
+      match.route->handler(request_, match.params, respond);
+    } catch (const std::exception& e) {
+      respond(Problem(500, "Internal Server Error", e.what(), request_.path));
+    }
+  }
+
+  void Send(Response response) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
+    res->version(11);
+    res->result(static_cast<unsigned>(response.status));
+    res->set(bhttp::field::server, "modelwatch");
+    if (!response.content_type.empty()) res->set(bhttp::field::content_type, response.content_type);
+    for (auto& [k, v] : response.headers) res->set(k, v);
+    if (request_.method != "HEAD") res->body() = std::move(response.body);
+    res->keep_alive(keep_alive_);
+    res->prepare_payload();
+    status_ = response.status;
+    stream_.expires_after(std::chrono::seconds(server_->options.request_timeout_seconds));
+    bhttp::async_write(stream_, *res,
+                       [self = shared_from_this(), res](beast::error_code ec, std::size_t bytes) {
+                         self->OnWrite(ec, bytes);
+                       });
+  }
+
+  void OnWrite(beast::error_code ec, std::size_t bytes) {
+    if (server_->options.observer) {
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+      server_->options.observer->OnRequestDone(request_, endpoint_, status_, seconds, bytes);
+    }
+    if (ec || !keep_alive_ || server_->stopped.load()) return Close();
+    DoRead();
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Server::Impl* server_;
+  Request request_;
+  std::string endpoint_;
+  int status_ = 0;
+  bool keep_alive_ = true;
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace
+
+void Server::Impl::Accept() {
+  acceptor->async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (stopped.load()) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<Session>(std::move(socket), this)->Run();
+    }
+    Accept();
+  });
+}
+
+Server::Server(ServerOptions options, const Router& router)
+    : impl_(std::make_unique<Impl>(std::move(options), router)) {}
+
+Server::~Server() { Stop(); }
+
+bool Server::Start(std::string* error) {
+  beast::error_code ec;
+  const auto address = net::ip::make_address(impl_->options.host, ec);
+  if (ec) {
+    *error = "invalid listen address '" + impl_->options.host + "': " + ec.message();
+    return false;
+  }
+  tcp::endpoint endpoint(address, impl_->options.port);
+  auto& acc = impl_->acceptor.emplace(impl_->ioc);
+  if (acc.open(endpoint.protocol(), ec); !ec) acc.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(endpoint, ec);
+  if (!ec) acc.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    *error = "cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) +
+             ": " + ec.message();
+    impl_->acceptor.reset();
+    return false;
+  }
+  impl_->bound_port = acc.local_endpoint().port();
+  impl_->Accept();
+  const int n = impl_->options.threads > 0
+                    ? impl_->options.threads
+                    : std::max(1u, std::thread::hardware_concurrency());
+  for (int i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  return true;
+}
+
+uint16_t Server::port() const { return impl_->bound_port; }
+
+int64_t Server::connections_open() const { return impl_->connections.load(); }
+
+void Server::Stop() {
+  if (impl_->stopped.exchange(true)) return;
+  net::post(impl_->ioc, [this] {
+    beast::error_code ec;
+    if (impl_->acceptor) impl_->acceptor->close(ec);
+  });
+  // Give in-flight responses a moment to flush, then stop the loop.
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) {
+    if (t.joinable()) t.join();
+  }
+}
+
+}  // namespace mw::http
