@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -16,6 +17,11 @@
 namespace mw {
 
 enum class Role { kIngest, kRead, kAdmin };
+
+// "ingest" | "read" | "admin". Declared here (not in auth/) because config validation needs them;
+// auth/auth.h re-exports them.
+std::string_view RoleName(Role role);
+std::optional<Role> ParseRole(std::string_view name);  // exact, lower-case names only
 
 struct ApiToken {
   std::string name;   // shown in logs, never the token itself
@@ -26,9 +32,9 @@ struct ApiToken {
 struct Config {
   struct Server {
     std::string host = "127.0.0.1";
-    uint16_t port = 8000;              // 0 = pick a free port (printed at start-up)
-    int threads = 0;                   // HTTP I/O threads; 0 = number of cores
-    int64_t max_body_bytes = 16 << 20; // larger bodies get 413
+    uint16_t port = 8000;               // 0 = pick a free port (printed at start-up)
+    int threads = 0;                    // HTTP I/O threads; 0 = number of cores
+    int64_t max_body_bytes = 16 << 20;  // larger bodies get 413
     int64_t request_timeout_seconds = 30;
   } server;
 
@@ -42,7 +48,7 @@ struct Config {
   } storage;
 
   struct Metrics {
-    std::string prefix = "ml";            // metric-name prefix: ml_api_requests_total, ...
+    std::string prefix = "ml";              // metric-name prefix: ml_api_requests_total, ...
     std::string segment_label = "segment";  // e.g. restaurant_id
     int64_t max_segments = 1000;  // distinct segment label values; later ones export as "other"
   } metrics;
@@ -71,7 +77,9 @@ struct Config {
   } redis;
 
   // Resolved helpers.
-  std::string LogDir() const;  // logging.dir or <data_dir>/logs
+  // The directory for log files: logging.dir when set, else <storage.data_dir>/logs; "" when
+  // logging.dir is "-" (stdout only, no log files).
+  std::string LogDir() const;
 };
 
 // A config problem: the key (dotted path, e.g. "server.port") and why it is wrong.
@@ -82,6 +90,21 @@ struct ConfigError {
 
 // Where values come from. `flags` holds key -> value pairs from the command line (e.g.
 // {"server.listen": "127.0.0.1:0"}); `env` is the process environment (tests pass their own).
+//
+// Environment: MODELWATCH_<KEY> with the dotted key upper-cased and dots to underscores
+// (storage.data_dir -> MODELWATCH_STORAGE_DATA_DIR). A MODELWATCH_* variable that names no key is
+// an error (typo protection), except the allow-list: MODELWATCH_CONFIG (the config file path, read
+// by the CLI) and any variable named by an auth.tokens[].token_env entry. Variables without the
+// MODELWATCH_ prefix are ignored except as token_env targets.
+//
+// auth.tokens is a list in YAML; from the environment (MODELWATCH_AUTH_TOKENS) or a flag
+// ("auth.tokens") it takes the compact form "name:token:role1+role2,name2:token2:admin" (the
+// token is everything between the first and the last ':'; tokens cannot contain ','). A
+// higher-precedence source replaces the whole list; an empty value means "no tokens".
+//
+// server.listen "HOST:PORT" sets server.host and server.port; "[::1]:8000" for IPv6 hosts;
+// ":8000" means all IPv4 interfaces (0.0.0.0). Setting server.listen together with server.host or
+// server.port in the same source is an error.
 struct ConfigSources {
   std::optional<std::string> file;  // YAML path; nullopt = defaults only
   std::map<std::string, std::string> env;
@@ -89,14 +112,27 @@ struct ConfigSources {
 };
 
 // Loads and validates. On failure returns every error found (unknown keys, wrong types, out of
-// range values, unreadable file), each naming its key.
+// range values, unreadable file), each naming its key; `config` is then nullopt. On success
+// `errors` is empty. A YAML syntax error or unreadable file is reported under key "config" with
+// "<path>:<line>:<column>: <problem>" (1-based) as the reason. Never throws.
 struct ConfigLoadResult {
   std::optional<Config> config;
   std::vector<ConfigError> errors;
 };
 ConfigLoadResult LoadConfig(const ConfigSources& sources);
 
-// Reads the current process environment into a map (only MODELWATCH_* variables).
+// One line per error, each "config error: <key>: <reason>\n". The CLI prints it and exits 2.
+std::string FormatConfigErrors(const std::vector<ConfigError>& errors);
+
+// The environment variable for a dotted key: "server.listen" -> "MODELWATCH_SERVER_LISTEN".
+std::string EnvVarName(std::string_view key);
+
+// Every scalar key accepted in the file, env and flags ("server.host", ...), plus "auth.tokens",
+// in documentation order.
+std::vector<std::string> ConfigKeyNames();
+
+// Reads the whole current process environment into a map. (MODELWATCH_* variables are config
+// keys; others may be referenced by auth.tokens[].token_env, so they are included too.)
 std::map<std::string, std::string> ProcessEnvironment();
 
 }  // namespace mw
