@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/status.h"
 #include "ingest/event.h"
 #include "registry/model.h"
@@ -29,6 +30,9 @@ struct PredictionBatchResult {
   int64_t inserted = 0;          // newly stored
   int64_t duplicates = 0;        // same id and same content already stored (idempotent retry)
   int64_t actuals_joined = 0;    // earlier-arriving actuals joined to these predictions
+  // Per event, in request order: true when it was a duplicate (already stored, not re-counted).
+  // Empty means no event was a duplicate.
+  std::vector<bool> duplicate;
 };
 
 struct ActualBatchResult {
@@ -117,6 +121,10 @@ struct SqliteStoreOptions {
   size_t max_rows_per_commit = 20000;
   bool synchronous_full = true;      // fsync every group commit (durable against power loss)
   StoreObserver* observer = nullptr; // not owned; may be null
+  const Clock* clock = nullptr;      // not owned; null = the system clock (received_at, registry)
+  // The id index moves committed ids from memory into its file (<path>-ids) in batches of this
+  // many rows (or every couple of seconds); see store/id_index.h.
+  size_t id_index_batch_rows = 50000;
 };
 
 // Opens (creating and migrating as needed) a SQLite store in WAL mode.

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# modelwatch's ingest benchmark, run side by side with the reference points in ../shared/baseline
+# (same machine, same run, same event shape), reporting ratios. Usage: bench/run_bench.sh [BUILD_DIR]
+# Environment: DURATION (wrk seconds, default 10), SHARED (path of shared/, default ../shared).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+DURATION=${DURATION:-10}
+SHARED=${SHARED:-$(cd .. && pwd)/shared}
+BASE="$SHARED/baseline"
+WORK=$(mktemp -d /tmp/modelwatch-bench.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 1 300); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "timeout waiting for $1" >&2; return 1; }
+field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$2"; }
+
+# wrk with our done() reporter appended to the given script.
+run_wrk() { # url script connections extra-env...
+  local url=$1 script=$2 conns=$3
+  cat "$script" bench/report.lua > "$WORK/script.lua"
+  wrk -t2 -c"$conns" -d"${DURATION}s" --timeout 10s -s "$WORK/script.lua" "$url" | grep WRK_RESULT
+}
+
+start_modelwatch() { # data dir
+  "$BUILD/modelwatch" serve --listen 127.0.0.1:0 --data-dir "$1" --set logging.access_log=false \
+      --set logging.stdout=false 2> "$1.err" &
+  PIDS+=($!)
+  for _ in $(seq 1 300); do
+    MW_PORT=$(sed -n 's/.*modelwatch listening on [0-9.]*:\([0-9]*\).*/\1/p' "$1.err" | head -1)
+    [ -n "$MW_PORT" ] && return 0; sleep 0.1
+  done
+  cat "$1.err" >&2; return 1
+}
+stop_last() { local p=${PIDS[-1]}; kill "$p"; wait "$p" 2>/dev/null || true; unset 'PIDS[-1]'; }
+
+echo "== SQLite's own append ceiling (../shared/baseline/sqlite_append.cc, 1000 rows/commit)"
+g++ -O2 -std=c++20 -o "$WORK/sqlite_append" "$BASE/sqlite_append.cc" -lsqlite3
+CEILING_LINE=$("$WORK/sqlite_append" "$WORK/append.db" 1000000 1000)
+echo "$CEILING_LINE"
+CEILING=$(sed -n 's/.*rows_per_second=\([0-9]*\).*/\1/p' <<<"$CEILING_LINE")
+
+echo "== baseline: seed_api.py (FastAPI + prometheus_client + one INSERT per prediction), 2 workers"
+BPORT=$(free_port)
+/usr/bin/python3 "$BASE/seed_api.py" --port "$BPORT" --db "$WORK/baseline.db" --workers 2 >"$WORK/baseline.log" 2>&1 &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$BPORT/health"
+B=$(run_wrk "http://127.0.0.1:$BPORT" "$BASE/post_event.lua" 32)
+stop_last
+echo "$B"
+
+echo "== modelwatch: single event per request, 32 connections (202 = fsync'd)"
+mkdir -p "$WORK/mw1"
+start_modelwatch "$WORK/mw1"
+M=$(run_wrk "http://127.0.0.1:$MW_PORT" "$BASE/post_event.lua" 32)
+stop_last
+echo "$M"
+
+echo "== modelwatch: 1000 events per request, 8 connections"
+mkdir -p "$WORK/mw2"
+start_modelwatch "$WORK/mw2"
+MB=$(EVENTS_PER_REQUEST=1000 run_wrk "http://127.0.0.1:$MW_PORT" bench/post_batch.lua 8)
+stop_last
+echo "$MB"
+
+/usr/bin/python3 - "$DURATION" "$CEILING" "$B" "$M" "$MB" <<'PY'
+import sys
+dur, ceiling = float(sys.argv[1]), float(sys.argv[2])
+def parse(line):
+    kv = dict(p.split("=") for p in line.split()[1:])
+    d = {k: int(v) for k, v in kv.items()}
+    d["rps"] = d["requests"] / (d["duration_us"] / 1e6)
+    return d
+b, m, mb = parse(sys.argv[3]), parse(sys.argv[4]), parse(sys.argv[5])
+rows = mb["rps"] * 1000
+print()
+print(f"{'':34}{'req/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+print(f"{'baseline seed_api.py single':34}{b['rps']:12.0f}{b['p50_us']/1000:10.2f}{b['p99_us']/1000:10.2f}{b['errors']+b['non2xx']:8d}")
+print(f"{'modelwatch single':34}{m['rps']:12.0f}{m['p50_us']/1000:10.2f}{m['p99_us']/1000:10.2f}{m['errors']+m['non2xx']:8d}")
+print(f"{'modelwatch batched (1000/req)':34}{mb['rps']:12.1f}{mb['p50_us']/1000:10.2f}{mb['p99_us']/1000:10.2f}{mb['errors']+mb['non2xx']:8d}")
+print()
+r1 = m["rps"] / b["rps"]
+r2 = rows / ceiling
+ok1 = r1 >= 30 and m["p99_us"] < 5000
+ok2 = r2 >= 0.5
+print(f"single-event throughput ratio vs baseline: {r1:.1f}x (target >= 30x, p99 < 5 ms: {m['p99_us']/1000:.2f} ms) {'MET' if ok1 else 'NOT MET'}")
+print(f"batched rows/s: {rows:.0f} = {r2*100:.0f}% of sqlite_append's {ceiling:.0f} rows/s (target >= 50%) {'MET' if ok2 else 'NOT MET'}")
+PY
+
+if ls "$BUILD"/*_bench >/dev/null 2>&1; then
+  echo "== micro-benchmarks"
+  for b in "$BUILD"/*_bench; do "$b" --benchmark_min_time=0.2; done
+fi

@@ -1,0 +1,50 @@
+#include "api/api.h"
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "api/handlers.h"
+
+namespace mw::api {
+
+http::Handler Guard(const ApiContext& ctx, Role role, http::Handler handler) {
+  if (!ctx.auth->enabled()) return handler;
+  return [&ctx, role, handler = std::move(handler)](http::Request& req,
+                                                    const http::PathParams& params,
+                                                    http::Responder respond) {
+    auto token = ctx.auth->Authenticate(req.header("authorization"));
+    if (!token) {
+      http::Response r = http::Problem(401, "Unauthorized", token.error().message(), req.path);
+      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"modelwatch\"");
+      return respond(std::move(r));
+    }
+    if (!Authenticator::Allows(**token, role)) {
+      return respond(http::Problem(
+          403, "Forbidden",
+          "token '" + (*token)->name + "' lacks the role " + std::string(RoleName(role)),
+          req.path));
+    }
+    req.headers["x-modelwatch-actor"] = (*token)->name;
+    handler(req, params, std::move(respond));
+  };
+}
+
+void RegisterRoutes(http::Router& router, const ApiContext& ctx) {
+  router.Add("POST", "/v1/predictions", Guard(ctx, Role::kIngest, PostPredictions(ctx)));
+  router.Add("POST", "/v1/actuals", Guard(ctx, Role::kIngest, PostActuals(ctx)));
+  router.Add("GET", "/v1/models", Guard(ctx, Role::kRead, ListModels(ctx)));
+  router.Add("GET", "/v1/models/{model}", Guard(ctx, Role::kRead, GetModel(ctx)));
+  router.Add("PUT", "/v1/models/{model}", Guard(ctx, Role::kAdmin, PutModel(ctx)));
+  router.Add("PUT", "/v1/models/{model}/versions/{version}",
+             Guard(ctx, Role::kAdmin, PutModelVersion(ctx)));
+  router.Add("GET", "/v1/predictions/{id}", Guard(ctx, Role::kRead, GetPrediction(ctx)));
+  router.Add("GET", "/metrics", Guard(ctx, Role::kRead, GetMetrics(ctx)));
+  router.Add("GET", "/health", GetHealth(ctx));
+  router.Add("GET", "/health/db", GetHealthDb(ctx));
+  router.Add("GET", "/livez", GetLivez(ctx));
+  router.Add("GET", "/readyz", GetReadyz(ctx));
+}
+
+}  // namespace mw::api

@@ -1,0 +1,40 @@
+// The HTTP API of modelwatch: ingest (/v1/predictions, /v1/actuals), the model registry
+// (/v1/models...), health (/health, /health/db, /livez, /readyz) and /metrics. This layer turns
+// HTTP requests into calls on the store, registry and telemetry; it owns no state of its own
+// beyond the model catalog.
+//
+// Auth: when tokens are configured, /v1 ingest routes need role ingest, /v1 reads and /metrics
+// need read, registry writes need admin (admin holds every role). /health, /health/db, /livez and
+// /readyz stay open for orchestrator probes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "api/model_catalog.h"
+#include "auth/auth.h"
+#include "common/clock.h"
+#include "config/config.h"
+#include "http/http.h"
+#include "store/store.h"
+#include "telemetry/logging.h"
+#include "telemetry/metrics.h"
+
+namespace mw::api {
+
+// Everything the handlers use; all pointers are non-null and outlive the server.
+struct ApiContext {
+  const Config* config = nullptr;
+  Store* store = nullptr;
+  Metrics* metrics = nullptr;
+  Logger* logger = nullptr;
+  const Authenticator* auth = nullptr;
+  const Clock* clock = nullptr;
+  ModelCatalog* catalog = nullptr;
+  std::string version;
+  int64_t started_at_ms = 0;
+};
+
+void RegisterRoutes(http::Router& router, const ApiContext& ctx);
+
+}  // namespace mw::api

@@ -1,0 +1,28 @@
+// Route handlers, grouped by concern: ingest_handlers.cc, registry_handlers.cc,
+// health_handlers.cc. Each returns an http::Handler bound to the context.
+#pragma once
+
+#include "api/api.h"
+#include "http/http.h"
+
+namespace mw::api {
+
+http::Handler PostPredictions(const ApiContext& ctx);
+http::Handler PostActuals(const ApiContext& ctx);
+http::Handler GetPrediction(const ApiContext& ctx);
+
+http::Handler ListModels(const ApiContext& ctx);
+http::Handler GetModel(const ApiContext& ctx);
+http::Handler PutModel(const ApiContext& ctx);
+http::Handler PutModelVersion(const ApiContext& ctx);
+
+http::Handler GetMetrics(const ApiContext& ctx);
+http::Handler GetHealth(const ApiContext& ctx);
+http::Handler GetHealthDb(const ApiContext& ctx);
+http::Handler GetLivez(const ApiContext& ctx);
+http::Handler GetReadyz(const ApiContext& ctx);
+
+// Maps a store failure to a problem response (409 conflict, 503 unavailable/overloaded, 500).
+http::Response StoreProblem(const Status& status, const std::string& instance);
+
+}  // namespace mw::api

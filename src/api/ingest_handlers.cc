@@ -1,0 +1,231 @@
+// POST /v1/predictions and POST /v1/actuals: decode + validate (ingest/decode.h), then hand the
+// batch to the store's group-commit writer; answer 202 only once the store reports it durable.
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <utility>
+
+#include "api/handlers.h"
+#include "ingest/decode.h"
+
+namespace mw::api {
+namespace {
+
+using nlohmann::json;
+
+http::Response Json(int status, const json& body) {
+  http::Response r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
+}
+
+std::vector<http::ProblemField> ToProblemFields(const std::vector<FieldError>& errors) {
+  std::vector<http::ProblemField> out;
+  out.reserve(errors.size());
+  for (const auto& e : errors) out.push_back({e.pointer, e.detail});
+  return out;
+}
+
+// Content negotiation shared by both ingest routes. Returns nullopt after answering 415.
+std::optional<BodyFormat> RequireIngestMediaType(const http::Request& req,
+                                                 const http::Responder& respond) {
+  const std::string media = req.media_type();
+  if (media == "application/json") return BodyFormat::kJson;
+  if (media == "application/x-ndjson" || media == "application/ndjson" ||
+      media == "application/jsonl") {
+    return BodyFormat::kNdjson;
+  }
+  http::Response r = http::Problem(
+      415, "Unsupported Media Type",
+      "Content-Type must be application/json or application/x-ndjson, got '" +
+          std::string(req.header("content-type")) + "'",
+      req.path, {{"", "unsupported content type"}});
+  r.headers.emplace_back("Accept-Post", "application/json, application/x-ndjson");
+  respond(std::move(r));
+  return std::nullopt;
+}
+
+// Answers 400/413/422 for a failed decode. Returns true when it answered.
+template <typename Decoded>
+bool AnswerDecodeFailure(const ApiContext& ctx, const http::Request& req, const Decoded& decoded,
+                         const http::Responder& respond) {
+  switch (decoded.failure) {
+    case DecodeFailure::kNone:
+      return false;
+    case DecodeFailure::kMalformed:
+      ctx.metrics->RecordRejected("malformed");
+      respond(http::Problem(400, "Malformed request body",
+                            decoded.errors.empty() ? "not valid JSON" : decoded.errors[0].detail,
+                            req.path, ToProblemFields(decoded.errors)));
+      return true;
+    case DecodeFailure::kTooManyEvents:
+      ctx.metrics->RecordRejected("too_many_events");
+      respond(http::Problem(413, "Too many events",
+                            "a request may carry at most " +
+                                std::to_string(ctx.config->ingest.max_events_per_request) +
+                                " events",
+                            req.path, ToProblemFields(decoded.errors)));
+      return true;
+    case DecodeFailure::kInvalid:
+      ctx.metrics->RecordRejected("invalid");
+      respond(http::Problem(
+          422, "Invalid request body",
+          std::to_string(decoded.errors.size()) + " invalid field(s); nothing was stored", req.path,
+          ToProblemFields(decoded.errors)));
+      return true;
+  }
+  return false;
+}
+
+DecodeOptions MakeDecodeOptions(const ApiContext& ctx) {
+  DecodeOptions o;
+  o.now_ms = ctx.clock->NowMillis();
+  o.max_future_ms = ctx.config->ingest.max_future_seconds * 1000;
+  o.max_events = ctx.config->ingest.max_events_per_request;
+  o.task_of = [catalog = ctx.catalog](std::string_view model) { return catalog->TaskOf(model); };
+  o.generate_id = [now = o.now_ms] { return GenerateUlid(now); };
+  return o;
+}
+
+// The pointer of the event carrying `id`, for a 409 naming the offending field.
+std::string PointerOfId(const std::vector<PredictionEvent>& events, BodyFormat format,
+                        bool enveloped, const std::string& message) {
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (message.find("'" + events[i].id + "'") != std::string::npos) {
+      if (format == BodyFormat::kNdjson) return "/" + std::to_string(i) + "/id";
+      return enveloped ? "/events/" + std::to_string(i) + "/id" : "/id";
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+http::Response StoreProblem(const Status& status, const std::string& instance) {
+  switch (status.code()) {
+    case StatusCode::kAlreadyExists:
+      return http::Problem(409, "Conflict", status.message(), instance);
+    case StatusCode::kResourceExhausted: {
+      auto r = http::Problem(503, "Overloaded", status.message(), instance);
+      r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }
+    case StatusCode::kUnavailable: {
+      auto r = http::Problem(503, "Storage unavailable", status.message(), instance);
+      r.headers.emplace_back("Retry-After", "5");
+      return r;
+    }
+    case StatusCode::kNotFound:
+      return http::Problem(404, "Not Found", status.message(), instance);
+    case StatusCode::kInvalidArgument:
+      return http::Problem(422, "Invalid request", status.message(), instance);
+    default:
+      return http::Problem(500, "Internal Server Error", status.message(), instance);
+  }
+}
+
+http::Handler PostPredictions(const ApiContext& ctx) {
+  return [&ctx](http::Request& req, const http::PathParams&, http::Responder respond) {
+    const auto format = RequireIngestMediaType(req, respond);
+    if (!format) return;
+    DecodedPredictions decoded = DecodePredictions(req.body, *format, MakeDecodeOptions(ctx));
+    if (AnswerDecodeFailure(ctx, req, decoded, respond)) return;
+    const bool enveloped = *format == BodyFormat::kJson && decoded.events.size() >= 1 &&
+                           req.body.find("\"events\"") != std::string::npos;
+
+    const int64_t batch_size = static_cast<int64_t>(decoded.events.size());
+    ctx.metrics->RecordBatch(batch_size);
+    // (model, segment, id) of each event, kept to count newly stored predictions per label set
+    // and to point a 409 at its event; the store receives the moved vector.
+    auto pointers = std::make_shared<std::vector<PredictionEvent>>();
+    pointers->reserve(decoded.events.size());
+    for (const auto& e : decoded.events) {
+      PredictionEvent light;
+      light.id = e.id;
+      light.model = e.model;
+      light.segment = e.segment;
+      pointers->push_back(std::move(light));
+    }
+    ctx.store->AppendPredictions(
+        std::move(decoded.events),
+        [&ctx, respond = std::move(respond), pointers, format = *format, enveloped,
+         path = req.path](Result<PredictionBatchResult> result) {
+          if (!result) {
+            ctx.metrics->RecordRejected(result.error().code() == StatusCode::kAlreadyExists
+                                            ? "conflict"
+                                            : "store_unavailable");
+            http::Response r = StoreProblem(result.error(), path);
+            if (result.error().code() == StatusCode::kAlreadyExists) {
+              r = http::Problem(409, "Conflict", result.error().message(), path,
+                                {{PointerOfId(*pointers, format, enveloped, result.error().message()),
+                                  "id already stored with different content"}});
+            }
+            return respond(std::move(r));
+          }
+          if (result->inserted > 0) {
+            // Count only newly stored predictions, so a retried batch is not counted twice.
+            std::map<std::pair<std::string_view, std::string_view>, int64_t> counts;
+            for (size_t i = 0; i < pointers->size(); ++i) {
+              if (i < result->duplicate.size() && result->duplicate[i]) continue;
+              ++counts[{(*pointers)[i].model, (*pointers)[i].segment}];
+            }
+            for (const auto& [key, n] : counts) ctx.metrics->RecordPredictions(key.first, key.second, n);
+          }
+          json body = {{"accepted", result->ids.size()},
+                       {"inserted", result->inserted},
+                       {"duplicates", result->duplicates},
+                       {"actuals_joined", result->actuals_joined},
+                       {"ids", std::move(result->ids)}};
+          respond(Json(202, body));
+        });
+  };
+}
+
+http::Handler PostActuals(const ApiContext& ctx) {
+  return [&ctx](http::Request& req, const http::PathParams&, http::Responder respond) {
+    const auto format = RequireIngestMediaType(req, respond);
+    if (!format) return;
+    DecodedActuals decoded = DecodeActuals(req.body, *format, MakeDecodeOptions(ctx));
+    if (AnswerDecodeFailure(ctx, req, decoded, respond)) return;
+    ctx.metrics->RecordBatch(static_cast<int64_t>(decoded.actuals.size()));
+    ctx.store->AppendActuals(
+        std::move(decoded.actuals),
+        [&ctx, respond = std::move(respond), path = req.path](Result<ActualBatchResult> result) {
+          if (!result) return respond(StoreProblem(result.error(), path));
+          ctx.metrics->RecordActuals(static_cast<int64_t>(result->matched.size()),
+                                     static_cast<int64_t>(result->unmatched.size()));
+          json body = {{"matched_count", result->matched.size()},
+                       {"unmatched_count", result->unmatched.size()},
+                       {"matched", std::move(result->matched)},
+                       {"unmatched", std::move(result->unmatched)}};
+          respond(Json(202, body));
+        });
+  };
+}
+
+http::Handler GetPrediction(const ApiContext& ctx) {
+  return [&ctx](http::Request& req, const http::PathParams& params, http::Responder respond) {
+    const auto& id = params.at("id");
+    auto found = ctx.store->GetPrediction(id);
+    if (!found) return respond(StoreProblem(found.error(), req.path));
+    if (!found->has_value()) {
+      return respond(http::Problem(404, "Not Found", "no prediction with id '" + id + "'", req.path));
+    }
+    const PredictionRecord& p = **found;
+    json body = {{"id", p.id},
+                 {"model", p.model},
+                 {"version", p.version.empty() ? json(nullptr) : json(p.version)},
+                 {"segment", p.segment.empty() ? json(nullptr) : json(p.segment)},
+                 {"timestamp", FormatRfc3339Millis(p.created_at_ms)},
+                 {"prediction", p.prediction},
+                 {"features", json::parse(p.features_json, nullptr, false)},
+                 {"actual", p.actual ? json(*p.actual) : json(nullptr)},
+                 {"actual_timestamp",
+                  p.actual_at_ms ? json(FormatRfc3339Millis(*p.actual_at_ms)) : json(nullptr)},
+                 {"latency_ms", p.latency_ms ? json(*p.latency_ms) : json(nullptr)}};
+    respond(Json(200, body));
+  };
+}
+
+}  // namespace mw::api

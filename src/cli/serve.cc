@@ -1,0 +1,160 @@
+#include <signal.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "api/api.h"
+#include "cli/commands.h"
+#include "common/clock.h"
+#include "store/store.h"
+
+namespace mw::cli {
+
+std::optional<Config> LoadConfigOrReport(const CommonOptions& options) {
+  ConfigSources sources;
+  if (!options.config_file.empty()) sources.file = options.config_file;
+  sources.env = ProcessEnvironment();
+  for (const auto& kv : options.overrides) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::cerr << "config error: --set " << kv << ": expected KEY=VALUE\n";
+      return std::nullopt;
+    }
+    sources.flags[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  if (!options.listen.empty()) sources.flags["server.listen"] = options.listen;
+  if (!options.data_dir.empty()) sources.flags["storage.data_dir"] = options.data_dir;
+  ConfigLoadResult loaded = LoadConfig(sources);
+  if (!loaded.errors.empty() || !loaded.config) {
+    std::cerr << FormatConfigErrors(loaded.errors);
+    return std::nullopt;
+  }
+  return std::move(loaded.config);
+}
+
+namespace {
+
+// Opens the configured store; the data directory is created when missing.
+Result<std::unique_ptr<Store>> OpenStore(const Config& config, StoreObserver* observer) {
+  std::error_code ec;
+  std::filesystem::create_directories(config.storage.data_dir, ec);
+  if (ec) {
+    return Unavailable("cannot create data directory '" + config.storage.data_dir +
+                       "': " + ec.message());
+  }
+  SqliteStoreOptions o;
+  o.path = (std::filesystem::path(config.storage.data_dir) / "modelwatch.db").string();
+  o.read_connections = config.storage.read_connections;
+  o.max_queue_requests = static_cast<size_t>(config.storage.max_queue_requests);
+  o.max_rows_per_commit = static_cast<size_t>(config.storage.max_rows_per_commit);
+  o.synchronous_full = config.storage.sqlite_synchronous == "full";
+  o.observer = observer;
+  return OpenSqliteStore(o);
+}
+
+// Blocks SIGINT/SIGTERM in every thread (call before starting any), so the main thread can take
+// them synchronously with sigwait instead of running code in a signal handler.
+sigset_t BlockTerminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+}  // namespace
+
+int RunServe(const CommonOptions& options, const std::string& version) {
+  auto config = LoadConfigOrReport(options);
+  if (!config) return 2;
+  const sigset_t signals = BlockTerminationSignals();
+  SystemClock clock;
+
+  std::error_code ec;
+  std::filesystem::create_directories(config->storage.data_dir, ec);
+  Logger logger(config->logging, config->LogDir());
+  Metrics metrics(MetricsOptions{config->metrics.prefix, config->metrics.segment_label,
+                                 config->metrics.max_segments, config->storage.data_dir, version});
+  auto store = OpenStore(*config, metrics.store_observer());
+  if (!store) {
+    logger.Error("cannot open store", {{"error.message", store.error().message()}});
+    std::cerr << "modelwatch: cannot open store: " << store.error().message() << "\n";
+    return 1;
+  }
+  api::ModelCatalog catalog;
+  if (Status s = catalog.Load(**store); !s.ok()) {
+    std::cerr << "modelwatch: cannot read the registry: " << s.message() << "\n";
+    return 1;
+  }
+  Authenticator auth(config->auth.tokens);
+
+  api::ApiContext ctx;
+  ctx.config = &*config;
+  ctx.store = store->get();
+  ctx.metrics = &metrics;
+  ctx.logger = &logger;
+  ctx.auth = &auth;
+  ctx.clock = &clock;
+  ctx.catalog = &catalog;
+  ctx.version = version;
+  ctx.started_at_ms = clock.NowMillis();
+
+  http::Router router;
+  api::RegisterRoutes(router, ctx);
+  RequestObserver request_observer(&metrics, config->logging.access_log ? &logger : nullptr);
+  http::ServerOptions so;
+  so.host = config->server.host;
+  so.port = config->server.port;
+  so.threads = config->server.threads;
+  so.max_body_bytes = config->server.max_body_bytes;
+  so.request_timeout_seconds = config->server.request_timeout_seconds;
+  so.observer = &request_observer;
+  http::Server server(so, router);
+  std::string error;
+  if (!server.Start(&error)) {
+    logger.Error("cannot start HTTP server", {{"error.message", error}});
+    std::cerr << "modelwatch: " << error << "\n";
+    return 1;
+  }
+  logger.Info("listening", {{"server.address", config->server.host},
+                            {"server.port", server.port()},
+                            {"service.version", version},
+                            {"storage.data_dir", config->storage.data_dir}});
+  // The readiness line tests and scripts wait for (stderr, plain text, always printed).
+  std::cerr << "modelwatch listening on " << config->server.host << ":" << server.port()
+            << std::endl;
+
+  // Refreshes store gauges (row counts, sizes, pool) off the request path.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::thread refresher([&] {
+    std::unique_lock lock(mu);
+    do {
+      lock.unlock();
+      if (auto stats = (*store)->Stats()) metrics.UpdateStoreStats(*stats);
+      lock.lock();
+    } while (!cv.wait_for(lock, std::chrono::seconds(10), [&] { return stopping; }));
+  });
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  logger.Info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+  {
+    std::lock_guard lock(mu);
+    stopping = true;
+  }
+  cv.notify_all();
+  refresher.join();
+  server.Stop();
+  (*store)->Close();
+  logger.Info("stopped", {});
+  logger.Flush();
+  return 0;
+}
+
+}  // namespace mw::cli

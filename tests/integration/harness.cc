@@ -1,0 +1,238 @@
+#include "integration/harness.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <fstream>
+#include <optional>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+namespace mw::testing {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+std::string ModelwatchBinary() { return MODELWATCH_BINARY; }
+std::string SourceDir() { return MODELWATCH_SOURCE_DIR; }
+
+struct HttpClient::Impl {
+  std::string host;
+  uint16_t port;
+  net::io_context ioc;
+  std::optional<beast::tcp_stream> stream;
+  beast::flat_buffer buffer;
+};
+
+HttpClient::HttpClient(std::string host, uint16_t port) : impl_(std::make_unique<Impl>()) {
+  impl_->host = std::move(host);
+  impl_->port = port;
+}
+HttpClient::~HttpClient() {
+  if (impl_ && impl_->stream) {
+    beast::error_code ec;
+    impl_->stream->socket().shutdown(tcp::socket::shutdown_both, ec);
+  }
+}
+
+HttpResult HttpClient::Send(const std::string& method, const std::string& target,
+                            const std::string& body, const std::string& content_type,
+                            const std::map<std::string, std::string>& headers) {
+  HttpResult out;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    beast::error_code ec;
+    if (!impl_->stream) {
+      impl_->stream.emplace(impl_->ioc);
+      impl_->stream->connect(tcp::endpoint(net::ip::make_address(impl_->host), impl_->port), ec);
+      if (ec) {
+        impl_->stream.reset();
+        out.error = "connect: " + ec.message();
+        return out;
+      }
+    }
+    bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target, 11};
+    req.set(bhttp::field::host, impl_->host);
+    if (!body.empty() || method == "POST" || method == "PUT") {
+      if (!content_type.empty()) req.set(bhttp::field::content_type, content_type);
+      req.body() = body;
+    }
+    for (const auto& [k, v] : headers) req.set(k, v);
+    req.keep_alive(true);
+    req.prepare_payload();
+    impl_->stream->expires_after(std::chrono::seconds(60));
+    bhttp::write(*impl_->stream, req, ec);
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(1ull << 30);
+    if (!ec) bhttp::read(*impl_->stream, impl_->buffer, parser, ec);
+    if (ec) {
+      impl_->stream.reset();
+      impl_->buffer.clear();
+      out.error = "request: " + ec.message();
+      continue;  // one reconnect for a closed keep-alive connection
+    }
+    auto res = parser.release();
+    out.status = static_cast<int>(res.result_int());
+    out.body = std::move(res.body());
+    for (const auto& f : res.base()) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out.headers[name] = std::string(f.value());
+    }
+    out.error.clear();
+    if (!res.keep_alive()) impl_->stream.reset();
+    return out;
+  }
+  return out;
+}
+
+TempDir::TempDir() {
+  std::random_device rd;
+  path_ = std::filesystem::temp_directory_path() /
+          ("modelwatch-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+  std::filesystem::create_directories(path_);
+}
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+ModelwatchProcess::ModelwatchProcess(ServerOptions options) : options_(std::move(options)) {
+  if (options_.data_dir.empty()) {
+    owned_dir_ = std::make_unique<TempDir>();
+    data_dir_ = (owned_dir_->path() / "data").string();
+    log_path_ = (owned_dir_->path() / "output.log").string();
+  } else {
+    data_dir_ = options_.data_dir;
+    log_path_ = data_dir_ + ".output." + std::to_string(::getpid()) + ".log";
+  }
+}
+
+ModelwatchProcess::~ModelwatchProcess() {
+  if (pid_ > 0) Terminate();
+}
+
+bool ModelwatchProcess::Start() {
+  std::vector<std::string> args = {ModelwatchBinary(), "serve", "--listen", "127.0.0.1:0",
+                                   "--data-dir", data_dir_};
+  for (const auto& a : options_.args) args.push_back(a);
+  const int log_fd = ::open(log_path_.c_str(), O_CREAT | O_WRONLY | O_APPEND, 0644);
+  const off_t start_offset = ::lseek(log_fd, 0, SEEK_END);
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::dup2(log_fd, 1);
+    ::dup2(log_fd, 2);
+    for (const auto& [k, v] : options_.env) ::setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(log_fd);
+  const std::regex ready(R"(modelwatch listening on [0-9.]+:([0-9]+))");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(log_path_);
+    in.seekg(start_offset);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::smatch m;
+    const std::string text = ss.str();
+    if (std::regex_search(text, m, ready)) {
+      port_ = static_cast<uint16_t>(std::stoi(m[1]));
+      return true;
+    }
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling a file, bounded
+  }
+  return false;
+}
+
+int ModelwatchProcess::Wait() {
+  if (pid_ <= 0) return -1;
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+void ModelwatchProcess::Terminate() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  Wait();
+}
+
+void ModelwatchProcess::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  Wait();
+}
+
+std::string ModelwatchProcess::output() const {
+  std::ifstream in(log_path_);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv_in,
+                         const std::map<std::string, std::string>& env,
+                         const std::string& stdin_text) {
+  int out_pipe[2], in_pipe[2];
+  if (::pipe(out_pipe) != 0 || ::pipe(in_pipe) != 0) return {};
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(in_pipe[0], 0);
+    ::dup2(out_pipe[1], 1);
+    ::dup2(out_pipe[1], 2);
+    ::close(out_pipe[0]);
+    ::close(in_pipe[1]);
+    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+    std::vector<std::string> args = argv_in;
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execvp(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(out_pipe[1]);
+  ::close(in_pipe[0]);
+  std::thread writer([&] {
+    size_t off = 0;
+    while (off < stdin_text.size()) {
+      const ssize_t n = ::write(in_pipe[1], stdin_text.data() + off, stdin_text.size() - off);
+      if (n <= 0) break;
+      off += static_cast<size_t>(n);
+    }
+    ::close(in_pipe[1]);
+  });
+  CommandResult result;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(out_pipe[0], buf, sizeof buf)) > 0) result.output.append(buf, static_cast<size_t>(n));
+  ::close(out_pipe[0]);
+  writer.join();
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+}  // namespace mw::testing
