@@ -71,7 +71,7 @@ Status Authenticator::Authorize(std::string_view header, Role required) const {
   if (!enabled()) return Status::Ok();
   auto token = Authenticate(header);
   if (!token.has_value()) return token.error();
-  if (!Allows(**token, required)) {
+  if (!mw::Allows(**token, required)) {
     return Status(StatusCode::kPermissionDenied, "token \"" + (*token)->name + "\" lacks the " +
                                                      std::string(RoleName(required)) + " role");
   }

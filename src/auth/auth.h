@@ -29,6 +29,9 @@ class Authenticator {
   Authenticator(const Authenticator&) = delete;
   Authenticator& operator=(const Authenticator&) = delete;
 
+  // Same as the free function Allows(); here so call sites can write Authenticator::Allows.
+  static bool Allows(const ApiToken& token, Role required) { return mw::Allows(token, required); }
+
   // False when no tokens are configured: callers then allow every request (see Authorize).
   bool enabled() const { return !tokens_.empty(); }
 

@@ -128,6 +128,12 @@ TEST(AllowsTest, NoRolesAllowNothing) {
   EXPECT_FALSE(Allows(ApiToken{"none", kReadSecret, {}}, Role::kRead));
 }
 
+TEST(AllowsTest, StaticMemberMatchesFreeFunction) {
+  ApiToken t{"scorer", kIngestSecret, {Role::kIngest}};
+  EXPECT_TRUE(Authenticator::Allows(t, Role::kIngest));
+  EXPECT_FALSE(Authenticator::Allows(t, Role::kRead));
+}
+
 TEST(AuthorizeTest, DisabledAuthAllowsEverything) {
   EXPECT_TRUE(Authenticator({}).Authorize("", Role::kAdmin).ok());
 }
