@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "telemetry/test_util.h"
 
@@ -341,6 +343,36 @@ TEST(MetricsTest, PromtoolCheckCanFail) {
   const auto [status, output] =
       Promtool("# HELP ml_requests Requests.\n# TYPE ml_requests counter\nml_requests 1\n");
   EXPECT_NE(output, "");
+}
+
+TEST(MetricsTest, ConcurrentRecordingLosesNoCounts) {
+  auto m = Make(Options("ml", "segment", 5));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&m, t] {
+      for (int i = 0; i < 5000; ++i) {
+        m->RecordPredictions("model" + std::to_string(i % 2), "s" + std::to_string((i + t) % 10),
+                             1);
+        m->RequestStarted();
+        m->RequestFinished("POST", "/v1/predictions", 202, 0.001, 10);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  const std::string text = m->Serialize();
+  double predictions = 0;
+  for (const auto& line : telemetry_test::Lines(text)) {
+    if (line.rfind("ml_predictions_total{", 0) == 0) {
+      predictions += std::stod(line.substr(line.rfind(' ') + 1));
+    }
+  }
+  EXPECT_EQ(predictions, 20000);
+  EXPECT_EQ(Sample(text, "ml_segment_overflow_total"), 10000);  // 5 of the 10 values overflow
+  EXPECT_EQ(
+      Sample(text,
+             R"(ml_api_requests_total{endpoint="/v1/predictions",method="POST",status="202"})"),
+      20000);
+  EXPECT_EQ(Sample(text, "ml_api_requests_in_flight"), 0);
 }
 
 TEST(MetricsTest, ContentTypeIsTextFormat004) {

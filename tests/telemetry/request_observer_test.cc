@@ -1,0 +1,85 @@
+#include "telemetry/request_observer.h"
+
+#include <gtest/gtest.h>
+
+#include "telemetry/test_util.h"
+
+namespace mw {
+namespace {
+
+using telemetry_test::Lines;
+using telemetry_test::ReadFile;
+using telemetry_test::Sample;
+using telemetry_test::TempDir;
+
+http::Request MakeRequest() {
+  http::Request r;
+  r.method = "GET";
+  r.target = "/v1/models/churn?x=1";
+  r.path = "/v1/models/churn";
+  r.remote_address = "10.1.2.3";
+  return r;
+}
+
+std::unique_ptr<Metrics> MakeMetrics() {
+  MetricsOptions o;
+  o.system_metrics = false;
+  return Metrics::Create(o).value();
+}
+
+TEST(RequestObserverTest, RecordsMetricsUnderTheRouteTemplate) {
+  auto metrics = MakeMetrics();
+  RequestObserver observer(metrics.get(), nullptr);
+  observer.OnRequestStart();
+  EXPECT_EQ(Sample(metrics->Serialize(), "ml_api_requests_in_flight"), 1);
+  observer.OnRequestDone(MakeRequest(), "/v1/models/{model}", 404, 0.003, 120);
+  const std::string text = metrics->Serialize();
+  EXPECT_EQ(Sample(text, "ml_api_requests_in_flight"), 0);
+  EXPECT_EQ(
+      Sample(text,
+             R"(ml_api_requests_total{endpoint="/v1/models/{model}",method="GET",status="404"})"),
+      1);
+  EXPECT_EQ(
+      Sample(text, R"(ml_api_response_size_bytes_sum{endpoint="/v1/models/{model}",method="GET"})"),
+      120);
+  EXPECT_EQ(text.find("/v1/models/churn"), std::string::npos);
+}
+
+TEST(RequestObserverTest, WritesOneAccessLinePerRequest) {
+  TempDir dir;
+  FakeClock clock;
+  LoggerOptions o;
+  o.dir = dir.path().string();
+  o.stdout_enabled = false;
+  o.clock = &clock;
+  auto logger = Logger::Create(o).value();
+  auto metrics = MakeMetrics();
+  RequestObserver observer(metrics.get(), logger.get());
+  observer.OnRequestStart();
+  observer.OnRequestDone(MakeRequest(), "/v1/models/{model}", 200, 0.0018431, 512);
+  logger->Flush();
+  const auto lines = Lines(ReadFile(dir.path() / "modelwatch.log"));
+  ASSERT_EQ(lines.size(), 1u);
+  const auto doc = nlohmann::json::parse(lines[0]);
+  EXPECT_EQ(doc["url.path"], "/v1/models/churn");
+  EXPECT_EQ(doc["http.route"], "/v1/models/{model}");
+  EXPECT_EQ(doc["event.duration"], 1843100);
+  EXPECT_EQ(doc["http.response.body.bytes"], 512);
+  EXPECT_EQ(doc["client.address"], "10.1.2.3");
+}
+
+TEST(RequestObserverTest, WorksWithoutMetrics) {
+  TempDir dir;
+  LoggerOptions o;
+  o.dir = dir.path().string();
+  o.stdout_enabled = false;
+  auto logger = Logger::Create(o).value();
+  RequestObserver observer(nullptr, logger.get());
+  observer.OnRequestStart();
+  observer.OnRequestDone(MakeRequest(), "unmatched", 404, 0.001, 0);
+  logger->Flush();
+  EXPECT_EQ(Lines(ReadFile(dir.path() / "modelwatch.log")).size(), 1u);
+}
+
+}  // namespace
+}  // namespace mw
