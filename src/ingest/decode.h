@@ -8,6 +8,25 @@
 // Every problem is reported with an RFC 6901 pointer into the body: "/events/3/prediction" for
 // the {"events":[...]} shape, "/3/prediction" for NDJSON (line index 3, zero-based), and
 // "/prediction" for a single object. A body with any error yields no events at all.
+//
+// Details of the contract as implemented (decode.cc, detail/):
+// - NDJSON pointers use the physical, zero-based line index, blank lines included, so they
+//   match the sender's file; a line of valid JSON that is not an object is kInvalid at "/<i>",
+//   as is a non-object element of the array ("/events/<i>"). Lines may end in CRLF.
+// - Any syntax error anywhere in the body (also inside unknown fields or rejected nested
+//   features) makes it kMalformed with exactly one error; kMalformed and kTooManyEvents always
+//   carry exactly one error. Otherwise every field error is collected (at most 100 reported).
+// - NaN, Infinity and -Infinity (as Python's json.dumps writes them) and numbers beyond the
+//   double range are field errors "must be a finite number" (422), not syntax errors.
+// - JSON null for an optional field means absent. Unknown and duplicate keys are rejected
+//   (also duplicate feature names). Limits: id 256 bytes, model 128, version 128, segment 256.
+// - features_json is compact JSON in the order sent: strings re-escaped minimally (UTF-8 kept
+//   raw), numbers spelled as sent.
+// - content_hash is FNV-1a 64 over a canonical encoding (see detail/prediction_decoder.cc): it
+//   ignores key order (top level and features), number spelling (1 == 1.0), string escaping,
+//   the timestamp's format (same instant == same hash) and 17 vs "17" for segment; absent id,
+//   timestamp, actual and latency_ms hash differently from any present value.
+// Both decoders are reentrant (no shared state); call them from any number of threads.
 #pragma once
 
 #include <cstdint>
@@ -40,9 +59,11 @@ struct DecodeOptions {
   int64_t max_future_ms = 300'000;     // timestamps later than now + this are rejected
   int64_t max_events = 100000;
   // Task of a model by name (kUnknown when not registered). Binary classifiers must have
-  // prediction in [0,1] and, when present, actual in {0,1}.
+  // prediction in [0,1] and, when present, actual in {0,1}. Called once per run of consecutive
+  // events of the same model; when unset every model is kUnknown.
   std::function<ModelTask(std::string_view model)> task_of;
-  // Generates an id for events without one (time-ordered, unique).
+  // Generates an id for events without one (time-ordered, unique). Not called once the body has
+  // an error (ids may still be drawn for events before it); when unset, GenerateUlid(now_ms).
   std::function<std::string()> generate_id;
 };
 

@@ -1,0 +1,48 @@
+// ContentHasher: the 64-bit hash behind PredictionEvent::content_hash.
+//
+// FNV-1a (64-bit) over a tagged, length-prefixed byte encoding of the values, so that no two
+// different sequences of values encode to the same bytes. Hand-written (a few lines) because the
+// value is persisted by the store to recognise retries: it must stay identical across builds,
+// platforms and library versions, which std::hash does not promise. Not cryptographic: it
+// detects accidental differences between a retry and the original, not adversarial collisions.
+//
+// Numbers are hashed by their double value (so 1, 1.0 and 1e0 are equal; -0 equals 0), strings
+// by their unescaped UTF-8 bytes. Integers and lengths are encoded little-endian.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace mw::ingest_detail {
+
+class ContentHasher {
+ public:
+  void Tag(char tag) { Byte(static_cast<uint8_t>(tag)); }
+  void String(std::string_view s) {
+    U64(s.size());
+    for (const char c : s) Byte(static_cast<uint8_t>(c));
+  }
+  void Number(double d) {
+    if (d == 0) d = 0;  // -0 and 0 are the same number
+    uint64_t bits;
+    std::memcpy(&bits, &d, sizeof bits);
+    U64(bits);
+  }
+  void Int(int64_t v) { U64(static_cast<uint64_t>(v)); }
+  void U64(uint64_t v) {
+    for (int i = 0; i < 8; ++i) Byte(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  uint64_t value() const { return h_; }
+
+ private:
+  static constexpr uint64_t kOffsetBasis = 0xcbf29ce484222325ULL;
+  static constexpr uint64_t kPrime = 0x100000001b3ULL;
+  void Byte(uint8_t b) {
+    h_ ^= b;
+    h_ *= kPrime;
+  }
+  uint64_t h_ = kOffsetBasis;
+};
+
+}  // namespace mw::ingest_detail

@@ -1,0 +1,207 @@
+#include "ingest/detail/json_value.h"
+
+#include <charconv>
+
+namespace mw::ingest_detail {
+namespace {
+
+using simdjson::error_code;
+
+bool IsJsonWhitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// raw_json_token() runs up to the next structural character, so it includes trailing whitespace.
+std::string_view TrimToken(std::string_view token) {
+  while (!token.empty() && IsJsonWhitespace(token.back())) token.remove_suffix(1);
+  return token;
+}
+
+// The spellings of non-finite numbers that Python's json.dumps (allow_nan=True, its default) and
+// JavaScript-ish senders produce. They are not JSON, but they mean "a number that is not finite".
+bool IsNonFiniteToken(std::string_view token) {
+  return token == "NaN" || token == "Infinity" || token == "-Infinity";
+}
+
+error_code ReadNumber(ondemand::value& v, std::string_view token, ScalarValue* out) {
+  if (IsNonFiniteToken(token)) {
+    out->kind = ValueKind::kNonFinite;
+    return simdjson::SUCCESS;
+  }
+  double d = 0;
+  if (v.get_double().get(d) == simdjson::SUCCESS) {
+    out->kind = ValueKind::kNumber;
+    out->number = d;
+    out->text = token;
+    return simdjson::SUCCESS;
+  }
+  // simdjson refuses numbers that overflow a double (1e400) with the same NUMBER_ERROR as a
+  // syntax error; a well-formed token that failed can only have been out of range.
+  if (IsJsonNumberSyntax(token)) {
+    out->kind = ValueKind::kNonFinite;
+    return simdjson::SUCCESS;
+  }
+  return simdjson::NUMBER_ERROR;
+}
+
+}  // namespace
+
+error_code ReadValue(ondemand::value& v, ScalarValue* out) {
+  const std::string_view token = TrimToken(v.raw_json_token());
+  if (token.empty()) return simdjson::TAPE_ERROR;
+  switch (token[0]) {
+    case '{':
+      out->kind = ValueKind::kObject;
+      return simdjson::SUCCESS;
+    case '[':
+      out->kind = ValueKind::kArray;
+      return simdjson::SUCCESS;
+    case '"':
+      out->kind = ValueKind::kString;
+      return v.get_string().get(out->text);
+    case 't':
+    case 'f':
+      out->kind = ValueKind::kBool;
+      // Having dispatched on the first character, "not a boolean" means a broken atom (tru).
+      if (v.get_bool().get(out->boolean) != simdjson::SUCCESS) {
+        return token[0] == 't' ? simdjson::T_ATOM_ERROR : simdjson::F_ATOM_ERROR;
+      }
+      return simdjson::SUCCESS;
+    case 'n': {
+      bool is_null = false;
+      if (v.is_null().get(is_null) != simdjson::SUCCESS || !is_null) return simdjson::N_ATOM_ERROR;
+      out->kind = ValueKind::kNull;
+      return simdjson::SUCCESS;
+    }
+    case 'N':
+    case 'I':
+    case '-':
+    case '0':
+    case '1':
+    case '2':
+    case '3':
+    case '4':  // NOLINT
+    case '5':
+    case '6':
+    case '7':
+    case '8':
+    case '9':  // NOLINT
+      return ReadNumber(v, token, out);
+    default:
+      return simdjson::TAPE_ERROR;
+  }
+}
+
+error_code SkipValue(ondemand::value& v, int depth) {
+  ScalarValue scalar;
+  if (auto error = ReadValue(v, &scalar)) return error;
+  const bool container = scalar.kind == ValueKind::kObject || scalar.kind == ValueKind::kArray;
+  if (container && depth >= kMaxSkipDepth) return simdjson::DEPTH_ERROR;
+  if (scalar.kind == ValueKind::kObject) {
+    ondemand::object object;
+    if (auto error = v.get_object().get(object)) return error;
+    for (auto field_result : object) {
+      ondemand::field field;
+      if (auto error = std::move(field_result).get(field)) return error;
+      std::string_view key;
+      if (auto error = field.unescaped_key().get(key)) return error;  // checks the escapes
+      if (auto error = SkipValue(field.value(), depth + 1)) return error;
+    }
+  } else if (scalar.kind == ValueKind::kArray) {
+    ondemand::array array;
+    if (auto error = v.get_array().get(array)) return error;
+    for (auto element_result : array) {
+      ondemand::value element;
+      if (auto error = std::move(element_result).get(element)) return error;
+      if (auto error = SkipValue(element, depth + 1)) return error;
+    }
+  }
+  return simdjson::SUCCESS;
+}
+
+bool IsJsonNumberSyntax(std::string_view t) {
+  size_t i = 0;
+  const auto digits = [&] {
+    const size_t start = i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+    return i > start;
+  };
+  if (i < t.size() && t[i] == '-') ++i;
+  if (i < t.size() && t[i] == '0') {
+    ++i;
+  } else if (i >= t.size() || t[i] < '1' || t[i] > '9' || !digits()) {
+    return false;
+  }
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == t.size();
+}
+
+void AppendPointerToken(std::string* pointer, std::string_view key) {
+  pointer->push_back('/');
+  for (const char c : key) {
+    if (c == '~') {
+      pointer->append("~0");
+    } else if (c == '/') {
+      pointer->append("~1");
+    } else {
+      pointer->push_back(c);
+    }
+  }
+}
+
+void AppendPointerIndex(std::string* pointer, size_t index) {
+  char buf[24];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, index);
+  (void)ec;  // 24 bytes always hold a size_t
+  pointer->push_back('/');
+  pointer->append(buf, end);
+}
+
+void AppendJsonString(std::string* out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  size_t run = 0;  // start of the pending run of bytes that need no escaping
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      default:
+        out->append("\\u00");
+        out->push_back(kHex[c >> 4]);
+        out->push_back(kHex[c & 0xF]);
+    }
+  }
+  out->append(s.data() + run, s.size() - run);
+  out->push_back('"');
+}
+
+}  // namespace mw::ingest_detail
