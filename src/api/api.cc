@@ -11,9 +11,8 @@ namespace mw::api {
 
 http::Handler Guard(const ApiContext& ctx, Role role, http::Handler handler) {
   if (!ctx.auth->enabled()) return handler;
-  return [&ctx, role, handler = std::move(handler)](http::Request& req,
-                                                    const http::PathParams& params,
-                                                    http::Responder respond) {
+  return [&ctx, role, handler = std::move(handler)](
+             http::Request& req, const http::PathParams& params, http::Responder respond) {
     auto token = ctx.auth->Authenticate(req.header("authorization"));
     if (!token) {
       http::Response r = http::Problem(401, "Unauthorized", token.error().message(), req.path);

@@ -66,9 +66,8 @@ http::Handler GetHealthDb(const ApiContext& ctx) {
     json body = {{"database_status", db.ok() ? "connected" : "disconnected"},
                  {"backend", ctx.config->storage.backend}};
     if (stats) {
-      body["connection_pool"] = {{"total", stats->pool.total},
-                                 {"active", stats->pool.active},
-                                 {"idle", stats->pool.idle}};
+      body["connection_pool"] = {
+          {"total", stats->pool.total}, {"active", stats->pool.active}, {"idle", stats->pool.idle}};
       body["table_stats"] = stats->table_rows;
       body["size_bytes"] = stats->size_bytes;
       body["write_queue_depth"] = stats->write_queue_depth;

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "api/handlers.h"
+#include "common/time_format.h"
 #include "ingest/decode.h"
 
 namespace mw::api {
@@ -36,11 +37,11 @@ std::optional<BodyFormat> RequireIngestMediaType(const http::Request& req,
       media == "application/jsonl") {
     return BodyFormat::kNdjson;
   }
-  http::Response r = http::Problem(
-      415, "Unsupported Media Type",
-      "Content-Type must be application/json or application/x-ndjson, got '" +
-          std::string(req.header("content-type")) + "'",
-      req.path, {{"", "unsupported content type"}});
+  http::Response r =
+      http::Problem(415, "Unsupported Media Type",
+                    "Content-Type must be application/json or application/x-ndjson, got '" +
+                        std::string(req.header("content-type")) + "'",
+                    req.path, {{"", "unsupported content type"}});
   r.headers.emplace_back("Accept-Post", "application/json, application/x-ndjson");
   respond(std::move(r));
   return std::nullopt;
@@ -91,8 +92,9 @@ DecodeOptions MakeDecodeOptions(const ApiContext& ctx) {
 // The pointer of the event carrying `id`, for a 409 naming the offending field.
 std::string PointerOfId(const std::vector<PredictionEvent>& events, BodyFormat format,
                         bool enveloped, const std::string& message) {
-  for (size_t i = 0; i < events.size(); ++i) {
-    if (message.find("'" + events[i].id + "'") != std::string::npos) {
+  // From the end: for an id repeated inside the batch, the later occurrence is the offending one.
+  for (size_t i = events.size(); i-- > 0;) {
+    if (message.find("id \"" + events[i].id + "\"") != std::string::npos) {
       if (format == BodyFormat::kNdjson) return "/" + std::to_string(i) + "/id";
       return enveloped ? "/events/" + std::to_string(i) + "/id" : "/id";
     }
@@ -157,9 +159,10 @@ http::Handler PostPredictions(const ApiContext& ctx) {
                                             : "store_unavailable");
             http::Response r = StoreProblem(result.error(), path);
             if (result.error().code() == StatusCode::kAlreadyExists) {
-              r = http::Problem(409, "Conflict", result.error().message(), path,
-                                {{PointerOfId(*pointers, format, enveloped, result.error().message()),
-                                  "id already stored with different content"}});
+              r = http::Problem(
+                  409, "Conflict", result.error().message(), path,
+                  {{PointerOfId(*pointers, format, enveloped, result.error().message()),
+                    "id already stored with different content"}});
             }
             return respond(std::move(r));
           }
@@ -170,7 +173,8 @@ http::Handler PostPredictions(const ApiContext& ctx) {
               if (i < result->duplicate.size() && result->duplicate[i]) continue;
               ++counts[{(*pointers)[i].model, (*pointers)[i].segment}];
             }
-            for (const auto& [key, n] : counts) ctx.metrics->RecordPredictions(key.first, key.second, n);
+            for (const auto& [key, n] : counts)
+              ctx.metrics->RecordPredictions(key.first, key.second, n);
           }
           json body = {{"accepted", result->ids.size()},
                        {"inserted", result->inserted},
@@ -210,7 +214,8 @@ http::Handler GetPrediction(const ApiContext& ctx) {
     auto found = ctx.store->GetPrediction(id);
     if (!found) return respond(StoreProblem(found.error(), req.path));
     if (!found->has_value()) {
-      return respond(http::Problem(404, "Not Found", "no prediction with id '" + id + "'", req.path));
+      return respond(
+          http::Problem(404, "Not Found", "no prediction with id '" + id + "'", req.path));
     }
     const PredictionRecord& p = **found;
     json body = {{"id", p.id},

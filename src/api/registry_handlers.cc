@@ -26,8 +26,8 @@ bool RequireJson(const http::Request& req, const http::Responder& respond) {
   return false;
 }
 
-void RespondInvalid(const http::Request& req, const std::vector<FieldError>& errors,
-                    bool malformed, const http::Responder& respond) {
+void RespondInvalid(const http::Request& req, const std::vector<FieldError>& errors, bool malformed,
+                    const http::Responder& respond) {
   std::vector<http::ProblemField> fields;
   for (const auto& e : errors) fields.push_back({e.pointer, e.detail});
   if (malformed) {
@@ -76,16 +76,17 @@ http::Handler PutModel(const ApiContext& ctx) {
     if (!RequireJson(req, respond)) return;
     const std::string& name = params.at("model");
     auto parsed = ParseModelDocument(name, req.body);
-    if (!parsed.errors.empty()) return RespondInvalid(req, parsed.errors, parsed.malformed, respond);
+    if (!parsed.errors.empty())
+      return RespondInvalid(req, parsed.errors, parsed.malformed, respond);
     ModelInfo model = std::move(*parsed.value);
     const bool existed = ctx.store->GetModel(name).has_value();
     if (Status s = ctx.store->UpsertModel(model); !s.ok()) {
       return respond(StoreProblem(s, req.path));
     }
     ctx.catalog->Set(model.name, model.task);
-    ctx.logger->Audit(Actor(req), existed ? "model.update" : "model.create", name,
-                      {{"task", std::string(ModelTaskName(model.task))},
-                       {"client.address", req.remote_address}});
+    ctx.logger->Audit(
+        Actor(req), existed ? "model.update" : "model.create", name,
+        {{"task", std::string(ModelTaskName(model.task))}, {"client.address", req.remote_address}});
     auto stored = ctx.store->GetModel(name);
     if (!stored) return respond(StoreProblem(stored.error(), req.path));
     http::Response r = Json(existed ? 200 : 201, ModelToJson(*stored));
@@ -100,7 +101,8 @@ http::Handler PutModelVersion(const ApiContext& ctx) {
     const std::string& name = params.at("model");
     const std::string& version = params.at("version");
     auto parsed = ParseModelVersionDocument(name, version, req.body);
-    if (!parsed.errors.empty()) return RespondInvalid(req, parsed.errors, parsed.malformed, respond);
+    if (!parsed.errors.empty())
+      return RespondInvalid(req, parsed.errors, parsed.malformed, respond);
     ModelVersionInfo info = std::move(*parsed.value);
     info.created_at_ms = ctx.clock->NowMillis();
     if (Status s = ctx.store->UpsertModelVersion(info); !s.ok()) {

@@ -15,8 +15,9 @@
 #endif
 
 int main(int argc, char** argv) {
-  CLI::App app{"modelwatch: records ML predictions and their ground truth, measures how the API "
-               "and the models behave, and exposes it to Prometheus."};
+  CLI::App app{
+      "modelwatch: records ML predictions and their ground truth, measures how the API "
+      "and the models behave, and exposes it to Prometheus."};
   app.require_subcommand(1);
   app.set_version_flag("--version", MODELWATCH_VERSION);
 
@@ -39,7 +40,9 @@ int main(int argc, char** argv) {
       "import", "Import DIR/{model}/{segment}/{version}/metadata.json into the registry");
   add_common(import);
   std::string import_dir;
-  import->add_option("DIR", import_dir, "Directory of models")->required()->check(CLI::ExistingDirectory);
+  import->add_option("DIR", import_dir, "Directory of models")
+      ->required()
+      ->check(CLI::ExistingDirectory);
 
   auto* version = app.add_subcommand("version", "Print the version");
 

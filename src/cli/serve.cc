@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "common/clock.h"
 #include "store/store.h"
+#include "telemetry/request_observer.h"
 
 namespace mw::cli {
 
@@ -89,6 +90,16 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   if (Status s = catalog.Load(**store); !s.ok()) {
     std::cerr << "modelwatch: cannot read the registry: " << s.message() << "\n";
     return 1;
+  }
+  // Training-metric gauges of the latest versions, so they are exported right after a restart.
+  if (auto models = (*store)->ListModels()) {
+    for (const auto& model : *models) {
+      auto versions = (*store)->ListModelVersions(model.name);
+      if (!versions) continue;
+      for (const auto& v : *versions) {
+        if (v.is_latest) metrics.RecordModelVersion(v);
+      }
+    }
   }
   Authenticator auth(config->auth.tokens);
 

@@ -108,8 +108,7 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Server::Impl* server)
-      : stream_(std::move(socket)), server_(server) {
+  Session(tcp::socket socket, Server::Impl* server) : stream_(std::move(socket)), server_(server) {
     server_->connections.fetch_add(1);
   }
   ~Session() { server_->connections.fetch_sub(1); }
@@ -164,7 +163,8 @@ class Session : public std::enable_shared_from_this<Session> {
     request_.target = std::string(msg.target());
     const size_t q = request_.target.find('?');
     request_.path = PercentDecode(std::string_view(request_.target).substr(0, q), false);
-    if (q != std::string::npos) ParseQuery(std::string_view(request_.target).substr(q + 1), &request_.query);
+    if (q != std::string::npos)
+      ParseQuery(std::string_view(request_.target).substr(q + 1), &request_.query);
     for (const auto& field : msg.base()) {
       std::string name(field.name_string());
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -273,7 +273,8 @@ bool Server::Start(std::string* error) {
   }
   tcp::endpoint endpoint(address, impl_->options.port);
   auto& acc = impl_->acceptor.emplace(impl_->ioc);
-  if (acc.open(endpoint.protocol(), ec); !ec) acc.set_option(net::socket_base::reuse_address(true), ec);
+  if (acc.open(endpoint.protocol(), ec); !ec)
+    acc.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) acc.bind(endpoint, ec);
   if (!ec) acc.listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
@@ -284,9 +285,8 @@ bool Server::Start(std::string* error) {
   }
   impl_->bound_port = acc.local_endpoint().port();
   impl_->Accept();
-  const int n = impl_->options.threads > 0
-                    ? impl_->options.threads
-                    : std::max(1u, std::thread::hardware_concurrency());
+  const int n = impl_->options.threads > 0 ? impl_->options.threads
+                                           : std::max(1u, std::thread::hardware_concurrency());
   for (int i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
   return true;
 }

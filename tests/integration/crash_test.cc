@@ -18,8 +18,8 @@ using nlohmann::json;
 std::string Batch(int writer, int batch, int size, std::vector<std::string>* ids) {
   json events = json::array();
   for (int i = 0; i < size; ++i) {
-    std::string id = "crash-" + std::to_string(writer) + "-" + std::to_string(batch) + "-" +
-                     std::to_string(i);
+    std::string id =
+        "crash-" + std::to_string(writer) + "-" + std::to_string(batch) + "-" + std::to_string(i);
     events.push_back({{"id", id},
                       {"model", "demand"},
                       {"segment", "restaurant_" + std::to_string(i % 7)},

@@ -123,8 +123,8 @@ ModelwatchProcess::~ModelwatchProcess() {
 }
 
 bool ModelwatchProcess::Start() {
-  std::vector<std::string> args = {ModelwatchBinary(), "serve", "--listen", "127.0.0.1:0",
-                                   "--data-dir", data_dir_};
+  std::vector<std::string> args = {ModelwatchBinary(), "serve",      "--listen",
+                                   "127.0.0.1:0",      "--data-dir", data_dir_};
   for (const auto& a : options_.args) args.push_back(a);
   const int log_fd = ::open(log_path_.c_str(), O_CREAT | O_WRONLY | O_APPEND, 0644);
   const off_t start_offset = ::lseek(log_fd, 0, SEEK_END);
@@ -226,7 +226,8 @@ CommandResult RunCommand(const std::vector<std::string>& argv_in,
   CommandResult result;
   char buf[4096];
   ssize_t n;
-  while ((n = ::read(out_pipe[0], buf, sizeof buf)) > 0) result.output.append(buf, static_cast<size_t>(n));
+  while ((n = ::read(out_pipe[0], buf, sizeof buf)) > 0)
+    result.output.append(buf, static_cast<size_t>(n));
   ::close(out_pipe[0]);
   writer.join();
   int status = 0;

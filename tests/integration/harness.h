@@ -24,7 +24,8 @@ class HttpClient {
  public:
   HttpClient(std::string host, uint16_t port);
   ~HttpClient();
-  HttpResult Send(const std::string& method, const std::string& target, const std::string& body = "",
+  HttpResult Send(const std::string& method, const std::string& target,
+                  const std::string& body = "",
                   const std::string& content_type = "application/json",
                   const std::map<std::string, std::string>& headers = {});
   HttpResult Get(const std::string& target) { return Send("GET", target); }
@@ -49,9 +50,9 @@ class TempDir {
 };
 
 struct ServerOptions {
-  std::vector<std::string> args;             // extra args after "serve"
-  std::map<std::string, std::string> env;    // extra environment
-  std::string data_dir;                      // default: a fresh temp dir owned by the server
+  std::vector<std::string> args;           // extra args after "serve"
+  std::map<std::string, std::string> env;  // extra environment
+  std::string data_dir;                    // default: a fresh temp dir owned by the server
 };
 
 class ModelwatchProcess {

@@ -131,9 +131,10 @@ TEST_F(IngestApiTest, SameIdSameContentIsAcceptedOnce) {
 }
 
 TEST_F(IngestApiTest, SameIdDifferentContentIs409) {
-  ASSERT_EQ(client_.PostJson("/v1/predictions", R"({"id":"conf-1","model":"demand","prediction":1})")
-                .status,
-            202);
+  ASSERT_EQ(
+      client_.PostJson("/v1/predictions", R"({"id":"conf-1","model":"demand","prediction":1})")
+          .status,
+      202);
   const auto r = client_.PostJson(
       "/v1/predictions",
       R"({"events":[{"id":"conf-ok","model":"demand","prediction":1},{"id":"conf-1","model":"demand","prediction":2}]})");
@@ -143,9 +144,10 @@ TEST_F(IngestApiTest, SameIdDifferentContentIs409) {
 }
 
 TEST_F(IngestApiTest, ActualJoinsItsPrediction) {
-  ASSERT_EQ(client_.PostJson("/v1/predictions", R"({"id":"act-1","model":"demand","prediction":10})")
-                .status,
-            202);
+  ASSERT_EQ(
+      client_.PostJson("/v1/predictions", R"({"id":"act-1","model":"demand","prediction":10})")
+          .status,
+      202);
   const auto r = client_.PostJson("/v1/actuals", R"({"id":"act-1","actual":12})");
   ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(json::parse(r.body)["matched"], json::array({"act-1"}));
@@ -157,7 +159,8 @@ TEST_F(IngestApiTest, ActualBeforePredictionIsJoinedLater) {
   const auto r = client_.PostJson("/v1/actuals", R"({"actuals":[{"id":"early-1","actual":7}]})");
   ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(json::parse(r.body)["unmatched"], json::array({"early-1"}));
-  const auto p = client_.PostJson("/v1/predictions", R"({"id":"early-1","model":"demand","prediction":6})");
+  const auto p =
+      client_.PostJson("/v1/predictions", R"({"id":"early-1","model":"demand","prediction":6})");
   ASSERT_EQ(p.status, 202) << p.body;
   EXPECT_EQ(json::parse(p.body)["actuals_joined"], 1);
   const auto got = json::parse(client_.Get("/v1/predictions/early-1").body);

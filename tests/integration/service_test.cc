@@ -44,10 +44,12 @@ TEST(RegistryTest, ModelsAndVersionsRoundTrip) {
   ModelwatchProcess server;
   ASSERT_TRUE(server.Start()) << server.output();
   auto client = server.Client();
-  auto r = client.Send("PUT", "/v1/models/risk", R"({"task":"binary_classification","description":"patient risk"})");
+  auto r = client.Send("PUT", "/v1/models/risk",
+                       R"({"task":"binary_classification","description":"patient risk"})");
   ASSERT_EQ(r.status, 201) << r.body;
-  r = client.Send("PUT", "/v1/models/risk/versions/v1",
-                  R"({"metrics":{"auc":0.91},"training_duration_seconds":120,"model_size_bytes":2048,"feature_importance":{"age":0.6,"bmi":0.4}})");
+  r = client.Send(
+      "PUT", "/v1/models/risk/versions/v1",
+      R"({"metrics":{"auc":0.91},"training_duration_seconds":120,"model_size_bytes":2048,"feature_importance":{"age":0.6,"bmi":0.4}})");
   ASSERT_EQ(r.status, 200) << r.body;
   r = client.Get("/v1/models/risk");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -100,12 +102,14 @@ TEST(RegistryTest, ImportReadsTheOnDiskLayoutAndLatestResolvesPerSegment) {
   const auto m = json::parse(client.Get("/v1/models/demand_forecast").body);
   EXPECT_EQ(m["task"], "regression");
   EXPECT_EQ(m["versions"].size(), 3u);
-  auto r = client.PostJson("/v1/predictions",
-                           R"({"id":"imp-1","model":"demand_forecast","segment":"restaurant_1","prediction":5})");
+  auto r = client.PostJson(
+      "/v1/predictions",
+      R"({"id":"imp-1","model":"demand_forecast","segment":"restaurant_1","prediction":5})");
   ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(json::parse(client.Get("/v1/predictions/imp-1").body)["version"], "v2");
-  r = client.PostJson("/v1/predictions",
-                      R"({"id":"imp-2","model":"demand_forecast","segment":"restaurant_2","prediction":5})");
+  r = client.PostJson(
+      "/v1/predictions",
+      R"({"id":"imp-2","model":"demand_forecast","segment":"restaurant_2","prediction":5})");
   ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(json::parse(client.Get("/v1/predictions/imp-2").body)["version"], "v1");
 }
@@ -115,8 +119,9 @@ TEST(MetricsTest, LiveMetricsPassPromtoolAndUseTheConfiguredNames) {
       {"--set", "metrics.prefix=iit", "--set", "metrics.segment_label=restaurant_id"}, {}, ""});
   ASSERT_TRUE(server.Start()) << server.output();
   auto client = server.Client();
-  ASSERT_EQ(client.PostJson("/v1/predictions",
-                            R"({"model":"demand","segment":"restaurant_3","prediction":1})")
+  ASSERT_EQ(client
+                .PostJson("/v1/predictions",
+                          R"({"model":"demand","segment":"restaurant_3","prediction":1})")
                 .status,
             202);
   client.Get("/v1/models/missing");
@@ -161,8 +166,8 @@ TEST(ConfigTest, BadEnvironmentValueExits2) {
 }
 
 TEST(ConfigTest, ExampleConfigStartsTheServer) {
-  ModelwatchProcess server(ServerOptions{
-      {"--config", SourceDir() + "/config/modelwatch.example.yaml"}, {}, ""});
+  ModelwatchProcess server(
+      ServerOptions{{"--config", SourceDir() + "/config/modelwatch.example.yaml"}, {}, ""});
   ASSERT_TRUE(server.Start()) << server.output();
   EXPECT_EQ(server.Client().Get("/livez").status, 200);
 }
@@ -181,32 +186,37 @@ TEST(CliTest, VersionAndHelp) {
 TEST(AuthTest, TokensGateRoutesByRole) {
   const std::string ingest_token = "ingest-token-0123456789";
   const std::string read_token = "read-token-0123456789ab";
-  ModelwatchProcess server(ServerOptions{
-      {},
-      {{"MODELWATCH_AUTH_TOKENS",
-        "feeder:" + ingest_token + ":ingest,dash:" + read_token + ":read"}},
-      ""});
+  ModelwatchProcess server(
+      ServerOptions{{},
+                    {{"MODELWATCH_AUTH_TOKENS",
+                      "feeder:" + ingest_token + ":ingest,dash:" + read_token + ":read"}},
+                    ""});
   ASSERT_TRUE(server.Start()) << server.output();
   auto client = server.Client();
   const std::string event = R"({"model":"m","prediction":1})";
   EXPECT_EQ(client.PostJson("/v1/predictions", event).status, 401);
-  EXPECT_EQ(client.Send("POST", "/v1/predictions", event, "application/json",
-                        {{"Authorization", "Bearer wrong-token-000000000"}})
+  EXPECT_EQ(client
+                .Send("POST", "/v1/predictions", event, "application/json",
+                      {{"Authorization", "Bearer wrong-token-000000000"}})
                 .status,
             401);
-  EXPECT_EQ(client.Send("POST", "/v1/predictions", event, "application/json",
-                        {{"Authorization", "Bearer " + read_token}})
+  EXPECT_EQ(client
+                .Send("POST", "/v1/predictions", event, "application/json",
+                      {{"Authorization", "Bearer " + read_token}})
                 .status,
             403);
-  EXPECT_EQ(client.Send("POST", "/v1/predictions", event, "application/json",
-                        {{"Authorization", "Bearer " + ingest_token}})
+  EXPECT_EQ(client
+                .Send("POST", "/v1/predictions", event, "application/json",
+                      {{"Authorization", "Bearer " + ingest_token}})
                 .status,
             202);
-  EXPECT_EQ(client.Send("GET", "/metrics", "", "", {{"Authorization", "Bearer " + read_token}}).status,
-            200);
+  EXPECT_EQ(
+      client.Send("GET", "/metrics", "", "", {{"Authorization", "Bearer " + read_token}}).status,
+      200);
   EXPECT_EQ(client.Get("/metrics").status, 401);
-  EXPECT_EQ(client.Send("PUT", "/v1/models/m", R"({"task":"regression"})", "application/json",
-                        {{"Authorization", "Bearer " + ingest_token}})
+  EXPECT_EQ(client
+                .Send("PUT", "/v1/models/m", R"({"task":"regression"})", "application/json",
+                      {{"Authorization", "Bearer " + ingest_token}})
                 .status,
             403);
   // Probes stay open.
