@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/handlers.h"
+#include "api/redis_probe.h"
 #include "common/time_format.h"
 
 namespace mw::api {
@@ -35,9 +36,17 @@ http::Handler GetHealth(const ApiContext& ctx) {
     const Status db = ctx.store->Ping();
     const bool db_ok = db.ok();
     const bool model_loaded = ctx.catalog->size() > 0;
-    json checks = {{"database", db_ok ? "up" : "down"},
-                   {"redis", ctx.config->redis.url.empty() ? "not_configured" : "unknown"}};
+    // Redis is optional: null when not configured; when configured and down we are degraded.
+    json redis_connected = nullptr;
+    std::string redis_check = "not_configured";
+    if (!ctx.config->redis.url.empty()) {
+      const Status redis = ProbeRedis(ctx.config->redis.url, std::chrono::milliseconds(250));
+      redis_connected = redis.ok();
+      redis_check = redis.ok() ? "up" : "down";
+    }
+    json checks = {{"database", db_ok ? "up" : "down"}, {"redis", redis_check}};
     std::string status = db_ok ? "healthy" : "unhealthy";
+    if (db_ok && redis_check == "down") status = "degraded";
     if (db_ok) {
       auto stats = ctx.store->Stats();
       const auto queue_limit = ctx.config->storage.max_queue_requests;
@@ -49,7 +58,7 @@ http::Handler GetHealth(const ApiContext& ctx) {
     json body = {{"status", status},
                  {"timestamp", FormatRfc3339Seconds(ctx.clock->NowMillis())},
                  {"database_connected", db_ok},
-                 {"redis_connected", nullptr},
+                 {"redis_connected", redis_connected},
                  {"model_loaded", model_loaded},
                  {"version", ctx.version},
                  {"uptime_seconds", (ctx.clock->NowMillis() - ctx.started_at_ms) / 1000.0},

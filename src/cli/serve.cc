@@ -16,8 +16,12 @@ namespace mw::cli {
 
 std::optional<Config> LoadConfigOrReport(const CommonOptions& options) {
   ConfigSources sources;
-  if (!options.config_file.empty()) sources.file = options.config_file;
   sources.env = ProcessEnvironment();
+  if (!options.config_file.empty()) {
+    sources.file = options.config_file;
+  } else if (auto it = sources.env.find("MODELWATCH_CONFIG"); it != sources.env.end()) {
+    sources.file = it->second;  // the file itself may also come from the environment
+  }
   for (const auto& kv : options.overrides) {
     const size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {

@@ -40,6 +40,18 @@ TEST(HealthTest, ReportsHealthyWithAllFields) {
   EXPECT_GT(d["size_bytes"].get<int64_t>(), 0);
 }
 
+TEST(HealthTest, UnreachableRedisIsDegradedNotDown) {
+  // Port 1 on loopback: nothing listens there, so the connection is refused.
+  ModelwatchProcess server(ServerOptions{{"--set", "redis.url=redis://127.0.0.1:1"}, {}, ""});
+  ASSERT_TRUE(server.Start()) << server.output();
+  const auto r = server.Client().Get("/health");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto h = json::parse(r.body);
+  EXPECT_EQ(h["status"], "degraded");
+  EXPECT_EQ(h["redis_connected"], false);
+  EXPECT_EQ(h["checks"]["redis"], "down");
+}
+
 TEST(RegistryTest, ModelsAndVersionsRoundTrip) {
   ModelwatchProcess server;
   ASSERT_TRUE(server.Start()) << server.output();
