@@ -18,12 +18,12 @@ build: setup $(BUILD)/CMakeCache.txt
 run: build
 	$(BUILD)/modelwatch serve --listen $(LISTEN) --data-dir $(DATA_DIR)
 
-# Unit tests run under ASan/UBSan (build-asan); integration tests run the Release binary.
+# Unit tests run under ASan/UBSan (build-asan); integration tests start the Release binary.
 test: build
 	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DMODELWATCH_SANITIZE=ON -DMODELWATCH_UNIT_ONLY=ON >/dev/null
 	cmake --build $(BUILD)-asan -j $(JOBS)
-	cd $(BUILD)-asan && ctest --output-on-failure -j $(JOBS)
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD)-asan && ctest --output-on-failure -j $(JOBS) -L unit
+	cd $(BUILD) && ctest --output-on-failure -L integration
 
 bench: build
 	./bench/run_bench.sh $(BUILD)
