@@ -1,0 +1,76 @@
+// ReadPool: a fixed set of read-only connections to the main database (each with a reader of the
+// id file), lent out one caller at a time. In WAL mode readers never block the writer, and the
+// writer never blocks them.
+//
+// Thread-safety: Acquire, Stats and Close may be called from any thread. A Lease is used by the
+// thread holding it.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "store/detail/sqlite_handle.h"
+#include "store/id_index.h"
+#include "store/store.h"
+
+namespace mw {
+
+class ReadPool {
+ public:
+  struct Conn {
+    store_detail::Db db;
+    IdIndex::Reader ids;
+    // Prepared statements by SQL text (the store's SQL comes from a fixed set of fragments).
+    Result<store_detail::Stmt*> Prepare(const std::string& sql);
+
+   private:
+    std::map<std::string, store_detail::Stmt, std::less<>> stmts_;
+  };
+
+  class Lease {
+   public:
+    Lease(ReadPool* pool, Conn* conn) : pool_(pool), conn_(conn) {}
+    Lease(Lease&& other) noexcept : pool_(other.pool_), conn_(other.conn_) {
+      other.conn_ = nullptr;
+    }
+    Lease& operator=(Lease&&) = delete;
+    Lease(const Lease&) = delete;
+    ~Lease();
+    Conn* operator->() const { return conn_; }
+    Conn& operator*() const { return *conn_; }
+
+   private:
+    ReadPool* pool_;
+    Conn* conn_;
+  };
+
+  // Opens `size` (>= 1) read-only connections to `path` (which must exist, in WAL mode).
+  // kUnavailable when a connection cannot be opened; kInvalidArgument when size < 1.
+  static Result<std::unique_ptr<ReadPool>> Open(const std::string& path, int size,
+                                                const IdIndex& ids);
+  ~ReadPool() { Close(); }
+
+  // Waits for a free connection. kUnavailable once Close() has begun.
+  Result<Lease> Acquire();
+  ConnectionPoolStats Stats() const;
+  // Refuses new leases, waits for the lent ones to come back, closes the connections. Idempotent.
+  void Close();
+
+ private:
+  ReadPool() = default;
+  void Release(Conn* conn);
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Conn>> all_;
+  std::vector<Conn*> idle_;
+  bool closed_ = false;
+};
+
+}  // namespace mw

@@ -1,0 +1,121 @@
+#include "store/schema.h"
+
+#include <array>
+
+namespace mw::store_schema {
+namespace {
+
+using store_detail::Db;
+using store_detail::Stmt;
+using store_detail::Txn;
+
+const std::array<Migration, 1> kMigrations = {{
+    {1,
+     "initial schema",
+     {
+         // Key/value facts about this database (e.g. its uuid, which the id-index file records
+         // so it is never paired with another database).
+         "CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+         "CREATE TABLE models ("
+         " name TEXT PRIMARY KEY,"
+         " task TEXT NOT NULL,"
+         " description TEXT NOT NULL DEFAULT '',"
+         " created_at BIGINT NOT NULL,"
+         " updated_at BIGINT NOT NULL)",
+         "CREATE TABLE model_versions ("
+         " model TEXT NOT NULL,"
+         " segment TEXT NOT NULL DEFAULT '',"
+         " version TEXT NOT NULL,"
+         " metadata TEXT NOT NULL DEFAULT '{}',"
+         " training_metrics TEXT NOT NULL DEFAULT '{}',"
+         " feature_importance TEXT NOT NULL DEFAULT '{}',"
+         " training_duration_seconds DOUBLE PRECISION,"
+         " model_size_bytes BIGINT,"
+         " is_latest SMALLINT NOT NULL DEFAULT 0,"
+         " created_at BIGINT NOT NULL,"
+         " updated_at BIGINT NOT NULL,"
+         " PRIMARY KEY (model, segment, version))",
+         // seq is the append order. No index on id here: ids are random, and a random-key index
+         // in the append transaction costs most of the ingest rate (see id_index.h).
+         "CREATE TABLE prediction_logs ("
+         " seq {seq_pk},"
+         " id TEXT NOT NULL,"
+         " model TEXT NOT NULL,"
+         " version TEXT,"
+         " segment TEXT NOT NULL DEFAULT '',"
+         " created_at BIGINT NOT NULL,"
+         " received_at BIGINT NOT NULL,"
+         " prediction DOUBLE PRECISION NOT NULL,"
+         " features TEXT NOT NULL,"
+         " actual DOUBLE PRECISION,"
+         " actual_at BIGINT,"
+         " latency_ms DOUBLE PRECISION,"
+         " content_hash BIGINT NOT NULL)",
+         "CREATE INDEX prediction_logs_created_at ON prediction_logs (created_at)",
+         "CREATE INDEX prediction_logs_model_segment_created_at"
+         " ON prediction_logs (model, segment, created_at)",
+         // Actuals that arrived before their prediction; small, so a plain index on the hash.
+         "CREATE TABLE pending_actuals ("
+         " id TEXT PRIMARY KEY,"
+         " id_hash BIGINT NOT NULL,"
+         " actual DOUBLE PRECISION NOT NULL,"
+         " actual_at BIGINT NOT NULL,"
+         " received_at BIGINT NOT NULL)",
+         "CREATE INDEX pending_actuals_id_hash ON pending_actuals (id_hash)",
+     }},
+}};
+
+}  // namespace
+
+std::string RenderSql(std::string_view sql, const Dialect& dialect) {
+  static constexpr std::string_view kSeqPk = "{seq_pk}";
+  std::string out;
+  out.reserve(sql.size());
+  size_t pos = 0;
+  while (true) {
+    const size_t hit = sql.find(kSeqPk, pos);
+    if (hit == std::string_view::npos) break;
+    out.append(sql.substr(pos, hit - pos));
+    out.append(dialect.seq_pk);
+    pos = hit + kSeqPk.size();
+  }
+  out.append(sql.substr(pos));
+  return out;
+}
+
+std::span<const Migration> Migrations() { return kMigrations; }
+
+Result<std::vector<int64_t>> ApplyMigrations(const Db& db, std::span<const Migration> migrations,
+                                             const Dialect& dialect, int64_t now_ms) {
+  Status s = db.Exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+  if (!s.ok()) return s;
+  std::vector<int64_t> applied;
+  for (const Migration& migration : migrations) {
+    Txn txn(db);
+    if (s = txn.Begin(); !s.ok()) return s;
+    // Checked inside the write transaction, so two processes opening at once cannot both apply.
+    auto check = Stmt::Prepare(db, "SELECT 1 FROM schema_migrations WHERE version = ?", false);
+    if (!check) return check.error();
+    check->BindInt(1, migration.version);
+    auto present = check->Step();
+    if (!present) return present.error();
+    if (*present) continue;
+    for (std::string_view statement : migration.statements) {
+      if (s = db.Exec(RenderSql(statement, dialect)); !s.ok()) return s;
+    }
+    auto record = Stmt::Prepare(
+        db, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", false);
+    if (!record) return record.error();
+    record->BindInt(1, migration.version);
+    record->BindText(2, migration.name);
+    record->BindInt(3, now_ms);
+    if (s = record->Run(); !s.ok()) return s;
+    if (s = txn.Commit(); !s.ok()) return s;
+    applied.push_back(migration.version);
+  }
+  return applied;
+}
+
+}  // namespace mw::store_schema

@@ -1,0 +1,52 @@
+// The relational schema of the store and its versioned migrations, written once for SQLite and the
+// later PostgreSQL backend.
+//
+// Portability rules the SQL follows: times are BIGINT epoch milliseconds, JSON is TEXT (a
+// PostgreSQL backend may declare JSONB), floats are DOUBLE PRECISION, booleans are SMALLINT 0/1,
+// upserts use INSERT ... ON CONFLICT (...) DO UPDATE/NOTHING, parameters are `?` (a PostgreSQL
+// driver rewrites them to $n). The only dialect difference in the DDL is the append-order key,
+// written as the {seq_pk} token and expanded by RenderSql.
+//
+// Migrations are append-only: never edit a released one; add a new version instead. Each migration
+// runs in its own transaction together with its schema_migrations row, so a crash leaves either
+// all or none of it, and re-opening applies only the versions that are missing.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "store/detail/sqlite_handle.h"
+
+namespace mw::store_schema {
+
+struct Dialect {
+  std::string_view seq_pk;  // the append-order primary key column type
+};
+
+inline constexpr Dialect kSqlite{"INTEGER PRIMARY KEY"};  // the rowid alias: appends are in order
+inline constexpr Dialect kPostgres{"BIGINT PRIMARY KEY"};
+
+// Replaces the dialect tokens ({seq_pk}) in `sql`.
+std::string RenderSql(std::string_view sql, const Dialect& dialect);
+
+struct Migration {
+  int64_t version = 0;
+  std::string_view name;
+  std::vector<std::string_view> statements;  // may contain dialect tokens
+};
+
+// The store's migrations, in increasing version order.
+std::span<const Migration> Migrations();
+
+// Applies every migration of `migrations` whose version is not yet recorded in schema_migrations
+// (creating that table first), in order, each in its own transaction. Returns the versions applied
+// by this call. kUnavailable when the database fails; kInternal when a migration's SQL is wrong.
+Result<std::vector<int64_t>> ApplyMigrations(const store_detail::Db& db,
+                                             std::span<const Migration> migrations,
+                                             const Dialect& dialect, int64_t now_ms);
+
+}  // namespace mw::store_schema

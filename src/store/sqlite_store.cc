@@ -1,0 +1,392 @@
+// SqliteStore: opening, queueing, closing, health. Writes: sqlite_store_write.cc; reads:
+// sqlite_store_read.cc; registry writes: sqlite_store_registry.cc.
+#include "store/sqlite_store.h"
+
+#include <bit>
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <system_error>
+
+#include "store/detail/writer_statements.h"
+#include "store/schema.h"
+#include "store/sql.h"
+
+namespace mw {
+namespace {
+
+using store_detail::Db;
+using store_detail::Stmt;
+
+std::string NewUuid() {
+  std::random_device rd;
+  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 32; ++i) out += kHex[gen() & 0xf];
+  return out;
+}
+
+Result<std::string> LoadOrCreateUuid(const Db& db) {
+  auto insert = Stmt::Prepare(db, sql::kInsertMetaIfMissing, false);
+  if (!insert) return insert.error();
+  insert->BindText(1, "uuid");
+  insert->BindText(2, NewUuid());
+  if (Status s = insert->Run(); !s.ok()) return s;
+  auto select = Stmt::Prepare(db, sql::kSelectMeta, false);
+  if (!select) return select.error();
+  select->BindText(1, "uuid");
+  auto row = select->Step();
+  if (!row) return row.error();
+  if (!*row) return Internal("store_meta has no uuid");
+  return select->ColumnText(0);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore::WriterStatements>> SqliteStore::WriterStatements::Prepare(
+    const Db& db) {
+  auto out = std::make_unique<WriterStatements>();
+  const std::pair<Stmt*, std::string_view> all[] = {
+      {&out->insert_prediction, sql::kInsertPrediction},
+      {&out->select_id_and_hash, sql::kSelectIdAndHashBySeq},
+      {&out->update_actual, sql::kUpdateActual},
+      {&out->upsert_pending, sql::kUpsertPending},
+      {&out->select_pending, sql::kSelectPending},
+      {&out->delete_pending, sql::kDeletePending},
+      {&out->pending_hash_exists, sql::kPendingHashExists},
+      {&out->insert_unknown_model, sql::kInsertUnknownModel},
+  };
+  for (const auto& [stmt, text] : all) {
+    auto prepared = Stmt::Prepare(db, text);
+    if (!prepared) return prepared.error();
+    *stmt = std::move(*prepared);
+  }
+  return out;
+}
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options) {
+  auto store = SqliteStore::Open(options);
+  if (!store) return store.error();
+  return std::unique_ptr<Store>(std::move(*store));
+}
+
+SqliteStore::SqliteStore(const SqliteStoreOptions& options)
+    : options_(options),
+      clock_(options.clock != nullptr ? options.clock : &system_clock_),
+      ids_path_(options.path + "-ids") {}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions& options) {
+  if (options.path.empty()) return InvalidArgument("store path is empty");
+  if (options.read_connections < 1) return InvalidArgument("read_connections must be >= 1");
+  if (options.max_queue_requests < 1) return InvalidArgument("max_queue_requests must be >= 1");
+  if (options.max_rows_per_commit < 1) return InvalidArgument("max_rows_per_commit must be >= 1");
+  if (options.id_index_batch_rows < 1) return InvalidArgument("id_index_batch_rows must be >= 1");
+  std::unique_ptr<SqliteStore> store(new SqliteStore(options));
+  if (Status s = store->OpenAll(); !s.ok()) return s;
+  return store;
+}
+
+Status SqliteStore::OpenAll() {
+  auto db = Db::Open(options_.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (!db) return db.error();
+  writer_ = std::move(*db);
+  {
+    auto mode = Stmt::Prepare(writer_, "PRAGMA journal_mode=WAL", false);
+    if (!mode) return mode.error();
+    auto row = mode->Step();
+    if (!row) return row.error();
+    if (!*row || mode->ColumnTextView(0) != "wal") {
+      return Unavailable("cannot put " + options_.path + " in WAL mode");
+    }
+  }
+  // The writer's page cache is large: the tails of the table and its indexes stay in memory.
+  Status s = writer_.Exec(std::string("PRAGMA synchronous=") +
+                          (options_.synchronous_full ? "FULL" : "NORMAL") +
+                          "; PRAGMA busy_timeout=10000; PRAGMA cache_size=-262144;"
+                          " PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=67108864;");
+  if (!s.ok()) return s;
+  auto applied = store_schema::ApplyMigrations(writer_, store_schema::Migrations(),
+                                               store_schema::kSqlite, clock_->NowMillis());
+  if (!applied) return applied.error();
+  auto uuid = LoadOrCreateUuid(writer_);
+  if (!uuid) return uuid.error();
+  if (s = LoadCaches(); !s.ok()) return s;
+
+  auto ids = IdIndex::Open({ids_path_, *uuid, options_.id_index_batch_rows}, writer_);
+  if (!ids) return ids.error();
+  ids_ = std::move(*ids);
+  auto reader = ids_->OpenReader(/*page_cache_kib=*/65536);
+  if (!reader) return reader.error();
+  writer_ids_ = std::move(*reader);
+  auto stmts = WriterStatements::Prepare(writer_);
+  if (!stmts) return stmts.error();
+  stmts_ = std::move(*stmts);
+
+  auto pool = ReadPool::Open(options_.path, options_.read_connections, *ids_);
+  if (!pool) return pool.error();
+  pool_ = std::move(*pool);
+  auto checkpointer = Db::Open(options_.path, SQLITE_OPEN_READWRITE);
+  if (!checkpointer) return checkpointer.error();
+  checkpointer_db_ = std::move(*checkpointer);
+  // A connection learns that the database is in WAL mode on its first read; until then a
+  // checkpoint through it silently does nothing.
+  if (s = checkpointer_db_.Exec("PRAGMA busy_timeout=10000; SELECT count(*) FROM sqlite_master");
+      !s.ok()) {
+    return s;
+  }
+
+  // Replaces SQLite's auto-checkpoint on the writer: commits never checkpoint inline.
+  sqlite3_wal_hook(writer_.get(), &SqliteStore::OnWalCommit, this);
+  ids_->Start();
+  checkpointer_thread_ = std::thread([this] { CheckpointerLoop(); });
+  writer_thread_ = std::thread([this] { WriterLoop(); });
+  writer_thread_id_ = writer_thread_.get_id();
+  return Status::Ok();
+}
+
+Status SqliteStore::LoadCaches() {
+  auto max_seq = writer_.QueryInt(std::string(sql::kMaxSeq));
+  if (!max_seq) return max_seq.error();
+  next_seq_ = max_seq->value_or(0) + 1;
+  auto count = writer_.QueryInt(std::string(sql::kCountPredictions));
+  if (!count) return count.error();
+  prediction_rows_ = count->value_or(0);
+
+  auto latest = Stmt::Prepare(writer_, sql::kSelectAllLatest, false);
+  if (!latest) return latest.error();
+  while (true) {
+    auto row = latest->Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    latest_[latest->ColumnText(0)][latest->ColumnText(1)] = latest->ColumnText(2);
+  }
+  auto names = Stmt::Prepare(writer_, sql::kSelectModelNames, false);
+  if (!names) return names.error();
+  while (true) {
+    auto row = names->Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    known_models_.insert(names->ColumnText(0));
+  }
+  auto pending = Stmt::Prepare(writer_, sql::kSelectPendingHashes, false);
+  if (!pending) return pending.error();
+  while (true) {
+    auto row = pending->Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    pending_filter_.insert(std::bit_cast<uint64_t>(pending->ColumnInt(0)));
+  }
+  return Status::Ok();
+}
+
+SqliteStore::~SqliteStore() { Close(); }
+
+void SqliteStore::Close() {
+  std::lock_guard close_lock(close_mu_);
+  if (closed_) return;
+  closed_ = true;
+  {
+    std::lock_guard lock(queue_mu_);
+    closing_ = true;
+  }
+  queue_cv_.notify_all();
+  if (writer_thread_.joinable()) writer_thread_.join();  // drains the queue first
+  if (ids_) ids_->Stop();
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    checkpoint_stop_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpointer_thread_.joinable()) checkpointer_thread_.join();
+  if (pool_) pool_->Close();
+  checkpointer_db_.Close();
+  stmts_.reset();
+  writer_ids_ = IdIndex::Reader();
+  if (writer_.valid()) {
+    sqlite3_wal_hook(writer_.get(), nullptr, nullptr);
+    // Leaves a short WAL behind; a failure here loses nothing (the WAL is replayed at open).
+    (void)writer_.Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    writer_.Close();
+  }
+}
+
+Status SqliteStore::Enqueue(WriteRequest& request, bool bounded) {
+  {
+    std::lock_guard lock(queue_mu_);
+    if (closing_) return Unavailable("store is closed");
+    if (bounded && queue_.size() >= options_.max_queue_requests) {
+      return ResourceExhausted("write queue is full (" + std::to_string(queue_.size()) +
+                               " requests)");
+    }
+    queue_.push_back(std::move(request));
+  }
+  queue_cv_.notify_one();
+  return Status::Ok();
+}
+
+void SqliteStore::AppendPredictions(std::vector<PredictionEvent> events, PredictionsDone done) {
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (events[i].id.empty() || events[i].model.empty()) {
+      done(InvalidArgument("event " + std::to_string(i) + " has an empty id or model"));
+      return;
+    }
+  }
+  WriteRequest request;
+  request.kind = WriteRequest::Kind::kPredictions;
+  request.received_at_ms = clock_->NowMillis();
+  request.events = std::move(events);
+  request.predictions_done = std::move(done);
+  if (Status s = Enqueue(request, /*bounded=*/true); !s.ok()) request.predictions_done(s);
+}
+
+void SqliteStore::AppendActuals(std::vector<ActualEvent> actuals, ActualsDone done) {
+  for (size_t i = 0; i < actuals.size(); ++i) {
+    if (actuals[i].id.empty()) {
+      done(InvalidArgument("actual " + std::to_string(i) + " has an empty id"));
+      return;
+    }
+  }
+  WriteRequest request;
+  request.kind = WriteRequest::Kind::kActuals;
+  request.received_at_ms = clock_->NowMillis();
+  request.actuals = std::move(actuals);
+  request.actuals_done = std::move(done);
+  if (Status s = Enqueue(request, /*bounded=*/true); !s.ok()) request.actuals_done(s);
+}
+
+Status SqliteStore::RunRegistryOp(std::function<Status()> op) {
+  // From a completion callback the writer is between groups: run the operation right here
+  // (waiting for the queue would deadlock).
+  if (std::this_thread::get_id() == writer_thread_id_) return op();
+  WriteRequest request;
+  request.kind = WriteRequest::Kind::kRegistry;
+  request.registry_op = std::move(op);
+  std::future<Status> done = request.registry_done.get_future();
+  // Registry writes are rare and synchronous: not bounded by max_queue_requests.
+  if (Status s = Enqueue(request, /*bounded=*/false); !s.ok()) return s;
+  return done.get();
+}
+
+Status SqliteStore::UpsertModel(const ModelInfo& model) {
+  if (model.name.empty()) return InvalidArgument("model name is empty");
+  return RunRegistryOp([this, &model] { return DoUpsertModel(model); });
+}
+
+Status SqliteStore::UpsertModelVersion(const ModelVersionInfo& version) {
+  if (version.model.empty()) return InvalidArgument("model name is empty");
+  if (version.version.empty()) return InvalidArgument("version is empty");
+  return RunRegistryOp([this, &version] { return DoUpsertModelVersion(version); });
+}
+
+Status SqliteStore::FlushIdIndex() { return ids_->Flush(); }
+
+void SqliteStore::Observe(std::string_view operation, double seconds) const {
+  if (options_.observer != nullptr) options_.observer->OnQuery(operation, seconds);
+}
+
+int SqliteStore::OnWalCommit(void* self, sqlite3* /*db*/, const char* /*name*/, int frames) {
+  auto* store = static_cast<SqliteStore*>(self);
+  // Runs on the writer thread, inside COMMIT.
+  if (frames < store->wal_frames_) {  // the WAL restarted
+    ++store->wal_cycle_;
+    store->next_background_checkpoint_ = 0;
+    store->next_writer_checkpoint_ = kWriterCheckpointFrames;
+  }
+  store->wal_frames_ = frames;
+  if (frames >= store->next_background_checkpoint_ + kBackgroundCheckpointFrames) {
+    store->next_background_checkpoint_ = frames;
+    {
+      std::lock_guard lock(store->checkpoint_mu_);
+      store->checkpoint_wanted_ = true;
+      store->checkpoint_request_ = WalPosition(store->wal_cycle_, frames);
+    }
+    store->checkpoint_cv_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void SqliteStore::CheckpointerLoop() {
+  std::unique_lock lock(checkpoint_mu_);
+  while (true) {
+    checkpoint_cv_.wait(lock, [&] { return checkpoint_wanted_ || checkpoint_stop_; });
+    if (checkpoint_stop_) return;
+    checkpoint_wanted_ = false;
+    const int64_t request = checkpoint_request_;
+    lock.unlock();
+    const auto start = std::chrono::steady_clock::now();
+    // PASSIVE never waits for the writer or readers; frames it cannot copy yet wait for the
+    // next round. Failures (e.g. SQLITE_BUSY) are harmless: the WAL just stays longer.
+    checkpoint_running_ = true;
+    (void)sqlite3_wal_checkpoint_v2(checkpointer_db_.get(), "main", SQLITE_CHECKPOINT_PASSIVE,
+                                    nullptr, nullptr);
+    checkpoint_running_ = false;
+    checkpoint_done_ = request;
+    Observe("checkpoint",
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    lock.lock();
+  }
+}
+
+// A passive checkpoint on another connection cannot catch up with a writer that keeps
+// appending, and SQLite restarts the WAL from its beginning only when a write transaction starts
+// with every frame copied back. So once the WAL is long and a checkpointer pass that started
+// past that length has finished, the writer, between groups, copies the few frames committed
+// during that pass itself; its next commit then restarts the WAL. Should the checkpointer fall
+// far behind, the writer does the whole job. Failures are harmless: the WAL only stays longer.
+void SqliteStore::FinishCheckpoint() {
+  if (wal_frames_ < next_writer_checkpoint_) return;
+  const bool overdue = wal_frames_ >= 4 * kWriterCheckpointFrames;
+  const bool pass_done = checkpoint_done_ >= WalPosition(wal_cycle_, next_writer_checkpoint_);
+  if (!overdue && (!pass_done || checkpoint_running_)) return;
+  const auto start = std::chrono::steady_clock::now();
+  (void)sqlite3_wal_checkpoint_v2(writer_.get(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                  nullptr);
+  // Normally the next commit restarts the WAL; if it cannot (a reader still uses old frames),
+  // try again after more frames rather than after every group.
+  next_writer_checkpoint_ = wal_frames_ + kBackgroundCheckpointFrames;
+  Observe("checkpoint_finish",
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+Status SqliteStore::Ping() const {
+  auto lease = pool_->Acquire();
+  if (!lease) return lease.error();
+  auto stmt = (*lease)->Prepare("SELECT 1");
+  if (!stmt) return stmt.error();
+  store_detail::StmtResetter reset(**stmt);
+  return (*stmt)->Step().status();
+}
+
+Result<StoreStats> SqliteStore::Stats() const {
+  StoreStats stats;
+  stats.pool = pool_->Stats();
+  {
+    std::lock_guard lock(queue_mu_);
+    stats.write_queue_depth = static_cast<int64_t>(queue_.size());
+  }
+  auto lease = pool_->Acquire();
+  if (!lease) return lease.error();
+  // Table names from a fixed list (identifiers cannot be bound).
+  for (const char* table : {"pending_actuals", "models", "model_versions"}) {
+    auto stmt = (*lease)->Prepare(std::string("SELECT count(*) FROM ") + table);
+    if (!stmt) return stmt.error();
+    store_detail::StmtResetter reset(**stmt);
+    auto row = (*stmt)->Step();
+    if (!row) return row.error();
+    stats.table_rows[table] = (*stmt)->ColumnInt(0);
+  }
+  stats.table_rows["prediction_logs"] = prediction_rows_.load();
+  stats.table_rows["id_index"] = ids_->file_entries();
+  stats.table_rows["id_index_tail"] = static_cast<int64_t>(ids_->tail_size());
+  for (const std::string& base : {options_.path, ids_path_}) {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(base + suffix, ec);
+      if (!ec) stats.size_bytes += static_cast<int64_t>(size);
+    }
+  }
+  return stats;
+}
+
+}  // namespace mw

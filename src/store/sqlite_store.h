@@ -1,0 +1,201 @@
+// SqliteStore: the embedded Store (see store.h for the contract). Use OpenSqliteStore, or
+// SqliteStore::Open when the extra methods below are needed.
+//
+// Threads and connections:
+//   * One writer thread owns the only read-write connection to the main database. Append* and
+//     the registry upserts enqueue requests; the writer takes every queued prediction/actual
+//     request (up to max_rows_per_commit rows; a request is never split), applies them in ONE
+//     transaction, commits (fsync with synchronous=FULL), then runs their callbacks in order. So
+//     N concurrent callers share one fsync. Registry upserts are rare and run in a transaction of
+//     their own, in queue order; the caller waits for it.
+//   * Readers (Get*, Query*, List*, Stats, Ping) use a pool of read_connections read-only
+//     connections; in WAL mode they neither block nor wait for the writer.
+//   * The writer's commits do not checkpoint: a checkpointer thread runs passive checkpoints on
+//     its own connection after every 1000 new WAL pages, so commit latency stays flat; past 4000
+//     pages the writer copies the few remaining frames itself between groups, after the
+//     callbacks, so the WAL restarts instead of growing (FinishCheckpoint).
+//   * The id index (id_index.h) runs an indexer thread writing the id file <path>-ids.
+//
+// Per request, predictions are checked first (ids repeated in the batch, then ids stored or
+// written earlier in the same group, then committed ids) and only then written, so a
+// kAlreadyExists request writes nothing while the rest of its group commits. Events whose id the
+// server generated (id_generated) skip the stored-id check: such an id cannot be stored yet.
+//
+// Field mapping: version "" is stored as NULL after resolution found nothing; an event's own
+// `actual` is stored with actual_at = its timestamp_ms and wins over a pending actual for the same
+// id (which is then dropped); received_at is the clock's time at Append*.
+//
+// Rejections that happen before queueing (kResourceExhausted: queue full; kUnavailable: closed;
+// kInvalidArgument: empty id or model) call `done` inline, on the calling thread, before Append*
+// returns. Every other completion runs on the writer thread; callbacks must not block for long.
+//
+// One process at a time: the store keeps counts and caches in memory and assumes it is the only
+// writer of the database files.
+//
+// Thread-safety: all public methods may be called concurrently from any thread, including from
+// inside a completion callback.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "common/clock.h"
+#include "store/detail/sqlite_handle.h"
+#include "store/id_index.h"
+#include "store/read_pool.h"
+#include "store/store.h"
+
+namespace mw {
+
+class SqliteStore final : public Store {
+ public:
+  // As OpenSqliteStore. kInvalidArgument for bad options (empty path, zero limits);
+  // kUnavailable when the database cannot be opened or migrated.
+  static Result<std::unique_ptr<SqliteStore>> Open(const SqliteStoreOptions& options);
+  ~SqliteStore() override;  // Close()
+
+  void AppendPredictions(std::vector<PredictionEvent> events, PredictionsDone done) override;
+  void AppendActuals(std::vector<ActualEvent> actuals, ActualsDone done) override;
+
+  // kInvalidArgument for an empty name (model or version); kUnavailable when closed or failing.
+  Status UpsertModel(const ModelInfo& model) override;
+  Status UpsertModelVersion(const ModelVersionInfo& version) override;
+  Result<std::vector<ModelInfo>> ListModels() const override;  // by name
+  Result<ModelInfo> GetModel(const std::string& name) const override;
+  // Ordered by segment, then created_at, then version; empty for an unknown model.
+  Result<std::vector<ModelVersionInfo>> ListModelVersions(const std::string& model) const override;
+
+  Result<std::optional<PredictionRecord>> GetPrediction(const std::string& id) const override;
+  // Ordered by seq. kInvalidArgument when limit < 1. version "" matches unversioned rows.
+  Result<std::vector<PredictionRecord>> QueryPredictions(const PredictionQuery& q) const override;
+
+  Status Ping() const override;
+  // table_rows: prediction_logs, pending_actuals, models, model_versions, plus id_index (entries
+  // in the id file) and id_index_tail (committed ids not yet in it). size_bytes covers both
+  // databases with their -wal and -shm files.
+  Result<StoreStats> Stats() const override;
+
+  void Close() override;
+
+  // Moves every committed id into the id file now and waits (maintenance and tests).
+  Status FlushIdIndex();
+  // True when Open rebuilt the id file (missing, damaged, or from another database).
+  bool id_index_rebuilt() const { return ids_->rebuilt(); }
+
+ private:
+  struct WriteRequest {
+    enum class Kind { kPredictions, kActuals, kRegistry };
+    Kind kind = Kind::kPredictions;
+    int64_t received_at_ms = 0;
+    std::vector<PredictionEvent> events;
+    PredictionsDone predictions_done;
+    std::vector<ActualEvent> actuals;
+    ActualsDone actuals_done;
+    std::function<Status()> registry_op;
+    std::promise<Status> registry_done;
+    size_t rows() const { return kind == Kind::kActuals ? actuals.size() : events.size(); }
+  };
+  struct Group;
+  struct StoredRef {
+    int64_t seq = 0;
+    uint64_t content_hash = 0;
+  };
+
+  explicit SqliteStore(const SqliteStoreOptions& options);
+  Status OpenAll();
+  Status PrepareWriter();
+  Status LoadCaches();
+
+  // Queueing; on failure `request` is left intact for the caller to reject.
+  Status Enqueue(WriteRequest& request, bool bounded);
+  Status RunRegistryOp(std::function<Status()> op);
+
+  // Writer thread (sqlite_store_write.cc).
+  void WriterLoop();
+  void ProcessGroup(std::vector<WriteRequest>& group);
+  Result<PredictionBatchResult> ApplyPredictions(WriteRequest& request, Group& group);
+  Result<ActualBatchResult> ApplyActuals(WriteRequest& request, Group& group);
+  Result<std::optional<StoredRef>> FindStored(const std::string& id, uint64_t hash, Group& group);
+  Result<std::optional<std::pair<double, int64_t>>> TakePending(const std::string& id,
+                                                                uint64_t hash, Group& group);
+  Status EnsureModel(const std::string& model, Group& group);
+  const std::string* ResolveVersion(const std::string& model, const std::string& segment) const;
+  void CheckpointerLoop();
+  void FinishCheckpoint();
+  static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
+
+  // Registry writes, on the writer thread (sqlite_store_registry.cc).
+  Status DoUpsertModel(const ModelInfo& model);
+  Status DoUpsertModelVersion(const ModelVersionInfo& version);
+
+  void Observe(std::string_view operation, double seconds) const;
+
+  const SqliteStoreOptions options_;
+  SystemClock system_clock_;
+  const Clock* clock_;
+  std::string ids_path_;
+
+  // Writer-thread state (touched by Open before the thread starts, then only by the writer).
+  store_detail::Db writer_;
+  struct WriterStatements;
+  std::unique_ptr<WriterStatements> stmts_;
+  IdIndex::Reader writer_ids_;
+  int64_t next_seq_ = 1;
+  // model -> segment -> latest version
+  std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> latest_;
+  std::set<std::string, std::less<>> known_models_;
+  // A superset of the id hashes in pending_actuals: a miss proves no pending actual.
+  std::unordered_set<uint64_t> pending_filter_;
+
+  std::unique_ptr<IdIndex> ids_;
+  std::unique_ptr<ReadPool> pool_;
+  std::atomic<int64_t> prediction_rows_{0};
+
+  // The write queue.
+  mutable std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<WriteRequest> queue_;
+  bool closing_ = false;
+  std::thread writer_thread_;
+  std::thread::id writer_thread_id_;
+
+  // Checkpointing. The checkpointer thread copies WAL frames back into the database after every
+  // kBackgroundCheckpointFrames new frames (one database fsync per pass, so not after every
+  // commit); past kWriterCheckpointFrames the writer finishes the job (FinishCheckpoint).
+  static constexpr int kBackgroundCheckpointFrames = 1000;
+  static constexpr int kWriterCheckpointFrames = 4000;
+  // A point in the WAL's life: its restart count and a frame count.
+  static int64_t WalPosition(int64_t cycle, int frames) { return (cycle << 32) | frames; }
+  // Writer thread only:
+  int64_t wal_cycle_ = 0;               // WAL restarts seen
+  int wal_frames_ = 0;                  // frames in the WAL after the last commit
+  int next_background_checkpoint_ = 0;  // wal_frames_ at the last signal
+  int next_writer_checkpoint_ = kWriterCheckpointFrames;
+  // Shared with the checkpointer thread:
+  std::atomic<bool> checkpoint_running_{false};
+  std::atomic<int64_t> checkpoint_done_{-1};  // WalPosition that the last finished pass started at
+  int64_t checkpoint_request_ = 0;            // guarded by checkpoint_mu_
+  store_detail::Db checkpointer_db_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;
+  bool checkpoint_stop_ = false;
+  std::thread checkpointer_thread_;
+
+  std::mutex close_mu_;
+  bool closed_ = false;
+};
+
+}  // namespace mw

@@ -1,0 +1,91 @@
+#include "store/schema.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "store_test_util.h"
+
+namespace mw::store_schema {
+namespace {
+
+using store_detail::Db;
+
+Db OpenFile(const std::string& path) {
+  auto db = Db::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  EXPECT_TRUE(db.has_value());
+  return std::move(*db);
+}
+
+int64_t Int(const Db& db, const std::string& sql) { return db.QueryInt(sql)->value_or(-1); }
+
+TEST(RenderSqlTest, ExpandsSeqPkPerDialect) {
+  EXPECT_EQ(RenderSql("CREATE TABLE t (seq {seq_pk}, x TEXT)", kSqlite),
+            "CREATE TABLE t (seq INTEGER PRIMARY KEY, x TEXT)");
+  EXPECT_EQ(RenderSql("seq {seq_pk}", kPostgres), "seq BIGINT PRIMARY KEY");
+  EXPECT_EQ(RenderSql("no tokens", kSqlite), "no tokens");
+}
+
+TEST(MigrationsTest, CreateEveryTableAndRecordTheVersion) {
+  mw::testing::TempDir dir;
+  Db db = OpenFile(dir.File("db"));
+  auto applied = ApplyMigrations(db, Migrations(), kSqlite, 42);
+  ASSERT_TRUE(applied.has_value());
+  EXPECT_EQ(*applied, std::vector<int64_t>{1});
+  for (const char* table :
+       {"prediction_logs", "models", "model_versions", "pending_actuals", "store_meta"}) {
+    EXPECT_EQ(
+        Int(db, std::string("SELECT count(*) FROM sqlite_master WHERE name = '") + table + "'"), 1)
+        << table;
+  }
+  EXPECT_EQ(Int(db, "SELECT applied_at FROM schema_migrations WHERE version = 1"), 42);
+}
+
+TEST(MigrationsTest, SeqIsTheRowidAliasInSqlite) {
+  mw::testing::TempDir dir;
+  Db db = OpenFile(dir.File("db"));
+  ASSERT_TRUE(ApplyMigrations(db, Migrations(), kSqlite, 1).has_value());
+  // Only a rowid alias fills itself in when omitted.
+  ASSERT_TRUE(db.Exec("INSERT INTO prediction_logs (id, model, created_at, received_at,"
+                      " prediction, features, content_hash) VALUES ('a', 'm', 1, 1, 1, '{}', 1)")
+                  .ok());
+  EXPECT_EQ(Int(db, "SELECT seq FROM prediction_logs"), 1);
+}
+
+TEST(MigrationsTest, ReapplyingAppliesNothing) {
+  mw::testing::TempDir dir;
+  Db db = OpenFile(dir.File("db"));
+  ASSERT_TRUE(ApplyMigrations(db, Migrations(), kSqlite, 1).has_value());
+  auto again = ApplyMigrations(db, Migrations(), kSqlite, 2);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_TRUE(again->empty());
+  EXPECT_EQ(Int(db, "SELECT count(*) FROM schema_migrations"), 1);
+}
+
+TEST(MigrationsTest, OnlyMissingVersionsAreApplied) {
+  mw::testing::TempDir dir;
+  Db db = OpenFile(dir.File("db"));
+  ASSERT_TRUE(ApplyMigrations(db, Migrations(), kSqlite, 1).has_value());
+  std::vector<Migration> extended(Migrations().begin(), Migrations().end());
+  extended.push_back({2, "add column", {"ALTER TABLE models ADD COLUMN owner TEXT"}});
+  auto applied = ApplyMigrations(db, extended, kSqlite, 5);
+  ASSERT_TRUE(applied.has_value());
+  EXPECT_EQ(*applied, std::vector<int64_t>{2});
+  EXPECT_EQ(Int(db, "SELECT count(*) FROM schema_migrations"), 2);
+}
+
+TEST(MigrationsTest, AFailingMigrationLeavesNoTrace) {
+  mw::testing::TempDir dir;
+  Db db = OpenFile(dir.File("db"));
+  ASSERT_TRUE(ApplyMigrations(db, Migrations(), kSqlite, 1).has_value());
+  std::vector<Migration> broken(Migrations().begin(), Migrations().end());
+  broken.push_back({2, "half", {"CREATE TABLE extra (x INTEGER)", "NOT SQL"}});
+  auto applied = ApplyMigrations(db, broken, kSqlite, 5);
+  ASSERT_FALSE(applied.has_value());
+  EXPECT_EQ(applied.error().code(), StatusCode::kInternal);
+  EXPECT_EQ(Int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'extra'"), 0);
+  EXPECT_EQ(Int(db, "SELECT count(*) FROM schema_migrations"), 1);
+}
+
+}  // namespace
+}  // namespace mw::store_schema

@@ -1,0 +1,192 @@
+// Helpers for the store tests: temp directories, synchronous wrappers over the async appends,
+// event builders, a latch to hold the writer thread, a recording observer.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/sqlite_store.h"
+
+namespace mw::testing {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "mw_store_XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string File(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline PredictionEvent Event(std::string id, std::string model = "demand", double prediction = 1.0,
+                             uint64_t content_hash = 0) {
+  PredictionEvent e;
+  e.id = std::move(id);
+  e.model = std::move(model);
+  e.timestamp_ms = 1'700'000'000'000;
+  e.features_json = R"({"x":1})";
+  e.prediction = prediction;
+  e.content_hash = content_hash != 0 ? content_hash : std::hash<std::string>{}(e.id) | 1;
+  return e;
+}
+
+inline ActualEvent Actual(std::string id, double value, int64_t at_ms = 1'700'000'100'000) {
+  ActualEvent a;
+  a.id = std::move(id);
+  a.actual = value;
+  a.timestamp_ms = at_ms;
+  return a;
+}
+
+inline Result<PredictionBatchResult> Append(Store& store, std::vector<PredictionEvent> events) {
+  std::promise<Result<PredictionBatchResult>> done;
+  auto future = done.get_future();
+  store.AppendPredictions(std::move(events), [&done](Result<PredictionBatchResult> r) {
+    done.set_value(std::move(r));
+  });
+  return future.get();
+}
+
+inline Result<ActualBatchResult> AppendActuals(Store& store, std::vector<ActualEvent> actuals) {
+  std::promise<Result<ActualBatchResult>> done;
+  auto future = done.get_future();
+  store.AppendActuals(std::move(actuals),
+                      [&done](Result<ActualBatchResult> r) { done.set_value(std::move(r)); });
+  return future.get();
+}
+
+// Opens a gate once; Wait() blocks until then.
+class Gate {
+ public:
+  void Open() {
+    {
+      std::lock_guard lock(mu_);
+      open_ = true;
+    }
+    cv_.notify_all();
+  }
+  void Wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return open_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
+
+// Holds the writer thread inside a completion callback until Release(), so the requests queued
+// meanwhile are committed together in the next group. The gates are shared with the callback,
+// which may still be leaving Wait() when the hold is destroyed.
+class WriterHold {
+ public:
+  explicit WriterHold(Store& store) : gates_(std::make_shared<Gates>()) {
+    store.AppendPredictions({Event("hold-" + std::to_string(reinterpret_cast<uintptr_t>(this)))},
+                            [gates = gates_](Result<PredictionBatchResult> r) {
+                              EXPECT_TRUE(r.has_value());
+                              gates->entered.Open();
+                              gates->release.Wait();
+                            });
+    gates_->entered.Wait();
+  }
+  void Release() { gates_->release.Open(); }
+  ~WriterHold() { Release(); }
+
+ private:
+  struct Gates {
+    Gate entered;
+    Gate release;
+  };
+  std::shared_ptr<Gates> gates_;
+};
+
+class RecordingObserver : public StoreObserver {
+ public:
+  struct Commit {
+    int64_t requests;
+    int64_t rows;
+  };
+  void OnQuery(std::string_view operation, double seconds) override {
+    std::lock_guard lock(mu_);
+    operations_.emplace_back(operation);
+    EXPECT_GE(seconds, 0);
+  }
+  void OnGroupCommit(int64_t requests, int64_t rows, double seconds) override {
+    std::lock_guard lock(mu_);
+    commits_.push_back({requests, rows});
+    EXPECT_GE(seconds, 0);
+  }
+  std::vector<std::string> operations() const {
+    std::lock_guard lock(mu_);
+    return operations_;
+  }
+  std::vector<Commit> commits() const {
+    std::lock_guard lock(mu_);
+    return commits_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::string> operations_;
+  std::vector<Commit> commits_;
+};
+
+// A fresh store in a temp directory; Reopen() closes and opens it again on the same files.
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+
+  virtual SqliteStoreOptions Options() {
+    SqliteStoreOptions options;
+    options.path = dir_.File("store.db");
+    options.read_connections = 2;
+    options.clock = &clock_;
+    options.observer = &observer_;
+    return options;
+  }
+
+  void Reopen() { OpenWith(Options()); }
+
+  void OpenWith(const SqliteStoreOptions& options) {
+    store_.reset();
+    auto store = SqliteStore::Open(options);
+    ASSERT_TRUE(store.has_value()) << store.error().ToString();
+    store_ = std::move(*store);
+  }
+
+  int64_t Rows(const std::string& table) {
+    auto stats = store_->Stats();
+    EXPECT_TRUE(stats.has_value());
+    return stats.has_value() ? stats->table_rows[table] : -1;
+  }
+
+  std::optional<PredictionRecord> Get(const std::string& id) {
+    auto r = store_->GetPrediction(id);
+    EXPECT_TRUE(r.has_value()) << r.error().ToString();
+    return r.has_value() ? *r : std::nullopt;
+  }
+
+  TempDir dir_;
+  FakeClock clock_{1'700'000'500'000};
+  RecordingObserver observer_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+}  // namespace mw::testing
