@@ -55,8 +55,8 @@ enum class DecodeFailure {
 enum class BodyFormat { kJson, kNdjson };
 
 struct DecodeOptions {
-  int64_t now_ms = 0;                  // "now" for defaults and the future-timestamp check
-  int64_t max_future_ms = 300'000;     // timestamps later than now + this are rejected
+  int64_t now_ms = 0;               // "now" for defaults and the future-timestamp check
+  int64_t max_future_ms = 300'000;  // timestamps later than now + this are rejected
   int64_t max_events = 100000;
   // Task of a model by name (kUnknown when not registered). Binary classifiers must have
   // prediction in [0,1] and, when present, actual in {0,1}. Called once per run of consecutive

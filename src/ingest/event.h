@@ -10,14 +10,14 @@
 namespace mw {
 
 struct PredictionEvent {
-  std::string id;               // client id, or generated (time-ordered) when absent
+  std::string id;  // client id, or generated (time-ordered) when absent
   bool id_generated = false;
-  std::string model;            // required, non-empty
-  std::string version;          // empty before resolution = "the segment's latest"
-  std::string segment;          // empty = no segment
-  int64_t timestamp_ms = 0;     // event time; "now" when the client gave none
-  std::string features_json;    // compact JSON object text, "{}" when absent
-  double prediction = 0;        // finite
+  std::string model;          // required, non-empty
+  std::string version;        // empty before resolution = "the segment's latest"
+  std::string segment;        // empty = no segment
+  int64_t timestamp_ms = 0;   // event time; "now" when the client gave none
+  std::string features_json;  // compact JSON object text, "{}" when absent
+  double prediction = 0;      // finite
   std::optional<double> actual;
   std::optional<double> latency_ms;
   // Hash of exactly what the client sent (absent fields hashed as absent), so a retry of the same

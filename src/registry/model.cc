@@ -4,9 +4,12 @@ namespace mw {
 
 std::string_view ModelTaskName(ModelTask task) {
   switch (task) {
-    case ModelTask::kRegression: return "regression";
-    case ModelTask::kBinaryClassification: return "binary_classification";
-    case ModelTask::kUnknown: break;
+    case ModelTask::kRegression:
+      return "regression";
+    case ModelTask::kBinaryClassification:
+      return "binary_classification";
+    case ModelTask::kUnknown:
+      break;
   }
   return "unknown";
 }

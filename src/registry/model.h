@@ -13,7 +13,8 @@ namespace mw {
 
 enum class ModelTask { kUnknown, kRegression, kBinaryClassification };
 
-std::string_view ModelTaskName(ModelTask task);  // "unknown" | "regression" | "binary_classification"
+std::string_view ModelTaskName(
+    ModelTask task);  // "unknown" | "regression" | "binary_classification"
 std::optional<ModelTask> ParseModelTask(std::string_view name);  // rejects "unknown"
 
 struct ModelInfo {
@@ -27,7 +28,7 @@ struct ModelInfo {
 struct ModelVersionInfo {
   std::string model;
   std::string version;
-  std::string segment;  // empty = the model-wide version
+  std::string segment;                             // empty = the model-wide version
   std::map<std::string, double> training_metrics;  // mae, rmse, auc, ...
   std::optional<double> training_duration_seconds;
   std::optional<int64_t> model_size_bytes;

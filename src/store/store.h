@@ -47,7 +47,7 @@ struct PredictionQuery {
   std::optional<int64_t> from_ms;  // inclusive, on created_at
   std::optional<int64_t> to_ms;    // exclusive
   bool only_with_actual = false;
-  int64_t after_seq = 0;           // only rows with seq > after_seq (incremental readers)
+  int64_t after_seq = 0;  // only rows with seq > after_seq (incremental readers)
   int64_t limit = 100000;
 };
 
@@ -61,7 +61,7 @@ struct StoreStats {
   std::map<std::string, int64_t> table_rows;  // prediction_logs, pending_actuals, models, ...
   int64_t size_bytes = 0;                     // database files on disk
   ConnectionPoolStats pool;
-  int64_t write_queue_depth = 0;              // requests waiting for the group-commit writer
+  int64_t write_queue_depth = 0;  // requests waiting for the group-commit writer
 };
 
 // Observes storage timings, so telemetry can export <prefix>_db_query_duration_seconds without the
@@ -100,11 +100,13 @@ class Store {
   virtual Status UpsertModelVersion(const ModelVersionInfo& version) = 0;
   virtual Result<std::vector<ModelInfo>> ListModels() const = 0;
   virtual Result<ModelInfo> GetModel(const std::string& name) const = 0;  // kNotFound
-  virtual Result<std::vector<ModelVersionInfo>> ListModelVersions(const std::string& model) const = 0;
+  virtual Result<std::vector<ModelVersionInfo>> ListModelVersions(
+      const std::string& model) const = 0;
 
   // Reads.
   virtual Result<std::optional<PredictionRecord>> GetPrediction(const std::string& id) const = 0;
-  virtual Result<std::vector<PredictionRecord>> QueryPredictions(const PredictionQuery& q) const = 0;
+  virtual Result<std::vector<PredictionRecord>> QueryPredictions(
+      const PredictionQuery& q) const = 0;
 
   // Health.
   virtual Status Ping() const = 0;  // a trivial query on a read connection
@@ -119,9 +121,9 @@ struct SqliteStoreOptions {
   int read_connections = 4;          // pool of read-only connections
   size_t max_queue_requests = 4096;  // queued write requests before kResourceExhausted
   size_t max_rows_per_commit = 20000;
-  bool synchronous_full = true;      // fsync every group commit (durable against power loss)
-  StoreObserver* observer = nullptr; // not owned; may be null
-  const Clock* clock = nullptr;      // not owned; null = the system clock (received_at, registry)
+  bool synchronous_full = true;       // fsync every group commit (durable against power loss)
+  StoreObserver* observer = nullptr;  // not owned; may be null
+  const Clock* clock = nullptr;       // not owned; null = the system clock (received_at, registry)
   // The id index moves committed ids from memory into its file (<path>-ids) in batches of this
   // many rows (or every couple of seconds); see store/id_index.h.
   size_t id_index_batch_rows = 50000;

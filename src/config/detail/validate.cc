@@ -44,8 +44,8 @@ bool IsValidLabelName(std::string_view name) {
 
 bool IsReservedLabel(std::string_view name) {
   static constexpr std::array<std::string_view, 12> kReserved = {
-      "le",         "quantile", "method",  "endpoint", "status",
-      "model_type", "model",    "version", "job",      "instance", "metric", "matched"};
+      "le",    "quantile", "method", "endpoint", "status", "model_type",
+      "model", "version",  "job",    "instance", "metric", "matched"};
   return name.starts_with("__") ||
          std::find(kReserved.begin(), kReserved.end(), name) != kReserved.end();
 }
