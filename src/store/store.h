@@ -82,10 +82,12 @@ class Store {
 
   virtual ~Store() = default;
 
-  // Appends a validated batch. `done` runs exactly once, on a store thread, after the batch is
-  // durable (OK) or rejected: kAlreadyExists when an id is stored (or repeated in the batch) with
-  // different content — then nothing of the batch is stored; kUnavailable when the database
-  // fails or the store is shutting down; kResourceExhausted when the write queue is full.
+  // Appends a validated batch. `done` runs exactly once: on the writer thread after the batch is
+  // durable (OK) or rejected, or — for rejections decided before queueing (queue full, store
+  // closed) — on the calling thread before Append returns. Failures: kAlreadyExists when an id is
+  // stored (or repeated in the batch) with different content — then nothing of the batch is
+  // stored; kUnavailable when the database fails or the store is shutting down;
+  // kResourceExhausted when the write queue is full.
   virtual void AppendPredictions(std::vector<PredictionEvent> events, PredictionsDone done) = 0;
 
   // Joins ground truth to stored predictions by id; ids with no prediction yet are kept in
