@@ -19,7 +19,10 @@ run: build
 	$(BUILD)/modelwatch serve --listen $(LISTEN) --data-dir $(DATA_DIR)
 
 # Unit tests run under ASan/UBSan (build-asan); integration tests start the Release binary.
-test: build
+# Unit tests build only in the sanitizer tree, so the Release tree builds just what the
+# integration tests run (the binary and the test driver).
+test: setup $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target modelwatch integration_tests
 	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DMODELWATCH_SANITIZE=ON -DMODELWATCH_UNIT_ONLY=ON >/dev/null
 	cmake --build $(BUILD)-asan -j $(JOBS)
 	cd $(BUILD)-asan && ctest --output-on-failure -j $(JOBS) -L unit
