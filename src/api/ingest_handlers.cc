@@ -8,6 +8,7 @@
 #include "api/handlers.h"
 #include "common/time_format.h"
 #include "ingest/decode.h"
+#include "ingest/detail/json_value.h"  // AppendJsonString: the decoder's JSON string escaper
 
 namespace mw::api {
 namespace {
@@ -176,12 +177,22 @@ http::Handler PostPredictions(const ApiContext& ctx) {
             for (const auto& [key, n] : counts)
               ctx.metrics->RecordPredictions(key.first, key.second, n);
           }
-          json body = {{"accepted", result->ids.size()},
-                       {"inserted", result->inserted},
-                       {"duplicates", result->duplicates},
-                       {"actuals_joined", result->actuals_joined},
-                       {"ids", std::move(result->ids)}};
-          respond(Json(202, body));
+          // Rendered on the I/O thread (a batch's id list can be long; the writer moves on).
+          http::Response r;
+          r.status = 202;
+          r.render = [batch = std::make_shared<PredictionBatchResult>(std::move(*result))](
+                         http::Response& out) {
+            out.body = R"({"accepted":)" + std::to_string(batch->ids.size()) + R"(,"inserted":)" +
+                       std::to_string(batch->inserted) + R"(,"duplicates":)" +
+                       std::to_string(batch->duplicates) + R"(,"actuals_joined":)" +
+                       std::to_string(batch->actuals_joined) + R"(,"ids":[)";
+            for (size_t i = 0; i < batch->ids.size(); ++i) {
+              if (i > 0) out.body += ',';
+              ingest_detail::AppendJsonString(&out.body, batch->ids[i]);
+            }
+            out.body += "]}";
+          };
+          respond(std::move(r));
         });
   };
 }

@@ -43,6 +43,10 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // Optional: runs on the connection's I/O thread just before the response is written, so a
+  // responder called from another thread (the store's writer) can leave the rendering of a large
+  // body to the I/O threads instead of doing it on its own.
+  std::function<void(Response&)> render;
 };
 
 using PathParams = std::map<std::string, std::string>;

@@ -202,6 +202,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Send(Response response) {
+    if (response.render) {
+      auto render = std::move(response.render);
+      render(response);
+    }
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(11);
     res->result(static_cast<unsigned>(response.status));
