@@ -2,8 +2,12 @@
 // health_handlers.cc. Each returns an http::Handler bound to the context.
 #pragma once
 
+#include <nlohmann/json.hpp>
+#include <vector>
+
 #include "api/api.h"
 #include "http/http.h"
+#include "ingest/decode.h"
 
 namespace mw::api {
 
@@ -24,5 +28,17 @@ http::Handler GetReadyz(const ApiContext& ctx);
 
 // Maps a store failure to a problem response (409 conflict, 503 unavailable/overloaded, 500).
 http::Response StoreProblem(const Status& status, const std::string& instance);
+
+// A JSON response; invalid UTF-8 in strings is replaced rather than making the dump throw.
+template <typename Json>
+http::Response JsonResponse(int status, const Json& body) {
+  http::Response r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+// Decoder/document field errors as problem+json fields.
+std::vector<http::ProblemField> ToProblemFields(const std::vector<FieldError>& errors);
 
 }  // namespace mw::api

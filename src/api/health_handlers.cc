@@ -9,12 +9,12 @@
 namespace mw::api {
 namespace {
 
-using nlohmann::json;
+// Ordered, so documents read as documented: "status" first.
+using json = nlohmann::ordered_json;
 
+// Health answers must never be served from a cache.
 http::Response Json(int status, const json& body) {
-  http::Response r;
-  r.status = status;
-  r.body = body.dump();
+  http::Response r = JsonResponse(status, body);
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
 }

@@ -15,20 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-http::Response Json(int status, const json& body) {
-  http::Response r;
-  r.status = status;
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  return r;
-}
-
-std::vector<http::ProblemField> ToProblemFields(const std::vector<FieldError>& errors) {
-  std::vector<http::ProblemField> out;
-  out.reserve(errors.size());
-  for (const auto& e : errors) out.push_back({e.pointer, e.detail});
-  return out;
-}
-
 // Content negotiation shared by both ingest routes. Returns nullopt after answering 415.
 std::optional<BodyFormat> RequireIngestMediaType(const http::Request& req,
                                                  const http::Responder& respond) {
@@ -90,6 +76,23 @@ DecodeOptions MakeDecodeOptions(const ApiContext& ctx) {
   return o;
 }
 
+// Whether a JSON body is the {"events":[...]} envelope: its first key is "events" (a single event
+// cannot have that key: unknown fields are rejected), so a feature named "events" does not count.
+bool StartsWithEventsKey(std::string_view body) {
+  size_t i = 0;
+  auto skip_ws = [&] {
+    while (i < body.size() &&
+           (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r')) {
+      ++i;
+    }
+  };
+  skip_ws();
+  if (i >= body.size() || body[i] != '{') return false;
+  ++i;
+  skip_ws();
+  return body.substr(i).starts_with("\"events\"");
+}
+
 // The pointer of the event carrying `id`, for a 409 naming the offending field.
 std::string PointerOfId(const std::vector<PredictionEvent>& events, BodyFormat format,
                         bool enveloped, const std::string& message) {
@@ -104,6 +107,13 @@ std::string PointerOfId(const std::vector<PredictionEvent>& events, BodyFormat f
 }
 
 }  // namespace
+
+std::vector<http::ProblemField> ToProblemFields(const std::vector<FieldError>& errors) {
+  std::vector<http::ProblemField> out;
+  out.reserve(errors.size());
+  for (const auto& e : errors) out.push_back({e.pointer, e.detail});
+  return out;
+}
 
 http::Response StoreProblem(const Status& status, const std::string& instance) {
   switch (status.code()) {
@@ -134,8 +144,7 @@ http::Handler PostPredictions(const ApiContext& ctx) {
     if (!format) return;
     DecodedPredictions decoded = DecodePredictions(req.body, *format, MakeDecodeOptions(ctx));
     if (AnswerDecodeFailure(ctx, req, decoded, respond)) return;
-    const bool enveloped = *format == BodyFormat::kJson && decoded.events.size() >= 1 &&
-                           req.body.find("\"events\"") != std::string::npos;
+    const bool enveloped = *format == BodyFormat::kJson && StartsWithEventsKey(req.body);
 
     const int64_t batch_size = static_cast<int64_t>(decoded.events.size());
     ctx.metrics->RecordBatch(batch_size);
@@ -214,7 +223,7 @@ http::Handler PostActuals(const ApiContext& ctx) {
                        {"unmatched_count", result->unmatched.size()},
                        {"matched", std::move(result->matched)},
                        {"unmatched", std::move(result->unmatched)}};
-          respond(Json(202, body));
+          respond(JsonResponse(202, body));
         });
   };
 }
@@ -240,7 +249,7 @@ http::Handler GetPrediction(const ApiContext& ctx) {
                  {"actual_timestamp",
                   p.actual_at_ms ? json(FormatRfc3339Millis(*p.actual_at_ms)) : json(nullptr)},
                  {"latency_ms", p.latency_ms ? json(*p.latency_ms) : json(nullptr)}};
-    respond(Json(200, body));
+    respond(JsonResponse(200, body));
   };
 }
 

@@ -10,14 +10,7 @@ namespace {
 
 using nlohmann::json;
 
-http::Response Json(int status, const json& body) {
-  http::Response r;
-  r.status = status;
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  return r;
-}
-
-bool RequireJson(const http::Request& req, const http::Responder& respond) {
+bool RequireJsonResponse(const http::Request& req, const http::Responder& respond) {
   if (req.media_type() == "application/json") return true;
   respond(http::Problem(415, "Unsupported Media Type",
                         "Content-Type must be application/json, got '" +
@@ -28,8 +21,7 @@ bool RequireJson(const http::Request& req, const http::Responder& respond) {
 
 void RespondInvalid(const http::Request& req, const std::vector<FieldError>& errors, bool malformed,
                     const http::Responder& respond) {
-  std::vector<http::ProblemField> fields;
-  for (const auto& e : errors) fields.push_back({e.pointer, e.detail});
+  const std::vector<http::ProblemField> fields = ToProblemFields(errors);
   if (malformed) {
     respond(http::Problem(400, "Malformed request body",
                           errors.empty() ? "not valid JSON" : errors[0].detail, req.path, fields));
@@ -52,7 +44,7 @@ http::Handler ListModels(const ApiContext& ctx) {
     if (!models) return respond(StoreProblem(models.error(), req.path));
     json list = json::array();
     for (const auto& m : *models) list.push_back(ModelToJson(m));
-    respond(Json(200, {{"models", std::move(list)}}));
+    respond(JsonResponse(200, json{{"models", std::move(list)}}));
   };
 }
 
@@ -67,13 +59,13 @@ http::Handler GetModel(const ApiContext& ctx) {
     json list = json::array();
     for (const auto& v : *versions) list.push_back(ModelVersionToJson(v));
     body["versions"] = std::move(list);
-    respond(Json(200, body));
+    respond(JsonResponse(200, body));
   };
 }
 
 http::Handler PutModel(const ApiContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams& params, http::Responder respond) {
-    if (!RequireJson(req, respond)) return;
+    if (!RequireJsonResponse(req, respond)) return;
     const std::string& name = params.at("model");
     auto parsed = ParseModelDocument(name, req.body);
     if (!parsed.errors.empty())
@@ -89,7 +81,7 @@ http::Handler PutModel(const ApiContext& ctx) {
         {{"task", std::string(ModelTaskName(model.task))}, {"client.address", req.remote_address}});
     auto stored = ctx.store->GetModel(name);
     if (!stored) return respond(StoreProblem(stored.error(), req.path));
-    http::Response r = Json(existed ? 200 : 201, ModelToJson(*stored));
+    http::Response r = JsonResponse(existed ? 200 : 201, ModelToJson(*stored));
     if (!existed) r.headers.emplace_back("Location", "/v1/models/" + name);
     respond(std::move(r));
   };
@@ -97,7 +89,7 @@ http::Handler PutModel(const ApiContext& ctx) {
 
 http::Handler PutModelVersion(const ApiContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams& params, http::Responder respond) {
-    if (!RequireJson(req, respond)) return;
+    if (!RequireJsonResponse(req, respond)) return;
     const std::string& name = params.at("model");
     const std::string& version = params.at("version");
     auto parsed = ParseModelVersionDocument(name, version, req.body);
@@ -113,7 +105,7 @@ http::Handler PutModelVersion(const ApiContext& ctx) {
                        {"latest", info.is_latest},
                        {"client.address", req.remote_address}});
     ctx.metrics->RecordModelVersion(info);
-    respond(Json(200, ModelVersionToJson(info)));
+    respond(JsonResponse(200, ModelVersionToJson(info)));
   };
 }
 
