@@ -165,8 +165,15 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   }
   cv.notify_all();
   refresher.join();
-  server.Stop();
+  // Graceful: no new connections, and every response from now on closes its connection; the
+  // requests already read are stored and answered (bounded wait); then the store drains and
+  // closes, and the I/O threads stop.
+  server.StopAccepting();
+  if (!server.WaitIdle(std::chrono::seconds(10))) {
+    logger.Warn("shutdown: requests still in flight after 10 s", {});
+  }
   (*store)->Close();
+  server.Stop();
   logger.Info("stopped", {});
   logger.Flush();
   return 0;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -104,6 +105,12 @@ class Server {
   // Binds and starts the I/O threads. Returns false with a reason when binding fails.
   bool Start(std::string* error);
   uint16_t port() const;
+  // Graceful shutdown, step 1: closes the listening socket; requests already read still get
+  // their responses. Idempotent.
+  void StopAccepting();
+  // Step 2: waits until no request is between read and response written, or until `timeout`.
+  // Returns true when idle.
+  bool WaitIdle(std::chrono::milliseconds timeout);
   // Stops accepting, closes connections, joins threads. Idempotent.
   void Stop();
   int64_t connections_open() const;

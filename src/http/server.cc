@@ -1,5 +1,6 @@
 // Boost.Beast HTTP/1.1 server: one strand per connection, N I/O threads on one io_context.
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
@@ -8,6 +9,7 @@
 #include <boost/beast/version.hpp>
 #include <chrono>
 #include <exception>
+#include <future>
 #include <optional>
 #include <thread>
 
@@ -93,9 +95,14 @@ struct Server::Impl {
   const Router& router;
   net::io_context ioc;
   std::optional<tcp::acceptor> acceptor;
+  // Keeps run() going while no socket operation is pending, e.g. when every open request waits
+  // for the store (a pending store callback is no work to Asio) after the acceptor closed.
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::vector<std::thread> threads;
   std::atomic<bool> stopped{false};
+  std::atomic<bool> accepting_stopped{false};
   std::atomic<int64_t> connections{0};
+  std::atomic<int64_t> in_flight{0};  // requests read whose response is not yet written
   uint16_t bound_port = 0;
 
   Impl(ServerOptions o, const Router& r)
@@ -135,6 +142,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return Close();
     }
     started_ = std::chrono::steady_clock::now();
+    server_->in_flight.fetch_add(1);
     if (server_->options.observer) server_->options.observer->OnRequestStart();
     request_ = Request();
     if (ec == bhttp::error::body_limit) {
@@ -213,6 +221,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!response.content_type.empty()) res->set(bhttp::field::content_type, response.content_type);
     for (auto& [k, v] : response.headers) res->set(k, v);
     if (request_.method != "HEAD") res->body() = std::move(response.body);
+    // Once shutdown began, every response closes its connection, so keep-alive clients go
+    // elsewhere instead of sending more requests here.
+    if (server_->accepting_stopped.load()) keep_alive_ = false;
     res->keep_alive(keep_alive_);
     res->prepare_payload();
     status_ = response.status;
@@ -224,12 +235,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnWrite(beast::error_code ec, std::size_t bytes) {
+    server_->in_flight.fetch_sub(1);
     if (server_->options.observer) {
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
       server_->options.observer->OnRequestDone(request_, endpoint_, status_, seconds, bytes);
     }
-    if (ec || !keep_alive_ || server_->stopped.load()) return Close();
+    if (ec || !keep_alive_ || server_->stopped.load() || server_->accepting_stopped.load()) {
+      return Close();
+    }
     DoRead();
   }
 
@@ -254,7 +268,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
 void Server::Impl::Accept() {
   acceptor->async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-    if (stopped.load()) return;
+    if (stopped.load() || accepting_stopped.load() || !acceptor->is_open()) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
       std::make_shared<Session>(std::move(socket), this)->Run();
@@ -288,6 +302,7 @@ bool Server::Start(std::string* error) {
     return false;
   }
   impl_->bound_port = acc.local_endpoint().port();
+  impl_->work.emplace(impl_->ioc.get_executor());
   impl_->Accept();
   const int n = impl_->options.threads > 0 ? impl_->options.threads
                                            : std::max(1u, std::thread::hardware_concurrency());
@@ -299,13 +314,29 @@ uint16_t Server::port() const { return impl_->bound_port; }
 
 int64_t Server::connections_open() const { return impl_->connections.load(); }
 
-void Server::Stop() {
-  if (impl_->stopped.exchange(true)) return;
-  net::post(impl_->ioc, [this] {
+void Server::StopAccepting() {
+  if (impl_->accepting_stopped.exchange(true)) return;
+  std::promise<void> closed;
+  net::post(impl_->ioc, [this, &closed] {
     beast::error_code ec;
     if (impl_->acceptor) impl_->acceptor->close(ec);
+    closed.set_value();
   });
-  // Give in-flight responses a moment to flush, then stop the loop.
+  if (!impl_->threads.empty()) closed.get_future().wait();
+}
+
+bool Server::WaitIdle(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (impl_->in_flight.load() > 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // shutdown only, bounded
+  }
+  return true;
+}
+
+void Server::Stop() {
+  StopAccepting();
+  if (impl_->stopped.exchange(true)) return;
   impl_->ioc.stop();
   for (auto& t : impl_->threads) {
     if (t.joinable()) t.join();

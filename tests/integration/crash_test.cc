@@ -114,5 +114,43 @@ TEST(CrashTest, EveryAcknowledgedPredictionSurvivesKillNineExactlyOnce) {
   EXPECT_EQ(duplicated_ids, 0);
 }
 
+TEST(ShutdownTest, SigtermAnswersInFlightRequestsAndExitsZero) {
+  ModelwatchProcess server;
+  ASSERT_TRUE(server.Start()) << server.output();
+  std::atomic<bool> stop{false};
+  std::atomic<int> server_errors{0};
+  std::vector<std::string> acked;
+  std::mutex mu;
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w) {
+    writers.emplace_back([&, w] {
+      HttpClient client("127.0.0.1", server.port());
+      for (int b = 0; !stop.load(); ++b) {
+        std::vector<std::string> ids;
+        const auto r = client.PostJson("/v1/predictions", Batch(100 + w, b, 20, &ids));
+        if (!r.error.empty()) return;  // connection closed by the shutdown
+        if (r.status >= 500) ++server_errors;
+        if (r.status == 202) {
+          std::lock_guard lock(mu);
+          acked.insert(acked.end(), ids.begin(), ids.end());
+        }
+      }
+    });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    {
+      std::lock_guard lock(mu);
+      if (acked.size() >= 2000) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling a condition
+  }
+  EXPECT_EQ(server.Terminate(), 0) << server.output();
+  stop = true;
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(server_errors.load(), 0);
+  EXPECT_NE(server.output().find("\"message\":\"stopped\""), std::string::npos) << server.output();
+}
+
 }  // namespace
 }  // namespace mw::testing

@@ -173,10 +173,10 @@ int ModelwatchProcess::Wait() {
   return -1;
 }
 
-void ModelwatchProcess::Terminate() {
-  if (pid_ <= 0) return;
+int ModelwatchProcess::Terminate() {
+  if (pid_ <= 0) return -1;
   ::kill(pid_, SIGTERM);
-  Wait();
+  return Wait();
 }
 
 void ModelwatchProcess::Kill() {

@@ -63,9 +63,9 @@ class ModelwatchProcess {
   // Starts and waits (up to 30 s) for "modelwatch listening on HOST:PORT". False on failure;
   // output() then says why.
   bool Start();
-  void Terminate();  // SIGTERM and wait
-  void Kill();       // SIGKILL and wait
-  int Wait();        // exit code (or 128+signal)
+  int Terminate();  // SIGTERM and wait; the exit code (or 128+signal), -1 if not running
+  void Kill();      // SIGKILL and wait
+  int Wait();       // exit code (or 128+signal)
   bool running() const { return pid_ > 0; }
   uint16_t port() const { return port_; }
   const std::string& data_dir() const { return data_dir_; }
