@@ -1,18 +1,16 @@
 #include "api/api.h"
 
-#include <map>
-#include <memory>
-#include <nlohmann/json.hpp>
-#include <unordered_map>
-
 #include "api/handlers.h"
 
 namespace mw::api {
 
+// The acting token's name travels to handlers (audit log) as the internal header
+// x-modelwatch-actor; a client-sent header of that name is dropped first so it cannot be spoofed.
 http::Handler Guard(const ApiContext& ctx, Role role, http::Handler handler) {
-  if (!ctx.auth->enabled()) return handler;
   return [&ctx, role, handler = std::move(handler)](
              http::Request& req, const http::PathParams& params, http::Responder respond) {
+    req.headers.erase("x-modelwatch-actor");
+    if (!ctx.auth->enabled()) return handler(req, params, std::move(respond));
     auto token = ctx.auth->Authenticate(req.header("authorization"));
     if (!token) {
       http::Response r = http::Problem(401, "Unauthorized", token.error().message(), req.path);

@@ -56,8 +56,10 @@ TEST(RegistryTest, ModelsAndVersionsRoundTrip) {
   ModelwatchProcess server;
   ASSERT_TRUE(server.Start()) << server.output();
   auto client = server.Client();
+  // A client cannot name the actor the audit log records.
   auto r = client.Send("PUT", "/v1/models/risk",
-                       R"({"task":"binary_classification","description":"patient risk"})");
+                       R"({"task":"binary_classification","description":"patient risk"})",
+                       "application/json", {{"X-Modelwatch-Actor", "mallory"}});
   ASSERT_EQ(r.status, 201) << r.body;
   r = client.Send(
       "PUT", "/v1/models/risk/versions/v1",
@@ -90,6 +92,7 @@ TEST(RegistryTest, ModelsAndVersionsRoundTrip) {
   std::stringstream ss;
   ss << audit.rdbuf();
   EXPECT_NE(ss.str().find("model.create"), std::string::npos) << ss.str();
+  EXPECT_EQ(ss.str().find("mallory"), std::string::npos) << ss.str();
 }
 
 TEST(RegistryTest, ImportReadsTheOnDiskLayoutAndLatestResolvesPerSegment) {
