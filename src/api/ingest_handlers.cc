@@ -94,16 +94,38 @@ bool StartsWithEventsKey(std::string_view body) {
 }
 
 // The pointer of the event carrying `id`, for a 409 naming the offending field.
-std::string PointerOfId(const std::vector<PredictionEvent>& events, BodyFormat format,
-                        bool enveloped, const std::string& message) {
+std::string PointerOfId(const std::vector<std::string>& ids, BodyFormat format, bool enveloped,
+                        const std::string& message) {
   // From the end: for an id repeated inside the batch, the later occurrence is the offending one.
-  for (size_t i = events.size(); i-- > 0;) {
-    if (message.find("id \"" + events[i].id + "\"") != std::string::npos) {
+  for (size_t i = ids.size(); i-- > 0;) {
+    if (message.find("id \"" + ids[i] + "\"") != std::string::npos) {
       if (format == BodyFormat::kNdjson) return "/" + std::to_string(i) + "/id";
       return enveloped ? "/events/" + std::to_string(i) + "/id" : "/id";
     }
   }
   return "";
+}
+
+// Each event's id and the index of its distinct (model, segment) pair.
+struct BatchLabels {
+  std::vector<std::string> ids;
+  std::vector<std::pair<std::string, std::string>> sets;
+  std::vector<uint32_t> set_of;
+};
+
+BatchLabels LabelBatch(const std::vector<PredictionEvent>& events) {
+  BatchLabels labels;
+  labels.ids.reserve(events.size());
+  labels.set_of.reserve(events.size());
+  std::map<std::pair<std::string_view, std::string_view>, uint32_t> index;
+  for (const auto& e : events) {
+    labels.ids.push_back(e.id);
+    auto [it, fresh] =
+        index.try_emplace({e.model, e.segment}, static_cast<uint32_t>(labels.sets.size()));
+    if (fresh) labels.sets.emplace_back(e.model, e.segment);
+    labels.set_of.push_back(it->second);
+  }
+  return labels;
 }
 
 }  // namespace
@@ -148,20 +170,12 @@ http::Handler PostPredictions(const ApiContext& ctx) {
 
     const int64_t batch_size = static_cast<int64_t>(decoded.events.size());
     ctx.metrics->RecordBatch(batch_size);
-    // (model, segment, id) of each event, kept to count newly stored predictions per label set
-    // and to point a 409 at its event; the store receives the moved vector.
-    auto pointers = std::make_shared<std::vector<PredictionEvent>>();
-    pointers->reserve(decoded.events.size());
-    for (const auto& e : decoded.events) {
-      PredictionEvent light;
-      light.id = e.id;
-      light.model = e.model;
-      light.segment = e.segment;
-      pointers->push_back(std::move(light));
-    }
+    // What the response needs of the events once the store owns them: each event's id (to point
+    // a 409 at its event) and its (model, segment) label set (to count newly stored predictions).
+    auto labels = std::make_shared<BatchLabels>(LabelBatch(decoded.events));
     ctx.store->AppendPredictions(
         std::move(decoded.events),
-        [&ctx, respond = std::move(respond), pointers, format = *format, enveloped,
+        [&ctx, respond = std::move(respond), labels, format = *format, enveloped,
          path = req.path](Result<PredictionBatchResult> result) {
           if (!result) {
             ctx.metrics->RecordRejected(result.error().code() == StatusCode::kAlreadyExists
@@ -171,26 +185,29 @@ http::Handler PostPredictions(const ApiContext& ctx) {
             if (result.error().code() == StatusCode::kAlreadyExists) {
               r = http::Problem(
                   409, "Conflict", result.error().message(), path,
-                  {{PointerOfId(*pointers, format, enveloped, result.error().message()),
+                  {{PointerOfId(labels->ids, format, enveloped, result.error().message()),
                     "id already stored with different content"}});
             }
             return respond(std::move(r));
           }
-          if (result->inserted > 0) {
-            // Count only newly stored predictions, so a retried batch is not counted twice.
-            std::map<std::pair<std::string_view, std::string_view>, int64_t> counts;
-            for (size_t i = 0; i < pointers->size(); ++i) {
-              if (i < result->duplicate.size() && result->duplicate[i]) continue;
-              ++counts[{(*pointers)[i].model, (*pointers)[i].segment}];
-            }
-            for (const auto& [key, n] : counts)
-              ctx.metrics->RecordPredictions(key.first, key.second, n);
-          }
-          // Rendered on the I/O thread (a batch's id list can be long; the writer moves on).
+          // Counted and rendered on the I/O thread, so the store's writer moves on at once.
           http::Response r;
           r.status = 202;
-          r.render = [batch = std::make_shared<PredictionBatchResult>(std::move(*result))](
+          r.render = [&ctx, labels,
+                      batch = std::make_shared<PredictionBatchResult>(std::move(*result))](
                          http::Response& out) {
+            // Only newly stored predictions count, so a retried batch is not counted twice.
+            std::vector<int64_t> counts(labels->sets.size(), 0);
+            for (size_t i = 0; i < labels->set_of.size(); ++i) {
+              if (i < batch->duplicate.size() && batch->duplicate[i]) continue;
+              ++counts[labels->set_of[i]];
+            }
+            for (size_t k = 0; k < counts.size(); ++k) {
+              if (counts[k] > 0) {
+                ctx.metrics->RecordPredictions(labels->sets[k].first, labels->sets[k].second,
+                                               counts[k]);
+              }
+            }
             out.body = R"({"accepted":)" + std::to_string(batch->ids.size()) + R"(,"inserted":)" +
                        std::to_string(batch->inserted) + R"(,"duplicates":)" +
                        std::to_string(batch->duplicates) + R"(,"actuals_joined":)" +
