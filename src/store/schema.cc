@@ -9,7 +9,7 @@ using store_detail::Db;
 using store_detail::Stmt;
 using store_detail::Txn;
 
-const std::array<Migration, 1> kMigrations = {{
+const std::array<Migration, 2> kMigrations = {{
     {1,
      "initial schema",
      {
@@ -63,21 +63,52 @@ const std::array<Migration, 1> kMigrations = {{
          " received_at BIGINT NOT NULL)",
          "CREATE INDEX pending_actuals_id_hash ON pending_actuals (id_hash)",
      }},
+    {2,
+     "quality engine: reference profiles and evaluation snapshots",
+     {
+         // One reference (training rows, compressed; see profile/profile.h) per model version and
+         // segment ('' = the whole model). {blob} is BLOB in SQLite, BYTEA in PostgreSQL.
+         "CREATE TABLE reference_profiles ("
+         " model TEXT NOT NULL,"
+         " version TEXT NOT NULL,"
+         " segment TEXT NOT NULL DEFAULT '',"
+         " source TEXT NOT NULL,"
+         " rows_count BIGINT NOT NULL,"
+         " size_bytes BIGINT NOT NULL,"
+         " created_at BIGINT NOT NULL,"
+         " profile {blob} NOT NULL,"
+         " PRIMARY KEY (model, version, segment))",
+         // What the evaluator computed at each pass (JSON), kept as history.
+         "CREATE TABLE evaluation_snapshots ("
+         " seq {seq_pk},"
+         " evaluated_at BIGINT NOT NULL,"
+         " model TEXT NOT NULL,"
+         " segment TEXT NOT NULL DEFAULT '',"
+         " kind TEXT NOT NULL,"
+         " payload TEXT NOT NULL)",
+         "CREATE INDEX evaluation_snapshots_model_time"
+         " ON evaluation_snapshots (model, segment, evaluated_at)",
+     }},
 }};
 
 }  // namespace
 
 std::string RenderSql(std::string_view sql, const Dialect& dialect) {
-  static constexpr std::string_view kSeqPk = "{seq_pk}";
+  std::string once = RenderPlaceholder(sql, "{seq_pk}", dialect.seq_pk);
+  return RenderPlaceholder(once, "{blob}", dialect.blob);
+}
+
+std::string RenderPlaceholder(std::string_view sql, std::string_view token,
+                              std::string_view replacement) {
   std::string out;
   out.reserve(sql.size());
   size_t pos = 0;
   while (true) {
-    const size_t hit = sql.find(kSeqPk, pos);
+    const size_t hit = sql.find(token, pos);
     if (hit == std::string_view::npos) break;
     out.append(sql.substr(pos, hit - pos));
-    out.append(dialect.seq_pk);
-    pos = hit + kSeqPk.size();
+    out.append(replacement);
+    pos = hit + token.size();
   }
   out.append(sql.substr(pos));
   return out;

@@ -4,8 +4,8 @@
 // Portability rules the SQL follows: times are BIGINT epoch milliseconds, JSON is TEXT (a
 // PostgreSQL backend may declare JSONB), floats are DOUBLE PRECISION, booleans are SMALLINT 0/1,
 // upserts use INSERT ... ON CONFLICT (...) DO UPDATE/NOTHING, parameters are `?` (a PostgreSQL
-// driver rewrites them to $n). The only dialect difference in the DDL is the append-order key,
-// written as the {seq_pk} token and expanded by RenderSql.
+// driver rewrites them to $n). The dialect differences in the DDL are the append-order key and the
+// binary type, written as the {seq_pk} and {blob} tokens and expanded by RenderSql.
 //
 // Migrations are append-only: never edit a released one; add a new version instead. Each migration
 // runs in its own transaction together with its schema_migrations row, so a crash leaves either
@@ -25,13 +25,18 @@ namespace mw::store_schema {
 
 struct Dialect {
   std::string_view seq_pk;  // the append-order primary key column type
+  std::string_view blob;    // the binary column type
 };
 
-inline constexpr Dialect kSqlite{"INTEGER PRIMARY KEY"};  // the rowid alias: appends are in order
-inline constexpr Dialect kPostgres{"BIGINT PRIMARY KEY"};
+// The rowid alias: appends are in order.
+inline constexpr Dialect kSqlite{"INTEGER PRIMARY KEY", "BLOB"};
+inline constexpr Dialect kPostgres{"BIGINT PRIMARY KEY", "BYTEA"};
 
-// Replaces the dialect tokens ({seq_pk}) in `sql`.
+// Replaces the dialect tokens ({seq_pk}, {blob}) in `sql`.
 std::string RenderSql(std::string_view sql, const Dialect& dialect);
+// Replaces every `token` in `sql` with `replacement`.
+std::string RenderPlaceholder(std::string_view sql, std::string_view token,
+                              std::string_view replacement);
 
 struct Migration {
   int64_t version = 0;

@@ -368,7 +368,8 @@ Result<StoreStats> SqliteStore::Stats() const {
   auto lease = pool_->Acquire();
   if (!lease) return lease.error();
   // Table names from a fixed list (identifiers cannot be bound).
-  for (const char* table : {"pending_actuals", "models", "model_versions"}) {
+  for (const char* table : {"pending_actuals", "models", "model_versions", "reference_profiles",
+                            "evaluation_snapshots"}) {
     auto stmt = (*lease)->Prepare(std::string("SELECT count(*) FROM ") + table);
     if (!stmt) return stmt.error();
     store_detail::StmtResetter reset(**stmt);

@@ -81,6 +81,19 @@ class SqliteStore final : public Store {
   // Ordered by seq. kInvalidArgument when limit < 1. version "" matches unversioned rows.
   Result<std::vector<PredictionRecord>> QueryPredictions(const PredictionQuery& q) const override;
 
+  Result<std::vector<PredictionRecord>> GetPredictionsBySeq(
+      std::span<const int64_t> seqs) const override;
+  // The quality engine's tables (sqlite_store_quality.cc). Writes run on the writer thread like
+  // registry upserts.
+  Status PutReferenceProfile(const ReferenceProfileRecord& record) override;
+  Result<std::optional<ReferenceProfileRecord>> GetReferenceProfile(
+      const std::string& model, const std::string& version,
+      const std::string& segment) const override;
+  Result<std::vector<ReferenceProfileRecord>> ListReferenceProfiles(
+      const std::string& model) const override;
+  Status AppendSnapshots(const std::vector<EvaluationSnapshot>& snapshots) override;
+  Result<std::vector<EvaluationSnapshot>> QuerySnapshots(const SnapshotQuery& q) const override;
+
   Status Ping() const override;
   // table_rows: prediction_logs, pending_actuals, models, model_versions, plus id_index (entries
   // in the id file) and id_index_tail (committed ids not yet in it). size_bytes covers both

@@ -1,4 +1,5 @@
 // SqliteStore: reads, on the read-only connection pool.
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 
@@ -119,6 +120,29 @@ Result<std::vector<PredictionRecord>> SqliteStore::QueryPredictions(
     if (!row) return row.error();
     if (!*row) break;
     out.push_back(ReadPrediction(select));
+  }
+  return out;
+}
+
+Result<std::vector<PredictionRecord>> SqliteStore::GetPredictionsBySeq(
+    std::span<const int64_t> seqs) const {
+  Timer timer([this](double s) { Observe("select", s); });
+  auto lease = pool_->Acquire();
+  if (!lease) return lease.error();
+  auto stmt = (*lease)->Prepare(std::string(sql::kSelectPredictionBySeq));
+  if (!stmt) return stmt.error();
+  Stmt& select = **stmt;
+  std::vector<int64_t> sorted(seqs.begin(), seqs.end());
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  std::vector<PredictionRecord> out;
+  out.reserve(sorted.size());
+  for (int64_t seq : sorted) {
+    StmtResetter reset(select);
+    select.BindInt(1, seq);
+    auto row = select.Step();
+    if (!row) return row.error();
+    if (*row) out.push_back(ReadPrediction(select));
   }
   return out;
 }

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,33 @@ struct StoreStats {
   int64_t write_queue_depth = 0;  // requests waiting for the group-commit writer
 };
 
+// A reference dataset (training rows) of one model version, stored as an opaque compressed profile
+// (profile/profile.h). segment "" = the whole model.
+struct ReferenceProfileRecord {
+  std::string model, version, segment;
+  std::string source;  // "upload" | "window"
+  int64_t rows = 0;
+  int64_t size_bytes = 0;  // of `profile`
+  int64_t created_at_ms = 0;
+  std::string profile;  // empty in listings
+};
+
+// One result of the quality evaluator (monitor/evaluator.h), kept as history.
+struct EvaluationSnapshot {
+  int64_t evaluated_at_ms = 0;
+  std::string model, segment;
+  std::string kind;  // "performance" | "drift" | "quality"
+  std::string payload_json;
+};
+
+struct SnapshotQuery {
+  std::string model;
+  std::optional<std::string> segment;
+  std::optional<std::string> kind;
+  std::optional<int64_t> from_ms, to_ms;  // [from, to) on evaluated_at
+  int64_t limit = 1000;                   // newest first
+};
+
 // Observes storage timings, so telemetry can export <prefix>_db_query_duration_seconds without the
 // store depending on telemetry. Called from store threads; implementations must be thread-safe.
 class StoreObserver {
@@ -109,6 +137,21 @@ class Store {
   virtual Result<std::optional<PredictionRecord>> GetPrediction(const std::string& id) const = 0;
   virtual Result<std::vector<PredictionRecord>> QueryPredictions(
       const PredictionQuery& q) const = 0;
+
+  // Rows by seq (missing seqs are skipped), in seq order.
+  virtual Result<std::vector<PredictionRecord>> GetPredictionsBySeq(
+      std::span<const int64_t> seqs) const = 0;
+
+  // Reference profiles. Put replaces the (model, version, segment) entry; synchronous and durable.
+  virtual Status PutReferenceProfile(const ReferenceProfileRecord& record) = 0;
+  virtual Result<std::optional<ReferenceProfileRecord>> GetReferenceProfile(
+      const std::string& model, const std::string& version, const std::string& segment) const = 0;
+  // Without the profile bytes; by version, then segment.
+  virtual Result<std::vector<ReferenceProfileRecord>> ListReferenceProfiles(
+      const std::string& model) const = 0;
+  // Evaluation history. Append is synchronous and durable.
+  virtual Status AppendSnapshots(const std::vector<EvaluationSnapshot>& snapshots) = 0;
+  virtual Result<std::vector<EvaluationSnapshot>> QuerySnapshots(const SnapshotQuery& q) const = 0;
 
   // Health.
   virtual Status Ping() const = 0;  // a trivial query on a read connection

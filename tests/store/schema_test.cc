@@ -24,6 +24,8 @@ TEST(RenderSqlTest, ExpandsSeqPkPerDialect) {
             "CREATE TABLE t (seq INTEGER PRIMARY KEY, x TEXT)");
   EXPECT_EQ(RenderSql("seq {seq_pk}", kPostgres), "seq BIGINT PRIMARY KEY");
   EXPECT_EQ(RenderSql("no tokens", kSqlite), "no tokens");
+  EXPECT_EQ(RenderSql("p {blob}, q {blob}", kSqlite), "p BLOB, q BLOB");
+  EXPECT_EQ(RenderSql("p {blob}", kPostgres), "p BYTEA");
 }
 
 TEST(MigrationsTest, CreateEveryTableAndRecordTheVersion) {
@@ -31,9 +33,9 @@ TEST(MigrationsTest, CreateEveryTableAndRecordTheVersion) {
   Db db = OpenFile(dir.File("db"));
   auto applied = ApplyMigrations(db, Migrations(), kSqlite, 42);
   ASSERT_TRUE(applied.has_value());
-  EXPECT_EQ(*applied, std::vector<int64_t>{1});
-  for (const char* table :
-       {"prediction_logs", "models", "model_versions", "pending_actuals", "store_meta"}) {
+  EXPECT_EQ(*applied, (std::vector<int64_t>{1, 2}));
+  for (const char* table : {"prediction_logs", "models", "model_versions", "pending_actuals",
+                            "store_meta", "reference_profiles", "evaluation_snapshots"}) {
     EXPECT_EQ(
         Int(db, std::string("SELECT count(*) FROM sqlite_master WHERE name = '") + table + "'"), 1)
         << table;
@@ -59,7 +61,7 @@ TEST(MigrationsTest, ReapplyingAppliesNothing) {
   auto again = ApplyMigrations(db, Migrations(), kSqlite, 2);
   ASSERT_TRUE(again.has_value());
   EXPECT_TRUE(again->empty());
-  EXPECT_EQ(Int(db, "SELECT count(*) FROM schema_migrations"), 1);
+  EXPECT_EQ(Int(db, "SELECT count(*) FROM schema_migrations"), 2);
 }
 
 TEST(MigrationsTest, OnlyMissingVersionsAreApplied) {
@@ -67,11 +69,11 @@ TEST(MigrationsTest, OnlyMissingVersionsAreApplied) {
   Db db = OpenFile(dir.File("db"));
   ASSERT_TRUE(ApplyMigrations(db, Migrations(), kSqlite, 1).has_value());
   std::vector<Migration> extended(Migrations().begin(), Migrations().end());
-  extended.push_back({2, "add column", {"ALTER TABLE models ADD COLUMN owner TEXT"}});
+  extended.push_back({100, "add column", {"ALTER TABLE models ADD COLUMN owner TEXT"}});
   auto applied = ApplyMigrations(db, extended, kSqlite, 5);
   ASSERT_TRUE(applied.has_value());
-  EXPECT_EQ(*applied, std::vector<int64_t>{2});
-  EXPECT_EQ(Int(db, "SELECT count(*) FROM schema_migrations"), 2);
+  EXPECT_EQ(*applied, std::vector<int64_t>{100});
+  EXPECT_EQ(Int(db, "SELECT count(*) FROM schema_migrations"), 3);
 }
 
 TEST(MigrationsTest, AFailingMigrationLeavesNoTrace) {
@@ -79,12 +81,12 @@ TEST(MigrationsTest, AFailingMigrationLeavesNoTrace) {
   Db db = OpenFile(dir.File("db"));
   ASSERT_TRUE(ApplyMigrations(db, Migrations(), kSqlite, 1).has_value());
   std::vector<Migration> broken(Migrations().begin(), Migrations().end());
-  broken.push_back({2, "half", {"CREATE TABLE extra (x INTEGER)", "NOT SQL"}});
+  broken.push_back({100, "half", {"CREATE TABLE extra (x INTEGER)", "NOT SQL"}});
   auto applied = ApplyMigrations(db, broken, kSqlite, 5);
   ASSERT_FALSE(applied.has_value());
   EXPECT_EQ(applied.error().code(), StatusCode::kInternal);
   EXPECT_EQ(Int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'extra'"), 0);
-  EXPECT_EQ(Int(db, "SELECT count(*) FROM schema_migrations"), 1);
+  EXPECT_EQ(Int(db, "SELECT count(*) FROM schema_migrations"), 2);
 }
 
 }  // namespace

@@ -62,6 +62,9 @@ void Stmt::BindText(int index, std::string_view value) {
   sqlite3_bind_text64(stmt_.get(), index, value.data(), value.size(), SQLITE_TRANSIENT,
                       SQLITE_UTF8);
 }
+void Stmt::BindBlob(int index, std::string_view bytes) {
+  sqlite3_bind_blob64(stmt_.get(), index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+}
 void Stmt::BindTextStatic(int index, std::string_view value) {
   sqlite3_bind_text64(stmt_.get(), index, value.data(), value.size(), SQLITE_STATIC, SQLITE_UTF8);
 }
@@ -108,6 +111,12 @@ std::string_view Stmt::ColumnTextView(int col) const {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_.get(), col));
   if (text == nullptr) return {};
   return {text, static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), col))};
+}
+
+std::string_view Stmt::ColumnBlobView(int col) const {
+  const auto* bytes = static_cast<const char*>(sqlite3_column_blob(stmt_.get(), col));
+  if (bytes == nullptr) return {};
+  return {bytes, static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), col))};
 }
 
 std::optional<double> Stmt::ColumnOptionalDouble(int col) const {

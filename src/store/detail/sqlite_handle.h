@@ -62,6 +62,7 @@ class Stmt {
   void BindText(int index, std::string_view value);
   void BindTextStatic(int index, std::string_view value);
   void BindNull(int index);
+  void BindBlob(int index, std::string_view bytes);  // copied by SQLite
   void BindOptionalDouble(int index, const std::optional<double>& value);
   void BindOptionalInt(int index, const std::optional<int64_t>& value);
 
@@ -77,6 +78,7 @@ class Stmt {
   bool ColumnIsNull(int col) const { return sqlite3_column_type(stmt_.get(), col) == SQLITE_NULL; }
   std::string ColumnText(int col) const;
   std::string_view ColumnTextView(int col) const;  // valid until the next Step/Reset
+  std::string_view ColumnBlobView(int col) const;  // valid until the next Step/Reset
   std::optional<double> ColumnOptionalDouble(int col) const;
   std::optional<int64_t> ColumnOptionalInt(int col) const;
 
