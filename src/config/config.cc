@@ -112,6 +112,12 @@ std::string IntReason(int64_t min, int64_t max) {
   return "must be an integer between " + std::to_string(min) + " and " + std::to_string(max);
 }
 
+std::string FormatNumber(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
 template <typename Assign>
 Field IntField(std::string key, int64_t min, int64_t max, Assign assign) {
   return {std::move(key),
@@ -133,6 +139,49 @@ Field BoolField(std::string key, Ref ref) {
             ref(c) = v;
             return std::nullopt;
           }};
+}
+
+template <typename Assign>
+Field DoubleField(std::string key, double min, double max, Assign assign) {
+  return {std::move(key),
+          [min, max, assign](const YAML::Node& node, Config& c) -> std::optional<std::string> {
+            double v = 0;
+            const std::string& s = node.IsScalar() ? node.Scalar() : std::string();
+            auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+            if (!node.IsScalar() || s.empty() || ec != std::errc() || end != s.data() + s.size() ||
+                !(v >= min && v <= max)) {
+              return "must be a number between " + FormatNumber(min) + " and " +
+                     FormatNumber(max);
+            }
+            assign(c, v);
+            return std::nullopt;
+          }};
+}
+
+// "model:0.3,other:0.1" -> {model: 0.3, other: 0.1}; each threshold in (0, 100].
+Result<std::map<std::string, double>> ParseModelThresholds(std::string_view text) {
+  std::map<std::string, double> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t comma = text.find(',', pos);
+    if (comma == std::string_view::npos) comma = text.size();
+    const std::string_view item = text.substr(pos, comma - pos);
+    pos = comma + 1;
+    if (item.empty()) continue;
+    const size_t colon = item.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      return InvalidArgument("\"" + std::string(item) + "\" is not MODEL:THRESHOLD");
+    }
+    const std::string_view number = item.substr(colon + 1);
+    double v = 0;
+    auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), v);
+    if (ec != std::errc() || end != number.data() + number.size() || !(v > 0 && v <= 100)) {
+      return InvalidArgument("threshold of \"" + std::string(item.substr(0, colon)) +
+                             "\" must be a number in (0, 100]");
+    }
+    out[std::string(item.substr(0, colon))] = v;
+  }
+  return out;
 }
 
 // `validate` returns the reason a value is wrong, or nullopt. A YAML null reads as "".
@@ -216,6 +265,30 @@ const std::vector<Field>& Fields() {
                [](Config& c, int64_t x) { c.logging.audit_retention_days = x; }),
       StringField(
           "redis.url", v::ValidateRedisUrl, [](Config & c) -> auto& { return c.redis.url; }),
+      IntField("quality.evaluation_interval_seconds", 0, 86400,
+               [](Config& c, int64_t x) { c.quality.evaluation_interval_seconds = x; }),
+      IntField("quality.window_seconds", 60, int64_t{366} * 86400,
+               [](Config& c, int64_t x) { c.quality.window_seconds = x; }),
+      IntField("quality.min_samples", 1, kMax,
+               [](Config& c, int64_t x) { c.quality.min_samples = x; }),
+      DoubleField("quality.degradation_threshold", 1e-9, 100,
+                  [](Config& c, double x) { c.quality.degradation_threshold = x; }),
+      {"quality.model_degradation_thresholds",
+       [](const YAML::Node& node, Config& c) -> std::optional<std::string> {
+         if (!node.IsScalar() && !node.IsNull()) return "must be a string MODEL:THRESHOLD,...";
+         auto parsed = ParseModelThresholds(node.IsNull() ? "" : node.Scalar());
+         if (!parsed.has_value()) return parsed.error().message();
+         c.quality.model_degradation_thresholds = std::move(*parsed);
+         return std::nullopt;
+       }},
+      DoubleField("quality.classification_threshold", 0, 1,
+                  [](Config& c, double x) { c.quality.classification_threshold = x; }),
+      DoubleField("quality.drift_share_threshold", 1e-9, 1,
+                  [](Config& c, double x) { c.quality.drift_share_threshold = x; }),
+      IntField("quality.profile_cache_size", 1, 100000,
+               [](Config& c, int64_t x) { c.quality.profile_cache_size = x; }),
+      IntField("quality.max_window_rows", 100, int64_t{100'000'000},
+               [](Config& c, int64_t x) { c.quality.max_window_rows = x; }),
   };
   return fields;
 }
@@ -227,8 +300,8 @@ const Field* FindField(std::string_view key) {
   return nullptr;
 }
 
-const std::set<std::string, std::less<>> kSections = {"server",  "storage", "metrics", "ingest",
-                                                      "logging", "auth",    "redis"};
+const std::set<std::string, std::less<>> kSections = {
+    "server", "storage", "metrics", "ingest", "logging", "auth", "redis", "quality"};
 
 // Reads the file into a Layer; syntax and structure problems go to `errors`.
 void ReadFileLayer(const std::string& path, Layer& layer, std::vector<ConfigError>& errors) {

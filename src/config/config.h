@@ -76,6 +76,20 @@ struct Config {
     std::string url;  // empty = not configured (health reports redis_connected: null)
   } redis;
 
+  // The quality engine (monitor/): performance, drift and data quality per model and segment.
+  struct Quality {
+    int64_t evaluation_interval_seconds = 60;  // evaluator period; 0 = no background evaluator
+    int64_t window_seconds = 86400;            // default evaluation window: the last 24 h
+    int64_t min_samples = 10;                  // fewer rows with actuals -> insufficient_data
+    double degradation_threshold = 0.2;        // performance drift when degradation > 20 %
+    // Per-model overrides, "model:0.3,other:0.1" (YAML: the same string).
+    std::map<std::string, double> model_degradation_thresholds;
+    double classification_threshold = 0.5;  // predicted positive iff score >= threshold
+    double drift_share_threshold = 0.5;     // dataset drift when >= this share of features drift
+    int64_t profile_cache_size = 10;        // reference profiles kept loaded (LRU)
+    int64_t max_window_rows = 200000;       // rows per model and segment the evaluator keeps
+  } quality;
+
   // Resolved helpers.
   // The directory for log files: logging.dir when set, else <storage.data_dir>/logs; "" when
   // logging.dir is "-" (stdout only, no log files).
