@@ -1,0 +1,17 @@
+// Durations as operators write them: "90s", "15m", "24h", "7d", "2w" (one integer and one unit;
+// "ms" for milliseconds). Used by API window parameters and CLI flags.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mw {
+
+// Milliseconds, or nullopt for anything else (no unit, negative, zero, overflow, fractions).
+std::optional<int64_t> ParseDurationMillis(std::string_view text);
+// The shortest exact form: 86400000 -> "1d", 5400000 -> "90m".
+std::string FormatDurationMillis(int64_t ms);
+
+}  // namespace mw
