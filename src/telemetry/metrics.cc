@@ -237,7 +237,7 @@ Metrics::Metrics(const MetricsOptions& o)
                                     .Help("Training time in seconds of the latest model version.")
                                     .Register(*registry_)),
       active_models_family_(prometheus::BuildGauge()
-                                .Name(prefix_ + "_active_models")
+                                .Name(prefix_ + "_registered_models")
                                 .Help("Model and segment pairs with a latest registered version.")
                                 .Register(*registry_)) {
   prometheus::BuildGauge()

@@ -19,7 +19,7 @@
 //   P_db_connections{state="active|idle"}, P_db_connection_pool_size, P_db_write_queue_depth,
 //   P_db_size_bytes, P_db_table_rows{table}               gauges (UpdateStoreStats)
 //   P_model_training_metric{model_type,S,version,metric}, P_model_size_bytes{...},
-//   P_model_training_duration_seconds{...}, P_active_models{model_type}   (RecordModelVersion)
+//   P_model_training_duration_seconds{...}, P_registered_models{model_type} (RecordModelVersion)
 //   P_build_info{version} = 1                             gauge
 //   process_* and P_system_*                              see system_collectors.h
 // Labelled families appear in the output once they have a first sample.
@@ -125,7 +125,7 @@ class Metrics final : public StoreObserver {
   // Registry: exports the training metadata of the latest version of each (model, segment):
   //   P_model_training_metric{model_type,S,version,metric}   (mae, rmse, auc, ...)
   //   P_model_size_bytes{model_type,S,version}, P_model_training_duration_seconds{...}
-  //   P_active_models{model_type}: (model, segment) pairs with a latest version.
+  //   P_registered_models{model_type}: (model, segment) pairs with a latest version.
   // A version registered with is_latest replaces the previous latest's series; one registered
   // with is_latest=false is ignored. Call it for every latest version at start-up too.
   void RecordModelVersion(const ModelVersionInfo& version);

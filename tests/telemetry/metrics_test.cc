@@ -256,7 +256,7 @@ TEST(MetricsTest, LatestModelVersionReplacesThePreviousOnesSeries) {
           text,
           R"(ml_model_training_duration_seconds{model_type="demand",restaurant_id="r1",version="v2"})"),
       120);
-  EXPECT_EQ(Sample(text, R"(ml_active_models{model_type="demand"})"), 1);
+  EXPECT_EQ(Sample(text, R"(ml_registered_models{model_type="demand"})"), 1);
 }
 
 TEST(MetricsTest, InvalidOptionsAreRejectedNamingTheKey) {
