@@ -104,6 +104,39 @@ print(f"  (for reference, synchronous=normal, durable against a process crash bu
 print(f"batched rows/s: {rows:.0f} = {r2*100:.0f}% of sqlite_append's {ceiling:.0f} rows/s (target >= 50%) {'MET' if ok2 else 'NOT MET'}")
 PY
 
+echo "== drift report: ../shared/baseline/drift_scipy.py vs modelwatch drift-report on the same rows"
+# 20 numeric + 5 categorical features, 1M current vs 100k reference rows (the script's defaults).
+/usr/bin/python3 "$BASE/drift_scipy.py" --write-data "$WORK/drift" --json > "$WORK/scipy.json"
+SCIPY_SECONDS=$(sed -n 's/.*scipy_report_seconds=\([0-9.]*\).*/\1/p' "$WORK/scipy.json")
+sed -i '/scipy_report_seconds=/d' "$WORK/scipy.json"
+/usr/bin/time -f "peak_rss_kb=%M" "$BUILD/modelwatch" drift-report --reference "$WORK/drift/reference.csv" \
+    --current "$WORK/drift/current.csv" --json > "$WORK/mw.json" 2> "$WORK/mw.err"
+MW_SECONDS=$(sed -n 's/.*modelwatch_report_seconds=\([0-9.]*\).*/\1/p' "$WORK/mw.err")
+PEAK_KB=$(sed -n 's/.*peak_rss_kb=\([0-9]*\).*/\1/p' "$WORK/mw.err")
+/usr/bin/python3 - "$WORK/scipy.json" "$WORK/mw.json" "$SCIPY_SECONDS" "$MW_SECONDS" "$PEAK_KB" <<'PY'
+import json, math, sys
+scipy, mw = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+s_sec, m_sec, peak = float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+worst, mismatches = 0.0, []
+for feature, values in scipy.items():
+    for key, expected in values.items():
+        got = mw.get(feature, {}).get(key)
+        if got is None:
+            mismatches.append(f"{feature}.{key} missing"); continue
+        tol = 1e-6 if key.endswith("pvalue") else 1e-9
+        rel = abs(got - expected) / max(abs(expected), 1e-300)
+        if expected == 0.0 or got == 0.0:
+            rel = abs(got - expected)
+        worst = max(worst, rel)
+        if rel > tol and abs(got - expected) > 1e-300:
+            mismatches.append(f"{feature}.{key}: scipy {expected!r} modelwatch {got!r}")
+print(f"values compared: {sum(len(v) for v in scipy.values())}, worst relative difference {worst:.2e}")
+for m in mismatches: print("MISMATCH", m)
+print(f"scipy report {s_sec:.2f} s, modelwatch report {m_sec:.3f} s: {s_sec/m_sec:.1f}x faster "
+      f"(target >= 10x) {'MET' if s_sec/m_sec >= 10 and not mismatches else 'NOT MET'}")
+print(f"modelwatch drift-report peak memory: {peak/1024:.0f} MiB (all 1.1M rows x 25 columns in memory)")
+PY
+
 if ls "$BUILD"/*_bench >/dev/null 2>&1; then
   echo "== micro-benchmarks"
   for b in "$BUILD"/*_bench; do "$b" --benchmark_min_time=0.2; done

@@ -9,7 +9,7 @@ packages=(
   libzstd-dev libpq-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # real components the tests and benchmarks run beside modelwatch
-  prometheus wrk curl procps
+  prometheus wrk curl procps time
   python3 python3-numpy python3-scipy python3-sklearn
   python3-fastapi python3-uvicorn python3-prometheus-client
 )
