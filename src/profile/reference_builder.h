@@ -1,0 +1,40 @@
+// Builds a model version's reference profile from its training rows, as uploaded by the ML team.
+//
+// CSV: RFC 4180 with a header row (see detail/csv_reader.h for the exact syntax). A field that is
+// empty or reads NA, NaN, nan or null is missing. NDJSON: one JSON object per line (blank lines
+// skipped); values number | string | bool | null, null (and the NaN token) being missing.
+//
+// Columns: options.prediction_column and options.actual_column become the profile's prediction and
+// actual (numbers only); options.ignore_columns are skipped; every other column is a feature, in
+// first-seen order.
+//
+// Type inference (unless options.types fixes the type): a feature is numeric when every
+// non-missing value is a finite number (in CSV: the whole field parses with std::from_chars, so
+// " 1", "+1", "inf" and "1e999" are not numbers; in NDJSON: a JSON number, never a string) and
+// categorical otherwise, in which case numbers are kept as their text and booleans as
+// "true"/"false". A feature with no value at all is numeric.
+#pragma once
+
+#include <string_view>
+
+#include "common/status.h"
+#include "profile/profile.h"
+
+namespace mw::profile {
+
+// Returns the profile, or kInvalidArgument naming the line (and the column where there is one):
+// empty input, a header without data rows, an empty or duplicate column name, a record with the
+// wrong number of fields (`line 17: column "temp": expected 6 fields, got 5`), unterminated quotes,
+// a non-number in the prediction/actual column or in a feature forced numeric, or more than
+// options.max_rows data rows.
+Result<ReferenceProfile> BuildProfileFromCsv(std::string_view text,
+                                             const ProfileOptions& options = {});
+
+// Returns the profile, or kInvalidArgument naming the line: empty input or no object lines, a
+// line that is not a JSON object or not valid JSON, a nested object or array value, a key
+// repeated within a line, a non-number prediction/actual or forced-numeric value, or more than
+// options.max_rows lines.
+Result<ReferenceProfile> BuildProfileFromNdjson(std::string_view text,
+                                                const ProfileOptions& options = {});
+
+}  // namespace mw::profile

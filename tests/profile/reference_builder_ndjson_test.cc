@@ -1,0 +1,122 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "profile/reference_builder.h"
+
+namespace mw::profile {
+namespace {
+
+using Counts = std::map<std::string, int64_t, std::less<>>;
+
+ReferenceProfile MustBuild(std::string_view ndjson, const ProfileOptions& options = {}) {
+  Result<ReferenceProfile> profile = BuildProfileFromNdjson(ndjson, options);
+  EXPECT_TRUE(profile.has_value()) << profile.status().ToString();
+  return profile.has_value() ? *profile : ReferenceProfile{};
+}
+
+std::string ErrorOf(std::string_view ndjson, const ProfileOptions& options = {}) {
+  Result<ReferenceProfile> profile = BuildProfileFromNdjson(ndjson, options);
+  if (profile.has_value()) return "(no error)";
+  EXPECT_EQ(profile.error().code(), StatusCode::kInvalidArgument);
+  return profile.error().message();
+}
+
+TEST(BuildProfileFromNdjsonTest, ColumnsInFirstSeenOrderAndAbsentKeysAreMissing) {
+  const ReferenceProfile p = MustBuild(
+      "{\"a\": 1, \"b\": \"x\"}\n"
+      "{\"c\": 2.5, \"a\": 3}\n"
+      "{\"b\": \"y\", \"a\": null}\n");
+  EXPECT_EQ(p.rows, 3);
+  ASSERT_EQ(p.features.size(), 3u);
+  EXPECT_EQ(p.features[0].name, "a");
+  EXPECT_EQ(p.features[0].numeric.sorted, (std::vector<double>{1, 3}));
+  EXPECT_EQ(p.features[0].numeric.missing, 1);
+  EXPECT_EQ(p.features[1].name, "b");
+  EXPECT_EQ(p.features[1].categorical.counts, (Counts{{"x", 1}, {"y", 1}}));
+  EXPECT_EQ(p.features[1].categorical.missing, 1);
+  EXPECT_EQ(p.features[2].name, "c");
+  EXPECT_EQ(p.features[2].numeric.sorted, (std::vector<double>{2.5}));
+  EXPECT_EQ(p.features[2].numeric.missing, 2);
+}
+
+TEST(BuildProfileFromNdjsonTest, BlankLinesCrlfAndNoTrailingNewline) {
+  const ReferenceProfile lf = MustBuild("{\"a\":1}\n{\"a\":2}\n");
+  EXPECT_EQ(MustBuild("\n{\"a\":1}\r\n  \n\t\r\n{\"a\":2}"), lf);
+}
+
+TEST(BuildProfileFromNdjsonTest, StringsBoolsAndNumbersMakeCategoriesAsWritten) {
+  const ReferenceProfile p = MustBuild(
+      "{\"v\": 1.50, \"flag\": true, \"s\": \"1.5\"}\n"
+      "{\"v\": \"low\", \"flag\": false, \"s\": \"2\"}\n"
+      "{\"v\": 1e3, \"flag\": true, \"s\": \"caf\\u00e9\"}\n");
+  EXPECT_EQ(p.features[0].type, FeatureType::kCategorical);
+  EXPECT_EQ(p.features[0].categorical.counts, (Counts{{"1.50", 1}, {"low", 1}, {"1e3", 1}}));
+  EXPECT_EQ(p.features[1].type, FeatureType::kCategorical);
+  EXPECT_EQ(p.features[1].categorical.counts, (Counts{{"true", 2}, {"false", 1}}));
+  // A JSON string is never a number, even when it reads like one.
+  EXPECT_EQ(p.features[2].type, FeatureType::kCategorical);
+  EXPECT_EQ(p.features[2].categorical.counts, (Counts{{"1.5", 1}, {"2", 1}, {"caf\xC3\xA9", 1}}));
+}
+
+TEST(BuildProfileFromNdjsonTest, NanIsMissingAndInfinityIsNotANumber) {
+  const ReferenceProfile p = MustBuild("{\"a\": NaN, \"b\": 1}\n{\"a\": 2, \"b\": Infinity}\n");
+  EXPECT_EQ(p.features[0].type, FeatureType::kNumeric);
+  EXPECT_EQ(p.features[0].numeric.missing, 1);
+  EXPECT_EQ(p.features[1].type, FeatureType::kCategorical);
+  EXPECT_EQ(p.features[1].categorical.counts, (Counts{{"1", 1}, {"Infinity", 1}}));
+  const ReferenceProfile huge = MustBuild("{\"a\": 1e400}\n");
+  EXPECT_EQ(huge.features[0].categorical.counts, (Counts{{"1e400", 1}}));
+}
+
+TEST(BuildProfileFromNdjsonTest, PredictionActualIgnoredAndOverrides) {
+  ProfileOptions options;
+  options.types = {{"zip", FeatureType::kCategorical}};
+  const ReferenceProfile p = MustBuild(
+      "{\"id\": \"r1\", \"segment\": {\"nested\": [1]}, \"zip\": 1234, \"prediction\": 0.25, "
+      "\"actual\": null}\n"
+      "{\"id\": \"r2\", \"zip\": 1234, \"prediction\": 0.75, \"actual\": 1}\n",
+      options);
+  ASSERT_EQ(p.features.size(), 1u);
+  EXPECT_EQ(p.features[0].categorical.counts, (Counts{{"1234", 2}}));
+  EXPECT_EQ(p.prediction->sorted, (std::vector<double>{0.25, 0.75}));
+  EXPECT_EQ(p.actual->sorted, (std::vector<double>{1}));
+  EXPECT_EQ(p.actual->missing, 1);
+
+  options.types = {{"n", FeatureType::kNumeric}};
+  EXPECT_EQ(ErrorOf("{\"n\": 1}\n{\"n\": \"2\"}\n", options),
+            "line 2: column \"n\": expected a number, got a string");
+  EXPECT_EQ(ErrorOf("{\"prediction\": true}\n"),
+            "line 1: column \"prediction\": expected a number, got a boolean");
+}
+
+TEST(BuildProfileFromNdjsonTest, Errors) {
+  EXPECT_EQ(ErrorOf(""), "the input is empty");
+  EXPECT_EQ(ErrorOf("\n \n"), "the input is empty");
+  EXPECT_EQ(ErrorOf("{\"a\":1}\n[1,2]\n"), "line 2: expected a JSON object");
+  EXPECT_EQ(ErrorOf("{\"a\":1}\n\"text\"\n"), "line 2: expected a JSON object");
+  EXPECT_EQ(ErrorOf("{\"a\":1}\n{\"a\":[1]}\n"),
+            "line 2: column \"a\": nested objects and arrays are not supported");
+  EXPECT_EQ(ErrorOf("{\"a\":{\"b\":1}}\n"),
+            "line 1: column \"a\": nested objects and arrays are not supported");
+  EXPECT_EQ(ErrorOf("{\"a\":1,\"a\":2}\n"), "line 1: column \"a\" appears twice");
+  EXPECT_EQ(ErrorOf("{\"a\":1}\n\n{\"a\":}\n").substr(0, 22), "line 3: invalid JSON: ");
+  EXPECT_EQ(ErrorOf("{\"a\":1} {\"a\":2}\n").substr(0, 22), "line 1: invalid JSON: ");
+  EXPECT_EQ(ErrorOf("{\"a\":1\n").substr(0, 22), "line 1: invalid JSON: ");
+  ProfileOptions options;
+  options.max_rows = 1;
+  EXPECT_EQ(ErrorOf("{\"a\":1}\n{\"a\":2}\n", options), "line 2: too many rows (at most 1)");
+}
+
+TEST(BuildProfileFromNdjsonTest, AgreesWithCsvForTheSameTable) {
+  const ReferenceProfile from_csv =
+      BuildProfileFromCsv("x,c,prediction\n1.5,a,0.2\n,b,0.4\n-3,a,\n").value();
+  const ReferenceProfile from_ndjson = MustBuild(
+      "{\"x\":1.5,\"c\":\"a\",\"prediction\":0.2}\n"
+      "{\"x\":null,\"c\":\"b\",\"prediction\":0.4}\n"
+      "{\"x\":-3,\"c\":\"a\"}\n");
+  EXPECT_EQ(from_csv, from_ndjson);
+}
+
+}  // namespace
+}  // namespace mw::profile
