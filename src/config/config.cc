@@ -17,6 +17,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/detail/alerting.h"
 #include "config/detail/layer.h"
 #include "config/detail/validate.h"
 
@@ -289,6 +290,13 @@ const std::vector<Field>& Fields() {
                [](Config& c, int64_t x) { c.quality.profile_cache_size = x; }),
       IntField("quality.max_window_rows", 100, int64_t{100'000'000},
                [](Config& c, int64_t x) { c.quality.max_window_rows = x; }),
+      StringField(
+          "alerting.external_url", v::ValidateOptionalHttpUrl,
+          [](Config & c) -> auto& { return c.alerting.external_url; }),
+      IntField("alerting.notification_max_age_seconds", 60, int64_t{30} * 86400,
+               [](Config& c, int64_t x) { c.alerting.notification_max_age_seconds = x; }),
+      {"alerting.channels", v::SetAlertChannels},
+      {"alerting.routes", v::SetAlertRoutes},
   };
   return fields;
 }
@@ -301,7 +309,7 @@ const Field* FindField(std::string_view key) {
 }
 
 const std::set<std::string, std::less<>> kSections = {
-    "server", "storage", "metrics", "ingest", "logging", "auth", "redis", "quality"};
+    "server", "storage", "metrics", "ingest", "logging", "auth", "redis", "quality", "alerting"};
 
 // Reads the file into a Layer; syntax and structure problems go to `errors`.
 void ReadFileLayer(const std::string& path, Layer& layer, std::vector<ConfigError>& errors) {
@@ -432,6 +440,9 @@ ConfigLoadResult LoadConfig(const ConfigSources& sources) {
 
   std::set<std::string> token_env_names;
   for (const Layer* l : {&file}) {
+    for (const auto& [key, node] : l->scalars) {
+      if (key == "alerting.channels") config_detail::CollectAlertEnvNames(node, token_env_names);
+    }
     if (!l->tokens) continue;
     for (const auto& t : *l->tokens) {
       if (t.token_env) token_env_names.insert(*t.token_env);
@@ -449,6 +460,7 @@ ConfigLoadResult LoadConfig(const ConfigSources& sources) {
   if (tokens != nullptr) {
     config.auth.tokens = config_detail::ResolveTokens(*tokens, sources.env, errors);
   }
+  config_detail::FinishAlerting(config, sources.env, errors);
   if (errors.empty()) result.config = std::move(config);
   return result;
 }

@@ -90,6 +90,50 @@ struct Config {
     int64_t max_window_rows = 200000;       // rows per model and segment the evaluator keeps
   } quality;
 
+  // Notifications (alerting/notify*.h, docs/notifications.md): where alerts are sent and how they
+  // are grouped. Secrets (webhook URLs, PagerDuty keys, SMTP passwords) may come from environment
+  // variables named by *_env keys; they are resolved into the plain fields at load.
+  struct AlertChannel {
+    std::string name;  // unique; routes and `modelwatch alert test --channel` use it
+    std::string type;  // slack | webhook | alertmanager | pagerduty | email
+    // slack, webhook: the endpoint; alertmanager: the base URL (POST <url>/api/v2/alerts);
+    // pagerduty: the Events API v2 endpoint. http:// or https:// only.
+    std::string url;
+    std::string url_env;                 // the variable url was read from, or ""
+    int64_t timeout_ms = 10000;          // per delivery attempt
+    bool send_resolved = true;           // also notify when alerts resolve (slack, webhook, email)
+    int64_t resend_interval_ms = 60000;  // alertmanager: firing alerts are re-sent this often
+    std::string routing_key;             // pagerduty integration key
+    std::string routing_key_env;
+    std::string source = "modelwatch";  // pagerduty payload.source
+    std::string smtp_url;               // email: smtp://host:port or smtps://host:port
+    std::string from;
+    std::vector<std::string> to;
+    std::string username;
+    std::string password;  // from password_env only, never written in the file
+    std::string password_env;
+    bool starttls = false;  // email over smtp://: require STARTTLS
+  };
+  struct AlertRoute {
+    std::map<std::string, std::string> match;     // label == value, every entry
+    std::map<std::string, std::string> match_re;  // label matches the regex (fully anchored)
+    std::vector<std::string> severity;            // any of these; empty = any severity
+    std::vector<std::string> channels;            // channel names; at least one
+    std::vector<std::string> group_by = {"alertname"};
+    int64_t group_wait_ms = 30000;             // before a new group's first notification
+    int64_t group_interval_ms = 5 * 60000;     // between notifications about a changed group
+    int64_t repeat_interval_ms = 4 * 3600000;  // re-notify a group that is still firing
+    bool continue_matching = false;            // YAML `continue`: also try the next routes
+  };
+  struct Alerting {
+    std::string external_url;  // this modelwatch as receivers should link to it; "" = none
+    // Queued notifications older than this are given up (counted as failed, reason "expired").
+    int64_t notification_max_age_seconds = 86400;
+    std::vector<AlertChannel> channels;
+    // First match wins unless the route says continue. No routes: every alert to every channel.
+    std::vector<AlertRoute> routes;
+  } alerting;
+
   // Resolved helpers.
   // The directory for log files: logging.dir when set, else <storage.data_dir>/logs; "" when
   // logging.dir is "-" (stdout only, no log files).
@@ -108,8 +152,9 @@ struct ConfigError {
 // Environment: MODELWATCH_<KEY> with the dotted key upper-cased and dots to underscores
 // (storage.data_dir -> MODELWATCH_STORAGE_DATA_DIR). A MODELWATCH_* variable that names no key is
 // an error (typo protection), except the allow-list: MODELWATCH_CONFIG (the config file path, read
-// by the CLI) and any variable named by an auth.tokens[].token_env entry. Variables without the
-// MODELWATCH_ prefix are ignored except as token_env targets.
+// by the CLI) and any variable named by an auth.tokens[].token_env entry or an alerting.channels[]
+// url_env / routing_key_env / password_env entry of the file. Variables without the MODELWATCH_
+// prefix are ignored except as such targets.
 //
 // auth.tokens is a list in YAML; from the environment (MODELWATCH_AUTH_TOKENS) or a flag
 // ("auth.tokens") it takes the compact form "name:token:role1+role2,name2:token2:admin" (the
@@ -142,7 +187,10 @@ std::string FormatConfigErrors(const std::vector<ConfigError>& errors);
 std::string EnvVarName(std::string_view key);
 
 // Every scalar key accepted in the file, env and flags ("server.host", ...), plus "auth.tokens",
-// in documentation order.
+// in documentation order. ("alerting.channels" and "alerting.routes" are lists: in the file as
+// YAML lists, from the environment or a flag as the same list in YAML flow style, e.g.
+// MODELWATCH_ALERTING_CHANNELS='[{name: ops, type: slack, url_env: SLACK_URL}]'; a
+// higher-precedence source replaces the whole list.)
 std::vector<std::string> ConfigKeyNames();
 
 // Reads the whole current process environment into a map. (MODELWATCH_* variables are config

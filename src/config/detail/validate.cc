@@ -74,6 +74,16 @@ std::optional<std::string> ValidateRedisUrl(const std::string& value) {
   return "must be empty or a redis://, rediss:// or unix:// URL";
 }
 
+std::optional<std::string> ValidateOptionalHttpUrl(const std::string& value) {
+  if (value.empty()) return std::nullopt;
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (value.starts_with(scheme) && value.size() > scheme.size() && !HasSpace(value)) {
+      return std::nullopt;
+    }
+  }
+  return "must be empty or an http:// or https:// URL";
+}
+
 StringValidator OneOf(std::vector<std::string> allowed) {
   return [allowed = std::move(allowed)](const std::string& value) -> std::optional<std::string> {
     if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return std::nullopt;

@@ -25,6 +25,8 @@ std::optional<std::string> ValidateMetricPrefix(const std::string& value);
 std::optional<std::string> ValidateSegmentLabel(const std::string& value);
 // "" (not configured) or a redis://, rediss:// or unix:// URL.
 std::optional<std::string> ValidateRedisUrl(const std::string& value);
+// "" (not configured) or an http:// or https:// URL.
+std::optional<std::string> ValidateOptionalHttpUrl(const std::string& value);
 StringValidator OneOf(std::vector<std::string> allowed);
 
 // [a-zA-Z_][a-zA-Z0-9_]*
