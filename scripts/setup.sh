@@ -9,7 +9,7 @@ packages=(
   libzstd-dev libpq-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # real components the tests and benchmarks run beside modelwatch
-  prometheus wrk curl procps time
+  prometheus prometheus-alertmanager wrk curl procps time
   python3 python3-numpy python3-scipy python3-sklearn
   python3-fastapi python3-uvicorn python3-prometheus-client
 )
@@ -26,5 +26,9 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-# Debian's prometheus package may start a system service; our tests run their own instance.
-if command -v service >/dev/null 2>&1; then $SUDO service prometheus stop >/dev/null 2>&1 || true; fi
+# Debian's prometheus and prometheus-alertmanager packages may start system services; our tests
+# run their own instances (amtool and promtool come with them).
+if command -v service >/dev/null 2>&1; then
+  $SUDO service prometheus stop >/dev/null 2>&1 || true
+  $SUDO service prometheus-alertmanager stop >/dev/null 2>&1 || true
+fi

@@ -470,19 +470,29 @@ GrafanaDashboard AlertsDashboard(const GrafanaOptions& o) {
          .title = "Firing alerts by name",
          .queries = {{R"(sum by (alertname) ({P}_alerts{alertstate="firing"}) or vector(0))",
                       "{{alertname}}"}}});
+  d.Add(
+      {.type = "timeseries",
+       .title = "Notifications/s",
+       .description = "Notifications delivered, given up (by reason) and retried per second, "
+                      "by channel (0 while none).",
+       .unit = "short",
+       .queries = {{"sum by (channel) (" + Rate("{P}_notifications_sent_total") + ") or vector(0)",
+                    "sent {{channel}}"},
+                   {"sum by (channel, reason) (" + Rate("{P}_notifications_failed_total") +
+                        ") or vector(0)",
+                    "failed {{channel}} {{reason}}"},
+                   {"sum by (channel, reason) (" + Rate("{P}_notification_retries_total") +
+                        ") or vector(0)",
+                    "retried {{channel}} {{reason}}"}}});
   d.Add({.type = "timeseries",
-         .title = "Notifications",
-         .description = "Notifications delivered and failed per second, by channel, and waiting "
-                        "in the outbox.",
+         .title = "Notifications queued",
+         .description = "Notifications waiting in the durable outbox, by channel: a receiver "
+                        "that is down shows as a growing queue.",
          .unit = "short",
-         .queries = {
-             {"sum by (channel) (" + Rate("{P}_notifications_sent_total") + ") or vector(0)",
-              "sent {{channel}}"},
-             {"sum by (channel) (" + Rate("{P}_notifications_failed_total") + ") or vector(0)",
-              "failed {{channel}}"},
-             {"sum({P}_notifications_queued) or vector(0)", "queued"}}});
+         .queries = {{"sum by (channel) ({P}_notifications_queued) or vector(0)", "{{channel}}"}}});
   d.Add({.type = "timeseries",
          .title = "Prometheus ALERTS by name",
+         .width = 24,
          .queries = {{R"(sum by (alertname, alertstate) (ALERTS) or vector(0))",
                       "{{alertname}} {{alertstate}}"}}});
   return {"modelwatch-alerts.json", d.Build()};
