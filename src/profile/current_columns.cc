@@ -136,6 +136,7 @@ CurrentColumns CurrentColumnsBuilder::Finish() && {
 
 Result<CurrentColumns> ColumnsFromCsv(std::string_view text, const ReferenceProfile& reference,
                                       const ProfileOptions& options) {
+  if (Status status = detail::CheckUtf8(text); !status.ok()) return status;
   detail::CsvReader reader(text);
   std::vector<std::string> names;
   if (Status status = detail::ReadCsvHeader(&reader, &names); !status.ok()) return status;

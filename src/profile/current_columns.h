@@ -68,9 +68,9 @@ class CurrentColumnsBuilder {
 // prediction/actual columns fill `prediction`/`actual`, `ignore_columns` are skipped and any
 // other column is an unknown feature. Reference features without a column are missing in every
 // row. Numbers are parsed straight from the text.
-// Returns kInvalidArgument naming the line for malformed CSV, an empty input or one without data
-// rows, a duplicate header,
-// a non-numeric prediction/actual value or more than `options.max_rows` rows.
+// Returns kInvalidArgument naming the line for malformed CSV, text that is not UTF-8, an empty
+// input or one without data rows, a duplicate header, a non-numeric prediction/actual value or more
+// than `options.max_rows` rows.
 Result<CurrentColumns> ColumnsFromCsv(std::string_view text, const ReferenceProfile& reference,
                                       const ProfileOptions& options = {});
 

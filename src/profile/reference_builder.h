@@ -15,6 +15,8 @@
 // "true"/"false". A feature with no value at all is numeric.
 #pragma once
 
+#include <optional>
+#include <span>
 #include <string_view>
 
 #include "common/status.h"
@@ -23,18 +25,35 @@
 namespace mw::profile {
 
 // Returns the profile, or kInvalidArgument naming the line (and the column where there is one):
-// empty input, a header without data rows, an empty or duplicate column name, a record with the
-// wrong number of fields (`line 17: column "temp": expected 6 fields, got 5`), unterminated quotes,
-// a non-number in the prediction/actual column or in a feature forced numeric, or more than
-// options.max_rows data rows.
+// text that is not UTF-8, empty input, a header without data rows, an empty or duplicate column
+// name, a record with the wrong number of fields (`line 17: column "temp": expected 6 fields, got
+// 5`), unterminated quotes, a non-number in the prediction/actual column or in a feature forced
+// numeric, or more than options.max_rows data rows.
 Result<ReferenceProfile> BuildProfileFromCsv(std::string_view text,
                                              const ProfileOptions& options = {});
 
-// Returns the profile, or kInvalidArgument naming the line: empty input or no object lines, a
-// line that is not a JSON object or not valid JSON, a nested object or array value, a key
-// repeated within a line, a non-number prediction/actual or forced-numeric value, or more than
+// Returns the profile, or kInvalidArgument naming the line: empty input, a line that is not a
+// JSON object or not valid JSON (which includes invalid UTF-8), a nested object or array value, a
+// key repeated within a line, a non-number prediction/actual or forced-numeric value, or more than
 // options.max_rows lines.
 Result<ReferenceProfile> BuildProfileFromNdjson(std::string_view text,
+                                                const ProfileOptions& options = {});
+
+// One logged prediction, as read back from the store.
+struct LoggedRow {
+  std::string_view features_json;  // the features object as stored ("{}" when none)
+  double prediction = 0;
+  std::optional<double> actual;
+};
+
+// A reference made of logged predictions (a window of traffic taken as the reference). Every key
+// of the features objects is a feature: options.ignore_columns and the prediction/actual column
+// names do not apply to them, options.types and options.max_rows do. The profile's prediction
+// holds the rows' predictions; its actual holds their actuals and is present when at least one
+// row has one. Non-finite predictions and actuals count as missing. Returns kInvalidArgument
+// naming the row (1-based, "row 3: ...") as BuildProfileFromNdjson would name the line, or "the
+// input is empty" for no rows. `rows` is only read during the call.
+Result<ReferenceProfile> BuildProfileFromLogged(std::span<const LoggedRow> rows,
                                                 const ProfileOptions& options = {});
 
 }  // namespace mw::profile

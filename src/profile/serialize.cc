@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "profile/detail/blob_checksum.h"
+#include "profile/detail/float_keys.h"
 
 namespace mw::profile {
 namespace {
@@ -58,16 +59,6 @@ uint64_t Checksum(std::string_view data, uint64_t seed = 0) {
   return h;
 }
 
-// Order-preserving map from finite doubles to unsigned keys (negative values flipped).
-uint64_t KeyOf(double value) {
-  const uint64_t bits = std::bit_cast<uint64_t>(value);
-  return (bits >> 63) != 0 ? ~bits : bits | (uint64_t{1} << 63);
-}
-double ValueOf(uint64_t key) {
-  const uint64_t bits = (key >> 63) != 0 ? key & ~(uint64_t{1} << 63) : ~key;
-  return std::bit_cast<double>(bits);
-}
-
 class Writer {
  public:
   void U8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
@@ -86,7 +77,7 @@ class Writer {
     out_.resize(base + 8 * n);
     uint64_t previous = 0;
     for (size_t i = 0; i < n; ++i) {
-      const uint64_t key = KeyOf(values[i]);
+      const uint64_t key = detail::OrderedKey(values[i]);
       const uint64_t delta = key - previous;
       previous = key;
       for (size_t b = 0; b < 8; ++b) {
@@ -149,7 +140,7 @@ class Reader {
       uint64_t delta = 0;
       for (size_t b = 0; b < 8; ++b) delta |= uint64_t{planes[b * n + i]} << (8 * b);
       key += delta;
-      const double value = ValueOf(key);
+      const double value = detail::FromOrderedKey(key);
       if (!std::isfinite(value) || (i > 0 && value < (*values)[i - 1])) return false;
       (*values)[i] = value;
     }

@@ -165,6 +165,16 @@ TEST(BuildProfileFromCsvTest, MalformedInput) {
             "line 2: column \"prediction\": expected a number, got \"high\"");
 }
 
+TEST(BuildProfileFromCsvTest, TextMustBeUtf8) {
+  EXPECT_EQ(MustBuild("city\nS\xC3\xA3o Paulo\n").features[0].categorical.counts,
+            (Counts{{"S\xC3\xA3o Paulo", 1}}));
+  // "São Paulo" saved as Latin-1 by a spreadsheet.
+  EXPECT_EQ(ErrorOf("city\nOslo\nS\xE3o Paulo\n"),
+            "line 3: the text is not valid UTF-8 (save the file as UTF-8)");
+  EXPECT_EQ(ErrorOf("city\nOslo\nSa\xC3"),
+            "line 3: the text is not valid UTF-8 (save the file as UTF-8)");
+}
+
 TEST(BuildProfileFromCsvTest, TooManyRows) {
   ProfileOptions options;
   options.max_rows = 2;

@@ -194,7 +194,7 @@ TEST(SerializeProfileTest, ForgedFramesNeverCrash) {
   for (size_t size = detail::kProfileHeaderSize; size < blob.size(); ++size) {
     ExpectDamagedOrValid(Reseal(blob.substr(0, size)), "frame cut to " + std::to_string(size));
   }
-  for (int round = 0; round < 3000; ++round) {
+  for (int round = 0; round < 1500; ++round) {
     std::string damaged = blob;
     for (int k = 0; k < 1 + round % 3; ++k) {
       const size_t at =
@@ -215,11 +215,13 @@ TEST(SerializeProfileTest, ForgedPayloadsNeverCrash) {
   const std::string blob = SerializeProfile(SampleProfile());
   const std::string payload = PayloadOf(blob);
   ASSERT_EQ(DeserializeProfile(Forge(payload, blob)).value(), SampleProfile());
-  for (size_t size = 0; size < payload.size(); ++size) {
+  // Every cut near either end (headers, the last column), a sample of those in between.
+  for (size_t size = 0; size < payload.size();
+       size += size < 200 || size + 200 > payload.size() ? 1 : 23) {
     ExpectDamaged(Forge(payload.substr(0, size), blob), "payload cut to " + std::to_string(size));
   }
   std::mt19937_64 rng(5);
-  for (int round = 0; round < 3000; ++round) {
+  for (int round = 0; round < 1500; ++round) {
     std::string damaged = payload;
     for (int k = 0; k < 1 + round % 3; ++k) {
       damaged[rng() % damaged.size()] = static_cast<char>(rng());

@@ -1,14 +1,9 @@
 #include "profile/detail/column_accumulator.h"
 
-#include <boost/sort/spreadsort/float_sort.hpp>
 #include <string>
 #include <utility>
 
 namespace mw::profile::detail {
-
-void SortValues(std::vector<double>* values) {
-  boost::sort::spreadsort::float_sort(values->begin(), values->end());
-}
 
 ColumnAccumulator::ColumnAccumulator(std::vector<FeatureType> types) : types_(std::move(types)) {
   columns_.numeric.resize(types_.size());

@@ -12,12 +12,10 @@
 
 #include "profile/current_columns.h"
 #include "profile/detail/cells.h"
+#include "profile/detail/float_keys.h"
 #include "profile/profile.h"
 
 namespace mw::profile::detail {
-
-// Sorts ascending with boost's float_sort (a radix sort; values must be finite).
-void SortValues(std::vector<double>* values);
 
 class ColumnAccumulator {
  public:

@@ -1,8 +1,26 @@
 #include "profile/detail/csv_table.h"
 
+#include <simdjson.h>
+
+#include <algorithm>
 #include <set>
 
 namespace mw::profile::detail {
+
+Status CheckUtf8(std::string_view text) {
+  if (simdjson::validate_utf8(text)) return Status::Ok();
+  int64_t line = 1;
+  size_t start = 0;
+  for (;;) {
+    const size_t end = std::min(text.find('\n', start), text.size());
+    // UTF-8 sequences never contain a '\n' byte, so some line must be the invalid one.
+    if (!simdjson::validate_utf8(text.substr(start, end - start)) || end == text.size()) break;
+    ++line;
+    start = end + 1;
+  }
+  return InvalidArgument("line " + std::to_string(line) +
+                         ": the text is not valid UTF-8 (save the file as UTF-8)");
+}
 
 Status ReadCsvHeader(CsvReader* reader, std::vector<std::string>* names) {
   std::vector<std::string_view> fields;

@@ -22,6 +22,11 @@ struct ColumnRole {
   size_t feature = 0;  // kFeature: the feature index
 };
 
+// kInvalidArgument naming the first line that is not valid UTF-8: categories and column names end
+// up in JSON responses, and a file saved in a legacy encoding (Latin-1 from a spreadsheet) is
+// better refused with a reason than turned into garbled names.
+Status CheckUtf8(std::string_view text);
+
 // Reads the header record into `names` and makes the reader name columns by it in errors.
 // kInvalidArgument for empty input, an empty column name or a name used twice.
 Status ReadCsvHeader(CsvReader* reader, std::vector<std::string>* names);

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
+#include <vector>
 
 #include "profile/reference_builder.h"
 
@@ -116,6 +118,64 @@ TEST(BuildProfileFromNdjsonTest, AgreesWithCsvForTheSameTable) {
       "{\"x\":null,\"c\":\"b\",\"prediction\":0.4}\n"
       "{\"x\":-3,\"c\":\"a\"}\n");
   EXPECT_EQ(from_csv, from_ndjson);
+}
+
+TEST(BuildProfileFromLoggedTest, FeaturesPredictionsAndActuals) {
+  const std::vector<LoggedRow> rows = {
+      {R"({"amount": 10, "id": "a", "prediction": "x"})", 0.25, 1.0},
+      {R"({"amount": 30, "id": "b"})", 0.75, std::nullopt},
+      {R"({})", std::numeric_limits<double>::quiet_NaN(), 0.0},
+  };
+  const ReferenceProfile p = BuildProfileFromLogged(rows).value();
+  EXPECT_EQ(p.rows, 3);
+  // Inside a features object every key is a feature, even "id" and "prediction".
+  ASSERT_EQ(p.features.size(), 3u);
+  EXPECT_EQ(p.features[0].name, "amount");
+  EXPECT_EQ(p.features[0].numeric.sorted, (std::vector<double>{10, 30}));
+  EXPECT_EQ(p.features[0].numeric.missing, 1);
+  EXPECT_EQ(p.features[1].name, "id");
+  EXPECT_EQ(p.features[1].categorical.counts, (Counts{{"a", 1}, {"b", 1}}));
+  EXPECT_EQ(p.features[2].name, "prediction");
+  EXPECT_EQ(p.features[2].categorical.missing, 2);
+  ASSERT_TRUE(p.prediction.has_value());
+  EXPECT_EQ(p.prediction->sorted, (std::vector<double>{0.25, 0.75}));
+  EXPECT_EQ(p.prediction->missing, 1);  // NaN
+  ASSERT_TRUE(p.actual.has_value());
+  EXPECT_EQ(p.actual->sorted, (std::vector<double>{0, 1}));
+  EXPECT_EQ(p.actual->missing, 1);
+}
+
+TEST(BuildProfileFromLoggedTest, NoActualsMeansNoActualColumn) {
+  const std::vector<LoggedRow> rows = {{R"({"a": 1})", 0.5, std::nullopt}};
+  const ReferenceProfile p = BuildProfileFromLogged(rows).value();
+  EXPECT_TRUE(p.prediction.has_value());
+  EXPECT_FALSE(p.actual.has_value());
+}
+
+TEST(BuildProfileFromLoggedTest, MatchesNdjsonOfTheSameRows) {
+  const std::vector<LoggedRow> rows = {
+      {R"({"x": 1.5, "c": "a"})", 0.2, 1.0},
+      {R"({"c": "b", "x": null})", 0.4, 0.0},
+      {R"({"x": -3, "c": true})", 0.9, 1.0},
+  };
+  const ReferenceProfile from_ndjson = MustBuild(
+      "{\"x\": 1.5, \"c\": \"a\", \"prediction\": 0.2, \"actual\": 1}\n"
+      "{\"c\": \"b\", \"x\": null, \"prediction\": 0.4, \"actual\": 0}\n"
+      "{\"x\": -3, \"c\": true, \"prediction\": 0.9, \"actual\": 1}\n");
+  EXPECT_EQ(BuildProfileFromLogged(rows).value(), from_ndjson);
+}
+
+TEST(BuildProfileFromLoggedTest, ErrorsNameTheRow) {
+  const auto error_of = [](std::vector<LoggedRow> rows, const ProfileOptions& options = {}) {
+    Result<ReferenceProfile> p = BuildProfileFromLogged(rows, options);
+    return p.has_value() ? std::string("(no error)") : p.error().message();
+  };
+  EXPECT_EQ(error_of({}), "the input is empty");
+  EXPECT_EQ(error_of({{"{}", 0, {}}, {"[]", 0, {}}}), "row 2: expected a JSON object");
+  EXPECT_EQ(error_of({{R"({"a":1,"a":2})", 0, {}}}), "row 1: column \"a\" appears twice");
+  ProfileOptions options;
+  options.max_rows = 1;
+  EXPECT_EQ(error_of({{"{}", 0, {}}, {"{}", 0, {}}}, options), "row 2: too many rows (at most 1)");
 }
 
 }  // namespace
