@@ -89,31 +89,35 @@ class DemandWorld final : public World {
     // Yearly seasonality peaking in mid-July, daily peaking mid-afternoon (UTC).
     const double year_phase = std::fmod(static_cast<double>(timestamp_ms) / (365.2425 * kDayMs), 1);
     const double hour = static_cast<double>(((timestamp_ms % kDayMs) + kDayMs) % kDayMs) / 3.6e6;
-    const double temperature =
-        RoundTo(12 + 9 * std::sin(2 * std::numbers::pi * (year_phase - 0.29)) +
-                    3 * std::sin(2 * std::numbers::pi * (hour - 9) / 24) + r.climate_offset +
-                    temperature_noise + shift(kTemperature),
-                1);
+    const double seasonal_temperature =
+        12 + 9 * std::sin(2 * std::numbers::pi * (year_phase - 0.29)) +
+        3 * std::sin(2 * std::numbers::pi * (hour - 9) / 24) + r.climate_offset + temperature_noise;
+    const double temperature = RoundTo(seasonal_temperature + shift(kTemperature), 1);
     const double rain_mm = std::max(0.0, RoundTo((raining ? rain_amount : 0) + shift(kRainMm), 1));
 
-    const double shared = r.level * (holiday ? 1.25 : 1.0) * (promo ? 1.2 : 1.0) *
-                          (1 - 0.015 * std::min(rain_mm, 30.0)) *
-                          std::clamp(1 + 0.01 * (temperature - 15), 0.7, 1.3);
+    auto expected = [&](double temp, double rain, double day_factor) {
+      return r.level * day_factor * (holiday ? 1.25 : 1.0) * (promo ? 1.2 : 1.0) *
+             (1 - 0.015 * std::min(rain, 30.0)) * std::clamp(1 + 0.01 * (temp - 15), 0.7, 1.3);
+    };
     const double truth_expected =
-        shared * (new_category ? kNewCategoryFactor : kWeekdayFactor[weekday]);
+        expected(temperature, rain_mm, new_category ? kNewCategoryFactor : kWeekdayFactor[weekday]);
     // The model never saw the new day, so it uses the average weekday.
-    const double model_expected =
-        shared * (new_category ? mean_weekday_factor_ : kWeekdayFactor[weekday]);
+    const double model_expected = expected(
+        temperature, rain_mm, new_category ? mean_weekday_factor_ : kWeekdayFactor[weekday]);
+    // Last week's covers come from before the drift: no drift reaches lag_7 except its own shift,
+    // so drifting one feature leaves every other feature as it was.
+    const double last_week =
+        expected(RoundTo(seasonal_temperature, 1),
+                 std::max(0.0, RoundTo(raining ? rain_amount : 0, 1)), kWeekdayFactor[weekday]);
 
     SimulatedRow row;
-    row.features["temperature"] = temperature;
-    row.features["day_of_week"] =
-        new_category ? std::string(new_category_value()) : std::string(kWeekdays[weekday]);
-    row.features["is_holiday"] = holiday;
-    row.features["promo"] = promo ? 1 : 0;
-    row.features["lag_7"] =
-        std::max(0.0, RoundTo(truth_expected * (1 + lag_noise) + shift(kLag7), 1));
-    row.features["rain_mm"] = rain_mm;
+    row.features = {
+        temperature,
+        new_category ? std::string(new_category_value()) : std::string(kWeekdays[weekday]),
+        holiday,
+        int64_t{promo ? 1 : 0},
+        std::max(0.0, RoundTo(last_week * (1 + lag_noise) + shift(kLag7), 1)),
+        rain_mm};
     row.prediction = RoundTo(std::max(0.0, model_expected * (1 + model_noise)), 2);
     row.actual = std::max(0.0, std::round(truth_expected * (1 + demand_noise) *
                                           (drift.concept_drift ? kConceptFactor : 1.0)));

@@ -21,13 +21,13 @@ std::string JoinNames(const std::vector<std::string>& names) {
 }
 
 // Population standard deviation of a numeric feature over rows.
-double FeatureStdDev(const std::vector<SimulatedRow>& rows, const std::string& feature) {
+double FeatureStdDev(const std::vector<SimulatedRow>& rows, size_t feature) {
   double mean = 0;
-  for (const auto& r : rows) mean += r.features[feature].get<double>();
+  for (const auto& r : rows) mean += AsNumber(r.features[feature]);
   mean /= static_cast<double>(rows.size());
   double var = 0;
   for (const auto& r : rows) {
-    const double d = r.features[feature].get<double>() - mean;
+    const double d = AsNumber(r.features[feature]) - mean;
     var += d * d;
   }
   return std::sqrt(var / static_cast<double>(rows.size()));
@@ -104,8 +104,11 @@ Result<TrafficGenerator> TrafficGenerator::Create(const GeneratorOptions& option
 
   for (auto& m : g.worlds_) {
     const World& w = *m.world;
-    ModelSetup setup{
-        std::string(w.model()), std::string(w.task()), std::string(w.description()), {}};
+    ModelSetup setup{std::string(w.model()),
+                     std::string(w.task()),
+                     std::string(w.description()),
+                     w.features(),
+                     {}};
     for (size_t s = 0; s < w.segments().size(); ++s) {
       for (size_t v = 0; v < w.versions().size(); ++v) {
         VersionSetup version{w.versions()[v], w.segments()[s], {}, {}, {}};
@@ -249,8 +252,9 @@ Status TrafficGenerator::ResolveDrift() {
         // The reference standard deviation: the segment's first version's training sample.
         const auto& training = setups_[mi].versions[s * w.versions().size()].training;
         for (const auto& f : shifted) {
-          const double amount = d.magnitude * FeatureStdDev(training, f);
-          rd.shift[static_cast<size_t>(w.FeatureIndex(f))] = amount;
+          const auto index = static_cast<size_t>(w.FeatureIndex(f));
+          const double amount = d.magnitude * FeatureStdDev(training, index);
+          rd.shift[index] = amount;
           mp.shifts[segment][f] = amount;
         }
       }
@@ -261,6 +265,14 @@ Status TrafficGenerator::ResolveDrift() {
   }
   drift_ = std::move(plan);
   return Status();
+}
+
+const FeatureValue& Prediction::feature(std::string_view name) const {
+  assert(feature_specs != nullptr);
+  size_t i = 0;
+  while (i + 1 < feature_specs->size() && (*feature_specs)[i].name != name) ++i;
+  assert((*feature_specs)[i].name == name && "no such feature");
+  return features[i];
 }
 
 const World* TrafficGenerator::world(std::string_view model) const {
@@ -295,6 +307,7 @@ Prediction TrafficGenerator::Next(int64_t timestamp_ms) {
   p.segment = w.segments()[segment];
   p.timestamp_ms = timestamp_ms;
   p.features = std::move(row.features);
+  p.feature_specs = &w.features();
   p.prediction = row.prediction;
   p.truth = row.actual;
   p.actual_scheduled = actual_draw < options_.actual_fraction;

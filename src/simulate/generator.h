@@ -71,6 +71,7 @@ struct ModelSetup {
   std::string model;
   std::string task;
   std::string description;
+  std::vector<FeatureSpec> features;  // the order of every row's features
   std::vector<VersionSetup> versions;
 };
 
@@ -80,11 +81,16 @@ struct Prediction {
   std::string version;
   std::string segment;  // empty: none
   int64_t timestamp_ms = 0;
-  nlohmann::ordered_json features;
+  std::vector<FeatureValue> features;                       // in `*feature_specs` order
+  const std::vector<FeatureSpec>* feature_specs = nullptr;  // the world's; outlives the event
   double prediction = 0;
   double truth = 0;               // the ground truth (what the actual says, when there is one)
   bool actual_scheduled = false;  // an actual will be released for it
   bool drifted = false;           // drift was applied to this event
+
+  // The value of feature `name`, which must exist.
+  const FeatureValue& feature(std::string_view name) const;
+  double number(std::string_view name) const { return AsNumber(feature(name)); }
 };
 
 struct Actual {

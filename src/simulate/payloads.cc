@@ -1,6 +1,7 @@
 #include "simulate/payloads.h"
 
 #include "common/time_format.h"
+#include "simulate/detail/json_writer.h"
 
 namespace mw::simulate {
 
@@ -13,7 +14,7 @@ ordered_json PredictionJson(const Prediction& p) {
   j["version"] = p.version;
   if (!p.segment.empty()) j["segment"] = p.segment;
   j["timestamp"] = FormatRfc3339Millis(p.timestamp_ms);
-  j["features"] = p.features;
+  j["features"] = FeaturesJson(*p.feature_specs, p.features);
   j["prediction"] = p.prediction;
   return j;
 }
@@ -24,15 +25,46 @@ ordered_json ActualJson(const Actual& a) {
 }
 
 std::string PredictionsBody(std::span<const Prediction> predictions) {
-  ordered_json events = ordered_json::array();
-  for (const auto& p : predictions) events.push_back(PredictionJson(p));
-  return ordered_json{{"events", std::move(events)}}.dump();
+  std::string out = "{\"events\":[";
+  for (size_t i = 0; i < predictions.size(); ++i) {
+    const Prediction& p = predictions[i];
+    if (i > 0) out += ',';
+    out += "{\"id\":";
+    detail::AppendJsonString(out, p.id);
+    out += ",\"model\":";
+    detail::AppendJsonString(out, p.model);
+    out += ",\"version\":";
+    detail::AppendJsonString(out, p.version);
+    if (!p.segment.empty()) {
+      out += ",\"segment\":";
+      detail::AppendJsonString(out, p.segment);
+    }
+    out += ",\"timestamp\":";
+    detail::AppendJsonString(out, FormatRfc3339Millis(p.timestamp_ms));
+    out += ",\"features\":{";
+    detail::AppendFeatureMembers(out, *p.feature_specs, p.features);
+    out += "},\"prediction\":";
+    detail::AppendJsonNumber(out, p.prediction);
+    out += '}';
+  }
+  out += "]}";
+  return out;
 }
 
 std::string ActualsBody(std::span<const Actual> actuals) {
-  ordered_json list = ordered_json::array();
-  for (const auto& a : actuals) list.push_back(ActualJson(a));
-  return ordered_json{{"actuals", std::move(list)}}.dump();
+  std::string out = "{\"actuals\":[";
+  for (size_t i = 0; i < actuals.size(); ++i) {
+    if (i > 0) out += ',';
+    out += "{\"id\":";
+    detail::AppendJsonString(out, actuals[i].id);
+    out += ",\"actual\":";
+    detail::AppendJsonNumber(out, actuals[i].value);
+    out += ",\"timestamp\":";
+    detail::AppendJsonString(out, FormatRfc3339Millis(actuals[i].timestamp_ms));
+    out += '}';
+  }
+  out += "]}";
+  return out;
 }
 
 std::string ModelDocument(const ModelSetup& model) {
@@ -51,14 +83,16 @@ std::string VersionDocument(const VersionSetup& version, uint64_t seed) {
   return j.dump();
 }
 
-std::string ReferenceNdjson(const VersionSetup& version) {
+std::string ReferenceNdjson(const ModelSetup& model, const VersionSetup& version) {
   std::string out;
   for (const auto& row : version.training) {
-    ordered_json line = row.features;
-    line["prediction"] = row.prediction;
-    line["actual"] = row.actual;
-    out += line.dump();
-    out += '\n';
+    out += '{';
+    detail::AppendFeatureMembers(out, model.features, row.features);
+    out += ",\"prediction\":";
+    detail::AppendJsonNumber(out, row.prediction);
+    out += ",\"actual\":";
+    detail::AppendJsonNumber(out, row.actual);
+    out += "}\n";
   }
   return out;
 }

@@ -30,7 +30,7 @@ std::string ModelDocument(const ModelSetup& model);
 //  "training_rows","source":"modelwatch simulate","seed"}.
 std::string VersionDocument(const VersionSetup& version, uint64_t seed);
 // One line per training row: the features, then "prediction" and "actual"; '\n' after each.
-std::string ReferenceNdjson(const VersionSetup& version);
+std::string ReferenceNdjson(const ModelSetup& model, const VersionSetup& version);
 
 // Percent-encodes everything but RFC 3986 unreserved characters.
 std::string EncodePathSegment(std::string_view text);

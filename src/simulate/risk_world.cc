@@ -82,8 +82,9 @@ class RiskWorld final : public World {
 
     const double age = std::clamp(std::round(age_draw + shift(kAge)), 18.0, 95.0);
     const double bmi = std::clamp(RoundTo(bmi_draw + shift(kBmi), 1), 15.0, 55.0);
+    // Blood pressure follows the patient's age as drawn, so shifting age leaves it alone.
     const double sbp = std::clamp(
-        std::round(125 + 0.4 * (age - 52) + sbp_noise + shift(kSystolicBp)), 85.0, 220.0);
+        std::round(125 + 0.4 * (age_draw - 52) + sbp_noise + shift(kSystolicBp)), 85.0, 220.0);
     size_t region = 0;
     double cumulative = kRegionShare[0];
     while (region + 1 < kRegions.size() && region_draw >= cumulative) {
@@ -102,12 +103,10 @@ class RiskWorld final : public World {
         kIntercept + model.Centred(age, bmi, sbp, smoker, model_region) + model_noise;
 
     SimulatedRow row;
-    row.features["age"] = static_cast<int64_t>(age);
-    row.features["bmi"] = bmi;
-    row.features["systolic_bp"] = static_cast<int64_t>(sbp);
-    row.features["smoker"] = smoker ? "yes" : "no";
-    row.features["region"] =
-        new_category ? std::string(new_category_value()) : std::string(kRegions[region]);
+    row.features = {
+        static_cast<int64_t>(age), bmi, static_cast<int64_t>(sbp),
+        std::string(smoker ? "yes" : "no"),
+        new_category ? std::string(new_category_value()) : std::string(kRegions[region])};
     row.prediction = std::clamp(RoundTo(Sigmoid(model_logit), 4), 0.0001, 0.9999);
     row.actual = label_draw < Sigmoid(truth_logit) ? 1 : 0;
     return row;
@@ -121,11 +120,12 @@ class RiskWorld final : public World {
     std::map<std::string, std::vector<double>> contributions;
     for (const auto& row : training) {
       const auto& f = row.features;
-      contributions["age"].push_back(s.age * f["age"].get<double>());
-      contributions["bmi"].push_back(s.bmi * f["bmi"].get<double>());
-      contributions["systolic_bp"].push_back(s.systolic_bp * f["systolic_bp"].get<double>());
-      contributions["smoker"].push_back(f["smoker"] == "yes" ? s.smoker : 0.0);
-      const std::string region = f["region"].get<std::string>();
+      contributions["age"].push_back(s.age * AsNumber(f[kAge]));
+      contributions["bmi"].push_back(s.bmi * AsNumber(f[kBmi]));
+      contributions["systolic_bp"].push_back(s.systolic_bp * AsNumber(f[kSystolicBp]));
+      contributions["smoker"].push_back(std::get<std::string>(f[kSmoker]) == "yes" ? s.smoker
+                                                                                   : 0.0);
+      const std::string& region = std::get<std::string>(f[kRegion]);
       double effect = 0;
       for (size_t i = 0; i < kRegions.size(); ++i) {
         if (region == kRegions[i]) effect = s.region[i];

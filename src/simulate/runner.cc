@@ -95,7 +95,7 @@ class Run {
         if (!options_.upload_reference) continue;
         auto r = Exchange(transport_,
                           {"POST", ReferencePath(model.model, version.version, version.segment),
-                           "application/x-ndjson", ReferenceNdjson(version)});
+                           "application/x-ndjson", ReferenceNdjson(model, version)});
         if (!r) return r.error();
         ++summary_.references_uploaded;
       }

@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "simulate/random.h"
@@ -44,10 +45,19 @@ struct FeatureSpec {
   bool shiftable = false;
 };
 
-// One simulated row: the features the model saw (in FeatureSpec order), its prediction and the
-// truth (demand: covers; risk: the 0/1 label).
+// A feature value as the client logs it: integers (age, promo) stay integers in JSON.
+using FeatureValue = std::variant<double, int64_t, bool, std::string>;
+
+// The value as a number: doubles and integers; NaN for bools and strings.
+double AsNumber(const FeatureValue& value);
+// {"name": value, ...} in the order of `specs`; values[i] belongs to specs[i].
+nlohmann::ordered_json FeaturesJson(const std::vector<FeatureSpec>& specs,
+                                    const std::vector<FeatureValue>& values);
+
+// One simulated row: the features the model saw (in World::features() order), its prediction
+// and the truth (demand: covers; risk: the 0/1 label).
 struct SimulatedRow {
-  nlohmann::ordered_json features;
+  std::vector<FeatureValue> features;
   double prediction = 0;
   double actual = 0;
 };
