@@ -6,6 +6,7 @@
 #include <boost/math/special_functions/gamma.hpp>
 #include <boost/sort/spreadsort/float_sort.hpp>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <numbers>
 #include <numeric>
@@ -105,7 +106,16 @@ std::vector<CategoryPair> UnionCounts(const CategoryCounts& reference,
 
 }  // namespace
 
-void SortValues(std::vector<double>& v) { boost::sort::spreadsort::float_sort(v.begin(), v.end()); }
+void SortValues(std::vector<double>& v) {
+  // float_sort casts doubles to int64 and subtracts the extremes; across both signs that
+  // overflows (undefined behaviour that UBSan aborts on, e.g. for any data spanning -2..2).
+  // Within one sign the difference fits, so sort the sign-bit-set values (negatives and -0.0)
+  // and the rest separately.
+  const auto non_negative =
+      std::partition(v.begin(), v.end(), [](double x) { return std::signbit(x); });
+  boost::sort::spreadsort::float_sort(v.begin(), non_negative);
+  boost::sort::spreadsort::float_sort(non_negative, v.end());
+}
 
 bool IsSortedFinite(std::span<const double> v) {
   if (v.empty()) return true;

@@ -186,6 +186,25 @@ TEST(SortValues, SortsLikeStdSortIncludingNegativeZeroAndInfinities) {
   EXPECT_TRUE(std::is_sorted(v.begin(), v.end()));
 }
 
+TEST(SortValues, SortsSingleSignedAndSmallInputs) {
+  std::mt19937_64 rng(4);
+  for (double sign : {-1.0, 1.0}) {
+    std::vector<double> v = Normal(rng, 5000, 0, 1e-300);
+    for (double& x : v) x = sign * std::fabs(x);
+    v.push_back(sign * 0.0);
+    v.push_back(sign * std::numeric_limits<double>::max());
+    std::vector<double> expected = v;
+    std::sort(expected.begin(), expected.end());
+    SortValues(v);
+    EXPECT_EQ(v, expected);
+  }
+  std::vector<double> empty, one = {2.5};
+  SortValues(empty);
+  SortValues(one);
+  EXPECT_TRUE(empty.empty());
+  EXPECT_EQ(one, std::vector<double>{2.5});
+}
+
 TEST(IsSortedFinite, AcceptsSortedFiniteAndRejectsTheRest) {
   EXPECT_TRUE(IsSortedFinite(std::vector<double>{}));
   EXPECT_TRUE(IsSortedFinite(std::vector<double>{1, 1, 2}));

@@ -47,11 +47,15 @@ std::vector<std::pair<int64_t, double>> KolmogorovGrid() {
     if (n > 2) grid.emplace_back(n, (dn - 0.5) / dn);
     for (double d : {0.5, 0.6, 0.93}) grid.emplace_back(n, d);
     // n x^2 across the DMTW / Pomeranz / Pelz–Good / Smirnov / zero cut-overs.
-    // scipy's Smirnov sum costs ~0.5 s per call at n = 1e5, so large n gets fewer points.
-    const std::vector<double> cs =
-        n < 20000 ? std::vector<double>{0.05, 0.3,  0.754, 0.76,  1.5,   2.19,  2.21, 3.9,
-                                        4.1,  10.0, 60.0,  300.0, 369.0, 371.0, 500.0}
-                  : std::vector<double>{0.05, 0.3, 0.754, 1.5, 2.19, 2.21, 371.0};
+    // scipy's Smirnov sum costs ~0.5 s per call at n = 1e5, so large n gets fewer points
+    // (n = 20000 covers the Smirnov branch for n > 140).
+    std::vector<double> cs = {0.05, 0.3, 0.754, 1.5, 2.19, 371.0};
+    if (n < 20000) {
+      cs = {0.05, 0.3,  0.754, 0.76,  1.5,   2.19,  2.21, 3.9,
+            4.1,  10.0, 60.0,  300.0, 369.0, 371.0, 500.0};
+    } else if (n == 20000) {
+      cs.insert(cs.end(), {2.21, 60.0, 369.0});
+    }
     for (double c : cs) {
       const double d = std::sqrt(c / dn);
       if (d < 1.0) grid.emplace_back(n, d);
