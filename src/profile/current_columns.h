@@ -34,7 +34,8 @@ struct CurrentColumns {
 
 // Accumulates the current window one logged prediction at a time.
 //
-// Thread-safety: none; one builder per thread. `reference` must outlive the builder.
+// Thread-safety: none; one builder per thread. The constructor copies what it needs from
+// `reference` (feature names and types), so the reference need not outlive the builder.
 class CurrentColumnsBuilder {
  public:
   explicit CurrentColumnsBuilder(const ReferenceProfile& reference);
