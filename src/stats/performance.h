@@ -84,9 +84,9 @@ struct ClassificationOptions {
   // Predicted positive iff score >= threshold. Must be finite (any value: <= 0 predicts all
   // positive, > 1 none).
   double threshold = 0.5;
-  // Log-loss clipping of scores to [eps, 1 - eps]; must be in (0, 0.5). 1e-15 is sklearn's
-  // default before 1.2; sklearn 1.2.1's default "auto" is 2.220446049250313e-16 (float64 eps).
-  double log_loss_eps = 1e-15;
+  // Log-loss clipping of scores to [eps, 1 - eps]; must be in (0, 0.5). The default is sklearn
+  // 1.2.1's eps="auto" for float64 scores, np.finfo(np.float64).eps (1e-15 before sklearn 1.2).
+  double log_loss_eps = 2.220446049250313e-16;
 };
 
 struct ClassificationMetrics {
