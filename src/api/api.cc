@@ -37,6 +37,16 @@ void RegisterRoutes(http::Router& router, const ApiContext& ctx) {
   router.Add("PUT", "/v1/models/{model}/versions/{version}",
              Guard(ctx, Role::kAdmin, PutModelVersion(ctx)));
   router.Add("GET", "/v1/predictions/{id}", Guard(ctx, Role::kRead, GetPrediction(ctx)));
+  router.Add("GET", "/v1/models/{model}/performance", Guard(ctx, Role::kRead, GetPerformance(ctx)));
+  router.Add("GET", "/v1/models/{model}/drift", Guard(ctx, Role::kRead, GetDrift(ctx)));
+  router.Add("GET", "/v1/models/{model}/quality", Guard(ctx, Role::kRead, GetQuality(ctx)));
+  router.Add("GET", "/v1/models/{model}/history", Guard(ctx, Role::kRead, GetHistory(ctx)));
+  router.Add("POST", "/v1/models/{model}/versions/{version}/reference",
+             Guard(ctx, Role::kAdmin, PostReference(ctx)));
+  router.Add("GET", "/v1/models/{model}/references", Guard(ctx, Role::kRead, ListReferences(ctx)));
+  router.Add("GET", "/v1/admin/profiles", Guard(ctx, Role::kAdmin, GetProfileCache(ctx)));
+  router.Add("POST", "/v1/admin/profiles/unload", Guard(ctx, Role::kAdmin, PostProfileUnload(ctx)));
+  router.Add("GET", "/v1/admin/evaluator", Guard(ctx, Role::kAdmin, GetEvaluator(ctx)));
   router.Add("GET", "/metrics", Guard(ctx, Role::kRead, GetMetrics(ctx)));
   router.Add("GET", "/health", GetHealth(ctx));
   router.Add("GET", "/health/db", GetHealthDb(ctx));

@@ -1,5 +1,6 @@
 // The HTTP API of modelwatch: ingest (/v1/predictions, /v1/actuals), the model registry
-// (/v1/models...), health (/health, /health/db, /livez, /readyz) and /metrics. This layer turns
+// (/v1/models...), the quality engine (/v1/models/{model}/performance|drift|quality|history,
+// reference uploads, /v1/admin/profiles), health (/health, /health/db, /livez, /readyz) and /metrics. This layer turns
 // HTTP requests into calls on the store, registry and telemetry; it owns no state of its own
 // beyond the model catalog.
 //
@@ -11,11 +12,18 @@
 #include <cstdint>
 #include <string>
 
+#include <boost/asio/thread_pool.hpp>
+
 #include "api/model_catalog.h"
 #include "auth/auth.h"
 #include "common/clock.h"
 #include "config/config.h"
 #include "http/http.h"
+#include "monitor/evaluator.h"
+#include "monitor/quality_metrics.h"
+#include "monitor/service.h"
+#include "profile/profile.h"
+#include "profile/profile_cache.h"
 #include "store/store.h"
 #include "telemetry/logging.h"
 #include "telemetry/metrics.h"
@@ -31,6 +39,12 @@ struct ApiContext {
   const Authenticator* auth = nullptr;
   const Clock* clock = nullptr;
   ModelCatalog* catalog = nullptr;
+  // The quality engine. `evaluator` may be null (quality.evaluation_interval_seconds 0);
+  // `workers` runs the quality computations off the HTTP I/O threads.
+  monitor::QualityService* quality = nullptr;
+  profile::ProfileCache* profiles = nullptr;
+  monitor::Evaluator* evaluator = nullptr;
+  boost::asio::thread_pool* workers = nullptr;
   std::string version;
   int64_t started_at_ms = 0;
 };

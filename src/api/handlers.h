@@ -20,6 +20,17 @@ http::Handler GetModel(const ApiContext& ctx);
 http::Handler PutModel(const ApiContext& ctx);
 http::Handler PutModelVersion(const ApiContext& ctx);
 
+// Quality engine (quality_handlers.cc).
+http::Handler GetPerformance(const ApiContext& ctx);
+http::Handler GetDrift(const ApiContext& ctx);
+http::Handler GetQuality(const ApiContext& ctx);
+http::Handler GetHistory(const ApiContext& ctx);
+http::Handler PostReference(const ApiContext& ctx);
+http::Handler ListReferences(const ApiContext& ctx);
+http::Handler GetProfileCache(const ApiContext& ctx);
+http::Handler PostProfileUnload(const ApiContext& ctx);
+http::Handler GetEvaluator(const ApiContext& ctx);
+
 http::Handler GetMetrics(const ApiContext& ctx);
 http::Handler GetHealth(const ApiContext& ctx);
 http::Handler GetHealthDb(const ApiContext& ctx);

@@ -21,6 +21,25 @@ struct CommonOptions {
 std::optional<Config> LoadConfigOrReport(const CommonOptions& options);
 
 int RunServe(const CommonOptions& options, const std::string& version);
+
+// performance / check-drift (quality_commands.cc): ask a running server.
+struct QualityCommandOptions {
+  std::string server = "http://127.0.0.1:8000";
+  std::string token;  // default: $MODELWATCH_TOKEN
+  std::string model, segment, version, window;
+  bool json = false;
+};
+int RunPerformance(const QualityCommandOptions& options);
+// Exit 0: no drift; 1: drift detected (data drift or performance drift); 3: could not check.
+int RunCheckDrift(const QualityCommandOptions& options);
+
+// drift-report: the drift report of two CSV files, offline (the drift benchmark uses it).
+struct DriftReportOptions {
+  std::string reference, current;
+  bool json = false;
+  int threads = 0;
+};
+int RunDriftReport(const DriftReportOptions& options);
 int RunRegistryImport(const CommonOptions& options, const std::string& dir);
 
 }  // namespace mw::cli

@@ -1,6 +1,8 @@
 // modelwatch command line: owns main() and all wiring.
 //   modelwatch serve [--config FILE] [--listen HOST:PORT] [--data-dir DIR]
 //   modelwatch registry import DIR [--config FILE] [--data-dir DIR]
+//   modelwatch performance|check-drift --model M [--segment S] [--window 7d] [--json]
+//   modelwatch drift-report --reference R.csv --current C.csv [--json]
 //   modelwatch version
 // Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration (the message names the
 // flag or key and the reason).
@@ -9,6 +11,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "common/duration.h"
 
 #ifndef MODELWATCH_VERSION
 #define MODELWATCH_VERSION "0.0.0"
@@ -44,6 +47,37 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::ExistingDirectory);
 
+  mw::cli::QualityCommandOptions quality;
+  auto add_quality = [&quality](CLI::App* sub) {
+    sub->add_option("--model", quality.model, "Model name")->required();
+    sub->add_option("--segment", quality.segment, "Only this segment (default: every segment)");
+    sub->add_option("--version", quality.version, "Only this model version");
+    sub->add_option("--window", quality.window, "Window ending now: 15m, 24h, 7d (default 24h)")
+        ->check([](const std::string& v) {
+          return mw::ParseDurationMillis(v) ? std::string() : "must be a duration like 24h or 7d";
+        });
+    sub->add_option("--server", quality.server, "modelwatch server URL")->capture_default_str();
+    sub->add_option("--token", quality.token, "Bearer token (default: $MODELWATCH_TOKEN)");
+    sub->add_flag("--json", quality.json, "Print the answer as JSON");
+  };
+  auto* performance = app.add_subcommand(
+      "performance", "Model performance (MAE/RMSE/MAPE/R2 or AUC/F1/...) against training");
+  add_quality(performance);
+  auto* check_drift = app.add_subcommand(
+      "check-drift", "Exit 1 when data drift or performance drift is detected (0: none, 3: error)");
+  add_quality(check_drift);
+  mw::cli::DriftReportOptions drift_report;
+  auto* report = app.add_subcommand(
+      "drift-report", "Drift report of a current CSV against a reference CSV (offline)");
+  report->add_option("--reference", drift_report.reference, "Reference (training) rows, CSV")
+      ->required()
+      ->check(CLI::ExistingFile);
+  report->add_option("--current", drift_report.current, "Current rows, CSV")
+      ->required()
+      ->check(CLI::ExistingFile);
+  report->add_option("--threads", drift_report.threads, "Worker threads (0 = cores)");
+  report->add_flag("--json", drift_report.json, "Every statistic of every feature as JSON");
+
   auto* version = app.add_subcommand("version", "Print the version");
 
   try {
@@ -60,5 +94,8 @@ int main(int argc, char** argv) {
   }
   if (serve->parsed()) return mw::cli::RunServe(common, MODELWATCH_VERSION);
   if (import->parsed()) return mw::cli::RunRegistryImport(common, import_dir);
+  if (performance->parsed()) return mw::cli::RunPerformance(quality);
+  if (check_drift->parsed()) return mw::cli::RunCheckDrift(quality);
+  if (report->parsed()) return mw::cli::RunDriftReport(drift_report);
   return 2;
 }

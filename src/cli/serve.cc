@@ -107,6 +107,30 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   }
   Authenticator auth(config->auth.tokens);
 
+  // The quality engine: profile cache, on-demand service, gauges and the background evaluator.
+  profile::ProfileCache profiles(static_cast<size_t>(config->quality.profile_cache_size));
+  monitor::ServiceOptions service_options;
+  service_options.settings.min_samples = config->quality.min_samples;
+  service_options.settings.degradation_threshold = config->quality.degradation_threshold;
+  service_options.settings.model_degradation_thresholds =
+      config->quality.model_degradation_thresholds;
+  service_options.settings.classification_threshold = config->quality.classification_threshold;
+  service_options.settings.drift_share_threshold = config->quality.drift_share_threshold;
+  service_options.drift.dataset_drift_share = config->quality.drift_share_threshold;
+  service_options.drift.all_statistics = true;
+  monitor::QualityService quality(**store, profiles, service_options, clock);
+  monitor::QualityMetrics quality_metrics(metrics.registry(), config->metrics.prefix,
+                                          config->metrics.segment_label);
+  std::unique_ptr<monitor::Evaluator> evaluator;
+  if (config->quality.evaluation_interval_seconds > 0) {
+    monitor::EvaluatorOptions eo;
+    eo.interval_ms = config->quality.evaluation_interval_seconds * 1000;
+    eo.window_ms = config->quality.window_seconds * 1000;
+    eo.max_window_rows = config->quality.max_window_rows;
+    evaluator = std::make_unique<monitor::Evaluator>(**store, quality, &quality_metrics, clock, eo);
+  }
+  boost::asio::thread_pool workers(2);
+
   api::ApiContext ctx;
   ctx.config = &*config;
   ctx.store = store->get();
@@ -115,6 +139,10 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   ctx.auth = &auth;
   ctx.clock = &clock;
   ctx.catalog = &catalog;
+  ctx.quality = &quality;
+  ctx.profiles = &profiles;
+  ctx.evaluator = evaluator.get();
+  ctx.workers = &workers;
   ctx.version = version;
   ctx.started_at_ms = clock.NowMillis();
 
@@ -143,7 +171,10 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   std::cerr << "modelwatch listening on " << config->server.host << ":" << server.port()
             << std::endl;
 
-  // Refreshes store gauges (row counts, sizes, pool) off the request path.
+  if (evaluator) evaluator->Start();
+
+  // Refreshes store gauges (row counts, sizes, pool) and the profile-cache gauges off the
+  // request path.
   std::mutex mu;
   std::condition_variable cv;
   bool stopping = false;
@@ -152,6 +183,9 @@ int RunServe(const CommonOptions& options, const std::string& version) {
     do {
       lock.unlock();
       if (auto stats = (*store)->Stats()) metrics.UpdateStoreStats(*stats);
+      std::map<std::string, int64_t> loaded;
+      for (const std::string& key : profiles.Keys()) ++loaded[key.substr(0, key.find('\x1f'))];
+      quality_metrics.SetCache(loaded, profiles.hits(), profiles.misses(), profiles.evictions());
       lock.lock();
     } while (!cv.wait_for(lock, std::chrono::seconds(10), [&] { return stopping; }));
   });
@@ -172,6 +206,8 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   if (!server.WaitIdle(std::chrono::seconds(10))) {
     logger.Warn("shutdown: requests still in flight after 10 s", {});
   }
+  if (evaluator) evaluator->Stop();
+  workers.join();
   (*store)->Close();
   server.Stop();
   logger.Info("stopped", {});

@@ -1,0 +1,375 @@
+// Quality engine routes:
+//   GET  /v1/models/{model}/performance|drift|quality   ?window=7d | from=&to=, segment=, version=
+//   GET  /v1/models/{model}/history?metric=mae&bucket=1h (+ the window parameters)
+//   POST /v1/models/{model}/versions/{version}/reference[?segment=S]   CSV, NDJSON or a JSON window
+//   GET  /v1/models/{model}/references
+//   GET  /v1/admin/profiles, POST /v1/admin/profiles/unload, GET /v1/admin/evaluator
+// The computations run on the worker pool, never on an HTTP I/O thread.
+#include <boost/asio/post.hpp>
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "api/handlers.h"
+#include "common/duration.h"
+#include "common/time_format.h"
+#include "profile/reference_builder.h"
+#include "profile/serialize.h"
+
+namespace mw::api {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// from/to accept RFC 3339 or unix seconds.
+std::optional<int64_t> ParseTime(const std::string& text) {
+  if (auto ms = ParseRfc3339Millis(text)) return ms;
+  int64_t seconds = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) {
+    return seconds * 1000;
+  }
+  return std::nullopt;
+}
+
+// The window of a request, or the problem fields explaining why not.
+Result<monitor::WindowQuery> ParseWindow(const ApiContext& ctx, const http::Request& req,
+                                         const std::string& model,
+                                         std::vector<http::ProblemField>& errors) {
+  monitor::WindowQuery q;
+  q.model = model;
+  const int64_t now = ctx.clock->NowMillis();
+  q.to_ms = now + 1;
+  q.from_ms = now - ctx.config->quality.window_seconds * 1000;
+  const std::string* window = req.query_param("window");
+  const std::string* from = req.query_param("from");
+  const std::string* to = req.query_param("to");
+  if (window != nullptr && (from != nullptr || to != nullptr)) {
+    errors.push_back({"/query/window", "use either window or from/to, not both"});
+  } else if (window != nullptr) {
+    auto ms = ParseDurationMillis(*window);
+    if (!ms) {
+      errors.push_back({"/query/window", "must be a duration such as 15m, 24h, 7d"});
+    } else {
+      q.from_ms = now - *ms;
+    }
+  } else {
+    if (from != nullptr) {
+      auto t = ParseTime(*from);
+      if (!t) errors.push_back({"/query/from", "must be RFC 3339 or unix seconds"});
+      if (t) q.from_ms = *t;
+    }
+    if (to != nullptr) {
+      auto t = ParseTime(*to);
+      if (!t) errors.push_back({"/query/to", "must be RFC 3339 or unix seconds"});
+      if (t) q.to_ms = *t;
+    }
+    if (errors.empty() && q.from_ms >= q.to_ms) {
+      errors.push_back({"/query/from", "must be before to"});
+    }
+  }
+  if (const std::string* segment = req.query_param("segment")) q.segment = *segment;
+  if (const std::string* version = req.query_param("version")) q.version = *version;
+  if (!errors.empty()) return InvalidArgument("invalid window");
+  return q;
+}
+
+http::Response InvalidQuery(const http::Request& req, const std::vector<http::ProblemField>& f) {
+  return http::Problem(400, "Invalid query parameters",
+                       std::to_string(f.size()) + " invalid parameter(s)", req.path, f);
+}
+
+// Runs `work` on the worker pool and answers with its JSON (200) or its problem.
+void OnWorkers(const ApiContext& ctx, std::string path, http::Responder respond,
+               std::function<Result<Json>()> work) {
+  boost::asio::post(*ctx.workers,
+                    [path = std::move(path), respond = std::move(respond), work = std::move(work)] {
+                      Result<Json> result = work();
+                      if (!result.has_value()) return respond(StoreProblem(result.error(), path));
+                      respond(JsonResponse(200, *result));
+                    });
+}
+
+using ServiceCall = Result<Json> (monitor::QualityService::*)(const monitor::WindowQuery&);
+
+http::Handler WindowRoute(const ApiContext& ctx, ServiceCall call) {
+  return [&ctx, call](http::Request& req, const http::PathParams& params, http::Responder respond) {
+    std::vector<http::ProblemField> errors;
+    auto q = ParseWindow(ctx, req, params.at("model"), errors);
+    if (!q.has_value()) return respond(InvalidQuery(req, errors));
+    OnWorkers(ctx, req.path, std::move(respond),
+              [&ctx, call, q = *q] { return (ctx.quality->*call)(q); });
+  };
+}
+
+std::string Actor(const http::Request& req) {
+  const auto actor = req.header("x-modelwatch-actor");
+  return actor.empty() ? "anonymous" : std::string(actor);
+}
+
+Json ProfileSummary(const profile::ReferenceProfile& p) {
+  Json features = Json::array();
+  for (const profile::FeatureProfile& f : p.features) {
+    Json item{{"name", f.name}, {"type", std::string(profile::FeatureTypeName(f.type))}};
+    if (f.type == profile::FeatureType::kNumeric) {
+      item["missing"] = f.numeric.missing;
+      item["min"] = f.min;
+      item["max"] = f.max;
+    } else {
+      item["missing"] = f.categorical.missing;
+      item["categories"] = static_cast<int64_t>(f.categorical.counts.size());
+    }
+    features.push_back(std::move(item));
+  }
+  return features;
+}
+
+}  // namespace
+
+http::Handler GetPerformance(const ApiContext& ctx) {
+  return WindowRoute(ctx, &monitor::QualityService::Performance);
+}
+http::Handler GetDrift(const ApiContext& ctx) {
+  return WindowRoute(ctx, &monitor::QualityService::Drift);
+}
+http::Handler GetQuality(const ApiContext& ctx) {
+  return WindowRoute(ctx, &monitor::QualityService::Quality);
+}
+
+http::Handler GetHistory(const ApiContext& ctx) {
+  return [&ctx](http::Request& req, const http::PathParams& params, http::Responder respond) {
+    std::vector<http::ProblemField> errors;
+    auto q = ParseWindow(ctx, req, params.at("model"), errors);
+    const std::string* metric = req.query_param("metric");
+    if (metric == nullptr) {
+      errors.push_back({"/query/metric", "is required (mae, rmse, mape, r2, auc, ...)"});
+    } else if (!monitor::IsKnownMetric(*metric)) {
+      errors.push_back({"/query/metric", "unknown metric \"" + *metric + "\""});
+    }
+    int64_t bucket_ms = 3'600'000;
+    if (const std::string* bucket = req.query_param("bucket")) {
+      auto ms = ParseDurationMillis(*bucket);
+      if (!ms || *ms < 60'000) {
+        errors.push_back({"/query/bucket", "must be a duration of at least 1m (1h, 1d)"});
+      } else {
+        bucket_ms = *ms;
+      }
+    }
+    if (!errors.empty()) return respond(InvalidQuery(req, errors));
+    OnWorkers(ctx, req.path, std::move(respond), [&ctx, q = *q, metric = *metric, bucket_ms] {
+      return ctx.quality->History(q, metric, bucket_ms);
+    });
+  };
+}
+
+http::Handler PostReference(const ApiContext& ctx) {
+  return [&ctx](http::Request& req, const http::PathParams& params, http::Responder respond) {
+    const std::string model = params.at("model");
+    const std::string version = params.at("version");
+    const std::string* segment_param = req.query_param("segment");
+    const std::string segment = segment_param != nullptr ? *segment_param : "";
+    const std::string media = req.media_type();
+    if (media != "text/csv" && media != "application/x-ndjson" && media != "application/json") {
+      return respond(
+          http::Problem(415, "Unsupported Media Type",
+                        "Content-Type must be text/csv, application/x-ndjson (training rows) or "
+                        "application/json (a window of logged predictions), got '" +
+                            std::string(req.header("content-type")) + "'",
+                        req.path, {{"", "unsupported content type"}}));
+    }
+    // A JSON body names a window of logged predictions: {"from": ..., "to": ..., "segment": ...}.
+    std::optional<monitor::WindowQuery> window;
+    if (media == "application/json") {
+      const Json doc = Json::parse(req.body, nullptr, false);
+      if (!doc.is_object()) {
+        return respond(http::Problem(400, "Malformed request body", "not a JSON object", req.path,
+                                     {{"", "not a JSON object"}}));
+      }
+      std::vector<http::ProblemField> errors;
+      monitor::WindowQuery q;
+      q.model = model;
+      for (const char* key : {"from", "to"}) {
+        std::optional<int64_t> t;
+        if (doc.contains(key) && doc[key].is_string()) t = ParseTime(doc[key].get<std::string>());
+        if (doc.contains(key) && doc[key].is_number_integer()) t = doc[key].get<int64_t>() * 1000;
+        if (!t) {
+          errors.push_back({std::string("/") + key, "is required: RFC 3339 or unix seconds"});
+        } else {
+          (std::string_view(key) == "from" ? q.from_ms : q.to_ms) = *t;
+        }
+      }
+      if (errors.empty() && q.from_ms >= q.to_ms) errors.push_back({"/from", "must be before to"});
+      if (!segment.empty()) q.segment = segment;
+      if (doc.contains("segment")) {
+        if (!doc["segment"].is_string()) {
+          errors.push_back({"/segment", "must be a string"});
+        } else if (!doc["segment"].get<std::string>().empty()) {
+          q.segment = doc["segment"].get<std::string>();
+        }
+      }
+      if (!errors.empty()) {
+        return respond(http::Problem(422, "Invalid request body",
+                                     std::to_string(errors.size()) + " invalid field(s)", req.path,
+                                     errors));
+      }
+      window = q;
+    }
+    auto body = std::make_shared<std::string>(std::move(req.body));
+    OnWorkers(ctx, req.path, std::move(respond),
+              [&ctx, model, version, segment, media, body, window, actor = Actor(req),
+               client = req.remote_address]() -> Result<Json> {
+                auto known = ctx.store->GetModel(model);
+                if (!known.has_value()) return known.error();
+                std::string source = "upload";
+                std::string seg = segment;
+                Result<profile::ReferenceProfile> profile = InvalidArgument("no rows");
+                if (window) {
+                  auto rows = ctx.quality->LoadRows(*window, nullptr);
+                  if (!rows.has_value()) return rows.error();
+                  if (rows->empty()) {
+                    return InvalidArgument("the window holds no logged predictions");
+                  }
+                  std::vector<profile::LoggedRow> logged;
+                  logged.reserve(rows->size());
+                  for (const monitor::Row& row : *rows) {
+                    logged.push_back({row.features_json, row.prediction, row.actual});
+                  }
+                  profile = profile::BuildProfileFromLogged(logged);
+                  source = "window";
+                  seg = window->segment.value_or("");
+                } else if (media == "text/csv") {
+                  profile = profile::BuildProfileFromCsv(*body);
+                } else {
+                  profile = profile::BuildProfileFromNdjson(*body);
+                }
+                if (!profile.has_value()) return InvalidArgument(profile.error().message());
+                ReferenceProfileRecord record;
+                record.model = model;
+                record.version = version;
+                record.segment = seg;
+                record.source = source;
+                record.rows = profile->rows;
+                record.profile = profile::SerializeProfile(*profile);
+                if (Status s = ctx.store->PutReferenceProfile(record); !s.ok()) return s;
+                // A replaced reference must not be served from the cache.
+                ctx.profiles->Unload(monitor::QualityService::CacheKey(model, version, seg));
+                ctx.logger->Audit(actor, "reference.put", model + "/" + version,
+                                  {{"segment", seg},
+                                   {"source", source},
+                                   {"rows", profile->rows},
+                                   {"client.address", client}});
+                Json out;
+                out["model"] = model;
+                out["version"] = version;
+                out["segment"] = seg;
+                out["source"] = source;
+                out["rows"] = profile->rows;
+                out["size_bytes"] = static_cast<int64_t>(record.profile.size());
+                out["features"] = ProfileSummary(*profile);
+                out["has_prediction"] = profile->prediction.has_value();
+                out["has_actual"] = profile->actual.has_value();
+                return out;
+              });
+  };
+}
+
+http::Handler ListReferences(const ApiContext& ctx) {
+  return [&ctx](http::Request& req, const http::PathParams& params, http::Responder respond) {
+    const std::string& model = params.at("model");
+    auto known = ctx.store->GetModel(model);
+    if (!known.has_value()) return respond(StoreProblem(known.error(), req.path));
+    auto list = ctx.store->ListReferenceProfiles(model);
+    if (!list.has_value()) return respond(StoreProblem(list.error(), req.path));
+    Json items = Json::array();
+    for (const ReferenceProfileRecord& r : *list) {
+      items.push_back({{"version", r.version},
+                       {"segment", r.segment},
+                       {"source", r.source},
+                       {"rows", r.rows},
+                       {"size_bytes", r.size_bytes},
+                       {"created_at", FormatRfc3339Millis(r.created_at_ms)}});
+    }
+    respond(JsonResponse(200, Json{{"model", model}, {"references", std::move(items)}}));
+  };
+}
+
+http::Handler GetProfileCache(const ApiContext& ctx) {
+  return [&ctx](http::Request&, const http::PathParams&, http::Responder respond) {
+    Json keys = Json::array();
+    for (const std::string& key : ctx.profiles->Keys()) {
+      const size_t a = key.find('\x1f');
+      const size_t b = key.find('\x1f', a + 1);
+      keys.push_back({{"model", key.substr(0, a)},
+                      {"version", key.substr(a + 1, b - a - 1)},
+                      {"segment", key.substr(b + 1)}});
+    }
+    respond(JsonResponse(200, Json{{"capacity", ctx.profiles->capacity()},
+                                   {"loaded", ctx.profiles->size()},
+                                   {"hits", ctx.profiles->hits()},
+                                   {"misses", ctx.profiles->misses()},
+                                   {"evictions", ctx.profiles->evictions()},
+                                   {"profiles", std::move(keys)}}));
+  };
+}
+
+// Body {"model": M, "version": V?, "segment": S?}: unloads the matching profiles ({} = all).
+http::Handler PostProfileUnload(const ApiContext& ctx) {
+  return [&ctx](http::Request& req, const http::PathParams&, http::Responder respond) {
+    Json doc = req.body.empty() ? Json::object() : Json::parse(req.body, nullptr, false);
+    if (!doc.is_object()) {
+      return respond(http::Problem(400, "Malformed request body", "not a JSON object", req.path,
+                                   {{"", "not a JSON object"}}));
+    }
+    std::vector<http::ProblemField> errors;
+    std::map<std::string, std::string> filter;
+    for (const auto& [key, value] : doc.items()) {
+      if (key != "model" && key != "version" && key != "segment") {
+        errors.push_back({"/" + key, "unknown field (model, version, segment)"});
+      } else if (!value.is_string()) {
+        errors.push_back({"/" + key, "must be a string"});
+      } else {
+        filter[key] = value.get<std::string>();
+      }
+    }
+    if (!errors.empty()) {
+      return respond(http::Problem(422, "Invalid request body",
+                                   std::to_string(errors.size()) + " invalid field(s)", req.path,
+                                   errors));
+    }
+    Json unloaded = Json::array();
+    for (const std::string& key : ctx.profiles->Keys()) {
+      const size_t a = key.find('\x1f');
+      const size_t b = key.find('\x1f', a + 1);
+      const std::map<std::string, std::string> parts = {{"model", key.substr(0, a)},
+                                                        {"version", key.substr(a + 1, b - a - 1)},
+                                                        {"segment", key.substr(b + 1)}};
+      bool match = true;
+      for (const auto& [field, value] : filter) match = match && parts.at(field) == value;
+      if (match && ctx.profiles->Unload(key)) unloaded.push_back(parts);
+    }
+    ctx.logger->Audit(Actor(req), "profiles.unload", doc.value("model", "*"),
+                      {{"unloaded", static_cast<int64_t>(unloaded.size())}});
+    respond(JsonResponse(200, Json{{"unloaded", std::move(unloaded)}}));
+  };
+}
+
+http::Handler GetEvaluator(const ApiContext& ctx) {
+  return [&ctx](http::Request&, const http::PathParams&, http::Responder respond) {
+    if (ctx.evaluator == nullptr) {
+      return respond(JsonResponse(200, Json{{"enabled", false}}));
+    }
+    const monitor::EvaluatorStatus s = ctx.evaluator->status();
+    respond(JsonResponse(
+        200, Json{{"enabled", true},
+                  {"interval_seconds", ctx.config->quality.evaluation_interval_seconds},
+                  {"passes", s.passes},
+                  {"last_pass_at", s.last_pass_at_ms ? Json(FormatRfc3339Millis(s.last_pass_at_ms))
+                                                     : Json(nullptr)},
+                  {"last_pass_seconds", s.last_pass_seconds},
+                  {"windows", s.windows},
+                  {"rows_held", s.rows_held},
+                  {"pending_actuals", s.pending_actuals},
+                  {"last_error", s.last_error.empty() ? Json(nullptr) : Json(s.last_error)}}));
+  };
+}
+
+}  // namespace mw::api

@@ -1,0 +1,226 @@
+#include "monitor/evaluator.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace mw::monitor {
+namespace {
+
+constexpr int64_t kScanPage = 20000;
+constexpr size_t kRefreshChunk = 2000;
+
+Row ToRow(PredictionRecord&& r) {
+  Row row;
+  row.seq = r.seq;
+  row.created_at_ms = r.created_at_ms;
+  row.segment = std::move(r.segment);
+  row.version = std::move(r.version);
+  row.prediction = r.prediction;
+  row.actual = r.actual;
+  row.features_json = std::move(r.features_json);
+  return row;
+}
+
+}  // namespace
+
+Evaluator::Evaluator(Store& store, QualityService& service, QualityMetrics* metrics,
+                     const Clock& clock, EvaluatorOptions options)
+    : store_(store), service_(service), metrics_(metrics), clock_(clock), options_(options) {}
+
+Evaluator::~Evaluator() { Stop(); }
+
+void Evaluator::Start() {
+  std::lock_guard lock(loop_mu_);
+  if (thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] {
+    std::unique_lock lock(loop_mu_);
+    while (!stop_) {
+      lock.unlock();
+      (void)EvaluateOnce();  // failures are kept in status() and the pass metrics
+      lock.lock();
+      loop_cv_.wait_for(lock, std::chrono::milliseconds(options_.interval_ms),
+                        [this] { return stop_; });
+    }
+  });
+}
+
+void Evaluator::Stop() {
+  {
+    std::lock_guard lock(loop_mu_);
+    stop_ = true;
+  }
+  loop_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+EvaluatorStatus Evaluator::status() const {
+  std::lock_guard lock(status_mu_);
+  return status_;
+}
+
+Status Evaluator::ScanNewRows(int64_t cutoff_ms) {
+  PredictionQuery q;
+  q.after_seq = last_seq_;
+  q.limit = kScanPage;
+  while (true) {
+    auto page = store_.QueryPredictions(q);
+    if (!page.has_value()) return page.error();
+    for (PredictionRecord& r : *page) {
+      q.after_seq = r.seq;
+      if (r.created_at_ms < cutoff_ms) continue;
+      Key key{r.model, r.segment};
+      Window& w = windows_[key];
+      Row row = ToRow(std::move(r));
+      if (!row.actual) w.pending.push_back(row.seq);
+      w.rows.emplace(row.seq, std::move(row));
+    }
+    last_seq_ = q.after_seq;
+    if (static_cast<int64_t>(page->size()) < kScanPage) break;
+  }
+  return Status::Ok();
+}
+
+Status Evaluator::RefreshPending() {
+  for (auto& [key, w] : windows_) {
+    if (w.pending.empty()) continue;
+    std::vector<int64_t> still;
+    for (size_t begin = 0; begin < w.pending.size(); begin += kRefreshChunk) {
+      const size_t end = std::min(w.pending.size(), begin + kRefreshChunk);
+      std::span<const int64_t> chunk(w.pending.data() + begin, end - begin);
+      auto rows = store_.GetPredictionsBySeq(chunk);
+      if (!rows.has_value()) return rows.error();
+      std::set<int64_t> joined;
+      for (const PredictionRecord& r : *rows) {
+        if (!r.actual) continue;
+        auto it = w.rows.find(r.seq);
+        if (it != w.rows.end()) it->second.actual = r.actual;
+        joined.insert(r.seq);
+      }
+      for (int64_t seq : chunk) {
+        if (!joined.contains(seq) && w.rows.contains(seq)) still.push_back(seq);
+      }
+    }
+    w.pending = std::move(still);
+  }
+  return Status::Ok();
+}
+
+void Evaluator::Evict(int64_t cutoff_ms) {
+  for (auto it = windows_.begin(); it != windows_.end();) {
+    Window& w = it->second;
+    std::erase_if(
+        w.rows, [cutoff_ms](const auto& entry) { return entry.second.created_at_ms < cutoff_ms; });
+    while (static_cast<int64_t>(w.rows.size()) > options_.max_window_rows) {
+      w.rows.erase(w.rows.begin());  // the oldest appended
+    }
+    std::erase_if(w.pending, [&w](int64_t seq) { return !w.rows.contains(seq); });
+    if (w.rows.empty()) {
+      if (metrics_ != nullptr) metrics_->Remove(it->first.first, it->first.second);
+      it = windows_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+Status Evaluator::Evaluate(const Key& key, Window& w, int64_t now_ms,
+                           std::vector<EvaluationSnapshot>& snapshots) {
+  const auto& [model, segment] = key;
+  std::vector<Row> rows;
+  rows.reserve(w.rows.size());
+  for (const auto& [seq, row] : w.rows) rows.push_back(row);
+
+  auto choice = service_.ChooseVersion(model, segment, std::nullopt);
+  if (!choice.has_value()) return choice.error();
+  const PerformanceResult performance = ComputePerformance(
+      w.task, rows, choice->training_metrics, choice->version, model, service_.options().settings);
+  if (metrics_ != nullptr) metrics_->SetPerformance(model, segment, performance);
+  snapshots.push_back({now_ms, model, segment, "performance", ToJson(performance).dump()});
+
+  if (w.task == ModelTask::kBinaryClassification && metrics_ != nullptr) {
+    int64_t low = 0, medium = 0, high = 0;
+    for (const Row& row : rows) {
+      (row.prediction < 0.3 ? low : row.prediction < 0.7 ? medium : high) += 1;
+    }
+    metrics_->SetRiskBands(model, segment, low, medium, high);
+  }
+
+  bool dataset_drift = false;
+  std::shared_ptr<const profile::ReferenceProfile> reference;
+  if (!choice->version.empty()) {
+    auto loaded = service_.Reference(model, choice->version, segment);
+    if (!loaded.has_value()) return loaded.error();
+    reference = *loaded;
+  }
+  if (reference) {
+    const profile::CurrentColumns columns = BuildColumns(*reference, rows, nullptr);
+    auto drift = ComputeDrift(*reference, columns, service_.options().drift);
+    if (!drift.has_value()) return drift.error();
+    const profile::QualityReport quality = profile::ComputeQuality(*reference, columns);
+    if (metrics_ != nullptr) metrics_->SetDrift(model, segment, &*drift, &quality);
+    dataset_drift = drift->features && drift->features->dataset_drift;
+    snapshots.push_back({now_ms, model, segment, "drift", ToJson(*drift).dump()});
+    snapshots.push_back({now_ms, model, segment, "quality", ToJson(quality).dump()});
+  } else if (metrics_ != nullptr) {
+    metrics_->SetDrift(model, segment, nullptr, nullptr);
+  }
+  if (metrics_ != nullptr) {
+    metrics_->SetDriftDetected(model, segment, performance.drift_detected || dataset_drift);
+  }
+  return Status::Ok();
+}
+
+Status Evaluator::EvaluateOnce() {
+  const auto start = std::chrono::steady_clock::now();
+  const int64_t now_ms = clock_.NowMillis();
+  const int64_t cutoff = now_ms - options_.window_ms;
+  const int64_t first_new_seq = last_seq_;
+  Status result = ScanNewRows(cutoff);
+  if (result.ok()) result = RefreshPending();
+  Evict(cutoff);
+
+  // Classifier scores seen for the first time go into the score histogram.
+  std::map<std::string, ModelTask> tasks;
+  if (result.ok()) {
+    auto models = store_.ListModels();
+    if (models.has_value()) {
+      for (const ModelInfo& m : *models) tasks[m.name] = m.task;
+    } else {
+      result = models.error();
+    }
+  }
+  std::vector<EvaluationSnapshot> snapshots;
+  for (auto& [key, w] : windows_) {
+    if (!result.ok()) break;
+    auto task = tasks.find(key.first);
+    w.task = task == tasks.end() ? ModelTask::kUnknown : task->second;
+    if (w.task == ModelTask::kBinaryClassification && metrics_ != nullptr) {
+      for (auto it = w.rows.upper_bound(first_new_seq); it != w.rows.end(); ++it) {
+        metrics_->ObserveScore(key.first, key.second, it->second.prediction);
+      }
+    }
+    if (w.task == ModelTask::kUnknown) continue;
+    if (Status s = Evaluate(key, w, now_ms, snapshots); !s.ok()) result = s;
+  }
+  if (result.ok() && options_.store_snapshots) result = store_.AppendSnapshots(snapshots);
+
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (metrics_ != nullptr) metrics_->RecordPass(seconds, result.ok(), now_ms);
+  std::lock_guard lock(status_mu_);
+  ++status_.passes;
+  status_.last_pass_at_ms = now_ms;
+  status_.last_pass_seconds = seconds;
+  status_.windows = static_cast<int64_t>(windows_.size());
+  status_.rows_held = 0;
+  status_.pending_actuals = 0;
+  for (const auto& [key, w] : windows_) {
+    status_.rows_held += static_cast<int64_t>(w.rows.size());
+    status_.pending_actuals += static_cast<int64_t>(w.pending.size());
+  }
+  status_.last_error = result.ok() ? "" : result.message();
+  return result;
+}
+
+}  // namespace mw::monitor

@@ -1,0 +1,91 @@
+// Evaluator: the background loop of the quality engine. Every interval it
+//   1. reads the predictions appended since its last pass (by seq: the work grows with new data,
+//      not with the stored history) into an in-memory window per (model, segment) — the last
+//      window_ms by event time, at most max_window_rows rows each;
+//   2. re-reads, by seq, the rows of the window that had no actual yet (delayed ground truth);
+//   3. computes performance (vs the training metrics of the segment's version), drift and data
+//      quality (vs the version's reference profile) for every window with data, updates the
+//      gauges (QualityMetrics) and appends one snapshot per kind to the store's history.
+// A replaced actual (same id sent again later) is seen only when the row's first actual had not
+// yet been picked up; restart the evaluator (or use the on-demand API) for exact recomputation.
+//
+// Thread-safety: Start/Stop from one thread; EvaluateOnce may be called when not started (tests,
+// CLI). Status() may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "common/clock.h"
+#include "monitor/quality_metrics.h"
+#include "monitor/service.h"
+#include "store/store.h"
+
+namespace mw::monitor {
+
+struct EvaluatorOptions {
+  int64_t interval_ms = 60'000;
+  int64_t window_ms = 86'400'000;
+  int64_t max_window_rows = 200'000;
+  bool store_snapshots = true;
+};
+
+struct EvaluatorStatus {
+  int64_t passes = 0;
+  int64_t last_pass_at_ms = 0;
+  double last_pass_seconds = 0;
+  int64_t windows = 0;    // (model, segment) pairs held
+  int64_t rows_held = 0;  // rows in memory
+  int64_t pending_actuals = 0;
+  std::string last_error;  // empty when the last pass succeeded
+};
+
+class Evaluator {
+ public:
+  // All references must outlive the evaluator. `metrics` may be null (no gauges).
+  Evaluator(Store& store, QualityService& service, QualityMetrics* metrics, const Clock& clock,
+            EvaluatorOptions options);
+  ~Evaluator();  // Stop()
+
+  void Start();  // first pass right away, then every interval
+  void Stop();
+  // One pass now, on the calling thread (must not run concurrently with the loop's passes).
+  Status EvaluateOnce();
+  EvaluatorStatus status() const;
+
+ private:
+  struct Window {
+    ModelTask task = ModelTask::kUnknown;
+    std::map<int64_t, Row> rows;   // by seq
+    std::vector<int64_t> pending;  // seqs without an actual yet
+  };
+  using Key = std::pair<std::string, std::string>;  // model, segment
+
+  Status ScanNewRows(int64_t cutoff_ms);
+  Status RefreshPending();
+  void Evict(int64_t cutoff_ms);
+  Status Evaluate(const Key& key, Window& window, int64_t now_ms,
+                  std::vector<EvaluationSnapshot>& snapshots);
+
+  Store& store_;
+  QualityService& service_;
+  QualityMetrics* metrics_;
+  const Clock& clock_;
+  const EvaluatorOptions options_;
+
+  std::map<Key, Window> windows_;
+  int64_t last_seq_ = 0;
+
+  mutable std::mutex status_mu_;
+  EvaluatorStatus status_;
+
+  std::mutex loop_mu_;
+  std::condition_variable loop_cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace mw::monitor

@@ -1,0 +1,288 @@
+#include "monitor/service.h"
+
+#include <algorithm>
+
+#include "common/time_format.h"
+#include "profile/serialize.h"
+
+namespace mw::monitor {
+namespace {
+
+constexpr int64_t kPage = 50000;
+
+Row ToRow(PredictionRecord&& r) {
+  Row row;
+  row.seq = r.seq;
+  row.created_at_ms = r.created_at_ms;
+  row.segment = std::move(r.segment);
+  row.version = std::move(r.version);
+  row.prediction = r.prediction;
+  row.actual = r.actual;
+  row.features_json = std::move(r.features_json);
+  return row;
+}
+
+// Copies every member of `from` into `into` (`from` is held by value: iterating the items of a
+// temporary would dangle).
+void MergeInto(Json& into, Json from) {
+  for (auto& [key, value] : from.items()) into[key] = std::move(value);
+}
+
+std::map<std::string, std::vector<Row>> BySegment(const std::vector<Row>& rows) {
+  std::map<std::string, std::vector<Row>> out;
+  for (const Row& row : rows) out[row.segment].push_back(row);
+  return out;
+}
+
+}  // namespace
+
+QualityService::QualityService(Store& store, profile::ProfileCache& cache, ServiceOptions options,
+                               const Clock& clock)
+    : store_(store), cache_(cache), options_(std::move(options)), clock_(clock) {}
+
+std::string QualityService::CacheKey(const std::string& model, const std::string& version,
+                                     const std::string& segment) {
+  return model + "\x1f" + version + "\x1f" + segment;
+}
+
+Result<std::vector<Row>> QualityService::LoadRows(const WindowQuery& q, bool* truncated) {
+  PredictionQuery pq;
+  pq.model = q.model;
+  pq.segment = q.segment;
+  pq.version = q.version;
+  pq.from_ms = q.from_ms;
+  pq.to_ms = q.to_ms;
+  pq.limit = kPage;
+  std::vector<Row> rows;
+  bool cut = false;
+  while (true) {
+    auto page = store_.QueryPredictions(pq);
+    if (!page.has_value()) return page.error();
+    const bool last = static_cast<int64_t>(page->size()) < kPage;
+    if (!page->empty()) pq.after_seq = page->back().seq;
+    for (PredictionRecord& r : *page) rows.push_back(ToRow(std::move(r)));
+    if (static_cast<int64_t>(rows.size()) > options_.max_rows) {
+      // Keep the newest max_rows (in append order).
+      rows.erase(rows.begin(), rows.end() - options_.max_rows);
+      cut = true;
+    }
+    if (last) break;
+  }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const Row& a, const Row& b) { return a.created_at_ms < b.created_at_ms; });
+  if (truncated != nullptr) *truncated = cut;
+  return rows;
+}
+
+Result<QualityService::VersionChoice> QualityService::ChooseVersion(
+    const std::string& model, const std::string& segment,
+    const std::optional<std::string>& version) {
+  auto versions = store_.ListModelVersions(model);
+  if (!versions.has_value()) return versions.error();
+  const ModelVersionInfo* chosen = nullptr;
+  auto pick = [&](const std::string& seg, bool latest_only) {
+    for (const ModelVersionInfo& v : *versions) {
+      if (v.segment != seg) continue;
+      if (version ? v.version == *version : (!latest_only || v.is_latest)) {
+        chosen = &v;
+        if (!version) return;
+      }
+    }
+  };
+  pick(segment, true);
+  if (chosen == nullptr && !segment.empty()) pick("", true);
+  VersionChoice out;
+  if (chosen != nullptr) {
+    out.version = chosen->version;
+    out.segment = chosen->segment;
+    out.training_metrics = chosen->training_metrics;
+  }
+  return out;
+}
+
+Result<std::shared_ptr<const profile::ReferenceProfile>> QualityService::Reference(
+    const std::string& model, const std::string& version, const std::string& segment) {
+  using Ptr = std::shared_ptr<const profile::ReferenceProfile>;
+  for (const std::string& seg : {segment, std::string()}) {
+    auto record = store_.GetReferenceProfile(model, version, seg);
+    if (!record.has_value()) return record.error();
+    if (!record->has_value()) {
+      if (seg.empty()) break;
+      continue;
+    }
+    auto bytes = std::make_shared<std::string>(std::move((*record)->profile));
+    return cache_.Get(CacheKey(model, version, seg), [bytes]() -> Result<Ptr> {
+      auto profile = profile::DeserializeProfile(*bytes);
+      if (!profile.has_value()) return profile.error();
+      return Ptr(std::make_shared<profile::ReferenceProfile>(std::move(*profile)));
+    });
+  }
+  return Ptr();
+}
+
+Json QualityService::WindowJson(const WindowQuery& q) const {
+  Json w;
+  w["from"] = FormatRfc3339Millis(q.from_ms);
+  w["to"] = FormatRfc3339Millis(q.to_ms);
+  return w;
+}
+
+Result<Json> QualityService::Performance(const WindowQuery& q) {
+  auto model = store_.GetModel(q.model);
+  if (!model.has_value()) return model.error();
+  bool truncated = false;
+  auto rows = LoadRows(q, &truncated);
+  if (!rows.has_value()) return rows.error();
+  Json out;
+  out["model"] = q.model;
+  out["segment"] = q.segment ? Json(*q.segment) : Json(nullptr);
+  out["version"] = q.version ? Json(*q.version) : Json(nullptr);
+  out["window"] = WindowJson(q);
+  out["truncated"] = truncated;
+  auto choice = ChooseVersion(q.model, q.segment.value_or(""), q.version);
+  if (!choice.has_value()) return choice.error();
+  const PerformanceResult overall = ComputePerformance(model->task, *rows, choice->training_metrics,
+                                                       choice->version, q.model, options_.settings);
+  MergeInto(out, ToJson(overall));
+  if (!q.segment) {
+    Json segments = Json::array();
+    for (const auto& [segment, seg_rows] : BySegment(*rows)) {
+      auto seg_choice = ChooseVersion(q.model, segment, q.version);
+      if (!seg_choice.has_value()) return seg_choice.error();
+      PerformanceResult r = ComputePerformance(model->task, seg_rows, seg_choice->training_metrics,
+                                               seg_choice->version, q.model, options_.settings);
+      Json item;
+      item["segment"] = segment;
+      MergeInto(item, ToJson(r));
+      segments.push_back(std::move(item));
+    }
+    out["segments"] = std::move(segments);
+  }
+  return out;
+}
+
+Result<Json> QualityService::Drift(const WindowQuery& q) {
+  auto model = store_.GetModel(q.model);
+  if (!model.has_value()) return model.error();
+  bool truncated = false;
+  auto rows = LoadRows(q, &truncated);
+  if (!rows.has_value()) return rows.error();
+  Json out;
+  out["model"] = q.model;
+  out["segment"] = q.segment ? Json(*q.segment) : Json(nullptr);
+  out["window"] = WindowJson(q);
+  out["truncated"] = truncated;
+  // Per segment when the model has per-segment references; the pooled window otherwise.
+  std::map<std::string, std::vector<Row>> groups;
+  if (q.segment) {
+    groups[*q.segment] = std::move(*rows);
+  } else {
+    groups = BySegment(*rows);
+  }
+  Json segments = Json::array();
+  bool any_drift = false;
+  for (auto& [segment, seg_rows] : groups) {
+    auto choice = ChooseVersion(q.model, segment, q.version);
+    if (!choice.has_value()) return choice.error();
+    Json item;
+    item["segment"] = segment;
+    item["reference_version"] = choice->version.empty() ? Json(nullptr) : Json(choice->version);
+    std::shared_ptr<const profile::ReferenceProfile> reference;
+    if (!choice->version.empty()) {
+      auto loaded = Reference(q.model, choice->version, segment);
+      if (!loaded.has_value()) return loaded.error();
+      reference = *loaded;
+    }
+    if (!reference) {
+      item["status"] = "no_reference";
+      segments.push_back(std::move(item));
+      continue;
+    }
+    int64_t bad_rows = 0;
+    const profile::CurrentColumns columns = BuildColumns(*reference, seg_rows, &bad_rows);
+    auto drift = ComputeDrift(*reference, columns, options_.drift);
+    if (!drift.has_value()) return drift.error();
+    MergeInto(item, ToJson(*drift));
+    item["unparsable_rows"] = bad_rows;
+    any_drift = any_drift || (drift->features && drift->features->dataset_drift);
+    segments.push_back(std::move(item));
+  }
+  out["drift_detected"] = any_drift;
+  out["segments"] = std::move(segments);
+  return out;
+}
+
+Result<Json> QualityService::Quality(const WindowQuery& q) {
+  auto model = store_.GetModel(q.model);
+  if (!model.has_value()) return model.error();
+  bool truncated = false;
+  auto rows = LoadRows(q, &truncated);
+  if (!rows.has_value()) return rows.error();
+  Json out;
+  out["model"] = q.model;
+  out["segment"] = q.segment ? Json(*q.segment) : Json(nullptr);
+  out["window"] = WindowJson(q);
+  out["truncated"] = truncated;
+  std::map<std::string, std::vector<Row>> groups;
+  if (q.segment) {
+    groups[*q.segment] = std::move(*rows);
+  } else {
+    groups = BySegment(*rows);
+  }
+  Json segments = Json::array();
+  for (auto& [segment, seg_rows] : groups) {
+    auto choice = ChooseVersion(q.model, segment, q.version);
+    if (!choice.has_value()) return choice.error();
+    Json item;
+    item["segment"] = segment;
+    std::shared_ptr<const profile::ReferenceProfile> reference;
+    if (!choice->version.empty()) {
+      auto loaded = Reference(q.model, choice->version, segment);
+      if (!loaded.has_value()) return loaded.error();
+      reference = *loaded;
+    }
+    if (!reference) {
+      item["status"] = "no_reference";
+      segments.push_back(std::move(item));
+      continue;
+    }
+    int64_t bad_rows = 0;
+    const profile::CurrentColumns columns = BuildColumns(*reference, seg_rows, &bad_rows);
+    item["status"] = "ok";
+    item["reference_version"] = choice->version;
+    MergeInto(item, ToJson(profile::ComputeQuality(*reference, columns)));
+    item["unparsable_rows"] = bad_rows;
+    segments.push_back(std::move(item));
+  }
+  out["segments"] = std::move(segments);
+  return out;
+}
+
+Result<Json> QualityService::History(const WindowQuery& q, const std::string& metric,
+                                     int64_t bucket_ms) {
+  if (!IsKnownMetric(metric)) return InvalidArgument("unknown metric \"" + metric + "\"");
+  if (bucket_ms < 60'000) return InvalidArgument("bucket must be at least 1m");
+  auto model = store_.GetModel(q.model);
+  if (!model.has_value()) return model.error();
+  bool truncated = false;
+  auto rows = LoadRows(q, &truncated);
+  if (!rows.has_value()) return rows.error();
+  Json out;
+  out["model"] = q.model;
+  out["segment"] = q.segment ? Json(*q.segment) : Json(nullptr);
+  out["metric"] = metric;
+  out["bucket_seconds"] = bucket_ms / 1000;
+  out["window"] = WindowJson(q);
+  out["truncated"] = truncated;
+  Json points = Json::array();
+  for (const HistoryPoint& p :
+       ComputeHistory(model->task, *rows, metric, bucket_ms, options_.settings)) {
+    points.push_back({{"start", FormatRfc3339Millis(p.start_ms)},
+                      {"sample_size", p.sample_size},
+                      {"value", p.value ? Json(*p.value) : Json(nullptr)}});
+  }
+  out["points"] = std::move(points);
+  return out;
+}
+
+}  // namespace mw::monitor

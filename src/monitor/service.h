@@ -1,0 +1,84 @@
+// QualityService: the quality engine's on-demand answers for the HTTP API and the CLI — reads a
+// window of logged predictions from the store, the training metrics from the registry and the
+// reference profile (through the LRU cache), and assembles them with quality.h.
+//
+// Windows are on the event timestamp (created_at), [from, to). Without a segment a model's answer
+// covers every segment pooled, plus a per-segment breakdown (each segment compared with its own
+// training metrics: per-segment models are first class). At most max_rows rows are read per
+// window (the newest are kept); a truncated answer says so.
+//
+// Thread-safety: every method may be called concurrently.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "monitor/quality.h"
+#include "profile/profile.h"
+#include "profile/profile_cache.h"
+#include "store/store.h"
+
+namespace mw::monitor {
+
+struct WindowQuery {
+  std::string model;
+  std::optional<std::string> segment;  // nullopt = all segments
+  std::optional<std::string> version;  // nullopt = any version
+  int64_t from_ms = 0, to_ms = 0;      // [from, to)
+};
+
+struct ServiceOptions {
+  QualitySettings settings;
+  stats::DriftOptions drift;
+  int64_t max_rows = 1'000'000;
+};
+
+class QualityService {
+ public:
+  // `store`, `cache` and `clock` must outlive the service.
+  QualityService(Store& store, profile::ProfileCache& cache, ServiceOptions options,
+                 const Clock& clock);
+
+  const ServiceOptions& options() const { return options_; }
+
+  // kNotFound for an unknown model. The JSON bodies are documented in docs/api.md.
+  Result<Json> Performance(const WindowQuery& q);
+  Result<Json> Drift(const WindowQuery& q);
+  Result<Json> Quality(const WindowQuery& q);
+  // kInvalidArgument for an unknown metric or a bucket below one minute.
+  Result<Json> History(const WindowQuery& q, const std::string& metric, int64_t bucket_ms);
+
+  // The reference of (model, version, segment): the segment's own, else the model-wide one
+  // (segment ""). nullptr when none is stored. Loaded through the cache.
+  Result<std::shared_ptr<const profile::ReferenceProfile>> Reference(const std::string& model,
+                                                                     const std::string& version,
+                                                                     const std::string& segment);
+  // The version a segment's answers are compared with: `version` when given, else the latest of
+  // the segment, else the model-wide latest. Empty when the model has no versions.
+  struct VersionChoice {
+    std::string version;
+    std::string segment;  // of the version row ("" = model-wide)
+    std::map<std::string, double> training_metrics;
+  };
+  Result<VersionChoice> ChooseVersion(const std::string& model, const std::string& segment,
+                                      const std::optional<std::string>& version);
+
+  // Rows of the window, oldest first. `truncated` is set when more than max_rows matched.
+  Result<std::vector<Row>> LoadRows(const WindowQuery& q, bool* truncated);
+
+  static std::string CacheKey(const std::string& model, const std::string& version,
+                              const std::string& segment);
+
+ private:
+  Json WindowJson(const WindowQuery& q) const;
+
+  Store& store_;
+  profile::ProfileCache& cache_;
+  const ServiceOptions options_;
+  const Clock& clock_;
+};
+
+}  // namespace mw::monitor
