@@ -47,6 +47,8 @@ void RegisterRoutes(http::Router& router, const ApiContext& ctx) {
   router.Add("GET", "/v1/admin/profiles", Guard(ctx, Role::kAdmin, GetProfileCache(ctx)));
   router.Add("POST", "/v1/admin/profiles/unload", Guard(ctx, Role::kAdmin, PostProfileUnload(ctx)));
   router.Add("GET", "/v1/admin/evaluator", Guard(ctx, Role::kAdmin, GetEvaluator(ctx)));
+  router.Add("GET", "/v1/models/{model}/importance-change",
+             Guard(ctx, Role::kRead, GetImportanceChange(ctx)));
   router.Add("GET", "/metrics", Guard(ctx, Role::kRead, GetMetrics(ctx)));
   router.Add("GET", "/health", GetHealth(ctx));
   router.Add("GET", "/health/db", GetHealthDb(ctx));

@@ -30,6 +30,7 @@ http::Handler ListReferences(const ApiContext& ctx);
 http::Handler GetProfileCache(const ApiContext& ctx);
 http::Handler PostProfileUnload(const ApiContext& ctx);
 http::Handler GetEvaluator(const ApiContext& ctx);
+http::Handler GetImportanceChange(const ApiContext& ctx);
 
 http::Handler GetMetrics(const ApiContext& ctx);
 http::Handler GetHealth(const ApiContext& ctx);

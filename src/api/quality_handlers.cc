@@ -5,6 +5,7 @@
 //   GET  /v1/models/{model}/references
 //   GET  /v1/admin/profiles, POST /v1/admin/profiles/unload, GET /v1/admin/evaluator
 // The computations run on the worker pool, never on an HTTP I/O thread.
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <charconv>
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include "common/time_format.h"
 #include "profile/reference_builder.h"
 #include "profile/serialize.h"
+#include "stats/rank.h"
 
 namespace mw::api {
 namespace {
@@ -349,6 +351,76 @@ http::Handler PostProfileUnload(const ApiContext& ctx) {
     ctx.logger->Audit(Actor(req), "profiles.unload", doc.value("model", "*"),
                       {{"unloaded", static_cast<int64_t>(unloaded.size())}});
     respond(JsonResponse(200, Json{{"unloaded", std::move(unloaded)}}));
+  };
+}
+
+// GET /v1/models/{model}/importance-change?from=V1&to=V2[&segment=S]: how the feature importance
+// of two registered versions differs (Spearman rank correlation, the features whose rank moved
+// most). Without from/to: the two most recently registered versions of the segment.
+http::Handler GetImportanceChange(const ApiContext& ctx) {
+  return [&ctx](http::Request& req, const http::PathParams& params, http::Responder respond) {
+    const std::string& model = params.at("model");
+    const std::string* segment_param = req.query_param("segment");
+    const std::string segment = segment_param != nullptr ? *segment_param : "";
+    auto versions = ctx.store->ListModelVersions(model);
+    if (!versions.has_value()) return respond(StoreProblem(versions.error(), req.path));
+    if (versions->empty() && !ctx.store->GetModel(model).has_value()) {
+      return respond(
+          http::Problem(404, "Not Found", "model \"" + model + "\" not found", req.path));
+    }
+    std::vector<const ModelVersionInfo*> of_segment;
+    for (const ModelVersionInfo& v : *versions) {
+      if (v.segment == segment) of_segment.push_back(&v);
+    }
+    std::sort(of_segment.begin(), of_segment.end(),
+              [](const ModelVersionInfo* a, const ModelVersionInfo* b) {
+                return a->created_at_ms < b->created_at_ms;
+              });
+    auto find = [&](const std::string& name) -> const ModelVersionInfo* {
+      for (const ModelVersionInfo* v : of_segment) {
+        if (v->version == name) return v;
+      }
+      return nullptr;
+    };
+    std::vector<http::ProblemField> errors;
+    const ModelVersionInfo* from = nullptr;
+    const ModelVersionInfo* to = nullptr;
+    const std::string* from_param = req.query_param("from");
+    const std::string* to_param = req.query_param("to");
+    if (from_param != nullptr || to_param != nullptr) {
+      if (from_param == nullptr || (from = find(*from_param)) == nullptr) {
+        errors.push_back({"/query/from", "must name a registered version of the segment"});
+      }
+      if (to_param == nullptr || (to = find(*to_param)) == nullptr) {
+        errors.push_back({"/query/to", "must name a registered version of the segment"});
+      }
+    } else if (of_segment.size() < 2) {
+      errors.push_back(
+          {"/query/from", "the segment has fewer than two versions; name from and to"});
+    } else {
+      from = of_segment[of_segment.size() - 2];
+      to = of_segment.back();
+    }
+    if (!errors.empty()) return respond(InvalidQuery(req, errors));
+    const stats::ImportanceChange change =
+        stats::CompareFeatureImportance(from->feature_importance, to->feature_importance);
+    Json moves = Json::array();
+    for (const stats::RankMove& m : change.moves) {
+      moves.push_back({{"feature", m.feature},
+                       {"old_rank", m.old_rank},
+                       {"new_rank", m.new_rank},
+                       {"moved", m.moved}});
+    }
+    respond(JsonResponse(
+        200, Json{{"model", model},
+                  {"segment", segment},
+                  {"from", from->version},
+                  {"to", to->version},
+                  {"spearman", change.spearman ? Json(*change.spearman) : Json(nullptr)},
+                  {"common_features", change.common_features},
+                  {"moves", std::move(moves)},
+                  {"only_in_from", change.only_in_old},
+                  {"only_in_to", change.only_in_new}}));
   };
 }
 

@@ -268,5 +268,28 @@ TEST_F(QualityApiTest, ReferenceUploadErrorsNameTheProblem) {
   EXPECT_EQ(r.status, 422) << r.body;
 }
 
+TEST_F(QualityApiTest, FeatureImportanceChangeBetweenVersions) {
+  auto client = server_->Client();
+  auto put = [&](const std::string& version, const json& importance) {
+    auto r = client.Send("PUT", "/v1/models/demand/versions/" + version,
+                         json{{"feature_importance", importance}}.dump());
+    ASSERT_TRUE(r.status == 200 || r.status == 201) << r.body;
+  };
+  put("a", {{"temp", 0.5}, {"weekday", 0.3}, {"promo", 0.15}, {"rain", 0.05}});
+  put("b", {{"temp", 0.1}, {"weekday", 0.3}, {"promo", 0.4}, {"rain", 0.2}});
+  json change = GetJson("/v1/models/demand/importance-change?from=a&to=b");
+  EXPECT_EQ(change["common_features"], 4);
+  // Ranks a: temp 1, weekday 2, promo 3, rain 4; b: promo 1, weekday 2, rain 3, temp 4.
+  // Spearman = 1 - 6 * (9 + 0 + 4 + 1) / (4 * 15) = -0.4.
+  EXPECT_NEAR(change["spearman"].get<double>(), -0.4, 1e-12);
+  EXPECT_EQ(change["moves"][0]["feature"], "temp");
+  EXPECT_EQ(change["moves"][0]["moved"], -3);
+  json latest = GetJson("/v1/models/demand/importance-change");  // the two newest: a -> b
+  EXPECT_EQ(latest["from"], "a");
+  EXPECT_EQ(latest["to"], "b");
+  json problem = GetJson("/v1/models/demand/importance-change?from=a&to=zz", 400);
+  EXPECT_EQ(problem["errors"][0]["pointer"], "/query/to");
+}
+
 }  // namespace
 }  // namespace mw::testing
