@@ -42,4 +42,22 @@ struct DriftReportOptions {
 int RunDriftReport(const DriftReportOptions& options);
 int RunRegistryImport(const CommonOptions& options, const std::string& dir);
 
+// export prometheus / export grafana (export.cc): monitoring-stack files generated from the
+// configuration and the alert rules. 0 written, 1 a file could not be written, 2 bad usage,
+// configuration or rules.
+struct ExportOptions {
+  std::string out_dir;
+  std::string rules_file;                                 // prometheus: the alert rules file
+  std::string job = "modelwatch";                         // Prometheus job scraping modelwatch
+  std::string scrape_interval = "15s";
+  std::string modelwatch_target;                          // default: server.host:server.port
+  std::string node_exporter_target = "127.0.0.1:9100";   // "none": no node-exporter job
+  std::string alertmanager_url = "http://127.0.0.1:9093";  // "none": no alerting section
+  std::string datasource_uid = "prom";                    // grafana
+  std::string prometheus_url = "http://127.0.0.1:9090";   // grafana: the data source URL
+  std::string dashboards_path = "/var/lib/grafana/dashboards/modelwatch";  // grafana provider
+};
+int RunExportPrometheus(const CommonOptions& common, const ExportOptions& options);
+int RunExportGrafana(const CommonOptions& common, const ExportOptions& options);
+
 }  // namespace mw::cli

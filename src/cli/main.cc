@@ -3,6 +3,9 @@
 //   modelwatch registry import DIR [--config FILE] [--data-dir DIR]
 //   modelwatch performance|check-drift --model M [--segment S] [--window 7d] [--json]
 //   modelwatch drift-report --reference R.csv --current C.csv [--json]
+//   modelwatch export prometheus --out DIR --rules FILE [--alertmanager URL] [--modelwatch-target
+//                            HOST:PORT] [--node-exporter-target HOST:PORT]
+//   modelwatch export grafana --out DIR [--datasource-uid prom] [--prometheus-url URL]
 //   modelwatch version
 // Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration (the message names the
 // flag or key and the reason).
@@ -78,6 +81,47 @@ int main(int argc, char** argv) {
   report->add_option("--threads", drift_report.threads, "Worker threads (0 = cores)");
   report->add_flag("--json", drift_report.json, "Every statistic of every feature as JSON");
 
+  mw::cli::ExportOptions export_options;
+  auto* export_cmd = app.add_subcommand("export", "Files for Prometheus, Grafana and Alertmanager");
+  export_cmd->require_subcommand(1);
+  auto* export_prometheus = export_cmd->add_subcommand(
+      "prometheus", "prometheus.yml, the alert rules as PromQL, and promtool tests for them");
+  auto* export_grafana = export_cmd->add_subcommand(
+      "grafana", "Grafana provisioning (Prometheus data source) and the modelwatch dashboards");
+  for (CLI::App* sub : {export_prometheus, export_grafana}) {
+    sub->add_option("--out", export_options.out_dir, "Directory to write the files to")
+        ->required();
+    sub->add_option("--config", common.config_file, "YAML configuration file")
+        ->check(CLI::ExistingFile);
+    sub->add_option("--set", common.overrides, "Override a configuration key (repeatable)");
+    sub->add_option("--job", export_options.job, "Prometheus job name of the modelwatch scrape")
+        ->capture_default_str();
+    sub->add_option("--scrape-interval", export_options.scrape_interval,
+                    "Prometheus' scrape (and rule evaluation) interval")
+        ->capture_default_str();
+  }
+  export_prometheus
+      ->add_option("--rules", export_options.rules_file,
+                   "Alert rules file (e.g. config/rules/default.yml)")
+      ->check(CLI::ExistingFile);
+  export_prometheus->add_option("--alertmanager", export_options.alertmanager_url,
+                                "Alertmanager base URL, or none")
+      ->capture_default_str();
+  export_prometheus->add_option("--modelwatch-target", export_options.modelwatch_target,
+                                "HOST:PORT Prometheus scrapes (default: server.listen)");
+  export_prometheus->add_option("--node-exporter-target", export_options.node_exporter_target,
+                                "HOST:PORT of node-exporter, or none")
+      ->capture_default_str();
+  export_grafana->add_option("--datasource-uid", export_options.datasource_uid,
+                             "uid of the Prometheus data source every panel uses")
+      ->capture_default_str();
+  export_grafana->add_option("--prometheus-url", export_options.prometheus_url,
+                             "Prometheus URL as Grafana reaches it")
+      ->capture_default_str();
+  export_grafana->add_option("--dashboards-path", export_options.dashboards_path,
+                             "Where Grafana reads the dashboards (file provider path)")
+      ->capture_default_str();
+
   auto* version = app.add_subcommand("version", "Print the version");
 
   try {
@@ -97,5 +141,7 @@ int main(int argc, char** argv) {
   if (performance->parsed()) return mw::cli::RunPerformance(quality);
   if (check_drift->parsed()) return mw::cli::RunCheckDrift(quality);
   if (report->parsed()) return mw::cli::RunDriftReport(drift_report);
+  if (export_prometheus->parsed()) return mw::cli::RunExportPrometheus(common, export_options);
+  if (export_grafana->parsed()) return mw::cli::RunExportGrafana(common, export_options);
   return 2;
 }

@@ -82,7 +82,7 @@ TEST(DeployTest, ComposeMountsTheGeneratedFilesWhereTheExportsPointThem) {
 TEST(DeployTest, GenerateScriptWritesTheDirectoriesComposeMounts) {
   std::ifstream in(DeployDir() / "generate.sh");
   const std::string script((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_THAT(script, HasSubstr(R"(export prometheus --out "$here/prometheus")"));
+  EXPECT_THAT(script, HasSubstr(R"(export prometheus --out "$here/prometheus" --rules)"));
   EXPECT_THAT(script, HasSubstr(R"(export grafana --out "$here/grafana")"));
   EXPECT_TRUE((fs::status(DeployDir() / "generate.sh").permissions() & fs::perms::owner_exec) !=
               fs::perms::none);
