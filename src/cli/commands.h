@@ -42,6 +42,12 @@ struct DriftReportOptions {
 int RunDriftReport(const DriftReportOptions& options);
 int RunRegistryImport(const CommonOptions& options, const std::string& dir);
 
+// rules check / rules signals (rules_check.cc). The configuration gives the segment label and
+// the prefix. check: 0 valid (a summary on stdout), 2 invalid or unreadable (every problem as
+// "file:line: reason" on stderr). signals: the signal catalog, as text or JSON.
+int RunRulesCheck(const CommonOptions& options, const std::string& file);
+int RunRulesSignals(const CommonOptions& options, bool json);
+
 // export prometheus / export grafana (export.cc): monitoring-stack files generated from the
 // configuration and the alert rules. 0 written, 1 a file could not be written, 2 bad usage,
 // configuration or rules.

@@ -3,6 +3,8 @@
 //   modelwatch registry import DIR [--config FILE] [--data-dir DIR]
 //   modelwatch performance|check-drift --model M [--segment S] [--window 7d] [--json]
 //   modelwatch drift-report --reference R.csv --current C.csv [--json]
+//   modelwatch rules check FILE [--config FILE] [--set KEY=VALUE]
+//   modelwatch rules signals [--json] [--config FILE] [--set KEY=VALUE]
 //   modelwatch export prometheus --out DIR --rules FILE [--alertmanager URL] [--modelwatch-target
 //                            HOST:PORT] [--node-exporter-target HOST:PORT]
 //   modelwatch export grafana --out DIR [--datasource-uid prom] [--prometheus-url URL]
@@ -81,6 +83,23 @@ int main(int argc, char** argv) {
   report->add_option("--threads", drift_report.threads, "Worker threads (0 = cores)");
   report->add_flag("--json", drift_report.json, "Every statistic of every feature as JSON");
 
+  auto* rules = app.add_subcommand("rules", "Alert rules commands");
+  rules->require_subcommand(1);
+  auto* rules_check = rules->add_subcommand(
+      "check", "Check an alert rules file: exit 0 when valid, 2 with every problem on stderr");
+  std::string rules_file;
+  rules_check->add_option("FILE", rules_file, "Rules file (YAML)")->required();
+  auto* rules_signals =
+      rules->add_subcommand("signals", "List the signals alert conditions can use");
+  bool signals_json = false;
+  rules_signals->add_flag("--json", signals_json, "Print the catalog as JSON");
+  for (CLI::App* sub : {rules_check, rules_signals}) {
+    // The segment label and prefix come from the configuration, as for serve.
+    sub->add_option("--config", common.config_file, "YAML configuration file")
+        ->check(CLI::ExistingFile);
+    sub->add_option("--set", common.overrides, "Override a configuration key (repeatable)");
+  }
+
   mw::cli::ExportOptions export_options;
   auto* export_cmd = app.add_subcommand("export", "Files for Prometheus, Grafana and Alertmanager");
   export_cmd->require_subcommand(1);
@@ -141,6 +160,8 @@ int main(int argc, char** argv) {
   if (performance->parsed()) return mw::cli::RunPerformance(quality);
   if (check_drift->parsed()) return mw::cli::RunCheckDrift(quality);
   if (report->parsed()) return mw::cli::RunDriftReport(drift_report);
+  if (rules_check->parsed()) return mw::cli::RunRulesCheck(common, rules_file);
+  if (rules_signals->parsed()) return mw::cli::RunRulesSignals(common, signals_json);
   if (export_prometheus->parsed()) return mw::cli::RunExportPrometheus(common, export_options);
   if (export_grafana->parsed()) return mw::cli::RunExportGrafana(common, export_options);
   return 2;
