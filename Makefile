@@ -4,7 +4,7 @@ BUILD ?= build
 LISTEN ?= 127.0.0.1:8000
 DATA_DIR ?= ./data
 
-.PHONY: setup build run test unit integration bench asan format clean
+.PHONY: setup build run test unit integration bench asan format clean demo
 
 setup:
 	@./scripts/setup.sh
@@ -27,6 +27,12 @@ test: setup $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD)-asan -j $(JOBS)
 	cd $(BUILD)-asan && ctest --output-on-failure -j $(JOBS) -L unit
 	cd $(BUILD) && ctest --output-on-failure -L integration
+
+# Starts the server on $(LISTEN) with a fresh data directory and feeds it two minutes of simulated
+# traffic with drift injected halfway (docs/simulate.md); Ctrl-C stops it.
+demo: setup $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target modelwatch
+	./scripts/demo.sh $(BUILD) $(LISTEN)
 
 bench: build
 	./bench/run_bench.sh $(BUILD)

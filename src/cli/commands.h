@@ -1,11 +1,16 @@
 // Subcommand implementations; main.cc parses flags and dispatches here.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
+
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace mw::cli {
 
@@ -41,6 +46,17 @@ struct DriftReportOptions {
 };
 int RunDriftReport(const DriftReportOptions& options);
 int RunRegistryImport(const CommonOptions& options, const std::string& dir);
+
+// simulate (simulate.cc): realistic traffic for a running server. It registers its own flags
+// (many, and only it uses them); the command must outlive parsing.
+struct SimulateFlags;
+struct SimulateCommand {
+  CLI::App* subcommand = nullptr;
+  std::shared_ptr<SimulateFlags> flags;
+};
+SimulateCommand AddSimulateCommand(CLI::App& app);
+// Exit 0 done, 1 a request failed or the server was unreachable, 2 bad usage.
+int RunSimulate(const SimulateCommand& command);
 
 // rules check / rules signals (rules_check.cc). The configuration gives the segment label and
 // the prefix. check: 0 valid (a summary on stdout), 2 invalid or unreadable (every problem as

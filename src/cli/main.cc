@@ -1,6 +1,7 @@
 // modelwatch command line: owns main() and all wiring.
 //   modelwatch serve [--config FILE] [--listen HOST:PORT] [--data-dir DIR]
 //   modelwatch registry import DIR [--config FILE] [--data-dir DIR]
+//   modelwatch simulate [--target URL] [--events N | --duration 60s] [--drift concept ...]
 //   modelwatch performance|check-drift --model M [--segment S] [--window 7d] [--json]
 //   modelwatch drift-report --reference R.csv --current C.csv [--json]
 //   modelwatch rules check FILE [--config FILE] [--set KEY=VALUE]
@@ -141,6 +142,8 @@ int main(int argc, char** argv) {
                              "Where Grafana reads the dashboards (file provider path)")
       ->capture_default_str();
 
+  const mw::cli::SimulateCommand simulate = mw::cli::AddSimulateCommand(app);
+
   auto* version = app.add_subcommand("version", "Print the version");
 
   try {
@@ -157,6 +160,7 @@ int main(int argc, char** argv) {
   }
   if (serve->parsed()) return mw::cli::RunServe(common, MODELWATCH_VERSION);
   if (import->parsed()) return mw::cli::RunRegistryImport(common, import_dir);
+  if (simulate.subcommand->parsed()) return mw::cli::RunSimulate(simulate);
   if (performance->parsed()) return mw::cli::RunPerformance(quality);
   if (check_drift->parsed()) return mw::cli::RunCheckDrift(quality);
   if (report->parsed()) return mw::cli::RunDriftReport(drift_report);
