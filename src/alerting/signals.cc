@@ -59,12 +59,11 @@ SignalDef Quantile(std::string name, std::string family, double q, std::string d
   return s;
 }
 
-std::vector<SignalDef> BuildCatalog() {
-  std::vector<SignalDef> c;
+// API (telemetry/metrics.h).
+void AddApiSignals(std::vector<SignalDef>& c) {
   const std::vector<std::string> route = {"endpoint", "method"};
   const LabelMatcher server_error{"status", Op::kRegexMatch, "5.."};
 
-  // API (telemetry/metrics.h).
   {
     SignalDef s = Signal("request_rate", "HTTP requests answered per second.", "per second",
                          MakeRecipe(RecipeKind::kRate, Family("api_requests_total")));
@@ -105,8 +104,10 @@ std::vector<SignalDef> BuildCatalog() {
         "by the quality evaluator.";
     c.push_back(std::move(s));
   }
+}
 
-  // Ingest.
+// Ingest and the store.
+void AddIngestAndStoreSignals(std::vector<SignalDef>& c) {
   {
     SignalDef s = Signal("prediction_rate", "Predictions newly stored per second.", "per second",
                          MakeRecipe(RecipeKind::kRate, Family("predictions_total")));
@@ -122,16 +123,17 @@ std::vector<SignalDef> BuildCatalog() {
     c.push_back(std::move(s));
   }
 
-  // Database.
   c.push_back(Quantile("db_query_p95", "db_query_duration_seconds", 0.95,
                        "95th percentile of the time of a store operation.", {"operation"}));
   c.push_back(Signal("db_write_queue_depth", "Write requests waiting for the store's writer.",
                      "count", Gauge("db_write_queue_depth")));
   c.push_back(Signal("db_size_bytes", "Database files on disk, including the WAL.", "bytes",
                      Gauge("db_size_bytes")));
+}
 
-  // Model quality (monitor/quality_metrics.h): the evaluation window's value per model and
-  // segment, and the training value it is compared with.
+// Model quality (monitor/quality_metrics.h): the evaluation window's value per model and segment,
+// the training value it is compared with, drift and data quality.
+void AddModelSignals(std::vector<SignalDef>& c) {
   const std::vector<std::pair<std::string, std::string>> metrics = {
       {"mae", "mean absolute error"},
       {"rmse", "root mean squared error"},
@@ -191,8 +193,10 @@ std::vector<SignalDef> BuildCatalog() {
     s.labels = {"model_type"};
     c.push_back(std::move(s));
   }
+}
 
-  // Host and process (telemetry/system_collectors.h).
+// Host, process, service and maintenance.
+void AddSystemSignals(std::vector<SignalDef>& c) {
   c.push_back(Signal("cpu_usage_ratio", "Share of host CPU time spent busy.", "ratio",
                      Gauge("system_cpu_usage_ratio")));
   {
@@ -238,6 +242,14 @@ std::vector<SignalDef> BuildCatalog() {
         "load and export, and the built-in engine reports no data.";
     c.push_back(std::move(s));
   }
+}
+
+std::vector<SignalDef> BuildCatalog() {
+  std::vector<SignalDef> c;
+  AddApiSignals(c);
+  AddIngestAndStoreSignals(c);
+  AddModelSignals(c);
+  AddSystemSignals(c);
   return c;
 }
 
