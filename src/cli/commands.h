@@ -82,4 +82,8 @@ struct ExportOptions {
 int RunExportPrometheus(const CommonOptions& common, const ExportOptions& options);
 int RunExportGrafana(const CommonOptions& common, const ExportOptions& options);
 
+// alert test (alert_test.cc): a test alert to every notification channel, or only_channel.
+// 0 every channel accepted it, 1 one did not, 2 bad usage or configuration.
+int RunAlertTest(const CommonOptions& options, const std::string& only_channel);
+
 }  // namespace mw::cli

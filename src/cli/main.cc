@@ -9,6 +9,7 @@
 //   modelwatch export prometheus --out DIR --rules FILE [--alertmanager URL] [--modelwatch-target
 //                            HOST:PORT] [--node-exporter-target HOST:PORT]
 //   modelwatch export grafana --out DIR [--datasource-uid prom] [--prometheus-url URL]
+//   modelwatch alert test [--channel NAME] [--config FILE]
 //   modelwatch version
 // Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration (the message names the
 // flag or key and the reason).
@@ -144,6 +145,14 @@ int main(int argc, char** argv) {
 
   const mw::cli::SimulateCommand simulate = mw::cli::AddSimulateCommand(app);
 
+  auto* alert = app.add_subcommand("alert", "Alert notification commands");
+  alert->require_subcommand(1);
+  auto* alert_test = alert->add_subcommand(
+      "test", "Send a clearly marked test alert to every notification channel (0: all accepted)");
+  add_common(alert_test);
+  std::string alert_channel;
+  alert_test->add_option("--channel", alert_channel, "Only the channel with this name");
+
   auto* version = app.add_subcommand("version", "Print the version");
 
   try {
@@ -168,5 +177,6 @@ int main(int argc, char** argv) {
   if (rules_signals->parsed()) return mw::cli::RunRulesSignals(common, signals_json);
   if (export_prometheus->parsed()) return mw::cli::RunExportPrometheus(common, export_options);
   if (export_grafana->parsed()) return mw::cli::RunExportGrafana(common, export_options);
+  if (alert_test->parsed()) return mw::cli::RunAlertTest(common, alert_channel);
   return 2;
 }

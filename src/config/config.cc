@@ -448,6 +448,13 @@ ConfigLoadResult LoadConfig(const ConfigSources& sources) {
       if (t.token_env) token_env_names.insert(*t.token_env);
     }
   }
+  // Channels given in the environment or a flag may name secret variables too.
+  if (auto it = sources.env.find(EnvVarName("alerting.channels")); it != sources.env.end()) {
+    config_detail::CollectAlertEnvNames(YAML::Node(it->second), token_env_names);
+  }
+  if (auto it = sources.flags.find("alerting.channels"); it != sources.flags.end()) {
+    config_detail::CollectAlertEnvNames(YAML::Node(it->second), token_env_names);
+  }
   ReadEnvLayer(sources.env, token_env_names, env, errors);
   ReadFlagLayer(sources.flags, flags, errors);
 

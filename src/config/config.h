@@ -152,9 +152,9 @@ struct ConfigError {
 // Environment: MODELWATCH_<KEY> with the dotted key upper-cased and dots to underscores
 // (storage.data_dir -> MODELWATCH_STORAGE_DATA_DIR). A MODELWATCH_* variable that names no key is
 // an error (typo protection), except the allow-list: MODELWATCH_CONFIG (the config file path, read
-// by the CLI) and any variable named by an auth.tokens[].token_env entry or an alerting.channels[]
-// url_env / routing_key_env / password_env entry of the file. Variables without the MODELWATCH_
-// prefix are ignored except as such targets.
+// by the CLI) and any variable named by an auth.tokens[].token_env entry of the file or an
+// alerting.channels[] url_env / routing_key_env / password_env entry (from any source). Variables
+// without the MODELWATCH_ prefix are ignored except as such targets.
 //
 // auth.tokens is a list in YAML; from the environment (MODELWATCH_AUTH_TOKENS) or a flag
 // ("auth.tokens") it takes the compact form "name:token:role1+role2,name2:token2:admin" (the

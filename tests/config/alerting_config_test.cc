@@ -142,6 +142,15 @@ TEST_F(AlertingConfigTest, EnvironmentAndFlagsTakeTheListInFlowStyle) {
   ASSERT_TRUE(r.config.has_value()) << Errors(r);
   ASSERT_EQ(r.config->alerting.channels.size(), 1u);
   EXPECT_EQ(r.config->alerting.channels[0].url, "http://127.0.0.1:1/x");
+  {  // a list from the environment may name its secrets' variables too
+    ConfigSources e;
+    e.env = {{"MODELWATCH_ALERTING_CHANNELS",
+              "[{name: pd, type: pagerduty, routing_key_env: MODELWATCH_PD_KEY}]"},
+             {"MODELWATCH_PD_KEY", "k"}};
+    auto from_env = LoadConfig(e);
+    ASSERT_TRUE(from_env.config.has_value()) << Errors(from_env);
+    EXPECT_EQ(from_env.config->alerting.channels[0].routing_key, "k");
+  }
   ASSERT_EQ(r.config->alerting.routes.size(), 1u);
   EXPECT_EQ(r.config->alerting.routes[0].severity,
             (std::vector<std::string>{"warning", "critical"}));
