@@ -70,6 +70,73 @@ Status ValidateOptions(const GeneratorOptions& o) {
   return Status();
 }
 
+bool Listed(const DriftOptions& d, const World& w) {
+  return d.models.empty() || Contains(d.models, std::string(w.model()));
+}
+
+// Naming segments without naming models targets the models that have those segments; a model
+// without segments drifts then only when --drift-models lists it.
+bool Drifted(const DriftOptions& d, const World& w) {
+  if (!d.models.empty()) return Listed(d, w);
+  if (d.segments.empty()) return true;
+  for (const auto& s : w.segments()) {
+    if (Contains(d.segments, s)) return true;
+  }
+  return false;
+}
+
+// Every model, segment and feature named in the drift options must exist where it is used.
+Status CheckDriftNames(const DriftOptions& d, const std::vector<const World*>& worlds) {
+  std::vector<std::string> simulated;
+  for (const World* w : worlds) simulated.emplace_back(w->model());
+  for (const auto& name : d.models) {
+    if (!Contains(simulated, name)) {
+      return InvalidArgument("--drift-models: " + name + " is not a simulated model (" +
+                             JoinNames(simulated) + ")");
+    }
+  }
+  // Every named segment must belong to a listed model that has segments.
+  std::vector<std::string> known_segments;
+  for (const World* w : worlds) {
+    if (!Listed(d, *w)) continue;
+    for (const auto& s : w->segments()) {
+      if (!s.empty()) known_segments.push_back(s);
+    }
+  }
+  for (const auto& name : d.segments) {
+    if (known_segments.empty()) {
+      return InvalidArgument("--drift-segments: no drifted model has segments");
+    }
+    if (!Contains(known_segments, name)) {
+      return InvalidArgument("--drift-segments: " + name + " is not a simulated segment (" +
+                             known_segments.front() + ".." + known_segments.back() + ")");
+    }
+  }
+  // Every named feature must be a continuous feature of a drifted model.
+  for (const auto& name : d.features) {
+    bool found = false;
+    std::vector<std::string> all;
+    for (const World* w : worlds) {
+      if (!Drifted(d, *w)) continue;
+      for (const auto& f : w->features()) {
+        all.push_back(f.name);
+        if (f.name != name) continue;
+        if (!f.shiftable) {
+          return InvalidArgument("--drift-features: " + name +
+                                 " is not a continuous numeric feature of " +
+                                 std::string(w->model()) + "; feature_shift moves numeric values");
+        }
+        found = true;
+      }
+    }
+    if (!found) {
+      return InvalidArgument("--drift-features: " + name +
+                             " is not a feature of the drifted models (" + JoinNames(all) + ")");
+    }
+  }
+  return Status();
+}
+
 }  // namespace
 
 std::string_view DriftKindName(DriftKind kind) {
@@ -149,67 +216,9 @@ Status TrafficGenerator::ResolveDrift() {
   auto has = [&d](DriftKind k) {
     return std::find(d.kinds.begin(), d.kinds.end(), k) != d.kinds.end();
   };
-
-  std::vector<std::string> simulated;
-  for (const auto& m : worlds_) simulated.emplace_back(m.world->model());
-  for (const auto& name : d.models) {
-    if (!Contains(simulated, name)) {
-      return InvalidArgument("--drift-models: " + name + " is not a simulated model (" +
-                             JoinNames(simulated) + ")");
-    }
-  }
-  auto listed = [&d](const World& w) {
-    return d.models.empty() || Contains(d.models, std::string(w.model()));
-  };
-  // Every named segment must belong to a listed model that has segments.
-  std::vector<std::string> known_segments;
-  for (const auto& m : worlds_) {
-    if (!listed(*m.world)) continue;
-    for (const auto& s : m.world->segments()) {
-      if (!s.empty()) known_segments.push_back(s);
-    }
-  }
-  for (const auto& name : d.segments) {
-    if (known_segments.empty()) {
-      return InvalidArgument("--drift-segments: no drifted model has segments");
-    }
-    if (!Contains(known_segments, name)) {
-      return InvalidArgument("--drift-segments: " + name + " is not a simulated segment (" +
-                             known_segments.front() + ".." + known_segments.back() + ")");
-    }
-  }
-  // Naming segments without naming models targets the models that have those segments; a model
-  // without segments drifts then only when --drift-models lists it.
-  auto drifted_model = [&](const World& w) {
-    if (!d.models.empty()) return listed(w);
-    if (d.segments.empty()) return true;
-    for (const auto& s : w.segments()) {
-      if (Contains(d.segments, s)) return true;
-    }
-    return false;
-  };
-  // Every named feature must be a continuous feature of a drifted model.
-  for (const auto& name : d.features) {
-    bool found = false;
-    std::vector<std::string> all;
-    for (const auto& m : worlds_) {
-      if (!drifted_model(*m.world)) continue;
-      for (const auto& f : m.world->features()) {
-        all.push_back(f.name);
-        if (f.name != name) continue;
-        if (!f.shiftable) {
-          return InvalidArgument(
-              "--drift-features: " + name + " is not a continuous numeric feature of " +
-              std::string(m.world->model()) + "; feature_shift moves numeric values");
-        }
-        found = true;
-      }
-    }
-    if (!found) {
-      return InvalidArgument("--drift-features: " + name +
-                             " is not a feature of the drifted models (" + JoinNames(all) + ")");
-    }
-  }
+  std::vector<const World*> worlds;
+  for (const auto& m : worlds_) worlds.push_back(m.world.get());
+  if (Status s = CheckDriftNames(d, worlds); !s.ok()) return s;
 
   DriftPlan plan;
   plan.kinds = d.kinds;
@@ -221,7 +230,7 @@ Status TrafficGenerator::ResolveDrift() {
   for (size_t mi = 0; mi < worlds_.size(); ++mi) {
     Model& m = worlds_[mi];
     const World& w = *m.world;
-    if (!drifted_model(w)) continue;
+    if (!Drifted(d, w)) continue;
     std::vector<std::string> shifted;
     if (has(DriftKind::kFeatureShift)) {
       if (d.features.empty()) {
