@@ -483,14 +483,14 @@ std::string RenameTemplateLabel(std::string_view tmpl, std::string_view from, st
       tmpl, [&](std::string_view text) { out += text; },
       [&](std::string_view raw, std::string_view, bool) {
         std::string action(raw);
-        for (size_t at = action.find(old_ref); at != std::string::npos;
-             at = action.find(old_ref, at + new_ref.size())) {
+        size_t at = action.find(old_ref);
+        while (at != std::string::npos) {
           const size_t after = at + old_ref.size();
           const bool whole =
               after >= action.size() ||
               !(std::isalnum(static_cast<unsigned char>(action[after])) || action[after] == '_');
-          if (!whole) continue;
-          action.replace(at, old_ref.size(), new_ref);
+          if (whole) action.replace(at, old_ref.size(), new_ref);
+          at = action.find(old_ref, at + (whole ? new_ref.size() : 1));
         }
         out += action;
       });
