@@ -152,12 +152,13 @@ class PrometheusExportTest : public ::testing::Test {
   fs::path dir_;
 };
 
-TEST_F(PrometheusExportTest, PromtoolAcceptsConfigRulesAndEveryGeneratedTest) {
+// promtool runs on these rules with another prefix and segment label (below) and on the shipped
+// rules with the defaults; here: every group gets its file and every rule its cases.
+TEST_F(PrometheusExportTest, EveryGroupGetsATestFile) {
   const auto rules = Load(kRules);
   const PrometheusExport exported = Export(rules, PrometheusExportOptions{});
   EXPECT_THAT(exported.warnings, IsEmpty());
   ASSERT_EQ(TestFiles().size(), 3u);  // one per group
-  ExpectPromtoolAccepts();
 }
 
 // The rules modelwatch ships (config/rules/default.yml) export cleanly and pass promtool.
