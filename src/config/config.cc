@@ -151,8 +151,7 @@ Field DoubleField(std::string key, double min, double max, Assign assign) {
             auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
             if (!node.IsScalar() || s.empty() || ec != std::errc() || end != s.data() + s.size() ||
                 !(v >= min && v <= max)) {
-              return "must be a number between " + FormatNumber(min) + " and " +
-                     FormatNumber(max);
+              return "must be a number between " + FormatNumber(min) + " and " + FormatNumber(max);
             }
             assign(c, v);
             return std::nullopt;
@@ -290,6 +289,15 @@ const std::vector<Field>& Fields() {
                [](Config& c, int64_t x) { c.quality.profile_cache_size = x; }),
       IntField("quality.max_window_rows", 100, int64_t{100'000'000},
                [](Config& c, int64_t x) { c.quality.max_window_rows = x; }),
+      BoolField(
+          "alerting.enabled", [](Config & c) -> auto& { return c.alerting.enabled; }),
+      StringField(
+          "alerting.rules_file", nullptr,
+          [](Config & c) -> auto& { return c.alerting.rules_file; }),
+      IntField("alerting.evaluation_interval_seconds", 1, 86400,
+               [](Config& c, int64_t x) { c.alerting.evaluation_interval_seconds = x; }),
+      IntField("alerting.history_retention_days", 1, 3650,
+               [](Config& c, int64_t x) { c.alerting.history_retention_days = x; }),
       StringField(
           "alerting.external_url", v::ValidateOptionalHttpUrl,
           [](Config & c) -> auto& { return c.alerting.external_url; }),

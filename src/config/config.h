@@ -126,6 +126,14 @@ struct Config {
     bool continue_matching = false;            // YAML `continue`: also try the next routes
   };
   struct Alerting {
+    // The built-in rule engine (alerting/engine.h): on unless turned off.
+    bool enabled = true;
+    // The rules file; "" = the rules compiled into the binary (config/rules/default.yml).
+    std::string rules_file;
+    // How often rule groups without their own `interval` are evaluated.
+    int64_t evaluation_interval_seconds = 30;
+    // Alert transitions (GET /v1/alerts/history) older than this are deleted.
+    int64_t history_retention_days = 30;
     std::string external_url;  // this modelwatch as receivers should link to it; "" = none
     // Queued notifications older than this are given up (counted as failed, reason "expired").
     int64_t notification_max_age_seconds = 86400;

@@ -252,5 +252,35 @@ TEST_F(AlertingConfigTest, ExternalUrlAndMaxAgeAreChecked) {
   EXPECT_EQ(r.errors[0].key, "alerting.notification_max_age_seconds");
 }
 
+TEST_F(AlertingConfigTest, RuleEngineKeysHaveDefaultsAndAreChecked) {
+  auto r = LoadConfig({});
+  ASSERT_TRUE(r.config.has_value()) << Errors(r);
+  EXPECT_TRUE(r.config->alerting.enabled);
+  EXPECT_EQ(r.config->alerting.rules_file, "");
+  EXPECT_EQ(r.config->alerting.evaluation_interval_seconds, 30);
+  EXPECT_EQ(r.config->alerting.history_retention_days, 30);
+
+  r = Load("alerting:\n  enabled: false\n  rules_file: /etc/mw/rules.yml\n",
+           {{"MODELWATCH_ALERTING_EVALUATION_INTERVAL_SECONDS", "5"}});
+  ASSERT_TRUE(r.config.has_value()) << Errors(r);
+  EXPECT_FALSE(r.config->alerting.enabled);
+  EXPECT_EQ(r.config->alerting.rules_file, "/etc/mw/rules.yml");
+  EXPECT_EQ(r.config->alerting.evaluation_interval_seconds, 5);
+
+  ConfigSources s;
+  s.flags = {{"alerting.evaluation_interval_seconds", "0"}};
+  r = LoadConfig(s);
+  ASSERT_EQ(r.errors.size(), 1u) << Errors(r);
+  EXPECT_EQ(r.errors[0].key, "alerting.evaluation_interval_seconds");
+  s.flags = {{"alerting.enabled", "sometimes"}};
+  r = LoadConfig(s);
+  ASSERT_EQ(r.errors.size(), 1u) << Errors(r);
+  EXPECT_EQ(r.errors[0].key, "alerting.enabled");
+  s.flags = {{"alerting.history_retention_days", "0"}};
+  r = LoadConfig(s);
+  ASSERT_EQ(r.errors.size(), 1u) << Errors(r);
+  EXPECT_EQ(r.errors[0].key, "alerting.history_retention_days");
+}
+
 }  // namespace
 }  // namespace mw
