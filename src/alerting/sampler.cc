@@ -120,7 +120,12 @@ std::vector<SeriesValue> MetricSampler::Latest(std::string_view name, int64_t no
   auto it = series_.find(name);
   if (it == series_.end()) return out;
   for (const auto& [key, s] : it->second) {
-    if (s.points.empty() || now_ms - s.points.back().t > staleness_ms) continue;
+    // Absent from the newest sample: stale at once, as Prometheus marks a series that
+    // disappears from its target's scrape.
+    if (s.points.empty() || s.points.back().t != last_sample_ms_ ||
+        now_ms - s.points.back().t > staleness_ms) {
+      continue;
+    }
     out.push_back({s.labels, s.points.back().v});
   }
   return out;

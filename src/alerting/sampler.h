@@ -41,7 +41,9 @@ class MetricSampler {
   Status Sample(std::string_view exposition, int64_t now_ms);
 
   // The newest value of every series of the metric `name` (a full sample name, e.g.
-  // "ml_model_mae" or "ml_api_requests_total"), when that value is at most `staleness_ms` old.
+  // "ml_model_mae" or "ml_api_requests_total") that was in the newest Sample() (a series that
+  // disappeared from the exposition is stale at once, as Prometheus marks it) and is at most
+  // `staleness_ms` old.
   std::vector<SeriesValue> Latest(std::string_view name, int64_t now_ms,
                                   int64_t staleness_ms = 5 * 60 * 1000) const;
   // Counter increase per series over [now - range, now] (see above).

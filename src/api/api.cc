@@ -49,6 +49,9 @@ void RegisterRoutes(http::Router& router, const ApiContext& ctx) {
   router.Add("GET", "/v1/admin/evaluator", Guard(ctx, Role::kAdmin, GetEvaluator(ctx)));
   router.Add("GET", "/v1/models/{model}/importance-change",
              Guard(ctx, Role::kRead, GetImportanceChange(ctx)));
+  router.Add("GET", "/v1/alerts", Guard(ctx, Role::kRead, GetAlerts(ctx)));
+  router.Add("GET", "/v1/alerts/history", Guard(ctx, Role::kRead, GetAlertHistory(ctx)));
+  router.Add("GET", "/v1/rules", Guard(ctx, Role::kRead, GetRules(ctx)));
   router.Add("GET", "/metrics", Guard(ctx, Role::kRead, GetMetrics(ctx)));
   router.Add("GET", "/health", GetHealth(ctx));
   router.Add("GET", "/health/db", GetHealthDb(ctx));

@@ -1,6 +1,6 @@
 // The HTTP API of modelwatch: ingest (/v1/predictions, /v1/actuals), the model registry
 // (/v1/models...), the quality engine (/v1/models/{model}/performance|drift|quality|history,
-// reference uploads, /v1/admin/profiles), health (/health, /health/db, /livez, /readyz) and /metrics. This layer turns
+// reference uploads, /v1/admin/profiles), alerts (/v1/alerts, /v1/alerts/history, /v1/rules), health (/health, /health/db, /livez, /readyz) and /metrics. This layer turns
 // HTTP requests into calls on the store, registry and telemetry; it owns no state of its own
 // beyond the model catalog.
 //
@@ -14,6 +14,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include "alerting/engine.h"
 #include "api/model_catalog.h"
 #include "auth/auth.h"
 #include "common/clock.h"
@@ -30,7 +31,7 @@
 
 namespace mw::api {
 
-// Everything the handlers use; all pointers are non-null and outlive the server.
+// Everything the handlers use; all pointers outlive the server and are non-null unless said.
 struct ApiContext {
   const Config* config = nullptr;
   Store* store = nullptr;
@@ -45,6 +46,8 @@ struct ApiContext {
   profile::ProfileCache* profiles = nullptr;
   monitor::Evaluator* evaluator = nullptr;
   boost::asio::thread_pool* workers = nullptr;
+  // The built-in alert engine; null when alerting.enabled is false.
+  alerting::RuleEngine* alerts = nullptr;
   std::string version;
   int64_t started_at_ms = 0;
 };

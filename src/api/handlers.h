@@ -32,6 +32,11 @@ http::Handler PostProfileUnload(const ApiContext& ctx);
 http::Handler GetEvaluator(const ApiContext& ctx);
 http::Handler GetImportanceChange(const ApiContext& ctx);
 
+// Built-in alert engine (alert_handlers.cc).
+http::Handler GetAlerts(const ApiContext& ctx);
+http::Handler GetAlertHistory(const ApiContext& ctx);
+http::Handler GetRules(const ApiContext& ctx);
+
 http::Handler GetMetrics(const ApiContext& ctx);
 http::Handler GetHealth(const ApiContext& ctx);
 http::Handler GetHealthDb(const ApiContext& ctx);

@@ -3,6 +3,7 @@
 // and its alert rules file (export/prometheus_export.h, export/grafana.h).
 #include <iostream>
 
+#include "alerting/engine.h"
 #include "alerting/rules.h"
 #include "auth/auth.h"
 #include "cli/commands.h"
@@ -38,18 +39,21 @@ int Write(const std::string& dir, const std::vector<exporting::GeneratedFile>& f
 int RunExportPrometheus(const CommonOptions& common, const ExportOptions& options) {
   const auto config = LoadConfigOrReport(common);
   if (!config) return 2;
-  if (options.rules_file.empty()) {
-    std::cerr << "modelwatch: export prometheus: --rules FILE is required (the shipped rules are "
-                 "config/rules/default.yml)\n";
-    return 2;
-  }
+  // The rules: --rules FILE, else the configured alerting.rules_file, else the shipped rules
+  // compiled into the binary — the same set the built-in engine evaluates.
+  const std::string rules_file =
+      !options.rules_file.empty() ? options.rules_file : config->alerting.rules_file;
+  const alerting::RuleOptions rule_options{config->metrics.segment_label};
   std::vector<alerting::RuleError> errors;
-  auto rules = alerting::LoadRulesFile(
-      options.rules_file, alerting::RuleOptions{config->metrics.segment_label}, &errors);
+  auto rules = rules_file.empty()
+                   ? alerting::LoadRules(alerting::DefaultRulesYaml(), "<built-in default rules>",
+                                         rule_options, &errors)
+                   : alerting::LoadRulesFile(rules_file, rule_options, &errors);
   if (!rules) {
     if (errors.empty()) std::cerr << "modelwatch: " << rules.error().message() << "\n";
     for (const auto& e : errors) {
-      std::cerr << alerting::FormatRuleError(options.rules_file, e) << "\n";
+      std::cerr << alerting::FormatRuleError(rules_file.empty() ? "<built-in>" : rules_file, e)
+                << "\n";
     }
     return 2;
   }

@@ -6,7 +6,7 @@
 //   modelwatch drift-report --reference R.csv --current C.csv [--json]
 //   modelwatch rules check FILE [--config FILE] [--set KEY=VALUE]
 //   modelwatch rules signals [--json] [--config FILE] [--set KEY=VALUE]
-//   modelwatch export prometheus --out DIR --rules FILE [--alertmanager URL] [--modelwatch-target
+//   modelwatch export prometheus --out DIR [--rules FILE] [--alertmanager URL] [--modelwatch-target
 //                            HOST:PORT] [--node-exporter-target HOST:PORT]
 //   modelwatch export grafana --out DIR [--datasource-uid prom] [--prometheus-url URL]
 //   modelwatch alert test [--channel NAME] [--config FILE]
@@ -123,7 +123,8 @@ int main(int argc, char** argv) {
   }
   export_prometheus
       ->add_option("--rules", export_options.rules_file,
-                   "Alert rules file (e.g. config/rules/default.yml)")
+                   "Alert rules file; default: alerting.rules_file, else the shipped rules "
+                   "built into the binary")
       ->check(CLI::ExistingFile);
   export_prometheus->add_option("--alertmanager", export_options.alertmanager_url,
                                 "Alertmanager base URL, or none")

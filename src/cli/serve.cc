@@ -6,6 +6,10 @@
 #include <mutex>
 #include <thread>
 
+#include "alerting/engine.h"
+#include "alerting/notify_channels.h"
+#include "alerting/notify_router.h"
+#include "alerting/outbox.h"
 #include "api/api.h"
 #include "cli/commands.h"
 #include "common/clock.h"
@@ -71,11 +75,36 @@ sigset_t BlockTerminationSignals() {
   return set;
 }
 
+// The rules the engine evaluates: alerting.rules_file, or the shipped rules compiled in. On a bad
+// file prints every problem (file:line: reason) and returns nullopt (exit 2, like config errors).
+std::optional<alerting::RuleSet> LoadAlertRules(const Config& config) {
+  const alerting::RuleOptions options{config.metrics.segment_label};
+  std::vector<alerting::RuleError> errors;
+  const std::string& file = config.alerting.rules_file;
+  auto rules = file.empty() ? alerting::LoadRules(alerting::DefaultRulesYaml(),
+                                                  "<built-in default rules>", options, &errors)
+                            : alerting::LoadRulesFile(file, options, &errors);
+  if (rules) return std::move(*rules);
+  std::cerr << "config error: alerting.rules_file: "
+            << (file.empty() ? "the built-in rules do not load" : "'" + file + "' is not valid")
+            << "\n";
+  if (errors.empty()) std::cerr << "  " << rules.error().message() << "\n";
+  for (const auto& e : errors) {
+    std::cerr << "  " << alerting::FormatRuleError(file.empty() ? "<built-in>" : file, e) << "\n";
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int RunServe(const CommonOptions& options, const std::string& version) {
   auto config = LoadConfigOrReport(options);
   if (!config) return 2;
+  std::optional<alerting::RuleSet> alert_rules;
+  if (config->alerting.enabled) {
+    alert_rules = LoadAlertRules(*config);
+    if (!alert_rules) return 2;
+  }
   const sigset_t signals = BlockTerminationSignals();
   SystemClock clock;
 
@@ -131,6 +160,52 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   }
   boost::asio::thread_pool workers(2);
 
+  // Alerting: the rule engine hands alert events to the router, which queues notifications in
+  // the durable outbox (<data_dir>/outbox.db), whose sender delivers them to the channels.
+  std::unique_ptr<alerting::Channels> channels;
+  std::unique_ptr<alerting::Outbox> outbox;
+  std::unique_ptr<alerting::NotificationRouter> notification_router;
+  std::unique_ptr<alerting::RuleEngine> alert_engine;
+  if (alert_rules) {
+    const std::filesystem::path data_dir(config->storage.data_dir);
+    channels = std::make_unique<alerting::Channels>(config->alerting.channels, clock);
+    alerting::OutboxOptions oo;
+    oo.path = (data_dir / "outbox.db").string();
+    oo.max_age_ms = config->alerting.notification_max_age_seconds * 1000;
+    oo.registry = &metrics.registry();
+    oo.metrics_prefix = config->metrics.prefix;
+    auto opened = alerting::Outbox::Open(oo, clock, *channels);
+    if (!opened) {
+      std::cerr << "modelwatch: cannot open the notification outbox: " << opened.error().message()
+                << "\n";
+      return 1;
+    }
+    outbox = std::move(*opened);
+    alerting::RouterOptions ro;
+    ro.external_url = config->alerting.external_url;
+    ro.evaluation_interval_ms = config->alerting.evaluation_interval_seconds * 1000;
+    ro.on_error = [&logger](const Status& s) {
+      logger.Error("cannot queue a notification", {{"error.message", s.message()}});
+    };
+    notification_router =
+        std::make_unique<alerting::NotificationRouter>(config->alerting, *outbox, clock, ro);
+    alerting::EngineOptions eo;
+    eo.state_path = (data_dir / "alerts.db").string();
+    eo.metrics_prefix = config->metrics.prefix;
+    eo.default_interval_ms = config->alerting.evaluation_interval_seconds * 1000;
+    eo.history_retention_ms = config->alerting.history_retention_days * 86400 * 1000;
+    eo.external_url = config->alerting.external_url;
+    eo.registry = &metrics.registry();
+    auto engine = alerting::RuleEngine::Open(
+        std::move(*alert_rules), [&metrics] { return metrics.Serialize(); },
+        notification_router.get(), clock, eo);
+    if (!engine) {
+      std::cerr << "modelwatch: cannot open the alert state: " << engine.error().message() << "\n";
+      return 1;
+    }
+    alert_engine = std::move(*engine);
+  }
+
   api::ApiContext ctx;
   ctx.config = &*config;
   ctx.store = store->get();
@@ -143,6 +218,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   ctx.profiles = &profiles;
   ctx.evaluator = evaluator.get();
   ctx.workers = &workers;
+  ctx.alerts = alert_engine.get();
   ctx.version = version;
   ctx.started_at_ms = clock.NowMillis();
 
@@ -172,6 +248,11 @@ int RunServe(const CommonOptions& options, const std::string& version) {
             << std::endl;
 
   if (evaluator) evaluator->Start();
+  if (alert_engine) {
+    outbox->Start();
+    notification_router->Start();
+    alert_engine->Start();
+  }
 
   // Refreshes store gauges (row counts, sizes, pool) and the profile-cache gauges off the
   // request path.
@@ -207,6 +288,11 @@ int RunServe(const CommonOptions& options, const std::string& version) {
     logger.Warn("shutdown: requests still in flight after 10 s", {});
   }
   if (evaluator) evaluator->Stop();
+  if (alert_engine) {
+    alert_engine->Stop();
+    notification_router->Stop();
+    outbox->Stop();
+  }
   workers.join();
   (*store)->Close();
   server.Stop();
