@@ -338,7 +338,7 @@ struct RuleEngine::Impl {
   }
 
   // Evaluates one rule at `now`; fills the events to send and the transitions to record.
-  void EvaluateRule(RuleState& r, int64_t now, std::vector<AlertEvent>& events,
+  void EvaluateRule(RuleState& r, int64_t now, bool sources_ready, std::vector<AlertEvent>& events,
                     std::vector<AlertTransition>& transitions) {
     const Rule& rule = *r.rule;
     const auto started = std::chrono::steady_clock::now();
@@ -422,8 +422,9 @@ struct RuleEngine::Impl {
       Export(a, true);
       if (a.state == ActiveAlert::State::kFiring) events.push_back(ToEvent(a));
     }
-    // Rules over a range resolve nothing until the sampler covers the range since start-up.
-    const bool warm = now - started_ms >= r.longest_range_ms;
+    // Nothing resolves before the gauges' sources have run, and rules over a range resolve
+    // nothing until the sampler covers the range since start-up.
+    const bool warm = sources_ready && now - started_ms >= r.longest_range_ms;
     for (auto it = r.alerts.begin(); it != r.alerts.end();) {
       ActiveAlert& a = it->second;
       if (seen.contains(it->first)) {
@@ -584,6 +585,9 @@ void RuleEngine::EvaluateDue(bool all) {
     }
   }
   if (due.empty()) return;
+  // Asked before sampling, so a source that becomes ready meanwhile is not trusted with a sample
+  // taken before it ran.
+  const bool sources_ready = !impl.options.sources_ready || impl.options.sources_ready();
   // One scrape serves every group due now, as one Prometheus scrape serves its rule groups.
   if (Status s = impl.sampler->Sample(FilterExposition(impl.scrape(), impl.sampled_names), now);
       !s.ok()) {
@@ -608,7 +612,7 @@ void RuleEngine::EvaluateDue(bool all) {
       Impl::GroupState& g = impl.groups[i];
       const auto started = std::chrono::steady_clock::now();
       for (size_t r : g.rules) {
-        impl.EvaluateRule(impl.rules[r], now, events, transitions);
+        impl.EvaluateRule(impl.rules[r], now, sources_ready, events, transitions);
         if (impl.rules[r].status.health == "err" && g.failures) g.failures->Increment();
         evaluated.push_back(&impl.rules[r]);
       }

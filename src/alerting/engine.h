@@ -24,9 +24,11 @@
 // alerts come back as they were: a pending alert keeps the time it became pending (so `for`
 // counts across the restart, as Prometheus' for-state restoration does) when the engine was down
 // for less than options.outage_tolerance_ms, else it starts over; a firing alert keeps firing
-// until an evaluation shows it stopped. Rules whose conditions read a range (error_rate[5m]) do
-// not resolve restored or running alerts until the sampler holds that much history since the
-// engine started (warm-up) — a restart must not turn "no history yet" into a resolve.
+// until an evaluation shows it stopped. No alert resolves while options.sources_ready says the
+// gauges are not computed yet since start-up (the quality evaluator's first pass), and rules whose
+// conditions read a range (error_rate[5m]) do not resolve restored or running alerts until the
+// sampler holds that much history since the engine started (warm-up) — a restart must not turn
+// "no data yet" into a resolve.
 // History rows older than options.history_retention_ms are deleted.
 //
 // Metrics (on options.registry; P = options.metrics_prefix):
@@ -76,6 +78,10 @@ struct EngineOptions {
   prometheus::Registry* registry = nullptr;
   // Longest the Start()ed thread sleeps before looking at the clock again (FakeClock tests).
   int64_t idle_wait_ms = 1000;
+  // False while the subsystems that export the rules' gauges have not produced them yet since
+  // start-up (the quality evaluator before its first pass): missing series then mean "not computed
+  // yet", so no alert is resolved. nullptr = always ready.
+  std::function<bool()> sources_ready;
 };
 
 // One alert as the engine holds it.

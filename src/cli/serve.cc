@@ -196,6 +196,12 @@ int RunServe(const CommonOptions& options, const std::string& version) {
     eo.history_retention_ms = config->alerting.history_retention_days * 86400 * 1000;
     eo.external_url = config->alerting.external_url;
     eo.registry = &metrics.registry();
+    // The quality gauges exist only after the evaluator's first pass: until then a restored
+    // drift alert must not resolve for want of data.
+    if (evaluator) {
+      monitor::Evaluator* quality_evaluator = evaluator.get();
+      eo.sources_ready = [quality_evaluator] { return quality_evaluator->status().passes > 0; };
+    }
     auto engine = alerting::RuleEngine::Open(
         std::move(*alert_rules), [&metrics] { return metrics.Serialize(); },
         notification_router.get(), clock, eo);

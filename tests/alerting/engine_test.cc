@@ -86,6 +86,7 @@ class EngineTest : public ::testing::Test {
     o.outage_tolerance_ms = outage_tolerance_ms;
     o.registry = registry_.get();
     o.external_url = "http://mw.example:8000/";
+    o.sources_ready = [this] { return sources_ready_; };
     auto engine = RuleEngine::Open(
         std::move(*rules), [this] { return exposition_; }, &sink_, clock_, o);
     ASSERT_TRUE(engine.has_value()) << engine.error().message();
@@ -114,6 +115,7 @@ class EngineTest : public ::testing::Test {
   FakeClock clock_{kStart};
   std::filesystem::path dir_;
   std::string exposition_;
+  bool sources_ready_ = true;
   RecordingSink sink_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<RuleEngine> engine_;
@@ -266,6 +268,30 @@ TEST_F(EngineTest, FiringAlertSurvivesRestartWithoutANewFiringTransition) {
   EXPECT_THAT(HistoryStates(),
               ElementsAre("ModelDriftDetected:resolved", "ModelDriftDetected:firing",
                           "ModelDriftDetected:pending"));
+}
+
+TEST_F(EngineTest, NothingResolvesBeforeTheGaugesSourcesHaveRun) {
+  Open();
+  exposition_ = kDrift;
+  At(0);
+  At(120 * kSecond);
+  ASSERT_EQ(engine_->Alerts()[0].state, ActiveAlert::State::kFiring);
+  sink_.Take();
+  // Restarted: the quality evaluator has not run yet, so its gauges are missing.
+  sources_ready_ = false;
+  Open();
+  exposition_ = "";
+  At(150 * kSecond);
+  At(180 * kSecond);
+  ASSERT_EQ(engine_->Alerts().size(), 1u);
+  EXPECT_EQ(engine_->Alerts()[0].state, ActiveAlert::State::kFiring);
+  EXPECT_EQ(engine_->Alerts()[0].fired_at_ms, kStart + 120 * kSecond);
+  for (const AlertEvent& e : sink_.Take()) EXPECT_TRUE(e.firing());
+  // Its first pass: the gauge says drift is over.
+  sources_ready_ = true;
+  exposition_ = kNoDrift;
+  At(210 * kSecond);
+  EXPECT_EQ(engine_->Alerts()[0].state, ActiveAlert::State::kResolved);
 }
 
 TEST_F(EngineTest, PendingForCountsAcrossARestartWithinTheOutageTolerance) {

@@ -93,4 +93,25 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
 std::string ModelwatchBinary();
 std::string SourceDir();
 
+// A free TCP port on 127.0.0.1 (bound and released: another process could take it first, so use
+// it at once), or 0 on failure. For daemons that need their port on the command line.
+uint16_t FreePort();
+
+// Another program (Debian's prometheus, alertmanager) run as a child with stdout and stderr in
+// `log`, stopped by pid at destruction: SIGTERM, then SIGKILL if it has not exited after 10 s.
+class ChildProcess {
+ public:
+  ChildProcess(std::vector<std::string> argv, std::filesystem::path log);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  bool exited() const;
+  std::string log() const;
+
+ private:
+  std::filesystem::path log_;
+  int pid_ = -1;
+};
+
 }  // namespace mw::testing
