@@ -104,11 +104,10 @@ std::string Num(const Json& v) {
   return out.str();
 }
 
-void PrintPerformanceLine(const Json& item, const std::string& segment) {
+void PrintPerformanceLine(const Json& item, const std::string& label) {
   const Json& m = item["metrics"];
-  std::cout << std::left << std::setw(22) << (segment.empty() ? "(all)" : segment) << std::setw(18)
-            << item.value("status", "") << std::right << std::setw(8)
-            << item.value("sample_size", int64_t{0});
+  std::cout << std::left << std::setw(22) << label << std::setw(18) << item.value("status", "")
+            << std::right << std::setw(8) << item.value("sample_size", int64_t{0});
   for (const char* key : {"mae", "rmse", "mape", "r2", "auc", "f1"}) {
     if (m.contains(key)) std::cout << "  " << key << "=" << Num(m[key]);
   }
@@ -132,9 +131,15 @@ int RunPerformance(const QualityCommandOptions& o) {
   }
   std::cout << "model " << o.model << "  window " << (*body)["window"]["from"].get<std::string>()
             << " .. " << (*body)["window"]["to"].get<std::string>() << "\n";
-  PrintPerformanceLine(*body, o.segment);
+  PrintPerformanceLine(*body, o.segment.empty() ? "(all)" : o.segment);
   if (body->contains("segments")) {
-    for (const Json& s : (*body)["segments"]) PrintPerformanceLine(s, s.value("segment", ""));
+    const Json& segments = (*body)["segments"];
+    // A model without segments has one unnamed segment: the same numbers as the line above.
+    const bool only_unnamed = segments.size() == 1 && segments[0].value("segment", "").empty();
+    for (const Json& s : segments) {
+      const std::string segment = s.value("segment", "");
+      if (!only_unnamed) PrintPerformanceLine(s, segment.empty() ? "(no segment)" : segment);
+    }
   }
   return 0;
 }

@@ -247,6 +247,17 @@ TEST_F(QualityApiTest, CheckDriftExitsOneOnDriftForCronAndCi) {
   EXPECT_EQ(performance.exit_code, 0) << performance.output;
   EXPECT_NE(performance.output.find("mae=4"), std::string::npos) << performance.output;
   EXPECT_NE(performance.output.find("DRIFT"), std::string::npos) << performance.output;
+  // All segments: the total, then one line per segment (each once).
+  auto all = RunCommand({bin, "performance", "--model", "demand", "--server", Url()});
+  EXPECT_EQ(all.exit_code, 0) << all.output;
+  auto count = [&](const std::string& s) {
+    size_t n = 0;
+    for (size_t p = all.output.find(s); p != std::string::npos; p = all.output.find(s, p + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("(all)"), 1u) << all.output;
+  EXPECT_EQ(count("restaurant_1 "), 1u) << all.output;
+  EXPECT_EQ(count("restaurant_2 "), 1u) << all.output;
 }
 
 TEST_F(QualityApiTest, ReferenceUploadErrorsNameTheProblem) {
