@@ -30,16 +30,6 @@ http::Response Disabled(const http::Request& req) {
                        "the built-in alert engine is off (alerting.enabled: false)", req.path);
 }
 
-std::optional<int64_t> ParseTime(const std::string& text) {
-  if (auto ms = ParseRfc3339Millis(text)) return ms;
-  int64_t seconds = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-  if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) {
-    return seconds * 1000;
-  }
-  return std::nullopt;
-}
-
 std::optional<int64_t> ParsePositive(const std::string& text) {
   int64_t v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "api/api.h"
@@ -42,6 +44,9 @@ http::Handler GetHealth(const ApiContext& ctx);
 http::Handler GetHealthDb(const ApiContext& ctx);
 http::Handler GetLivez(const ApiContext& ctx);
 http::Handler GetReadyz(const ApiContext& ctx);
+
+// A time query parameter (from, to): RFC 3339 or unix seconds, as epoch milliseconds.
+std::optional<int64_t> ParseTime(const std::string& text);
 
 // Maps a store failure to a problem response (409 conflict, 503 unavailable/overloaded, 500).
 http::Response StoreProblem(const Status& status, const std::string& instance);

@@ -18,11 +18,7 @@
 #include "stats/rank.h"
 
 namespace mw::api {
-namespace {
 
-using Json = nlohmann::ordered_json;
-
-// from/to accept RFC 3339 or unix seconds.
 std::optional<int64_t> ParseTime(const std::string& text) {
   if (auto ms = ParseRfc3339Millis(text)) return ms;
   int64_t seconds = 0;
@@ -32,6 +28,10 @@ std::optional<int64_t> ParseTime(const std::string& text) {
   }
   return std::nullopt;
 }
+
+namespace {
+
+using Json = nlohmann::ordered_json;
 
 // The window of a request, or the problem fields explaining why not.
 Result<monitor::WindowQuery> ParseWindow(const ApiContext& ctx, const http::Request& req,

@@ -16,12 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string WriteFile(const TempDir& dir, const std::string& name, const std::string& text) {
-  const std::string path = (dir.path() / name).string();
-  std::ofstream(path, std::ios::binary) << text;
-  return path;
-}
-
 json GetJson(ModelwatchProcess& server, const std::string& target, int expect_status = 200) {
   HttpResult r = server.Client().Get(target);
   EXPECT_EQ(r.status, expect_status) << target << ": " << r.body;
@@ -63,7 +57,7 @@ TEST(AlertsApiTest, ShippedRulesAreBuiltInAndHealthy) {
 
 TEST(AlertsApiTest, ABadRulesFileStopsStartUpWithItsLine) {
   TempDir dir;
-  const std::string rules = WriteFile(dir, "rules.yml", R"(groups:
+  const std::string rules = dir.Write("rules.yml", R"(groups:
   - name: g
     rules:
       - alert: X
@@ -85,7 +79,7 @@ TEST(AlertsApiTest, ABadRulesFileStopsStartUpWithItsLine) {
 TEST(AlertsApiTest, AnAlertFiresIsListedAndSurvivesARestart) {
   TempDir dir;
   // Host memory in use is always above zero: fires at the first evaluation (for 0).
-  const std::string rules = WriteFile(dir, "rules.yml", R"(groups:
+  const std::string rules = dir.Write("rules.yml", R"(groups:
   - name: host
     interval: 1s
     rules:

@@ -239,6 +239,12 @@ CommandResult RunCommand(const std::vector<std::string>& argv_in,
   return result;
 }
 
+std::string TempDir::Write(const std::string& name, const std::string& text) const {
+  const std::string file = (path_ / name).string();
+  std::ofstream(file, std::ios::binary) << text;
+  return file;
+}
+
 uint16_t FreePort() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

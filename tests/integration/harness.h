@@ -44,6 +44,8 @@ class TempDir {
   TempDir();
   ~TempDir();
   const std::filesystem::path& path() const { return path_; }
+  // Writes `text` to the file `name` in the directory and returns its path.
+  std::string Write(const std::string& name, const std::string& text) const;
 
  private:
   std::filesystem::path path_;

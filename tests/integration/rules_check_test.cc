@@ -18,12 +18,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string WriteFile(const TempDir& dir, const std::string& name, const std::string& text) {
-  const std::string path = (dir.path() / name).string();
-  std::ofstream(path, std::ios::binary) << text;
-  return path;
-}
-
 std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
 // Runs `modelwatch rules ARGS` with stdout and stderr kept apart (the harness merges them).
@@ -59,7 +53,7 @@ TEST(RulesCheckTest, TheDefaultRulesAreValid) {
 
 TEST(RulesCheckTest, EveryProblemGoesToStderrWithItsLine) {
   TempDir dir;
-  const std::string file = WriteFile(dir, "broken.yml", R"(groups:
+  const std::string file = dir.Write("broken.yml", R"(groups:
   - name: api
     interval: 30 s
     rules:
@@ -86,7 +80,7 @@ TEST(RulesCheckTest, EveryProblemGoesToStderrWithItsLine) {
 
 TEST(RulesCheckTest, TheConfiguredSegmentLabelIsUsed) {
   TempDir dir;
-  const std::string file = WriteFile(dir, "iit.yml", R"(groups:
+  const std::string file = dir.Write("iit.yml", R"(groups:
   - name: models
     rules:
       - alert: ModelAucLow
@@ -118,7 +112,7 @@ TEST(RulesCheckTest, TheConfiguredSegmentLabelIsUsed) {
 
 TEST(RulesCheckTest, SignalsWithoutDataYetAreNoted) {
   TempDir dir;
-  const std::string file = WriteFile(dir, "m.yml", R"(groups:
+  const std::string file = dir.Write("m.yml", R"(groups:
   - name: maintenance
     rules:
       - alert: MaintenanceFailed
