@@ -432,6 +432,10 @@ struct RuleEngine::Impl {
         continue;
       }
       if (a.state == ActiveAlert::State::kPending) {
+        if (!warm) {  // no data yet is not "stopped holding": keep counting its `for`
+          ++it;
+          continue;
+        }
         Export(a, false);
         it = r.alerts.erase(it);
         continue;

@@ -20,15 +20,15 @@
 //
 // Persistence: the state of every active alert and a history of transitions (pending, firing,
 // resolved) are kept in a SQLite file of their own (options.state_path, e.g.
-// <data_dir>/alerts.db), written at each evaluation that changes something. After a restart the
-// alerts come back as they were: a pending alert keeps the time it became pending (so `for`
-// counts across the restart, as Prometheus' for-state restoration does) when the engine was down
-// for less than options.outage_tolerance_ms, else it starts over; a firing alert keeps firing
-// until an evaluation shows it stopped. No alert resolves while options.sources_ready says the
-// gauges are not computed yet since start-up (the quality evaluator's first pass), and rules whose
-// conditions read a range (error_rate[5m]) do not resolve restored or running alerts until the
-// sampler holds that much history since the engine started (warm-up) — a restart must not turn
-// "no data yet" into a resolve.
+// <data_dir>/alerts.db), written at every evaluation. After a restart the alerts come back as
+// they were: a pending alert keeps the time it became pending (so `for` counts across the
+// restart, as Prometheus' for-state restoration does) when the engine was down for less than
+// options.outage_tolerance_ms, else it starts over; a firing alert keeps firing until an
+// evaluation shows it stopped. No alert resolves, and no pending alert is dropped, while
+// options.sources_ready says the gauges are not computed yet since start-up (the quality
+// evaluator's first pass); and rules whose conditions read a range (error_rate[5m]) do not
+// resolve restored or running alerts until the sampler holds that much history since the engine
+// started (warm-up) — a restart must not turn "no data yet" into a resolve.
 // History rows older than options.history_retention_ms are deleted.
 //
 // Metrics (on options.registry; P = options.metrics_prefix):

@@ -294,6 +294,23 @@ TEST_F(EngineTest, NothingResolvesBeforeTheGaugesSourcesHaveRun) {
   EXPECT_EQ(engine_->Alerts()[0].state, ActiveAlert::State::kResolved);
 }
 
+TEST_F(EngineTest, APendingAlertKeepsItsForWhileTheSourcesHaveNotRun) {
+  Open();
+  exposition_ = kDrift;
+  At(0);
+  sources_ready_ = false;
+  Open();
+  exposition_ = "";
+  At(60 * kSecond);
+  ASSERT_EQ(engine_->Alerts().size(), 1u);
+  EXPECT_EQ(engine_->Alerts()[0].state, ActiveAlert::State::kPending);
+  sources_ready_ = true;
+  exposition_ = kDrift;
+  At(120 * kSecond);
+  EXPECT_EQ(engine_->Alerts()[0].state, ActiveAlert::State::kFiring);
+  EXPECT_EQ(engine_->Alerts()[0].active_at_ms, kStart);
+}
+
 TEST_F(EngineTest, PendingForCountsAcrossARestartWithinTheOutageTolerance) {
   Open();
   exposition_ = kDrift;
