@@ -321,20 +321,26 @@ Result<IdIndex::Reader> IdIndex::OpenReader(int64_t page_cache_kib) const {
 
 Status IdIndex::Lookup(uint64_t id_hash, Reader& reader, std::vector<int64_t>* seqs) const {
   const size_t first = seqs->size();
+  std::shared_ptr<const store_detail::HashFilter> filter;
   {
     std::lock_guard lock(mu_);
     auto [begin, end] = tail_.equal_range(id_hash);
     for (auto it = begin; it != end; ++it) seqs->push_back(it->second);
+    filter = filter_;
   }
-  // After the tail: an entry trimmed meanwhile was committed to the file before the trim, and
-  // this statement starts a new read snapshot, so it sees it.
-  store_detail::StmtResetter reset(reader.select_);
-  reader.select_.BindInt(1, ToSql(id_hash));
-  while (true) {
-    auto row = reader.select_.Step();
-    if (!row) return row.error();
-    if (!*row) break;
-    seqs->push_back(reader.select_.ColumnInt(0));
+  // An entry trimmed from the tail before the lock above was added to the filter before its
+  // trim, so a "no" from the filter means the file has no entry for this hash either.
+  if (filter == nullptr || filter->MayContain(id_hash)) {
+    // After the tail: an entry trimmed meanwhile was committed to the file before the trim, and
+    // this statement starts a new read snapshot, so it sees it.
+    store_detail::StmtResetter reset(reader.select_);
+    reader.select_.BindInt(1, ToSql(id_hash));
+    while (true) {
+      auto row = reader.select_.Step();
+      if (!row) return row.error();
+      if (!*row) break;
+      seqs->push_back(reader.select_.ColumnInt(0));
+    }
   }
   if (seqs->size() - first > 1) {
     std::sort(seqs->begin() + static_cast<std::ptrdiff_t>(first), seqs->end());
@@ -406,7 +412,34 @@ int64_t IdIndex::file_entries() const {
   return file_entries_;
 }
 
+uint64_t IdIndex::filter_capacity() const {
+  std::lock_guard lock(mu_);
+  return filter_ != nullptr ? filter_->capacity() : 0;
+}
+
+// Builds a filter of every hash in the file, sized for twice the current entries, and swaps it
+// in. Only the indexer thread writes the file, so nothing is added to the file meanwhile. On
+// failure the old filter (or none) stays: it still holds every entry, only less precisely.
+Status IdIndex::BuildFilter() {
+  const uint64_t capacity =
+      std::max<uint64_t>(options_.filter_min_capacity,
+                         2 * static_cast<uint64_t>(std::max<int64_t>(file_entries(), 0)));
+  auto filter = std::make_shared<store_detail::HashFilter>(capacity);
+  auto scan = Stmt::Prepare(writer_, "SELECT id_hash FROM id_index", false);
+  if (!scan) return scan.error();
+  while (true) {
+    auto row = scan->Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    filter->Add(std::bit_cast<uint64_t>(scan->ColumnInt(0)));
+  }
+  std::lock_guard lock(mu_);
+  filter_ = std::move(filter);
+  return Status::Ok();
+}
+
 void IdIndex::IndexerLoop() {
+  (void)BuildFilter();  // without it, lookups just read the file
   std::unique_lock lock(mu_);
   while (true) {
     wake_.wait_for(lock, options_.max_delay, [&] {
@@ -483,8 +516,17 @@ Status IdIndex::WriteBatch(std::vector<IdEntry> batch, int64_t new_watermark) {
     if (Status s = set_watermark_.Run(); !s.ok()) return s;
   }
   if (Status s = txn.Commit(); !s.ok()) return s;
-  std::lock_guard lock(mu_);
-  file_entries_ = entries;
+  std::shared_ptr<store_detail::HashFilter> filter;
+  {
+    std::lock_guard lock(mu_);
+    file_entries_ = entries;
+    filter = filter_;
+  }
+  // Before IndexerLoop trims these entries from the tail.
+  if (filter != nullptr) {
+    for (const IdEntry& e : batch) filter->Add(e.id_hash);
+    if (static_cast<uint64_t>(entries) > filter->capacity()) (void)BuildFilter();
+  }
   return Status::Ok();
 }
 

@@ -20,6 +20,11 @@
 //     this work runs off the ingest path.
 //   * Lookup returns the union of tail and file candidates. The hash is 64 bits, so collisions
 //     are possible in principle: callers verify a candidate by reading the row's real id.
+//   * A Bloom filter (store/detail/hash_filter.h) over the file's hashes lets Lookup skip the
+//     file for almost every id that is not in it (the common case: a new prediction). The
+//     indexer builds it when it starts (until then every lookup reads the file), adds each batch
+//     after the batch's commit and before the tail is trimmed (so an entry is always in the tail
+//     or in the filter), and rebuilds it twice as large from the file when the file outgrows it.
 //   * The main database is the truth. At Open the id file is rebuilt from prediction_logs when it
 //     is missing, unreadable, of another format version or paired with another database (the
 //     file records the main database's uuid); entries beyond the main table's last seq (a main
@@ -49,6 +54,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "store/detail/hash_filter.h"
 #include "store/detail/sqlite_handle.h"
 
 namespace mw {
@@ -69,6 +75,7 @@ struct IdIndexOptions {
   std::string main_db_uuid;  // store_meta 'uuid' of the main database
   size_t batch_rows = 50000;
   std::chrono::milliseconds max_delay{2000};
+  uint64_t filter_min_capacity = uint64_t{1} << 20;  // entries; the filter is 10 bits per entry
 };
 
 class IdIndex {
@@ -124,7 +131,8 @@ class IdIndex {
 
   int64_t watermark() const;
   size_t tail_size() const;
-  int64_t file_entries() const;  // entries in the id file
+  int64_t file_entries() const;      // entries in the id file
+  uint64_t filter_capacity() const;  // 0 until the indexer has built the filter
 
  private:
   explicit IdIndex(IdIndexOptions options) : options_(std::move(options)) {}
@@ -134,6 +142,7 @@ class IdIndex {
   Status Rebuild(const store_detail::Db& main);
   Status LoadTail(const store_detail::Db& main);
   Status WriteBatch(std::vector<IdEntry> batch, int64_t new_watermark);
+  Status BuildFilter();  // indexer thread
   void IndexerLoop();
   void TrimLocked(int64_t up_to_seq);
   std::deque<IdEntry>::const_iterator FirstUnindexedLocked() const;
@@ -152,6 +161,8 @@ class IdIndex {
   std::unordered_multimap<uint64_t, int64_t> tail_;
   int64_t watermark_ = 0;
   int64_t file_entries_ = 0;
+  // Replaced (under mu_) only by the indexer thread, which alone also adds to it.
+  std::shared_ptr<store_detail::HashFilter> filter_;
   int64_t flush_target_ = 0;  // seq that a Flush waits for
   int pins_ = 0;              // open sessions; while > 0 the tail is not trimmed
   int64_t trim_to_ = 0;       // the tail up to this seq is in the file and may be trimmed

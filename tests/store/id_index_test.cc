@@ -103,6 +103,52 @@ TEST_F(IdIndexTest, FlushMovesTheTailIntoTheFile) {
   EXPECT_EQ(Find(*index, "y"), std::vector<int64_t>{2});
 }
 
+// Lookups skip the file through the Bloom filter; entries moved into the file stay findable
+// while the filter is rebuilt larger as the file grows past its capacity.
+TEST_F(IdIndexTest, FilterGrowsWithTheFileAndNeverHidesAnEntry) {
+  IdIndexOptions options = Options();
+  options.filter_min_capacity = 16;
+  auto index = OpenIndex(options);
+  ASSERT_NE(index, nullptr);
+  EXPECT_EQ(index->filter_capacity(), 0u);  // built by the indexer thread
+  index->Start();
+  int64_t seq = 0;
+  for (int round = 0; round < 5; ++round) {
+    std::vector<IdEntry> entries;
+    for (int i = 0; i < 20; ++i) {
+      ++seq;
+      entries.push_back({IdHash("id-" + std::to_string(seq)), seq});
+    }
+    index->AddCommitted(entries);
+    ASSERT_TRUE(index->Flush().ok());
+    EXPECT_EQ(index->tail_size(), 0u);
+    EXPECT_GE(index->filter_capacity(), static_cast<uint64_t>(index->file_entries()));
+    for (int64_t s = 1; s <= seq; ++s) {
+      ASSERT_EQ(Find(*index, "id-" + std::to_string(s)), std::vector<int64_t>{s}) << s;
+    }
+  }
+  EXPECT_EQ(index->file_entries(), 100);
+  EXPECT_GE(index->filter_capacity(), 100u);  // rebuilt from 16 as the file grew
+  EXPECT_TRUE(Find(*index, "never-added").empty());
+}
+
+// A filter built at start from an existing file knows its entries.
+TEST_F(IdIndexTest, FilterIsBuiltFromTheExistingFile) {
+  for (int i = 1; i <= 50; ++i) InsertRow(i, "row-" + std::to_string(i));
+  auto index = OpenIndex(Options());  // no file yet: rebuilt from the main rows
+  ASSERT_NE(index, nullptr);
+  ASSERT_EQ(index->file_entries(), 50);
+  index->Start();
+  const IdEntry entry{IdHash("new"), 51};
+  index->AddCommitted({&entry, 1});
+  ASSERT_TRUE(index->Flush().ok());  // runs after the indexer built its filter
+  EXPECT_GE(index->filter_capacity(), 100u);
+  for (int i = 1; i <= 50; ++i) {
+    EXPECT_EQ(Find(*index, "row-" + std::to_string(i)), std::vector<int64_t>{i});
+  }
+  EXPECT_EQ(Find(*index, "new"), std::vector<int64_t>{51});
+}
+
 TEST_F(IdIndexTest, ReachingBatchRowsWakesTheIndexer) {
   IdIndexOptions options = Options();
   options.batch_rows = 2;
