@@ -292,7 +292,8 @@ std::string_view PagerDutySeverity(std::string_view severity) {
   return "warning";
 }
 
-std::string RenderPagerDuty(const AlertEvent& alert, std::string_view source) {
+std::string RenderPagerDuty(const AlertEvent& alert, std::string_view source,
+                            std::string_view segment_label) {
   Json body;
   body["event_action"] = alert.firing() ? "trigger" : "resolve";
   body["dedup_key"] = PagerDutyDedupKey(alert);
@@ -310,7 +311,7 @@ std::string RenderPagerDuty(const AlertEvent& alert, std::string_view source) {
   if (auto it = alert.labels.find("model"); it != alert.labels.end()) {
     payload["component"] = it->second;
   }
-  if (auto it = alert.labels.find("segment"); it != alert.labels.end()) {
+  if (auto it = alert.labels.find(std::string(segment_label)); it != alert.labels.end()) {
     payload["group"] = it->second;
   }
   payload["class"] = alert.alertname;

@@ -61,8 +61,10 @@ std::string RenderAlertmanager(std::span<const AlertEvent> alerts, int64_t now_m
 
 // "modelwatch/<fingerprint>": stable for a label set, so trigger and resolve meet in PagerDuty.
 std::string PagerDutyDedupKey(const AlertEvent& alert);
-// Trigger for a firing alert, resolve for a resolved one; without routing_key.
-std::string RenderPagerDuty(const AlertEvent& alert, std::string_view source);
+// Trigger for a firing alert, resolve for a resolved one; without routing_key. payload.component
+// is the alert's `model` label, payload.group its segment label (metrics.segment_label).
+std::string RenderPagerDuty(const AlertEvent& alert, std::string_view source,
+                            std::string_view segment_label = "segment");
 // PagerDuty's payload.severity for ours: info, warning, critical (anything else: warning).
 std::string_view PagerDutySeverity(std::string_view severity);
 

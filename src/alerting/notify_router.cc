@@ -196,10 +196,10 @@ void NotificationRouter::OnPagerDuty(const Config::AlertChannel& channel, const 
   const std::string fingerprint = event.Fingerprint();
   if (event.firing()) {
     if (open.insert(fingerprint).second) {
-      Enqueue(channel.name, RenderPagerDuty(event, channel.source), "");
+      Enqueue(channel.name, RenderPagerDuty(event, channel.source, options_.segment_label), "");
     }
   } else if (open.erase(fingerprint) > 0 && channel.send_resolved) {
-    Enqueue(channel.name, RenderPagerDuty(event, channel.source), "");
+    Enqueue(channel.name, RenderPagerDuty(event, channel.source, options_.segment_label), "");
   }
 }
 

@@ -57,6 +57,7 @@ struct RouterOptions {
   int64_t evaluation_interval_ms = 60000;   // the rule engine's; sets Alertmanager endsAt
   int64_t resolved_resend_ms = 15 * 60000;  // Alertmanager: resolved alerts re-sent this long
   int64_t tick_interval_ms = 1000;          // the Start()ed thread calls Tick() this often
+  std::string segment_label = "segment";    // metrics.segment_label: PagerDuty's payload.group
   // Called (under the router's lock: keep it short) when a notification could not be queued.
   std::function<void(const Status&)> on_error;
 };

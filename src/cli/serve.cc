@@ -184,6 +184,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
     alerting::RouterOptions ro;
     ro.external_url = config->alerting.external_url;
     ro.evaluation_interval_ms = config->alerting.evaluation_interval_seconds * 1000;
+    ro.segment_label = config->metrics.segment_label;
     ro.on_error = [&logger](const Status& s) {
       logger.Error("cannot queue a notification", {{"error.message", s.message()}});
     };

@@ -202,6 +202,20 @@ TEST(PagerDutyTest, TriggerCarriesThePayloadAndResolveOnlyTheKey) {
   EXPECT_EQ(PagerDutySeverity("page-me"), "warning");
 }
 
+// payload.group is the configured segment label (metrics.segment_label), not a literal "segment".
+TEST(PagerDutyTest, GroupIsTheConfiguredSegmentLabel) {
+  AlertEvent a = Drift();
+  a.labels["restaurant_id"] = "restaurant_17";
+  a.labels["segment"] = "not-the-segment-label";
+  const json custom = json::parse(RenderPagerDuty(a, "s", "restaurant_id"));
+  EXPECT_EQ(custom["payload"]["group"], "restaurant_17");
+  EXPECT_EQ(custom["payload"]["component"], "churn");
+  const json by_default = json::parse(RenderPagerDuty(a, "s"));
+  EXPECT_EQ(by_default["payload"]["group"], "not-the-segment-label");
+  a.labels.erase("restaurant_id");
+  EXPECT_FALSE(json::parse(RenderPagerDuty(a, "s", "restaurant_id"))["payload"].contains("group"));
+}
+
 TEST(PagerDutyTest, SummaryIsCutAt1024BytesOnACharacterBoundary) {
   AlertEvent a = Drift();
   a.annotations["summary"] = std::string(1023, 'x') + "\xC3\xA9 tail";  // 'é' straddles 1024
