@@ -394,7 +394,9 @@ struct RuleEngine::Impl {
       seen.insert(fp);
       LabelMap annotations;
       for (const auto& [k, tmpl] : rule.annotations) {
-        annotations[k] = ExpandTemplate(tmpl, series.value, labels);
+        // $labels are the series' labels, without the rule's labels and alertname, as in
+        // Prometheus (rules/alerting.go), so a template renders the same after export.
+        annotations[k] = ExpandTemplate(tmpl, series.value, series.labels);
       }
       auto it = r.alerts.find(fp);
       if (it == r.alerts.end() || it->second.state == ActiveAlert::State::kResolved) {

@@ -274,11 +274,10 @@ class Loader {
       return;
     }
     CheckKeysRepeat(annotations, "annotations.");
-    // Labels the alert can carry: the condition's, the rule's own, and alertname.
+    // Labels a template's $labels can hold: the condition's series' labels. As in Prometheus,
+    // not the rule's own labels nor alertname (those are only on the alert).
     std::vector<std::string> known;
     if (have_condition) known = PossibleLabels(rule.condition.root, options_.segment_label);
-    for (const auto& [name, value] : rule.labels) known.push_back(name);
-    known.push_back("alertname");
     std::sort(known.begin(), known.end());
     known.erase(std::unique(known.begin(), known.end()), known.end());
 
@@ -303,8 +302,11 @@ class Loader {
       }
       for (const std::string& label : TemplateLabels(text)) {
         if (have_condition && !std::binary_search(known.begin(), known.end(), label)) {
-          Add(it->second, where + "$labels." + label + ": the alert has no label " + Quote(label) +
-                              " (its labels: " + Join(known) + ")");
+          Add(it->second, where + "$labels." + label + ": the condition's series have no label " +
+                              Quote(label) +
+                              (known.empty() ? " (they have no labels)"
+                                             : " (their labels: " + Join(known) + ")") +
+                              "; $labels holds the series' labels, not the rule's labels");
         }
       }
       rule.annotations[name] = std::move(text);

@@ -390,6 +390,29 @@ TEST_F(EngineTest, AlertsOfARuleRemovedFromTheFileResolveAtOpen) {
   EXPECT_THAT(sink_.Take(), IsEmpty());
 }
 
+// $labels in templates holds the series' labels: a rule label that overrides one does not change
+// what the template sees (Prometheus expands templates from the sample's labels too).
+TEST_F(EngineTest, TemplatesSeeTheSeriesLabelsNotTheRuleLabels) {
+  Open(R"(groups:
+  - name: models
+    rules:
+      - alert: ModelDriftDetected
+        expr: model_drift_detected == 1
+        labels:
+          severity: warning
+          segment: all
+        annotations:
+          summary: 'Drift on {{ $labels.model }}/{{ $labels.segment }}'
+          description: drift
+)");
+  exposition_ = kDrift;
+  At(0);
+  auto events = sink_.Take();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].labels.at("segment"), "all");
+  EXPECT_EQ(events[0].annotations.at("summary"), "Drift on demand/r2");
+}
+
 TEST_F(EngineTest, HistoryFiltersAndPages) {
   Open();
   exposition_ = std::string(kDrift) + "ml_model_auc_score{model=\"risk\",segment=\"\"} 0.7\n";

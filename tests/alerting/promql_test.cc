@@ -140,7 +140,7 @@ TEST(PromQLTest, RuleFileCarriesEverythingOver) {
         labels: {severity: critical, team: ml}
         annotations:
           summary: 'Error rate {{ $value | humanizePercentage }}'
-          description: "Team {{ $labels.team }}: it's bad"
+          description: "Rate {{ $value }}: it's bad"
   - name: models
     rules:
       - alert: Drift
@@ -166,7 +166,7 @@ TEST(PromQLTest, RuleFileCarriesEverythingOver) {
   EXPECT_EQ(rule["annotations"]["summary"].as<std::string>(),
             "Error rate {{ $value | humanizePercentage }}");
   EXPECT_EQ(rule["annotations"]["description"].as<std::string>(),
-            "Team {{ $labels.team }}: it's bad");
+            "Rate {{ $value }}: it's bad");
   // The segment alias is written under the configured segment label.
   const YAML::Node models = out["groups"][1];
   EXPECT_FALSE(models["interval"].IsDefined());

@@ -288,8 +288,15 @@ TEST(RulesTest, TemplatesAreChecked) {
             (std::vector<std::string>{
                 "rules.yml:8: annotations.summary: {{ $value | round }}: unknown function "
                 "\"round\"",
-                "rules.yml:9: annotations.description: $labels.model: the alert has no label "
-                "\"model\" (its labels: alertname, severity, team)"}));
+                "rules.yml:9: annotations.description: $labels.team: the condition's series "
+                "have no label \"team\" (they have no labels); $labels holds the series' labels, "
+                "not the rule's labels",
+                "rules.yml:9: annotations.description: $labels.alertname: the condition's "
+                "series have no label \"alertname\" (they have no labels); $labels holds the "
+                "series' labels, not the rule's labels",
+                "rules.yml:9: annotations.description: $labels.model: the condition's series "
+                "have no label \"model\" (they have no labels); $labels holds the series' "
+                "labels, not the rule's labels"}));
 }
 
 TEST(RulesTest, LabelsAreChecked) {
