@@ -104,8 +104,9 @@ TEST(RulesCheckTest, TheConfiguredSegmentLabelIsUsed) {
             std::string::npos)
       << bad.err;
   EXPECT_NE(
-      bad.err.find(file + ":13: annotations.description: $labels.restaurant_id: the alert has "
-                          "no label \"restaurant_id\""),
+      bad.err.find(file + ":13: annotations.description: $labels.restaurant_id: the "
+                          "condition's series have no label \"restaurant_id\" (their labels: "
+                          "model, segment)"),
       std::string::npos)
       << bad.err;
 }
