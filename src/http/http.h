@@ -81,7 +81,8 @@ class ServerObserver {
  public:
   virtual ~ServerObserver() = default;
   virtual void OnRequestStart() = 0;
-  // endpoint: the matched route template, or "unmatched".
+  // endpoint: the matched route template, or "unmatched". response_bytes: the body's size (what
+  // Content-Length says; ECS http.response.body.bytes), not counting the status line and headers.
   virtual void OnRequestDone(const Request& request, std::string_view endpoint, int status,
                              double seconds, size_t response_bytes) = 0;
 };

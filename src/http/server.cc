@@ -221,6 +221,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!response.content_type.empty()) res->set(bhttp::field::content_type, response.content_type);
     for (auto& [k, v] : response.headers) res->set(k, v);
     if (request_.method != "HEAD") res->body() = std::move(response.body);
+    body_bytes_ = res->body().size();
     // Once shutdown began, every response closes its connection, so keep-alive clients go
     // elsewhere instead of sending more requests here.
     if (server_->accepting_stopped.load()) keep_alive_ = false;
@@ -234,12 +235,12 @@ class Session : public std::enable_shared_from_this<Session> {
                        });
   }
 
-  void OnWrite(beast::error_code ec, std::size_t bytes) {
+  void OnWrite(beast::error_code ec, std::size_t /*bytes incl. status line and headers*/) {
     server_->in_flight.fetch_sub(1);
     if (server_->options.observer) {
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-      server_->options.observer->OnRequestDone(request_, endpoint_, status_, seconds, bytes);
+      server_->options.observer->OnRequestDone(request_, endpoint_, status_, seconds, body_bytes_);
     }
     if (ec || !keep_alive_ || server_->stopped.load() || server_->accepting_stopped.load()) {
       return Close();
@@ -260,6 +261,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Request request_;
   std::string endpoint_;
   int status_ = 0;
+  size_t body_bytes_ = 0;
   bool keep_alive_ = true;
   std::chrono::steady_clock::time_point started_;
 };

@@ -241,7 +241,9 @@ TEST(AuthTest, TokensGateRoutesByRole) {
 TEST(LoggingTest, AccessLogLinesAreEcsJson) {
   ModelwatchProcess server;
   ASSERT_TRUE(server.Start()) << server.output();
-  ASSERT_EQ(server.Client().Get("/livez").status, 200);
+  const auto livez = server.Client().Get("/livez");
+  ASSERT_EQ(livez.status, 200);
+  ASSERT_FALSE(livez.body.empty());
   server.Terminate();
   std::istringstream lines(server.output());
   std::string line;
@@ -252,7 +254,17 @@ TEST(LoggingTest, AccessLogLinesAreEcsJson) {
     ASSERT_TRUE(doc.contains("@timestamp")) << line;
     ASSERT_TRUE(doc.contains("log.level")) << line;
     ASSERT_TRUE(doc.contains("ecs.version")) << line;
-    if (doc.value("url.path", "") == "/livez") found_access = true;
+    if (doc.value("url.path", "") == "/livez") {
+      found_access = true;
+      EXPECT_EQ(doc.value("http.route", ""), "/livez") << line;
+      EXPECT_EQ(doc.value("http.response.status_code", 0), 200) << line;
+      // The body's size, as Content-Length says, without the status line and headers.
+      EXPECT_EQ(doc.value("http.response.body.bytes", int64_t{-1}),
+                static_cast<int64_t>(livez.body.size()))
+          << line;
+      EXPECT_EQ(livez.headers.at("content-length"), std::to_string(livez.body.size()));
+      EXPECT_GT(doc.value("event.duration", int64_t{0}), 0) << line;
+    }
   }
   EXPECT_TRUE(found_access) << server.output();
 }
