@@ -6,7 +6,7 @@ packages=(
   build-essential cmake pkg-config
   libboost-dev libboost-system-dev nlohmann-json3-dev libsimdjson-dev libsqlite3-dev sqlite3
   prometheus-cpp-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev libcurl4-openssl-dev
-  libzstd-dev libpq-dev libssl-dev
+  libzstd-dev libpq-dev libssl-dev libgoogle-perftools-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # real components the tests and benchmarks run beside modelwatch
   prometheus prometheus-alertmanager wrk curl procps time
