@@ -103,11 +103,10 @@ TEST(RulesCheckTest, TheConfiguredSegmentLabelIsUsed) {
   EXPECT_NE(bad.err.find(file + ":5: expr: column 11: model_auc has no label \"restaurant_id\""),
             std::string::npos)
       << bad.err;
-  EXPECT_NE(
-      bad.err.find(file + ":13: annotations.description: $labels.restaurant_id: the "
-                          "condition's series have no label \"restaurant_id\" (their labels: "
-                          "model, segment)"),
-      std::string::npos)
+  EXPECT_NE(bad.err.find(file + ":13: annotations.description: $labels.restaurant_id: the "
+                                "condition's series have no label \"restaurant_id\" (their labels: "
+                                "model, segment)"),
+            std::string::npos)
       << bad.err;
 }
 
