@@ -3,7 +3,7 @@
 # dpkg first and runs apt-get (update + install) only when something is missing.
 set -euo pipefail
 packages=(
-  build-essential cmake pkg-config
+  build-essential cmake ninja-build pkg-config
   libboost-dev libboost-system-dev nlohmann-json3-dev libsimdjson-dev libsqlite3-dev sqlite3
   prometheus-cpp-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev libcurl4-openssl-dev
   libzstd-dev libpq-dev libssl-dev libgoogle-perftools-dev

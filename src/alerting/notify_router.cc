@@ -17,7 +17,7 @@ bool IsGrouped(const std::string& type) {
   return type == "slack" || type == "webhook" || type == "email";
 }
 
-std::string Quote(const std::string& v) {
+std::string QuoteLabelValue(const std::string& v) {
   std::string out = "\"";
   for (char c : v) {
     if (c == '"' || c == '\\') {
@@ -34,12 +34,14 @@ std::string Quote(const std::string& v) {
 
 std::string RouteKey(const Config::AlertRoute& r) {
   std::map<std::string, std::string> matchers;  // label -> rendered matcher, sorted by label
-  for (const auto& [label, value] : r.match) matchers[label] = label + "=" + Quote(value);
-  for (const auto& [label, re] : r.match_re) matchers[label + "~"] = label + "=~" + Quote(re);
+  for (const auto& [label, value] : r.match) matchers[label] = label + "=" + QuoteLabelValue(value);
+  for (const auto& [label, re] : r.match_re) {
+    matchers[label + "~"] = label + "=~" + QuoteLabelValue(re);
+  }
   if (!r.severity.empty()) {
     std::string alternatives;
     for (const std::string& s : r.severity) alternatives += (alternatives.empty() ? "" : "|") + s;
-    matchers["severity~"] = "severity=~" + Quote(alternatives);
+    matchers["severity~"] = "severity=~" + QuoteLabelValue(alternatives);
   }
   std::string out = "{}/{";
   bool first = true;
@@ -65,7 +67,7 @@ std::string FormatLabelSet(const Labels& labels) {
   std::string out = "{";
   bool first = true;
   for (const auto& [k, v] : labels) {
-    out += (first ? "" : ", ") + k + "=" + Quote(v);
+    out += (first ? "" : ", ") + k + "=" + QuoteLabelValue(v);
     first = false;
   }
   return out + "}";

@@ -20,7 +20,7 @@ using store_detail::Db;
 using store_detail::Stmt;
 
 // The outbox file's own migrations (append-only, like the store's).
-const std::array<store_schema::Migration, 1> kMigrations = {{
+const std::array<store_schema::Migration, 1> kOutboxMigrations = {{
     {1,
      "notification outbox",
      {
@@ -229,8 +229,8 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const OutboxOptions& options, const
       !s.ok()) {
     return s;
   }
-  auto applied =
-      store_schema::ApplyMigrations(impl.db, kMigrations, store_schema::kSqlite, clock.NowMillis());
+  auto applied = store_schema::ApplyMigrations(impl.db, kOutboxMigrations, store_schema::kSqlite,
+                                               clock.NowMillis());
   if (!applied) return applied.error();
   if (options.registry != nullptr) {
     const std::string& p = options.metrics_prefix;

@@ -15,9 +15,9 @@
 namespace mw::alerting {
 namespace {
 
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string InQuotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
-std::string Join(const std::vector<std::string>& v) {
+std::string CommaList(const std::vector<std::string>& v) {
   std::string out;
   for (const std::string& s : v) {
     if (!out.empty()) out += ", ";
@@ -26,7 +26,7 @@ std::string Join(const std::vector<std::string>& v) {
   return out;
 }
 
-bool IsLabelName(std::string_view s) {
+bool IsPrometheusLabelName(std::string_view s) {
   if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
@@ -79,8 +79,9 @@ class Loader {
       } else if (key == "record" && allowed.count("alert")) {
         Add(it->first, "record: recording rules are not supported; modelwatch rules are alerts");
       } else if (!allowed.count(key)) {
-        Add(it->first, where + Quote(key) + ": unknown key (expected " +
-                           Join(std::vector<std::string>(allowed.begin(), allowed.end())) + ")");
+        Add(it->first, where + InQuotes(key) + ": unknown key (expected " +
+                           CommaList(std::vector<std::string>(allowed.begin(), allowed.end())) +
+                           ")");
       }
     }
   }
@@ -142,13 +143,13 @@ class Loader {
       if (name->empty()) Add(g["name"], "group name: must not be empty");
       auto [it, fresh] = lines.emplace(*name, group.line);
       if (!fresh) {
-        Add(g["name"], "group name: " + Quote(*name) + " is already used at line " +
+        Add(g["name"], "group name: " + InQuotes(*name) + " is already used at line " +
                            std::to_string(it->second));
       }
     }
     if (auto interval = Text(g, "interval", "", false)) {
       const auto ms = ParseRuleDuration(*interval, false);
-      if (!ms) Add(g["interval"], "interval: bad duration " + Quote(*interval) + DurationHint());
+      if (!ms) Add(g["interval"], "interval: bad duration " + InQuotes(*interval) + DurationHint());
       group.interval_ms = ms.value_or(0);
     }
     const YAML::Node rules = g["rules"];
@@ -181,7 +182,7 @@ class Loader {
     if (auto alert = Text(r, "alert", "", !r["record"].IsDefined())) {
       rule.alert = *alert;
       if (!IsAlertName(*alert)) {
-        Add(r["alert"], "alert: " + Quote(*alert) +
+        Add(r["alert"], "alert: " + InQuotes(*alert) +
                             " is not a valid alert name (letters, digits, _ and :, not starting "
                             "with a digit)");
       }
@@ -199,7 +200,7 @@ class Loader {
     }
     if (auto for_text = Text(r, "for", "", false)) {
       const auto ms = ParseRuleDuration(*for_text, true);
-      if (!ms) Add(r["for"], "for: bad duration " + Quote(*for_text) + DurationHint());
+      if (!ms) Add(r["for"], "for: bad duration " + InQuotes(*for_text) + DurationHint());
       rule.for_ms = ms.value_or(0);
     }
     LoadLabels(r, rule);
@@ -223,7 +224,7 @@ class Loader {
     for (auto it = labels.begin(); it != labels.end(); ++it) {
       const std::string name = it->first.Scalar();
       const std::string where = "labels." + name + ": ";
-      if (!IsLabelName(name) || name.starts_with("__")) {
+      if (!IsPrometheusLabelName(name) || name.starts_with("__")) {
         Add(it->first, where + "not a valid label name");
         continue;
       }
@@ -248,7 +249,7 @@ class Loader {
     } else if (severity->second != "info" && severity->second != "warning" &&
                severity->second != "critical") {
       Add(labels["severity"],
-          "severity must be info, warning or critical, not " + Quote(severity->second));
+          "severity must be info, warning or critical, not " + InQuotes(severity->second));
     }
   }
 
@@ -284,7 +285,7 @@ class Loader {
     for (auto it = annotations.begin(); it != annotations.end(); ++it) {
       const std::string name = it->first.Scalar();
       const std::string where = "annotations." + name + ": ";
-      if (!IsLabelName(name)) {
+      if (!IsPrometheusLabelName(name)) {
         Add(it->first, where + "not a valid annotation name");
         continue;
       }
@@ -303,9 +304,9 @@ class Loader {
       for (const std::string& label : TemplateLabels(text)) {
         if (have_condition && !std::binary_search(known.begin(), known.end(), label)) {
           Add(it->second, where + "$labels." + label + ": the condition's series have no label " +
-                              Quote(label) +
+                              InQuotes(label) +
                               (known.empty() ? " (they have no labels)"
-                                             : " (their labels: " + Join(known) + ")") +
+                                             : " (their labels: " + CommaList(known) + ")") +
                               "; $labels holds the series' labels, not the rule's labels");
         }
       }

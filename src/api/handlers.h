@@ -60,6 +60,12 @@ http::Response JsonResponse(int status, const Json& body) {
   return r;
 }
 
+// Who made a request, for the audit log: its X-Modelwatch-Actor header, or "anonymous".
+inline std::string Actor(const http::Request& req) {
+  const auto actor = req.header("x-modelwatch-actor");
+  return actor.empty() ? "anonymous" : std::string(actor);
+}
+
 // Decoder/document field errors as problem+json fields.
 std::vector<http::ProblemField> ToProblemFields(const std::vector<FieldError>& errors);
 

@@ -10,10 +10,10 @@ namespace mw::api {
 namespace {
 
 // Ordered, so documents read as documented: "status" first.
-using json = nlohmann::ordered_json;
+using Json = nlohmann::ordered_json;
 
 // Health answers must never be served from a cache.
-http::Response Json(int status, const json& body) {
+http::Response NoStoreJsonResponse(int status, const Json& body) {
   http::Response r = JsonResponse(status, body);
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
@@ -37,14 +37,14 @@ http::Handler GetHealth(const ApiContext& ctx) {
     const bool db_ok = db.ok();
     const bool model_loaded = ctx.catalog->size() > 0;
     // Redis is optional: null when not configured; when configured and down we are degraded.
-    json redis_connected = nullptr;
+    Json redis_connected = nullptr;
     std::string redis_check = "not_configured";
     if (!ctx.config->redis.url.empty()) {
       const Status redis = ProbeRedis(ctx.config->redis.url, std::chrono::milliseconds(250));
       redis_connected = redis.ok();
       redis_check = redis.ok() ? "up" : "down";
     }
-    json checks = {{"database", db_ok ? "up" : "down"}, {"redis", redis_check}};
+    Json checks = {{"database", db_ok ? "up" : "down"}, {"redis", redis_check}};
     std::string status = db_ok ? "healthy" : "unhealthy";
     if (db_ok && redis_check == "down") status = "degraded";
     if (db_ok) {
@@ -55,7 +55,7 @@ http::Handler GetHealth(const ApiContext& ctx) {
         checks["write_queue"] = "near_full";
       }
     }
-    json body = {{"status", status},
+    Json body = {{"status", status},
                  {"timestamp", FormatRfc3339Seconds(ctx.clock->NowMillis())},
                  {"database_connected", db_ok},
                  {"redis_connected", redis_connected},
@@ -64,7 +64,7 @@ http::Handler GetHealth(const ApiContext& ctx) {
                  {"uptime_seconds", (ctx.clock->NowMillis() - ctx.started_at_ms) / 1000.0},
                  {"checks", checks}};
     if (!db_ok) body["error"] = db.message();
-    respond(Json(status == "unhealthy" ? 503 : 200, body));
+    respond(NoStoreJsonResponse(status == "unhealthy" ? 503 : 200, body));
   };
 }
 
@@ -72,7 +72,7 @@ http::Handler GetHealthDb(const ApiContext& ctx) {
   return [&ctx](http::Request&, const http::PathParams&, http::Responder respond) {
     const Status db = ctx.store->Ping();
     auto stats = ctx.store->Stats();
-    json body = {{"database_status", db.ok() ? "connected" : "disconnected"},
+    Json body = {{"database_status", db.ok() ? "connected" : "disconnected"},
                  {"backend", ctx.config->storage.backend}};
     if (stats) {
       body["connection_pool"] = {
@@ -84,7 +84,7 @@ http::Handler GetHealthDb(const ApiContext& ctx) {
       body["error"] = stats.error().message();
     }
     if (!db.ok()) body["error"] = db.message();
-    respond(Json(db.ok() && stats ? 200 : 503, body));
+    respond(NoStoreJsonResponse(db.ok() && stats ? 200 : 503, body));
   };
 }
 

@@ -103,11 +103,6 @@ http::Handler WindowRoute(const ApiContext& ctx, ServiceCall call) {
   };
 }
 
-std::string Actor(const http::Request& req) {
-  const auto actor = req.header("x-modelwatch-actor");
-  return actor.empty() ? "anonymous" : std::string(actor);
-}
-
 Json ProfileSummary(const profile::ReferenceProfile& p) {
   Json features = Json::array();
   for (const profile::FeatureProfile& f : p.features) {

@@ -31,11 +31,6 @@ void RespondInvalid(const http::Request& req, const std::vector<FieldError>& err
   }
 }
 
-std::string Actor(const http::Request& req) {
-  const auto actor = req.header("x-modelwatch-actor");
-  return actor.empty() ? "anonymous" : std::string(actor);
-}
-
 }  // namespace
 
 http::Handler ListModels(const ApiContext& ctx) {

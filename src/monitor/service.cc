@@ -10,7 +10,7 @@ namespace {
 
 constexpr int64_t kPage = 50000;
 
-Row ToRow(PredictionRecord&& r) {
+Row ServiceToRow(PredictionRecord&& r) {
   Row row;
   row.seq = r.seq;
   row.created_at_ms = r.created_at_ms;
@@ -60,7 +60,7 @@ Result<std::vector<Row>> QualityService::LoadRows(const WindowQuery& q, bool* tr
     if (!page.has_value()) return page.error();
     const bool last = static_cast<int64_t>(page->size()) < kPage;
     if (!page->empty()) pq.after_seq = page->back().seq;
-    for (PredictionRecord& r : *page) rows.push_back(ToRow(std::move(r)));
+    for (PredictionRecord& r : *page) rows.push_back(ServiceToRow(std::move(r)));
     if (static_cast<int64_t>(rows.size()) > options_.max_rows) {
       // Keep the newest max_rows (in append order).
       rows.erase(rows.begin(), rows.end() - options_.max_rows);

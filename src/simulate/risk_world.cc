@@ -13,12 +13,12 @@ using detail::RoundTo;
 
 constexpr std::array<const char*, 4> kRegions = {"north", "south", "east", "west"};
 constexpr std::array<double, 4> kRegionShare = {0.3, 0.25, 0.25, 0.2};
-constexpr double kNewCategoryShare = 0.3;
+constexpr double kNewRegionShare = 0.3;
 constexpr double kNewRegionEffect = 0.9;  // "central": higher risk, unknown to the model
 constexpr double kIntercept = -1.6;
 constexpr double kModelNoise = 0.3;  // sd of each version's score noise (logit scale)
 
-enum Feature { kAge, kBmi, kSystolicBp, kSmoker, kRegion };
+enum RiskFeature { kAge, kBmi, kSystolicBp, kSmoker, kRegion };
 
 // A linear score on centred features; the truth is one, each version has its own.
 struct Score {
@@ -69,7 +69,7 @@ class RiskWorld final : public World {
 
   SimulatedRow Draw(Random& rng, int64_t /*timestamp_ms*/, size_t /*segment*/, size_t version,
                     const RowDrift& drift) const override {
-    auto shift = [&drift](Feature f) { return drift.shift.empty() ? 0.0 : drift.shift[f]; };
+    auto shift = [&drift](RiskFeature f) { return drift.shift.empty() ? 0.0 : drift.shift[f]; };
     // Fixed draw order and count (random.h).
     const double age_draw = rng.Normal(52, 15);
     const double bmi_draw = rng.Normal(27.5, 5);
@@ -90,7 +90,7 @@ class RiskWorld final : public World {
     while (region + 1 < kRegions.size() && region_draw >= cumulative) {
       cumulative += kRegionShare[++region];
     }
-    const bool new_category = drift.new_category && category_draw < kNewCategoryShare;
+    const bool new_category = drift.new_category && category_draw < kNewRegionShare;
 
     const double truth_region = new_category ? kNewRegionEffect : kTruth.region[region];
     const double truth_centred = kTruth.Centred(age, bmi, sbp, smoker, truth_region);

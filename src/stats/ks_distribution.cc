@@ -20,7 +20,8 @@
 namespace mw::stats {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// What a distribution function returns where it is undefined.
+constexpr double kUndefinedProbability = std::numeric_limits<double>::quiet_NaN();
 constexpr double kPi = std::numbers::pi;
 constexpr int kE128 = 128;
 const long double kEP128 = std::ldexp(1.0L, kE128);
@@ -45,7 +46,7 @@ struct SfCdf {
 };
 
 SfCdf SmirnovProbs(int64_t n, double x) {
-  if (!(n > 0 && x >= 0.0 && x <= 1.0)) return {kNaN, kNaN};
+  if (!(n > 0 && x >= 0.0 && x <= 1.0)) return {kUndefinedProbability, kUndefinedProbability};
   if (n == 1) return {1 - x, x};
   if (x == 0.0) return {1.0, 0.0};
   if (x == 1.0) return {0.0, 1.0};
@@ -428,7 +429,7 @@ double KolmogornPelzGoodCdf(int64_t n, double x) {
 
 // _kolmogn(n, x, cdf=False): Simard & L'Ecuyer's selection of algorithm for the SF.
 double KolmogornSf(int64_t n, double x) {
-  if (n <= 0) return kNaN;
+  if (n <= 0) return kUndefinedProbability;
   if (x >= 1.0) return 0.0;
   if (x <= 0.0) return 1.0;
   const double dn = static_cast<double>(n);
@@ -469,7 +470,7 @@ double KolmogornSf(int64_t n, double x) {
 }  // namespace
 
 double KolmogorovTwoSidedSf(int64_t n, double d) {
-  if (n < 1 || std::isnan(d)) return kNaN;
+  if (n < 1 || std::isnan(d)) return kUndefinedProbability;
   // rv_continuous.sf: 1 at or below the support's lower end 0.5/n, 0 at or above 1.
   if (d <= 0.5 / static_cast<double>(n)) return 1.0;
   if (d >= 1.0) return 0.0;
@@ -477,7 +478,7 @@ double KolmogorovTwoSidedSf(int64_t n, double d) {
 }
 
 double SmirnovSf(int64_t n, double d) {
-  if (std::isnan(d)) return kNaN;
+  if (std::isnan(d)) return kUndefinedProbability;
   return SmirnovProbs(n, d).sf;
 }
 

@@ -12,7 +12,7 @@
 
 #include <cmath>
 
-namespace mw::alerting {
+namespace mw::alerting::evaluate_test {
 namespace {
 
 using ::testing::IsEmpty;
@@ -221,4 +221,4 @@ TEST(EvaluateStandaloneTest, LongestRange) {
 }
 
 }  // namespace
-}  // namespace mw::alerting
+}  // namespace mw::alerting::evaluate_test

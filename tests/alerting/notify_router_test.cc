@@ -8,7 +8,7 @@
 
 #include "alerting/notify_render.h"
 
-namespace mw::alerting {
+namespace mw::alerting::notify_router_test {
 namespace {
 
 using nlohmann::json;
@@ -326,4 +326,4 @@ TEST_F(RouterTest, QueueFailuresAreReported) {
 }
 
 }  // namespace
-}  // namespace mw::alerting
+}  // namespace mw::alerting::notify_router_test

@@ -9,7 +9,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-ConfigLoadResult FromFlags(std::map<std::string, std::string> flags) {
+ConfigLoadResult LoadFromFlags(std::map<std::string, std::string> flags) {
   ConfigSources s;
   s.flags = std::move(flags);
   return LoadConfig(s);
@@ -27,9 +27,9 @@ TEST(QualityConfigTest, Defaults) {
 }
 
 TEST(QualityConfigTest, ParsesNumbersAndModelThresholds) {
-  auto r = FromFlags({{"quality.degradation_threshold", "0.35"},
-                      {"quality.classification_threshold", "0.7"},
-                      {"quality.model_degradation_thresholds", "demand_forecast:0.3,risk:1"}});
+  auto r = LoadFromFlags({{"quality.degradation_threshold", "0.35"},
+                          {"quality.classification_threshold", "0.7"},
+                          {"quality.model_degradation_thresholds", "demand_forecast:0.3,risk:1"}});
   ASSERT_TRUE(r.config.has_value()) << FormatConfigErrors(r.errors);
   EXPECT_DOUBLE_EQ(r.config->quality.degradation_threshold, 0.35);
   EXPECT_DOUBLE_EQ(r.config->quality.classification_threshold, 0.7);
@@ -50,7 +50,7 @@ TEST(QualityConfigTest, RejectsBadValuesNamingTheKey) {
            {"quality.min_samples", "0", "must be an integer"},
            {"quality.evaluation_interval_seconds", "-5", "must be an integer between 0"},
        }) {
-    auto r = FromFlags({{c.key, c.value}});
+    auto r = LoadFromFlags({{c.key, c.value}});
     ASSERT_EQ(r.errors.size(), 1u) << c.key << "=" << c.value;
     EXPECT_EQ(r.errors[0].key, c.key);
     EXPECT_THAT(r.errors[0].reason, HasSubstr(c.reason)) << c.key << "=" << c.value;

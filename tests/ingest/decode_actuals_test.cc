@@ -14,7 +14,7 @@ using testing_ingest::FieldErr;
 using testing_ingest::kNowMs;
 using testing_ingest::TestOptions;
 
-std::vector<FieldError> Invalid(std::string_view body) {
+std::vector<FieldError> InvalidActuals(std::string_view body) {
   const auto r = Actuals(body);
   EXPECT_EQ(r.failure, DecodeFailure::kInvalid);
   EXPECT_THAT(r.actuals, IsEmpty());
@@ -59,53 +59,53 @@ TEST(DecodeActuals, NdjsonDecodesEveryLine) {
 }
 
 TEST(DecodeActuals, MissingIdAndActualAreBothReported) {
-  EXPECT_THAT(Invalid(R"({"timestamp":1735725600})"),
+  EXPECT_THAT(InvalidActuals(R"({"timestamp":1735725600})"),
               ElementsAre(FieldErr("/id", "is required"), FieldErr("/actual", "is required")));
 }
 
 TEST(DecodeActuals, EmptyIdIsRejected) {
-  EXPECT_THAT(Invalid(R"({"id":"","actual":1})"),
+  EXPECT_THAT(InvalidActuals(R"({"id":"","actual":1})"),
               ElementsAre(FieldErr("/id", "must not be empty")));
 }
 
 TEST(DecodeActuals, NullIdIsATypeError) {
-  EXPECT_THAT(Invalid(R"({"id":null,"actual":1})"),
+  EXPECT_THAT(InvalidActuals(R"({"id":null,"actual":1})"),
               ElementsAre(FieldErr("/id", "must be a string")));
 }
 
 TEST(DecodeActuals, ActualOfWrongTypeIsRejected) {
-  EXPECT_THAT(Invalid(R"({"id":"a","actual":"1"})"),
+  EXPECT_THAT(InvalidActuals(R"({"id":"a","actual":"1"})"),
               ElementsAre(FieldErr("/actual", "must be a number")));
 }
 
 TEST(DecodeActuals, NonFiniteActualIsRejected) {
-  EXPECT_THAT(Invalid(R"({"id":"a","actual":-Infinity})"),
+  EXPECT_THAT(InvalidActuals(R"({"id":"a","actual":-Infinity})"),
               ElementsAre(FieldErr("/actual", "must be a finite number")));
 }
 
 TEST(DecodeActuals, FutureTimestampIsRejected) {
-  EXPECT_THAT(Invalid(R"({"id":"a","actual":1,"timestamp":"2030-01-01T00:00:00Z"})"),
+  EXPECT_THAT(InvalidActuals(R"({"id":"a","actual":1,"timestamp":"2030-01-01T00:00:00Z"})"),
               ElementsAre(FieldErr("/timestamp", "too far in the future")));
 }
 
 TEST(DecodeActuals, UnknownFieldIsRejected) {
-  EXPECT_THAT(Invalid(R"({"id":"a","actual":1,"model":"eta"})"),
+  EXPECT_THAT(InvalidActuals(R"({"id":"a","actual":1,"model":"eta"})"),
               ElementsAre(FieldErr("/model", "unknown field")));
 }
 
 TEST(DecodeActuals, DuplicateFieldIsRejected) {
-  EXPECT_THAT(Invalid(R"({"id":"a","actual":1,"actual":2})"),
+  EXPECT_THAT(InvalidActuals(R"({"id":"a","actual":1,"actual":2})"),
               ElementsAre(FieldErr("/actual", "duplicate field")));
 }
 
 TEST(DecodeActuals, ErrorsPointIntoTheActualsArray) {
-  EXPECT_THAT(Invalid(R"({"actuals":[{"id":"a","actual":1},{"id":"b"},7]})"),
+  EXPECT_THAT(InvalidActuals(R"({"actuals":[{"id":"a","actual":1},{"id":"b"},7]})"),
               ElementsAre(FieldErr("/actuals/1/actual", "is required"),
                           FieldErr("/actuals/2", "must be an object")));
 }
 
 TEST(DecodeActuals, EmptyActualsArrayIsInvalid) {
-  EXPECT_THAT(Invalid(R"({"actuals":[]})"),
+  EXPECT_THAT(InvalidActuals(R"({"actuals":[]})"),
               ElementsAre(FieldErr("/actuals", "must contain at least one actual")));
 }
 

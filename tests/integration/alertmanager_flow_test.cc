@@ -25,21 +25,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr const char* kRoutingKey = "0123456789abcdef0123456789abcdef";
+constexpr const char* kPagerDutyRoutingKey = "0123456789abcdef0123456789abcdef";
 constexpr const char* kExternalUrl = "http://modelwatch.test:8000";
-
-// Deterministic normal draws (Box–Muller over an LCG), as in quality_api_test.
-struct Lcg {
-  uint64_t state;
-  double Uniform() {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return static_cast<double>(state >> 11) / 9007199254740992.0;
-  }
-  double Normal(double mean, double sd) {
-    const double u = Uniform() + 1e-12, v = Uniform();
-    return mean + sd * std::sqrt(-2 * std::log(u)) * std::cos(2 * M_PI * v);
-  }
-};
 
 const char* kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
@@ -153,7 +140,7 @@ class AlertmanagerFlowTest : public ::testing::Test {
         << "  channels:\n"
         << "    - {name: slack, type: slack, url: \"" << receiver_.url("/slack") << "\"}\n"
         << "    - {name: pd, type: pagerduty, url: \"" << receiver_.url("/pd")
-        << "\", routing_key: \"" << kRoutingKey << "\"}\n"
+        << "\", routing_key: \"" << kPagerDutyRoutingKey << "\"}\n"
         << "    - {name: am, type: alertmanager, url: \"http://127.0.0.1:" << am_port_
         << "\", resend_interval: 1s}\n"
         << "  routes:\n"
@@ -291,7 +278,7 @@ TEST_F(AlertmanagerFlowTest, DriftFiresNotifiesResolvesAndSurvivesReceiverOutage
   pd_timestamp.pop_back();  // "Z"
   pd_timestamp += "+0000";
   const json expected_trigger = {
-      {"routing_key", kRoutingKey},
+      {"routing_key", kPagerDutyRoutingKey},
       {"event_action", "trigger"},
       {"dedup_key", "modelwatch/" + fingerprint},
       {"payload",
@@ -324,7 +311,7 @@ TEST_F(AlertmanagerFlowTest, DriftFiresNotifiesResolvesAndSurvivesReceiverOutage
       15))
       << receiver_.count();
   EXPECT_EQ(Bodies("/slack").back(), ExpectedSlack(false, resolved_at / 1000));
-  EXPECT_EQ(Bodies("/pd")[1], (json{{"routing_key", kRoutingKey},
+  EXPECT_EQ(Bodies("/pd")[1], (json{{"routing_key", kPagerDutyRoutingKey},
                                     {"event_action", "resolve"},
                                     {"dedup_key", "modelwatch/" + fingerprint}}));
   // Alertmanager got the endsAt: the alert is no longer active there, and its webhook resolved.

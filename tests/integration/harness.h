@@ -3,6 +3,7 @@
 // client), and stops it by pid (SIGTERM, or SIGKILL for crash tests).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -114,6 +115,20 @@ class ChildProcess {
  private:
   std::filesystem::path log_;
   int pid_ = -1;
+};
+
+// Deterministic pseudo-random numbers for generated traffic (a test must not depend on a
+// platform's <random>).
+struct Lcg {
+  uint64_t state;
+  double Uniform() {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(state >> 11) / 9007199254740992.0;
+  }
+  double Normal(double mean, double sd) {  // Box–Muller
+    const double u = Uniform() + 1e-12, v = Uniform();
+    return mean + sd * std::sqrt(-2 * std::log(u)) * std::cos(2 * M_PI * v);
+  }
 };
 
 }  // namespace mw::testing

@@ -17,19 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-// Deterministic pseudo-random numbers (the test must not depend on a platform's <random>).
-struct Lcg {
-  uint64_t state;
-  double Uniform() {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return static_cast<double>(state >> 11) / 9007199254740992.0;
-  }
-  double Normal(double mean, double sd) {  // Box–Muller
-    const double u = Uniform() + 1e-12, v = Uniform();
-    return mean + sd * std::sqrt(-2 * std::log(u)) * std::cos(2 * M_PI * v);
-  }
-};
-
 const char* kWeekdays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
 struct FeatureRow {

@@ -8,10 +8,12 @@ namespace mw::profile {
 namespace {
 
 // Reference: 4 rows. "x" numeric in [1, 9] with 1 missing; "c" categorical {a:2, b:1}, 1 missing.
-ReferenceProfile Reference() { return BuildProfileFromCsv("x,c\n1,a\n9,a\n5,b\nNA,\n").value(); }
+ReferenceProfile FourRowReference() {
+  return BuildProfileFromCsv("x,c\n1,a\n9,a\n5,b\nNA,\n").value();
+}
 
 TEST(ComputeQualityTest, HandComputedCounts) {
-  const ReferenceProfile reference = Reference();
+  const ReferenceProfile reference = FourRowReference();
   CurrentColumnsBuilder builder(reference);
   // 8 rows. x: values 0 (below), 1 (edge), 9 (edge), 10 (above), 12 (above), 5; one string
   // (mismatch), one absent (missing). c: a, z, z, y, b, null, absent x2; extra feature "new".
@@ -55,7 +57,7 @@ TEST(ComputeQualityTest, HandComputedCounts) {
 }
 
 TEST(ComputeQualityTest, UnseenCategoriesTiesAreByName) {
-  const ReferenceProfile reference = Reference();
+  const ReferenceProfile reference = FourRowReference();
   CurrentColumnsBuilder builder(reference);
   for (const char* c : {"q", "d", "m", "d", "q", "e"}) {
     ASSERT_TRUE(builder.AddFeaturesJson(std::string("{\"c\":\"") + c + "\"}").ok());
@@ -66,7 +68,7 @@ TEST(ComputeQualityTest, UnseenCategoriesTiesAreByName) {
 }
 
 TEST(ComputeQualityTest, AnEmptyWindowHasZeroRates) {
-  const ReferenceProfile reference = Reference();
+  const ReferenceProfile reference = FourRowReference();
   const QualityReport report = ComputeQuality(reference, CurrentColumnsBuilder(reference).Finish());
   EXPECT_EQ(report.rows, 0);
   for (const FeatureQuality& f : report.features) {

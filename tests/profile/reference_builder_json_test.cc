@@ -11,13 +11,13 @@ namespace {
 
 using Counts = std::map<std::string, int64_t, std::less<>>;
 
-ReferenceProfile MustBuild(std::string_view ndjson, const ProfileOptions& options = {}) {
+ReferenceProfile MustBuildFromNdjson(std::string_view ndjson, const ProfileOptions& options = {}) {
   Result<ReferenceProfile> profile = BuildProfileFromNdjson(ndjson, options);
   EXPECT_TRUE(profile.has_value()) << profile.status().ToString();
   return profile.has_value() ? *profile : ReferenceProfile{};
 }
 
-std::string ErrorOf(std::string_view ndjson, const ProfileOptions& options = {}) {
+std::string ErrorFromNdjson(std::string_view ndjson, const ProfileOptions& options = {}) {
   Result<ReferenceProfile> profile = BuildProfileFromNdjson(ndjson, options);
   if (profile.has_value()) return "(no error)";
   EXPECT_EQ(profile.error().code(), StatusCode::kInvalidArgument);
@@ -25,7 +25,7 @@ std::string ErrorOf(std::string_view ndjson, const ProfileOptions& options = {})
 }
 
 TEST(BuildProfileFromNdjsonTest, ColumnsInFirstSeenOrderAndAbsentKeysAreMissing) {
-  const ReferenceProfile p = MustBuild(
+  const ReferenceProfile p = MustBuildFromNdjson(
       "{\"a\": 1, \"b\": \"x\"}\n"
       "{\"c\": 2.5, \"a\": 3}\n"
       "{\"b\": \"y\", \"a\": null}\n");
@@ -43,12 +43,12 @@ TEST(BuildProfileFromNdjsonTest, ColumnsInFirstSeenOrderAndAbsentKeysAreMissing)
 }
 
 TEST(BuildProfileFromNdjsonTest, BlankLinesCrlfAndNoTrailingNewline) {
-  const ReferenceProfile lf = MustBuild("{\"a\":1}\n{\"a\":2}\n");
-  EXPECT_EQ(MustBuild("\n{\"a\":1}\r\n  \n\t\r\n{\"a\":2}"), lf);
+  const ReferenceProfile lf = MustBuildFromNdjson("{\"a\":1}\n{\"a\":2}\n");
+  EXPECT_EQ(MustBuildFromNdjson("\n{\"a\":1}\r\n  \n\t\r\n{\"a\":2}"), lf);
 }
 
 TEST(BuildProfileFromNdjsonTest, StringsBoolsAndNumbersMakeCategoriesAsWritten) {
-  const ReferenceProfile p = MustBuild(
+  const ReferenceProfile p = MustBuildFromNdjson(
       "{\"v\": 1.50, \"flag\": true, \"s\": \"1.5\"}\n"
       "{\"v\": \"low\", \"flag\": false, \"s\": \"2\"}\n"
       "{\"v\": 1e3, \"flag\": true, \"s\": \"caf\\u00e9\"}\n");
@@ -62,19 +62,20 @@ TEST(BuildProfileFromNdjsonTest, StringsBoolsAndNumbersMakeCategoriesAsWritten) 
 }
 
 TEST(BuildProfileFromNdjsonTest, NanIsMissingAndInfinityIsNotANumber) {
-  const ReferenceProfile p = MustBuild("{\"a\": NaN, \"b\": 1}\n{\"a\": 2, \"b\": Infinity}\n");
+  const ReferenceProfile p =
+      MustBuildFromNdjson("{\"a\": NaN, \"b\": 1}\n{\"a\": 2, \"b\": Infinity}\n");
   EXPECT_EQ(p.features[0].type, FeatureType::kNumeric);
   EXPECT_EQ(p.features[0].numeric.missing, 1);
   EXPECT_EQ(p.features[1].type, FeatureType::kCategorical);
   EXPECT_EQ(p.features[1].categorical.counts, (Counts{{"1", 1}, {"Infinity", 1}}));
-  const ReferenceProfile huge = MustBuild("{\"a\": 1e400}\n");
+  const ReferenceProfile huge = MustBuildFromNdjson("{\"a\": 1e400}\n");
   EXPECT_EQ(huge.features[0].categorical.counts, (Counts{{"1e400", 1}}));
 }
 
 TEST(BuildProfileFromNdjsonTest, PredictionActualIgnoredAndOverrides) {
   ProfileOptions options;
   options.types = {{"zip", FeatureType::kCategorical}};
-  const ReferenceProfile p = MustBuild(
+  const ReferenceProfile p = MustBuildFromNdjson(
       "{\"id\": \"r1\", \"segment\": {\"nested\": [1]}, \"zip\": 1234, \"prediction\": 0.25, "
       "\"actual\": null}\n"
       "{\"id\": \"r2\", \"zip\": 1234, \"prediction\": 0.75, \"actual\": 1}\n",
@@ -86,34 +87,35 @@ TEST(BuildProfileFromNdjsonTest, PredictionActualIgnoredAndOverrides) {
   EXPECT_EQ(p.actual->missing, 1);
 
   options.types = {{"n", FeatureType::kNumeric}};
-  EXPECT_EQ(ErrorOf("{\"n\": 1}\n{\"n\": \"2\"}\n", options),
+  EXPECT_EQ(ErrorFromNdjson("{\"n\": 1}\n{\"n\": \"2\"}\n", options),
             "line 2: column \"n\": expected a number, got a string");
-  EXPECT_EQ(ErrorOf("{\"prediction\": true}\n"),
+  EXPECT_EQ(ErrorFromNdjson("{\"prediction\": true}\n"),
             "line 1: column \"prediction\": expected a number, got a boolean");
 }
 
 TEST(BuildProfileFromNdjsonTest, Errors) {
-  EXPECT_EQ(ErrorOf(""), "the input is empty");
-  EXPECT_EQ(ErrorOf("\n \n"), "the input is empty");
-  EXPECT_EQ(ErrorOf("{\"a\":1}\n[1,2]\n"), "line 2: expected a JSON object");
-  EXPECT_EQ(ErrorOf("{\"a\":1}\n\"text\"\n"), "line 2: expected a JSON object");
-  EXPECT_EQ(ErrorOf("{\"a\":1}\n{\"a\":[1]}\n"),
+  EXPECT_EQ(ErrorFromNdjson(""), "the input is empty");
+  EXPECT_EQ(ErrorFromNdjson("\n \n"), "the input is empty");
+  EXPECT_EQ(ErrorFromNdjson("{\"a\":1}\n[1,2]\n"), "line 2: expected a JSON object");
+  EXPECT_EQ(ErrorFromNdjson("{\"a\":1}\n\"text\"\n"), "line 2: expected a JSON object");
+  EXPECT_EQ(ErrorFromNdjson("{\"a\":1}\n{\"a\":[1]}\n"),
             "line 2: column \"a\": nested objects and arrays are not supported");
-  EXPECT_EQ(ErrorOf("{\"a\":{\"b\":1}}\n"),
+  EXPECT_EQ(ErrorFromNdjson("{\"a\":{\"b\":1}}\n"),
             "line 1: column \"a\": nested objects and arrays are not supported");
-  EXPECT_EQ(ErrorOf("{\"a\":1,\"a\":2}\n"), "line 1: column \"a\" appears twice");
-  EXPECT_EQ(ErrorOf("{\"a\":1}\n\n{\"a\":}\n").substr(0, 22), "line 3: invalid JSON: ");
-  EXPECT_EQ(ErrorOf("{\"a\":1} {\"a\":2}\n").substr(0, 22), "line 1: invalid JSON: ");
-  EXPECT_EQ(ErrorOf("{\"a\":1\n").substr(0, 22), "line 1: invalid JSON: ");
+  EXPECT_EQ(ErrorFromNdjson("{\"a\":1,\"a\":2}\n"), "line 1: column \"a\" appears twice");
+  EXPECT_EQ(ErrorFromNdjson("{\"a\":1}\n\n{\"a\":}\n").substr(0, 22), "line 3: invalid JSON: ");
+  EXPECT_EQ(ErrorFromNdjson("{\"a\":1} {\"a\":2}\n").substr(0, 22), "line 1: invalid JSON: ");
+  EXPECT_EQ(ErrorFromNdjson("{\"a\":1\n").substr(0, 22), "line 1: invalid JSON: ");
   ProfileOptions options;
   options.max_rows = 1;
-  EXPECT_EQ(ErrorOf("{\"a\":1}\n{\"a\":2}\n", options), "line 2: too many rows (at most 1)");
+  EXPECT_EQ(ErrorFromNdjson("{\"a\":1}\n{\"a\":2}\n", options),
+            "line 2: too many rows (at most 1)");
 }
 
 TEST(BuildProfileFromNdjsonTest, AgreesWithCsvForTheSameTable) {
   const ReferenceProfile from_csv =
       BuildProfileFromCsv("x,c,prediction\n1.5,a,0.2\n,b,0.4\n-3,a,\n").value();
-  const ReferenceProfile from_ndjson = MustBuild(
+  const ReferenceProfile from_ndjson = MustBuildFromNdjson(
       "{\"x\":1.5,\"c\":\"a\",\"prediction\":0.2}\n"
       "{\"x\":null,\"c\":\"b\",\"prediction\":0.4}\n"
       "{\"x\":-3,\"c\":\"a\"}\n");
@@ -158,7 +160,7 @@ TEST(BuildProfileFromLoggedTest, MatchesNdjsonOfTheSameRows) {
       {R"({"c": "b", "x": null})", 0.4, 0.0},
       {R"({"x": -3, "c": true})", 0.9, 1.0},
   };
-  const ReferenceProfile from_ndjson = MustBuild(
+  const ReferenceProfile from_ndjson = MustBuildFromNdjson(
       "{\"x\": 1.5, \"c\": \"a\", \"prediction\": 0.2, \"actual\": 1}\n"
       "{\"c\": \"b\", \"x\": null, \"prediction\": 0.4, \"actual\": 0}\n"
       "{\"x\": -3, \"c\": true, \"prediction\": 0.9, \"actual\": 1}\n");

@@ -7,11 +7,11 @@
 namespace mw::simulate {
 namespace {
 
-constexpr int64_t kStart = 1'750'000'000'000;
+constexpr int64_t kTrafficStart = 1'750'000'000'000;
 
 TrafficGenerator Small() {
   GeneratorOptions o;
-  o.start_ms = kStart;
+  o.start_ms = kTrafficStart;
   o.restaurants = 2;
   o.training_rows = 30;
   o.risk_versions = 2;
@@ -23,7 +23,7 @@ TrafficGenerator Small() {
 TEST(PayloadsTest, PredictionsBodyIsTheEventsOfPredictionJson) {
   auto g = Small();
   std::vector<Prediction> batch;
-  for (int i = 0; i < 50; ++i) batch.push_back(g.Next(kStart + i * 1000));
+  for (int i = 0; i < 50; ++i) batch.push_back(g.Next(kTrafficStart + i * 1000));
   const auto body = nlohmann::json::parse(PredictionsBody(batch));
   ASSERT_EQ(body.size(), 1u);
   ASSERT_EQ(body["events"].size(), batch.size());
@@ -36,7 +36,8 @@ TEST(PayloadsTest, PredictionsBodyIsTheEventsOfPredictionJson) {
 }
 
 TEST(PayloadsTest, ActualsBody) {
-  const std::vector<Actual> actuals = {{"sim-1", 42, kStart}, {"sim-2", 0.5, kStart + 1}};
+  const std::vector<Actual> actuals = {{"sim-1", 42, kTrafficStart},
+                                       {"sim-2", 0.5, kTrafficStart + 1}};
   EXPECT_EQ(ActualsBody(actuals),
             R"({"actuals":[{"id":"sim-1","actual":42,"timestamp":"2025-06-15T15:06:40.000Z"},)"
             R"({"id":"sim-2","actual":0.5,"timestamp":"2025-06-15T15:06:40.001Z"}]})");

@@ -19,22 +19,9 @@
 namespace mw::stats {
 namespace {
 
+using mw::testing::RelNear;
+using mw::testing::RunOracle;
 using nlohmann::json;
-
-::testing::AssertionResult RelNear(double actual, double expected, double rel) {
-  if (std::isnan(expected) && std::isnan(actual)) return ::testing::AssertionSuccess();
-  if (actual == expected) return ::testing::AssertionSuccess();
-  if (std::fabs(actual - expected) <= rel * std::fabs(expected) + 1e-300) {
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure()
-         << "actual " << json(actual).dump() << " expected " << json(expected).dump()
-         << " (relative error " << std::fabs(actual - expected) / std::fabs(expected) << ")";
-}
-
-json RunOracle(const std::string& program, const json& input) {
-  return json::parse(mw::testing::RunPython(program, input.dump()));
-}
 
 struct NumericCase {
   std::string label;

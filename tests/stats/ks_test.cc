@@ -18,24 +18,9 @@
 namespace mw::stats {
 namespace {
 
+using mw::testing::RelNear;
+using mw::testing::RunOracle;
 using nlohmann::json;
-
-// |actual - expected| <= rel * |expected|, or both below 1e-300 apart by less than that (a
-// subnormal carries too few digits for a relative bound); both NaN also passes.
-::testing::AssertionResult RelNear(double actual, double expected, double rel) {
-  if (std::isnan(expected) && std::isnan(actual)) return ::testing::AssertionSuccess();
-  if (actual == expected) return ::testing::AssertionSuccess();
-  if (std::fabs(actual - expected) <= rel * std::fabs(expected) + 1e-300) {
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure()
-         << "actual " << json(actual).dump() << " expected " << json(expected).dump()
-         << " (relative error " << std::fabs(actual - expected) / std::fabs(expected) << ")";
-}
-
-json RunOracle(const std::string& program, const json& input) {
-  return json::parse(mw::testing::RunPython(program, input.dump()));
-}
 
 // (n, d) pairs that reach every branch of scipy's kolmogn selection.
 std::vector<std::pair<int64_t, double>> KolmogorovGrid() {
@@ -125,7 +110,7 @@ struct KsCase {
   std::vector<double> a, b;
 };
 
-std::vector<double> Normal(std::mt19937_64& rng, size_t n, double mean, double sd) {
+std::vector<double> NormalSample(std::mt19937_64& rng, size_t n, double mean, double sd) {
   std::normal_distribution<double> dist(mean, sd);
   std::vector<double> v(n);
   for (double& x : v) x = dist(rng);
@@ -150,39 +135,39 @@ std::vector<KsCase> KsCases() {
   std::uniform_real_distribution<double> shift(0.0, 1.0);
   for (int k = 0; k < 60; ++k) {
     const size_t n1 = static_cast<size_t>(small(rng)), n2 = static_cast<size_t>(small(rng));
-    add("exact-small", Normal(rng, n1, 0, 1), Normal(rng, n2, shift(rng), 1));
+    add("exact-small", NormalSample(rng, n1, 0, 1), NormalSample(rng, n2, shift(rng), 1));
   }
   for (int k = 0; k < 12; ++k) {
     const size_t n1 = static_cast<size_t>(medium(rng)), n2 = static_cast<size_t>(medium(rng));
-    add("exact-medium", Normal(rng, n1, 0, 1), Normal(rng, n2, shift(rng) * 0.3, 1));
+    add("exact-medium", NormalSample(rng, n1, 0, 1), NormalSample(rng, n2, shift(rng) * 0.3, 1));
   }
   // The n1 == n2 path.
   for (size_t n : {1, 2, 7, 50, 400, 2500}) {
-    add("equal-n", Normal(rng, n, 0, 1), Normal(rng, n, 0.2, 1));
+    add("equal-n", NormalSample(rng, n, 0, 1), NormalSample(rng, n, 0.2, 1));
   }
-  add("equal-n-10000", Normal(rng, 10000, 0, 1), Normal(rng, 10000, 0.03, 1));
+  add("equal-n-10000", NormalSample(rng, 10000, 0, 1), NormalSample(rng, 10000, 0.03, 1));
   // The largest exact case with coprime sizes, and a tiny p-value on the exact path.
-  add("exact-10000x9999", Normal(rng, 10000, 0, 1), Normal(rng, 9999, 0.02, 1));
-  add("exact-tiny-p", Normal(rng, 800, 0, 1), Normal(rng, 700, 0.8, 1));
+  add("exact-10000x9999", NormalSample(rng, 10000, 0, 1), NormalSample(rng, 9999, 0.02, 1));
+  add("exact-tiny-p", NormalSample(rng, 800, 0, 1), NormalSample(rng, 700, 0.8, 1));
   // Ties and heavily discretised data.
   add("ties-3-levels", Discrete(rng, 300, 3, 0), Discrete(rng, 257, 3, 0));
   add("ties-10-levels-shift", Discrete(rng, 2000, 10, 0), Discrete(rng, 1500, 10, 1));
   // Identical samples (p = 1) and completely separated samples.
   {
-    std::vector<double> same = Normal(rng, 123, 0, 1);
+    std::vector<double> same = NormalSample(rng, 123, 0, 1);
     add("identical", same, same);
   }
-  add("separated", Normal(rng, 40, 0, 1), Normal(rng, 33, 100, 1));
+  add("separated", NormalSample(rng, 40, 0, 1), NormalSample(rng, 33, 100, 1));
   add("single-vs-single", {1.0}, {2.0});
-  add("single-vs-many", {0.5}, Normal(rng, 500, 0, 1));
+  add("single-vs-many", {0.5}, NormalSample(rng, 500, 0, 1));
   // Asymptotic path: max(n1, n2) > 10000.
-  add("asymp-20000x20000", Normal(rng, 20000, 0, 1), Normal(rng, 20000, 0.01, 1));
-  add("asymp-15000x300", Normal(rng, 15000, 0, 1), Normal(rng, 300, 0.1, 1));
-  add("asymp-12000x1", Normal(rng, 12000, 0, 1), {0.3});
-  add("asymp-shifted", Normal(rng, 12000, 0, 1), Normal(rng, 5000, 0.5, 1));
+  add("asymp-20000x20000", NormalSample(rng, 20000, 0, 1), NormalSample(rng, 20000, 0.01, 1));
+  add("asymp-15000x300", NormalSample(rng, 15000, 0, 1), NormalSample(rng, 300, 0.1, 1));
+  add("asymp-12000x1", NormalSample(rng, 12000, 0, 1), {0.3});
+  add("asymp-shifted", NormalSample(rng, 12000, 0, 1), NormalSample(rng, 5000, 0.5, 1));
   add("asymp-ties", Discrete(rng, 11000, 4, 0), Discrete(rng, 900, 4, 0));
   {
-    std::vector<double> same = Normal(rng, 10001, 0, 1);
+    std::vector<double> same = NormalSample(rng, 10001, 0, 1);
     add("asymp-identical", same, same);
   }
   for (KsCase& c : cases) {

@@ -20,7 +20,7 @@ namespace {
 
 using nlohmann::json;
 
-::testing::AssertionResult Near(double actual, double expected) {
+::testing::AssertionResult RhoNear(double actual, double expected) {
   const double tolerance = std::max(1e-9 * std::max(std::abs(actual), std::abs(expected)), 1e-12);
   if (std::abs(actual - expected) <= tolerance) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "got " << actual << ", expected " << expected;
@@ -119,7 +119,7 @@ TEST(RankTest, AverageRanksAndSpearmanMatchScipy) {
     const json& want = expected[i]["rho"];
     ASSERT_EQ(rho.has_value(), !want.is_null());
     if (rho) {
-      EXPECT_TRUE(Near(*rho, want.get<double>()));
+      EXPECT_TRUE(RhoNear(*rho, want.get<double>()));
     }
   }
 }
@@ -276,7 +276,7 @@ TEST(FeatureImportanceTest, MatchesScipyOnRandomTables) {
     const json& e = expected[k];
     ASSERT_EQ(change.spearman.has_value(), !e["rho"].is_null());
     if (change.spearman) {
-      EXPECT_TRUE(Near(*change.spearman, e["rho"].get<double>()));
+      EXPECT_TRUE(RhoNear(*change.spearman, e["rho"].get<double>()));
     }
     EXPECT_EQ(change.only_in_old, e["only_old"].get<std::vector<std::string>>());
     EXPECT_EQ(change.only_in_new, e["only_new"].get<std::vector<std::string>>());

@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "store/schema.h"
 #include "store/detail/sqlite_handle.h"
+#include "store/schema.h"
 #include "store/sqlite_store.h"
 #include "store_test_util.h"
 
@@ -18,14 +18,6 @@ namespace mw::testing {
 namespace {
 
 using SqliteStoreDurabilityTest = StoreTest;
-
-ModelVersionInfo Version(std::string model, std::string segment, std::string version) {
-  ModelVersionInfo v;
-  v.model = std::move(model);
-  v.segment = std::move(segment);
-  v.version = std::move(version);
-  return v;
-}
 
 void ExpectDedup(Store& store, const std::string& id, uint64_t hash) {
   auto same = Append(store, {Event(id, "demand", 1, hash)});

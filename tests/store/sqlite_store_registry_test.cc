@@ -9,16 +9,6 @@ namespace {
 
 using SqliteStoreRegistryTest = StoreTest;
 
-ModelVersionInfo Version(std::string model, std::string segment, std::string version,
-                         bool is_latest = true) {
-  ModelVersionInfo v;
-  v.model = std::move(model);
-  v.segment = std::move(segment);
-  v.version = std::move(version);
-  v.is_latest = is_latest;
-  return v;
-}
-
 std::map<std::string, bool> LatestBySegmentVersion(Store& store, const std::string& model) {
   std::map<std::string, bool> out;
   auto versions = store.ListModelVersions(model);

@@ -15,14 +15,6 @@ namespace {
 
 using SqliteStoreTest = StoreTest;
 
-ModelVersionInfo Version(std::string model, std::string segment, std::string version) {
-  ModelVersionInfo v;
-  v.model = std::move(model);
-  v.segment = std::move(segment);
-  v.version = std::move(version);
-  return v;
-}
-
 TEST_F(SqliteStoreTest, RoundTripsEveryFieldWhenPresent) {
   PredictionEvent e = Event("p1", "demand", 12.5);
   e.version = "v3";

@@ -54,6 +54,17 @@ inline ActualEvent Actual(std::string id, double value, int64_t at_ms = 1'700'00
   return a;
 }
 
+// A registry entry for `version` of `model` in `segment` ("" = model-wide).
+inline ModelVersionInfo Version(std::string model, std::string segment, std::string version,
+                                bool is_latest = true) {
+  ModelVersionInfo v;
+  v.model = std::move(model);
+  v.segment = std::move(segment);
+  v.version = std::move(version);
+  v.is_latest = is_latest;
+  return v;
+}
+
 inline Result<PredictionBatchResult> Append(Store& store, std::vector<PredictionEvent> events) {
   std::promise<Result<PredictionBatchResult>> done;
   auto future = done.get_future();

@@ -6,14 +6,17 @@
 // Header-only on purpose: every test folder can include it without a library of its own.
 #pragma once
 
+#include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
-#include <sys/wait.h>
 
 namespace mw::testing {
 
@@ -31,8 +34,8 @@ inline std::string RunPython(const std::string& program, const std::string& inpu
                     err = base + "/err";
   std::ofstream(script) << program;
   std::ofstream(in, std::ios::binary) << input;
-  const std::string command = std::string(kDebianPython) + " " + script + " < " + in + " > " + out +
-                              " 2> " + err;
+  const std::string command =
+      std::string(kDebianPython) + " " + script + " < " + in + " > " + out + " 2> " + err;
   const int status = std::system(command.c_str());
   auto slurp = [](const std::string& path) {
     std::ifstream f(path, std::ios::binary);
@@ -45,6 +48,24 @@ inline std::string RunPython(const std::string& program, const std::string& inpu
                              "): " + stderr_text);
   }
   return stdout_text;
+}
+
+// RunPython for an oracle that reads JSON on stdin and prints JSON.
+inline nlohmann::json RunOracle(const std::string& program, const nlohmann::json& input) {
+  return nlohmann::json::parse(RunPython(program, input.dump()));
+}
+
+// |actual - expected| <= rel * |expected|, or both below 1e-300 apart by less than that (a
+// subnormal carries too few digits for a relative bound); both NaN also passes.
+inline ::testing::AssertionResult RelNear(double actual, double expected, double rel) {
+  if (std::isnan(expected) && std::isnan(actual)) return ::testing::AssertionSuccess();
+  if (actual == expected) return ::testing::AssertionSuccess();
+  if (std::fabs(actual - expected) <= rel * std::fabs(expected) + 1e-300) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "actual " << nlohmann::json(actual).dump() << " expected "
+                                       << nlohmann::json(expected).dump() << " (relative error "
+                                       << std::fabs(actual - expected) / std::fabs(expected) << ")";
 }
 
 }  // namespace mw::testing

@@ -12,6 +12,9 @@
 
 namespace mw::ingest_detail {
 
+// The longest accepted id in bytes, for prediction ids and the ids that actuals refer to alike.
+inline constexpr size_t kMaxIdBytes = 256;
+
 // Where a field's errors go: `base` is the pointer of the enclosing object ("" for a single
 // object body), `name` the unescaped field name.
 struct FieldAt {

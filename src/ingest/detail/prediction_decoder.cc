@@ -27,7 +27,6 @@ constexpr std::string_view kFieldNames[] = {"id",         "model",     "version"
                                             "segment",    "timestamp", "features",
                                             "prediction", "actual",    "latency_ms"};
 
-constexpr size_t kMaxIdBytes = 256;
 constexpr size_t kMaxModelBytes = 128;
 constexpr size_t kMaxVersionBytes = 128;
 constexpr size_t kMaxSegmentBytes = 256;
