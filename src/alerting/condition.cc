@@ -10,6 +10,7 @@
 
 #include "alerting/detail/condition_lexer.h"
 #include "common/duration.h"
+#include "common/strings.h"
 
 namespace mw::alerting {
 namespace {
@@ -20,15 +21,6 @@ using detail::TokenName;
 using ParseError = detail::ConditionSyntaxError;
 
 std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
-std::string Join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const std::string& s : v) {
-    if (!out.empty()) out += ", ";
-    out += s;
-  }
-  return out;
-}
 
 std::optional<BinaryOp> ComparisonOf(Tok kind) {
   switch (kind) {
@@ -254,9 +246,9 @@ class Parser {
       LabelMatcher m;
       m.label = label.text == "segment" && def.segmented ? options_.segment_label : label.text;
       if (std::find(allowed.begin(), allowed.end(), m.label) == allowed.end()) {
-        Fail(label,
-             def.name + " has no label " + Quote(label.text) +
-                 (allowed.empty() ? " (it has no labels)" : " (labels: " + Join(allowed) + ")"));
+        Fail(label, def.name + " has no label " + Quote(label.text) +
+                        (allowed.empty() ? " (it has no labels)"
+                                         : " (labels: " + JoinStrings(allowed) + ")"));
       }
       const Token& op = Next();
       switch (op.kind) {
@@ -306,7 +298,8 @@ class Parser {
     const auto r = ResultLabels(right, options_.segment_label);
     if (l != r) {
       Fail(op, "the two sides of " + Quote(op.text) + " are identified by different labels (" +
-                   (l.empty() ? "none" : Join(l)) + " vs " + (r.empty() ? "none" : Join(r)) +
+                   (l.empty() ? "none" : JoinStrings(l)) + " vs " +
+                   (r.empty() ? "none" : JoinStrings(r)) +
                    "); combine such signals with \"and\" / \"or\"");
     }
   }

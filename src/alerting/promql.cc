@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "common/duration.h"
+#include "common/strings.h"
 
 namespace mw::alerting {
 namespace {
@@ -40,15 +41,6 @@ std::string Number(double v) {
   char buf[64];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, end);
-}
-
-std::string JoinLabels(const std::vector<std::string>& v) {
-  std::string out;
-  for (const std::string& s : v) {
-    if (!out.empty()) out += ", ";
-    out += s;
-  }
-  return out;
 }
 
 // A PromQL double-quoted string literal.
@@ -87,7 +79,7 @@ std::string Selector(const MetricSelector& selector, const std::vector<LabelMatc
 // sum by (labels) (inner), or sum(inner) without labels.
 std::string SumBy(const std::vector<std::string>& labels, const std::string& inner) {
   if (labels.empty()) return "sum(" + inner + ")";
-  return "sum by (" + JoinLabels(labels) + ") (" + inner + ")";
+  return "sum by (" + JoinStrings(labels) + ") (" + inner + ")";
 }
 
 class Translator {
@@ -115,7 +107,7 @@ class Translator {
       const auto l = ResultLabels(e.left(), segment_label_);
       const auto r = ResultLabels(e.right(), segment_label_);
       std::set_intersection(l.begin(), l.end(), r.begin(), r.end(), std::back_inserter(on));
-      op += " on(" + JoinLabels(on) + ")";
+      op += " on(" + JoinStrings(on) + ")";
     }
     return {left.text + " " + op + " " + right.text, prec};
   }
@@ -142,7 +134,7 @@ class Translator {
         }
         std::sort(ignoring.begin(), ignoring.end());
         ignoring.erase(std::unique(ignoring.begin(), ignoring.end()), ignoring.end());
-        std::string op = ignoring.empty() ? " / " : " / ignoring(" + JoinLabels(ignoring) + ") ";
+        std::string op = ignoring.empty() ? " / " : " / ignoring(" + JoinStrings(ignoring) + ") ";
         return {Selector(recipe.metric, ref.matchers, options_) + op +
                     Selector(recipe.denominator.at(0), ref.matchers, options_),
                 kMulPrec};

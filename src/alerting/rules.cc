@@ -11,20 +11,12 @@
 
 #include "alerting/annotation_template.h"
 #include "common/duration.h"
+#include "common/strings.h"
 
 namespace mw::alerting {
 namespace {
 
 std::string InQuotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
-std::string CommaList(const std::vector<std::string>& v) {
-  std::string out;
-  for (const std::string& s : v) {
-    if (!out.empty()) out += ", ";
-    out += s;
-  }
-  return out;
-}
 
 bool IsPrometheusLabelName(std::string_view s) {
   if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
@@ -80,7 +72,7 @@ class Loader {
         Add(it->first, "record: recording rules are not supported; modelwatch rules are alerts");
       } else if (!allowed.count(key)) {
         Add(it->first, where + InQuotes(key) + ": unknown key (expected " +
-                           CommaList(std::vector<std::string>(allowed.begin(), allowed.end())) +
+                           JoinStrings(std::vector<std::string>(allowed.begin(), allowed.end())) +
                            ")");
       }
     }
@@ -306,7 +298,7 @@ class Loader {
           Add(it->second, where + "$labels." + label + ": the condition's series have no label " +
                               InQuotes(label) +
                               (known.empty() ? " (they have no labels)"
-                                             : " (their labels: " + CommaList(known) + ")") +
+                                             : " (their labels: " + JoinStrings(known) + ")") +
                               "; $labels holds the series' labels, not the rule's labels");
         }
       }

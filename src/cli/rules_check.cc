@@ -7,18 +7,10 @@
 #include "alerting/rules.h"
 #include "alerting/signals.h"
 #include "cli/commands.h"
+#include "common/strings.h"
 
 namespace mw::cli {
 namespace {
-
-std::string Join(const std::vector<std::string>& v, std::string_view separator = ", ") {
-  std::string out;
-  for (const std::string& s : v) {
-    if (!out.empty()) out += separator;
-    out += s;
-  }
-  return out;
-}
 
 // How a condition writes the signal: name, or name[5m] for the ones over a range.
 alerting::SignalRef ExampleUse(const alerting::SignalDef& signal) {
@@ -99,7 +91,7 @@ int RunRulesSignals(const CommonOptions& options, bool json) {
   for (const alerting::SignalDef& s : alerting::Signals()) {
     const auto labels = alerting::SignalLabels(s, segment_label);
     std::cout << s.name << (s.needs_range() ? "[range]" : "") << "  (" << s.unit
-              << (labels.empty() ? "" : "; by " + Join(labels)) << ")"
+              << (labels.empty() ? "" : "; by " + JoinStrings(labels)) << ")"
               << (s.available ? "" : "  [no data yet]") << "\n    " << s.description << "\n    "
               << alerting::SignalToPromQL(ExampleUse(s), segment_label, prom) << "\n";
   }
