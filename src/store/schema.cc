@@ -9,7 +9,7 @@ using store_detail::Db;
 using store_detail::Stmt;
 using store_detail::Txn;
 
-const std::array<Migration, 2> kMigrations = {{
+const std::array<Migration, 3> kMigrations = {{
     {1,
      "initial schema",
      {
@@ -88,6 +88,27 @@ const std::array<Migration, 2> kMigrations = {{
          " payload TEXT NOT NULL)",
          "CREATE INDEX evaluation_snapshots_model_time"
          " ON evaluation_snapshots (model, segment, evaluated_at)",
+     }},
+    {3,
+     "prediction inbox: small group commits append here, the writer moves rows into"
+     " prediction_logs in batches",
+     {
+         // The columns of prediction_logs and no secondary index, so a commit of a few rows
+         // writes one or two pages instead of a leaf of each index (see SqliteStore's inbox).
+         "CREATE TABLE prediction_inbox ("
+         " seq {seq_pk},"
+         " id TEXT NOT NULL,"
+         " model TEXT NOT NULL,"
+         " version TEXT,"
+         " segment TEXT NOT NULL DEFAULT '',"
+         " created_at BIGINT NOT NULL,"
+         " received_at BIGINT NOT NULL,"
+         " prediction DOUBLE PRECISION NOT NULL,"
+         " features TEXT NOT NULL,"
+         " actual DOUBLE PRECISION,"
+         " actual_at BIGINT,"
+         " latency_ms DOUBLE PRECISION,"
+         " content_hash BIGINT NOT NULL)",
      }},
 }};
 

@@ -7,15 +7,36 @@
 
 namespace mw::sql {
 
-// prediction_logs
+// prediction_logs and prediction_inbox (same columns; see the inbox in sqlite_store.h). Every
+// inbox seq is greater than every prediction_logs seq, so a row is in exactly one of the two and
+// reads take both (UNION ALL) in one statement, i.e. one snapshot.
+#define MW_PREDICTION_INSERT_COLUMNS                                                          \
+  "(seq, id, model, version, segment, created_at, received_at, prediction, features, actual," \
+  " actual_at, latency_ms, content_hash)"
 inline constexpr std::string_view kInsertPrediction =
-    "INSERT INTO prediction_logs (seq, id, model, version, segment, created_at, received_at,"
-    " prediction, features, actual, actual_at, latency_ms, content_hash)"
+    "INSERT INTO prediction_logs " MW_PREDICTION_INSERT_COLUMNS
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+inline constexpr std::string_view kInsertInbox =
+    "INSERT INTO prediction_inbox " MW_PREDICTION_INSERT_COLUMNS
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+// The inbox move: everything in it, in seq order, then emptied (same transaction).
+inline constexpr std::string_view kMoveInbox =
+    "INSERT INTO prediction_logs " MW_PREDICTION_INSERT_COLUMNS
+    " SELECT seq, id, model, version, segment, created_at, received_at, prediction, features,"
+    " actual, actual_at, latency_ms, content_hash FROM prediction_inbox ORDER BY seq";
+inline constexpr std::string_view kEmptyInbox = "DELETE FROM prediction_inbox";
+inline constexpr std::string_view kCountInbox = "SELECT count(*) FROM prediction_inbox";
+#undef MW_PREDICTION_INSERT_COLUMNS
+// The writer knows which table holds a seq (SqliteStore::inbox_first_seq_).
 inline constexpr std::string_view kSelectIdAndHashBySeq =
     "SELECT id, content_hash FROM prediction_logs WHERE seq = ?";
+inline constexpr std::string_view kSelectIdAndHashBySeqInbox =
+    "SELECT id, content_hash FROM prediction_inbox WHERE seq = ?";
 inline constexpr std::string_view kUpdateActual =
     "UPDATE prediction_logs SET actual = ?, actual_at = ? WHERE seq = ?";
+inline constexpr std::string_view kUpdateActualInbox =
+    "UPDATE prediction_inbox SET actual = ?, actual_at = ? WHERE seq = ?";
+// At open, after the inbox was emptied.
 inline constexpr std::string_view kMaxSeq = "SELECT max(seq) FROM prediction_logs";
 inline constexpr std::string_view kCountPredictions = "SELECT count(*) FROM prediction_logs";
 
@@ -23,12 +44,19 @@ inline constexpr std::string_view kCountPredictions = "SELECT count(*) FROM pred
 #define MW_PREDICTION_COLUMNS                                                              \
   "seq, id, model, version, segment, created_at, prediction, features, actual, actual_at," \
   " latency_ms, received_at"
+// Bind the seq twice (once per table).
 inline constexpr std::string_view kSelectPredictionBySeq =
-    "SELECT " MW_PREDICTION_COLUMNS " FROM prediction_logs WHERE seq = ?";
-// QueryPredictions: kQueryBase, then any filter fragments, then kQueryTail.
+    "SELECT " MW_PREDICTION_COLUMNS
+    " FROM prediction_logs WHERE seq = ?"
+    " UNION ALL SELECT " MW_PREDICTION_COLUMNS " FROM prediction_inbox WHERE seq = ?";
+// QueryPredictions: for each table, its base and the filter fragments (bound again for the
+// second table), joined by kQueryUnion; then kQueryTail.
 inline constexpr std::string_view kQueryBase =
     "SELECT " MW_PREDICTION_COLUMNS " FROM prediction_logs WHERE seq > ?";
+inline constexpr std::string_view kQueryInboxBase =
+    "SELECT " MW_PREDICTION_COLUMNS " FROM prediction_inbox WHERE seq > ?";
 #undef MW_PREDICTION_COLUMNS
+inline constexpr std::string_view kQueryUnion = " UNION ALL ";
 inline constexpr std::string_view kFilterModel = " AND model = ?";
 inline constexpr std::string_view kFilterSegment = " AND segment = ?";
 inline constexpr std::string_view kFilterVersion = " AND version = ?";

@@ -49,8 +49,13 @@ Result<std::unique_ptr<SqliteStore::WriterStatements>> SqliteStore::WriterStatem
   auto out = std::make_unique<WriterStatements>();
   const std::pair<Stmt*, std::string_view> all[] = {
       {&out->insert_prediction, sql::kInsertPrediction},
+      {&out->insert_inbox, sql::kInsertInbox},
+      {&out->move_inbox, sql::kMoveInbox},
+      {&out->empty_inbox, sql::kEmptyInbox},
       {&out->select_id_and_hash, sql::kSelectIdAndHashBySeq},
+      {&out->select_id_and_hash_inbox, sql::kSelectIdAndHashBySeqInbox},
       {&out->update_actual, sql::kUpdateActual},
+      {&out->update_actual_inbox, sql::kUpdateActualInbox},
       {&out->upsert_pending, sql::kUpsertPending},
       {&out->select_pending, sql::kSelectPending},
       {&out->delete_pending, sql::kDeletePending},
@@ -111,6 +116,19 @@ Status SqliteStore::OpenAll() {
   if (!applied) return applied.error();
   auto uuid = LoadOrCreateUuid(writer_);
   if (!uuid) return uuid.error();
+  // What a crash left in the inbox goes to prediction_logs first: the id index (which rebuilds
+  // and reloads from prediction_logs) and LoadCaches then see every row there.
+  {
+    auto inbox = writer_.QueryInt(std::string(sql::kCountInbox));
+    if (!inbox) return inbox.error();
+    if (inbox->value_or(0) > 0) {
+      store_detail::Txn txn(writer_);
+      if (s = txn.Begin(); !s.ok()) return s;
+      if (s = writer_.Exec(sql::kMoveInbox); !s.ok()) return s;
+      if (s = writer_.Exec(sql::kEmptyInbox); !s.ok()) return s;
+      if (s = txn.Commit(); !s.ok()) return s;
+    }
+  }
   if (s = LoadCaches(); !s.ok()) return s;
 
   auto ids = IdIndex::Open({ids_path_, *uuid, options_.id_index_batch_rows}, writer_);
@@ -149,6 +167,8 @@ Status SqliteStore::LoadCaches() {
   auto max_seq = writer_.QueryInt(std::string(sql::kMaxSeq));
   if (!max_seq) return max_seq.error();
   next_seq_ = max_seq->value_or(0) + 1;
+  inbox_first_seq_ = next_seq_;  // the inbox is empty (OpenAll)
+  inbox_moved_at_ = std::chrono::steady_clock::now();
   auto count = writer_.QueryInt(std::string(sql::kCountPredictions));
   if (!count) return count.error();
   prediction_rows_ = count->value_or(0);

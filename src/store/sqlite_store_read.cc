@@ -77,7 +77,8 @@ Result<std::optional<PredictionRecord>> SqliteStore::GetPrediction(const std::st
   Stmt& select = **stmt;
   for (int64_t seq : seqs) {
     StmtResetter reset(select);
-    select.BindInt(1, seq);
+    select.BindInt(1, seq);  // prediction_logs
+    select.BindInt(2, seq);  // prediction_inbox
     auto row = select.Step();
     if (!row) return row.error();
     if (*row && select.ColumnTextView(1) == id) {
@@ -91,13 +92,19 @@ Result<std::vector<PredictionRecord>> SqliteStore::QueryPredictions(
     const PredictionQuery& q) const {
   if (q.limit < 1) return InvalidArgument("limit must be at least 1");
   Timer timer([this](double s) { Observe("select", s); });
+  std::string filters;
+  if (q.model) filters += sql::kFilterModel;
+  if (q.segment) filters += sql::kFilterSegment;
+  if (q.version) filters += q.version->empty() ? sql::kFilterNoVersion : sql::kFilterVersion;
+  if (q.from_ms) filters += sql::kFilterFrom;
+  if (q.to_ms) filters += sql::kFilterTo;
+  if (q.only_with_actual) filters += sql::kFilterWithActual;
+  // Both tables in one statement (one snapshot); see the inbox in sqlite_store.h.
   std::string text(sql::kQueryBase);
-  if (q.model) text += sql::kFilterModel;
-  if (q.segment) text += sql::kFilterSegment;
-  if (q.version) text += q.version->empty() ? sql::kFilterNoVersion : sql::kFilterVersion;
-  if (q.from_ms) text += sql::kFilterFrom;
-  if (q.to_ms) text += sql::kFilterTo;
-  if (q.only_with_actual) text += sql::kFilterWithActual;
+  text += filters;
+  text += sql::kQueryUnion;
+  text += sql::kQueryInboxBase;
+  text += filters;
   text += sql::kQueryTail;
 
   auto lease = pool_->Acquire();
@@ -107,12 +114,14 @@ Result<std::vector<PredictionRecord>> SqliteStore::QueryPredictions(
   Stmt& select = **stmt;
   StmtResetter reset(select);
   int index = 1;
-  select.BindInt(index++, q.after_seq);
-  if (q.model) select.BindText(index++, *q.model);
-  if (q.segment) select.BindText(index++, *q.segment);
-  if (q.version && !q.version->empty()) select.BindText(index++, *q.version);
-  if (q.from_ms) select.BindInt(index++, *q.from_ms);
-  if (q.to_ms) select.BindInt(index++, *q.to_ms);
+  for (int table = 0; table < 2; ++table) {  // the same values for each table's half
+    select.BindInt(index++, q.after_seq);
+    if (q.model) select.BindText(index++, *q.model);
+    if (q.segment) select.BindText(index++, *q.segment);
+    if (q.version && !q.version->empty()) select.BindText(index++, *q.version);
+    if (q.from_ms) select.BindInt(index++, *q.from_ms);
+    if (q.to_ms) select.BindInt(index++, *q.to_ms);
+  }
   select.BindInt(index, q.limit);
   std::vector<PredictionRecord> out;
   while (true) {
@@ -139,7 +148,8 @@ Result<std::vector<PredictionRecord>> SqliteStore::GetPredictionsBySeq(
   out.reserve(sorted.size());
   for (int64_t seq : sorted) {
     StmtResetter reset(select);
-    select.BindInt(1, seq);
+    select.BindInt(1, seq);  // prediction_logs
+    select.BindInt(2, seq);  // prediction_inbox
     auto row = select.Step();
     if (!row) return row.error();
     if (*row) out.push_back(ReadPrediction(select));

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <bit>
 #include <chrono>
+#include <limits>
 #include <optional>
 #include <string_view>
 
@@ -33,6 +34,7 @@ struct SqliteStore::Group {
   std::unordered_set<uint64_t> pending_added;   // hashes put in pending_filter_ by this group
   std::unordered_set<uint64_t> pending_erased;  // hashes no pending row has any more
   std::vector<int64_t> seqs;                    // scratch for lookups
+  bool direct = false;  // new rows go to prediction_logs (large group) instead of the inbox
 };
 
 void SqliteStore::WriterLoop() {
@@ -41,7 +43,7 @@ void SqliteStore::WriterLoop() {
     {
       std::unique_lock lock(queue_mu_);
       queue_cv_.wait(lock, [&] { return !queue_.empty() || closing_; });
-      if (queue_.empty()) return;  // closing, and everything queued is done
+      if (queue_.empty()) break;  // closing, and everything queued is done
       if (queue_.front().kind == WriteRequest::Kind::kRegistry) {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -65,8 +67,48 @@ void SqliteStore::WriterLoop() {
       ProcessGroup(group);
     }
     group.clear();
+    MoveInboxBetweenGroups(/*force=*/false);
     FinishCheckpoint();
   }
+  MoveInboxBetweenGroups(/*force=*/true);
+}
+
+Status SqliteStore::MoveInbox() {
+  const auto start = Clock_::now();
+  if (Status s = stmts_->move_inbox.Run(); !s.ok()) return s;
+  if (Status s = stmts_->empty_inbox.Run(); !s.ok()) return s;
+  inbox_rows_ = 0;
+  inbox_moved_at_ = start;
+  Observe("inbox_move", SecondsSince(start));
+  return Status::Ok();
+}
+
+void SqliteStore::MoveInboxBetweenGroups(bool force) {
+  if (inbox_rows_ == 0) return;
+  if (!force && inbox_rows_ < kInboxMoveRows) {
+    if (Clock_::now() - inbox_moved_at_ < kInboxIdleMove) return;
+    std::lock_guard lock(queue_mu_);
+    if (!queue_.empty()) return;
+  }
+  // No fsync of its own (see the header): the rows are durable in the inbox already. At Close
+  // (force) the move keeps the connection's setting, so the files are complete at rest.
+  const bool lower = options_.synchronous_full && !force;
+  if (lower) {
+    if (!writer_.Exec("PRAGMA synchronous=NORMAL").ok()) return;
+    synchronous_lowered_ = true;
+  }
+  const int64_t rows = inbox_rows_;
+  store_detail::Txn txn(writer_);
+  Status s = txn.Begin();
+  if (s.ok()) s = MoveInbox();
+  if (s.ok()) s = txn.Commit();
+  if (s.ok()) {
+    inbox_first_seq_ = next_seq_;
+  } else {
+    txn.Rollback();
+    inbox_rows_ = rows;
+  }
+  if (lower && writer_.Exec("PRAGMA synchronous=FULL").ok()) synchronous_lowered_ = false;
 }
 
 void SqliteStore::ProcessGroup(std::vector<WriteRequest>& requests) {
@@ -78,12 +120,29 @@ void SqliteStore::ProcessGroup(std::vector<WriteRequest>& requests) {
   int64_t rows = 0;
 
   size_t total_rows = 0;
-  for (const WriteRequest& request : requests) total_rows += request.rows();
+  size_t prediction_rows = 0;
+  for (const WriteRequest& request : requests) {
+    total_rows += request.rows();
+    if (request.kind == WriteRequest::Kind::kPredictions) prediction_rows += request.rows();
+  }
   group.written.reserve(total_rows);
   group.new_ids.reserve(total_rows);
+  group.direct = prediction_rows >= kInboxMaxGroupRows;
+  const int64_t saved_inbox_first_seq = inbox_first_seq_;
+  const int64_t saved_inbox_rows = inbox_rows_;
 
+  Status failure = Status::Ok();
+  if (synchronous_lowered_) {  // a move could not restore it: never acknowledge without fsync
+    failure = writer_.Exec("PRAGMA synchronous=FULL");
+    if (failure.ok()) synchronous_lowered_ = false;
+  }
   store_detail::Txn txn(writer_);
-  Status failure = txn.Begin();
+  if (failure.ok()) failure = txn.Begin();
+  if (failure.ok() && group.direct) {
+    // Rows must reach prediction_logs in seq order: the inbox's go first.
+    if (inbox_rows_ > 0) failure = MoveInbox();
+    inbox_first_seq_ = std::numeric_limits<int64_t>::max();  // every committed row is in logs
+  }
   // All id lookups of the group share one snapshot of the id file.
   bool session = false;
   if (failure.ok()) {
@@ -123,6 +182,8 @@ void SqliteStore::ProcessGroup(std::vector<WriteRequest>& requests) {
     // only gained hashes, which a superset filter tolerates).
     txn.Rollback();
     next_seq_ = first_seq;
+    inbox_first_seq_ = saved_inbox_first_seq;
+    inbox_rows_ = saved_inbox_rows;
     const Status unavailable = Unavailable("group commit failed: " + failure.message());
     for (WriteRequest& request : requests) {
       if (request.kind == WriteRequest::Kind::kPredictions) {
@@ -134,6 +195,11 @@ void SqliteStore::ProcessGroup(std::vector<WriteRequest>& requests) {
     return;
   }
 
+  if (group.direct) {
+    inbox_first_seq_ = next_seq_;
+  } else {
+    inbox_rows_ += static_cast<int64_t>(group.new_ids.size());
+  }
   ids_->AddCommitted(group.new_ids);
   prediction_rows_ += static_cast<int64_t>(group.new_ids.size());
   known_models_.merge(group.new_models);
@@ -211,7 +277,7 @@ Result<PredictionBatchResult> SqliteStore::ApplyPredictions(WriteRequest& reques
   }
 
   // Phase 2: write the new events. Any failure here is a database failure.
-  store_detail::Stmt& insert = stmts_->insert_prediction;
+  store_detail::Stmt& insert = group.direct ? stmts_->insert_prediction : stmts_->insert_inbox;
   for (size_t i = 0; i < n; ++i) {
     if (duplicate[i]) {
       ++result.duplicates;
@@ -263,13 +329,14 @@ Result<PredictionBatchResult> SqliteStore::ApplyPredictions(WriteRequest& reques
 // Every error returned is a database failure (kUnavailable).
 Result<ActualBatchResult> SqliteStore::ApplyActuals(WriteRequest& request, Group& group) {
   ActualBatchResult result;
-  store_detail::Stmt& update = stmts_->update_actual;
   store_detail::Stmt& upsert = stmts_->upsert_pending;
   for (const ActualEvent& a : request.actuals) {
     const uint64_t hash = IdHash(a.id);
     auto stored = FindStored(a.id, hash, group);
     if (!stored) return Unavailable(stored.error().message());
     if (stored->has_value()) {
+      store_detail::Stmt& update =
+          (*stored)->seq >= inbox_first_seq_ ? stmts_->update_actual_inbox : stmts_->update_actual;
       update.BindDouble(1, a.actual);
       update.BindInt(2, a.timestamp_ms);
       update.BindInt(3, (*stored)->seq);
@@ -301,8 +368,9 @@ Result<std::optional<SqliteStore::StoredRef>> SqliteStore::FindStored(const std:
   }
   group.seqs.clear();
   if (Status s = ids_->Lookup(hash, writer_ids_, &group.seqs); !s.ok()) return s;
-  store_detail::Stmt& select = stmts_->select_id_and_hash;
   for (int64_t seq : group.seqs) {
+    store_detail::Stmt& select =
+        seq >= inbox_first_seq_ ? stmts_->select_id_and_hash_inbox : stmts_->select_id_and_hash;
     store_detail::StmtResetter reset(select);
     select.BindInt(1, seq);
     auto row = select.Step();

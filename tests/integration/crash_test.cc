@@ -86,8 +86,12 @@ TEST(CrashTest, EveryAcknowledgedPredictionSurvivesKillNineExactlyOnce) {
   ASSERT_EQ(sqlite3_open_v2((data + "/modelwatch.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
             SQLITE_OK);
   sqlite3_stmt* count = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM prediction_logs WHERE id = ?", -1, &count,
-                               nullptr),
+  // A row is in prediction_logs or, until the writer moves it, in prediction_inbox; a clean stop
+  // empties the inbox. Both are counted, so a row in both would show as doubled.
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT (SELECT COUNT(*) FROM prediction_logs WHERE id = ?1) +"
+                               " (SELECT COUNT(*) FROM prediction_inbox WHERE id = ?1)",
+                               -1, &count, nullptr),
             SQLITE_OK);
   size_t missing = 0, doubled = 0;
   for (const auto& id : acked) {
@@ -101,13 +105,20 @@ TEST(CrashTest, EveryAcknowledgedPredictionSurvivesKillNineExactlyOnce) {
   sqlite3_finalize(count);
   sqlite3_stmt* dups = nullptr;
   ASSERT_EQ(sqlite3_prepare_v2(db,
-                               "SELECT COUNT(*) FROM (SELECT id FROM prediction_logs GROUP BY id "
-                               "HAVING COUNT(*) > 1)",
+                               "SELECT COUNT(*) FROM (SELECT id FROM (SELECT id FROM "
+                               "prediction_logs UNION ALL SELECT id FROM prediction_inbox) "
+                               "GROUP BY id HAVING COUNT(*) > 1)",
                                -1, &dups, nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(dups), SQLITE_ROW);
   const int64_t duplicated_ids = sqlite3_column_int64(dups, 0);
   sqlite3_finalize(dups);
+  sqlite3_stmt* inbox = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM prediction_inbox", -1, &inbox, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(inbox), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(inbox, 0), 0) << "a clean stop leaves the inbox empty";
+  sqlite3_finalize(inbox);
   sqlite3_close(db);
   EXPECT_EQ(missing, 0u) << "acknowledged predictions lost after kill -9";
   EXPECT_EQ(doubled, 0u);

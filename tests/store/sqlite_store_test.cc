@@ -368,10 +368,13 @@ TEST_F(SqliteStoreTest, DatabaseFailureFailsEveryRequestOfTheGroup) {
   {
     auto db = store_detail::Db::Open(Options().path, SQLITE_OPEN_READWRITE);
     ASSERT_TRUE(db.has_value());
-    ASSERT_TRUE(db->Exec("PRAGMA busy_timeout=10000; CREATE TRIGGER boom BEFORE INSERT ON"
-                         " prediction_logs WHEN NEW.model = 'boom'"
-                         " BEGIN SELECT RAISE(ABORT, 'boom'); END;")
-                    .ok());
+    // Small groups write to the inbox, large ones to prediction_logs: both fail.
+    for (const char* table : {"prediction_logs", "prediction_inbox"}) {
+      ASSERT_TRUE(db->Exec(std::string("PRAGMA busy_timeout=10000; CREATE TRIGGER boom_") + table +
+                           " BEFORE INSERT ON " + table +
+                           " WHEN NEW.model = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END;")
+                      .ok());
+    }
   }
   std::promise<Result<PredictionBatchResult>> good, bad;
   std::promise<Result<ActualBatchResult>> actual;

@@ -8,9 +8,14 @@
 namespace mw {
 
 struct SqliteStore::WriterStatements {
-  store_detail::Stmt insert_prediction;
-  store_detail::Stmt select_id_and_hash;
-  store_detail::Stmt update_actual;
+  store_detail::Stmt insert_prediction;  // into prediction_logs
+  store_detail::Stmt insert_inbox;       // into prediction_inbox
+  store_detail::Stmt move_inbox;
+  store_detail::Stmt empty_inbox;
+  store_detail::Stmt select_id_and_hash;  // from prediction_logs
+  store_detail::Stmt select_id_and_hash_inbox;
+  store_detail::Stmt update_actual;  // in prediction_logs
+  store_detail::Stmt update_actual_inbox;
   store_detail::Stmt upsert_pending;
   store_detail::Stmt select_pending;
   store_detail::Stmt delete_pending;
