@@ -287,12 +287,13 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   }
   cv.notify_all();
   refresher.join();
-  // Graceful: no new connections, and every response from now on closes its connection; the
-  // requests already read are stored and answered (bounded wait); then the store drains and
-  // closes, and the I/O threads stop.
+  // Graceful: no new connections, idle keep-alive connections are closed, and every response
+  // from now on closes its connection; the requests already being read are stored and answered
+  // (bounded wait for every connection to close, so none can bring a request after the store
+  // closed); then the store drains and closes, and the I/O threads stop.
   server.StopAccepting();
   if (!server.WaitIdle(std::chrono::seconds(10))) {
-    logger.Warn("shutdown: requests still in flight after 10 s", {});
+    logger.Warn("shutdown: connections still open after 10 s", {});
   }
   if (evaluator) evaluator->Stop();
   if (alert_engine) {

@@ -106,11 +106,14 @@ class Server {
   // Binds and starts the I/O threads. Returns false with a reason when binding fails.
   bool Start(std::string* error);
   uint16_t port() const;
-  // Graceful shutdown, step 1: closes the listening socket; requests already read still get
-  // their responses. Idempotent.
+  // Graceful shutdown, step 1: closes the listening socket and every keep-alive connection that
+  // waits for its next request with no byte of it received (as Go's Server.Shutdown does; a
+  // request racing that close gets a connection reset, which a client may retry elsewhere).
+  // Requests being read or handled still get their responses, and those close their
+  // connections. Idempotent.
   void StopAccepting();
-  // Step 2: waits until no request is between read and response written, or until `timeout`.
-  // Returns true when idle.
+  // Step 2: waits until every connection is closed (so no further request can be read), or until
+  // `timeout`. Returns true when idle.
   bool WaitIdle(std::chrono::milliseconds timeout);
   // Stops accepting, closes connections, joins threads. Idempotent.
   void Stop();

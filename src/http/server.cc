@@ -9,9 +9,13 @@
 #include <boost/beast/version.hpp>
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <future>
+#include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
+#include <vector>
 
 #include "http/http.h"
 
@@ -104,6 +108,10 @@ struct Server::Impl {
   std::atomic<int64_t> connections{0};
   std::atomic<int64_t> in_flight{0};  // requests read whose response is not yet written
   uint16_t bound_port = 0;
+  // Open sessions, so StopAccepting can close the idle ones: key = the session, value = a call
+  // that does it on the session's strand (holding only a weak reference).
+  std::mutex sessions_mu;
+  std::unordered_map<const void*, std::function<void()>> idle_closers;
 
   Impl(ServerOptions o, const Router& r)
       : options(std::move(o)), router(r), ioc(options.threads > 0 ? options.threads : 1) {}
@@ -118,15 +126,37 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket socket, Server::Impl* server) : stream_(std::move(socket)), server_(server) {
     server_->connections.fetch_add(1);
   }
-  ~Session() { server_->connections.fetch_sub(1); }
+  ~Session() {
+    {
+      std::lock_guard lock(server_->sessions_mu);
+      server_->idle_closers.erase(this);
+    }
+    server_->connections.fetch_sub(1);
+  }
 
   void Run() {
+    {
+      std::lock_guard lock(server_->sessions_mu);
+      server_->idle_closers[this] = [weak = weak_from_this()] {
+        if (auto self = weak.lock()) {
+          net::post(self->stream_.get_executor(), [self] { self->CloseIfIdle(); });
+        }
+      };
+    }
     net::dispatch(stream_.get_executor(),
                   beast::bind_front_handler(&Session::DoRead, shared_from_this()));
   }
 
  private:
+  // On the strand, at shutdown: a connection waiting for a request it has not started to
+  // receive is closed (its pending read completes with operation_aborted).
+  void CloseIfIdle() {
+    if (reading_ && parser_ && !parser_->got_some() && buffer_.size() == 0) Close();
+  }
+
   void DoRead() {
+    if (server_->accepting_stopped.load()) return Close();  // shutdown began: no next request
+    reading_ = true;
     parser_.emplace();
     parser_->body_limit(static_cast<uint64_t>(server_->options.max_body_bytes));
     parser_->header_limit(64 * 1024);
@@ -136,6 +166,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnRead(beast::error_code ec, std::size_t) {
+    reading_ = false;
     if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
         ec == net::error::connection_reset || ec == beast::error::timeout ||
         ec == net::error::operation_aborted) {
@@ -263,6 +294,7 @@ class Session : public std::enable_shared_from_this<Session> {
   int status_ = 0;
   size_t body_bytes_ = 0;
   bool keep_alive_ = true;
+  bool reading_ = false;  // a read of the next request is pending
   std::chrono::steady_clock::time_point started_;
 };
 
@@ -325,11 +357,19 @@ void Server::StopAccepting() {
     closed.set_value();
   });
   if (!impl_->threads.empty()) closed.get_future().wait();
+  // After accepting_stopped is set, a session that finishes a response closes instead of reading
+  // again (DoRead); the ones already waiting are closed here if nothing of a request arrived.
+  std::vector<std::function<void()>> closers;
+  {
+    std::lock_guard lock(impl_->sessions_mu);
+    for (const auto& [session, close] : impl_->idle_closers) closers.push_back(close);
+  }
+  for (const auto& close : closers) close();
 }
 
 bool Server::WaitIdle(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (impl_->in_flight.load() > 0) {
+  while (impl_->in_flight.load() > 0 || impl_->connections.load() > 0) {
     if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // shutdown only, bounded
   }

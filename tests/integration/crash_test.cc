@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -160,6 +161,22 @@ TEST(ShutdownTest, SigtermAnswersInFlightRequestsAndExitsZero) {
   stop = true;
   for (auto& t : writers) t.join();
   EXPECT_EQ(server_errors.load(), 0);
+  EXPECT_NE(server.output().find("\"message\":\"stopped\""), std::string::npos) << server.output();
+}
+
+// Keep-alive connections waiting for their next request are closed when shutdown begins, so the
+// server neither waits out its 10 s bound for them nor reads a request from them after the store
+// has closed (which would be answered 503).
+TEST(ShutdownTest, SigtermClosesIdleKeepAliveConnections) {
+  ModelwatchProcess server;
+  ASSERT_TRUE(server.Start()) << server.output();
+  std::vector<std::unique_ptr<HttpClient>> idle;
+  for (int i = 0; i < 3; ++i) {
+    idle.push_back(std::make_unique<HttpClient>("127.0.0.1", server.port()));
+    ASSERT_EQ(idle.back()->Get("/livez").status, 200);
+  }
+  EXPECT_EQ(server.Terminate(), 0) << server.output();
+  EXPECT_EQ(server.output().find("connections still open"), std::string::npos) << server.output();
   EXPECT_NE(server.output().find("\"message\":\"stopped\""), std::string::npos) << server.output();
 }
 
