@@ -10,6 +10,7 @@ namespace mw::store_schema {
 namespace {
 
 using store_detail::Db;
+using store_detail::Stmt;
 
 Db OpenFile(const std::string& path) {
   auto db = Db::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
@@ -53,6 +54,33 @@ TEST(MigrationsTest, SeqIsTheRowidAliasInSqlite) {
                       " prediction, features, content_hash) VALUES ('a', 'm', 1, 1, 1, '{}', 1)")
                   .ok());
   EXPECT_EQ(Int(db, "SELECT seq FROM prediction_logs"), 1);
+}
+
+// The writer moves rows with INSERT ... SELECT between the two tables (sql::kMoveInbox), so a
+// later migration that changes one must change the other the same way.
+TEST(MigrationsTest, InboxHasTheColumnsOfPredictionLogs) {
+  mw::testing::TempDir dir;
+  Db db = OpenFile(dir.File("db"));
+  ASSERT_TRUE(ApplyMigrations(db, Migrations(), kSqlite, 1).has_value());
+  auto columns = [&](const std::string& table) {
+    auto stmt = Stmt::Prepare(
+        db,
+        "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info('" + table + "')",
+        false);
+    EXPECT_TRUE(stmt.has_value());
+    std::vector<std::string> out;
+    while (stmt.has_value()) {
+      auto row = stmt->Step();
+      if (!row.has_value() || !*row) break;
+      out.push_back(stmt->ColumnText(0) + " " + stmt->ColumnText(1) + " " +
+                    std::to_string(stmt->ColumnInt(2)) + " " + stmt->ColumnText(3) + " " +
+                    std::to_string(stmt->ColumnInt(4)));
+    }
+    return out;
+  };
+  const auto logs = columns("prediction_logs");
+  EXPECT_EQ(logs.size(), 13u);
+  EXPECT_EQ(columns("prediction_inbox"), logs);
 }
 
 TEST(MigrationsTest, ReapplyingAppliesNothing) {
