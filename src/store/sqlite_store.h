@@ -203,9 +203,9 @@ class SqliteStore final : public Store {
   static constexpr size_t kInboxMaxGroupRows = 64;
   static constexpr int64_t kInboxMoveRows = 256;
   static constexpr std::chrono::milliseconds kInboxIdleMove{1000};
-  // prediction_inbox holds exactly the rows with seq in [inbox_first_seq_, next_seq_).
+  // prediction_inbox holds exactly the rows with seq in [inbox_first_seq_, next_seq_) (seqs are
+  // contiguous: a failed group gives its seqs back), so it holds next_seq_ - inbox_first_seq_.
   int64_t inbox_first_seq_ = 1;
-  int64_t inbox_rows_ = 0;
   std::chrono::steady_clock::time_point inbox_moved_at_;
   // Set when a move could not switch the connection back to synchronous=FULL: the next group
   // must restore it (or fail) before it commits anything it acknowledges.

@@ -77,15 +77,15 @@ Status SqliteStore::MoveInbox() {
   const auto start = Clock_::now();
   if (Status s = stmts_->move_inbox.Run(); !s.ok()) return s;
   if (Status s = stmts_->empty_inbox.Run(); !s.ok()) return s;
-  inbox_rows_ = 0;
   inbox_moved_at_ = start;
   Observe("inbox_move", SecondsSince(start));
   return Status::Ok();
 }
 
 void SqliteStore::MoveInboxBetweenGroups(bool force) {
-  if (inbox_rows_ == 0) return;
-  if (!force && inbox_rows_ < kInboxMoveRows) {
+  const int64_t rows = next_seq_ - inbox_first_seq_;  // seqs are contiguous
+  if (rows == 0) return;
+  if (!force && rows < kInboxMoveRows) {
     if (Clock_::now() - inbox_moved_at_ < kInboxIdleMove) return;
     std::lock_guard lock(queue_mu_);
     if (!queue_.empty()) return;
@@ -97,7 +97,6 @@ void SqliteStore::MoveInboxBetweenGroups(bool force) {
     if (!writer_.Exec("PRAGMA synchronous=NORMAL").ok()) return;
     synchronous_lowered_ = true;
   }
-  const int64_t rows = inbox_rows_;
   store_detail::Txn txn(writer_);
   Status s = txn.Begin();
   if (s.ok()) s = MoveInbox();
@@ -105,8 +104,7 @@ void SqliteStore::MoveInboxBetweenGroups(bool force) {
   if (s.ok()) {
     inbox_first_seq_ = next_seq_;
   } else {
-    txn.Rollback();
-    inbox_rows_ = rows;
+    txn.Rollback();  // the rows stay in the inbox
   }
   if (lower && writer_.Exec("PRAGMA synchronous=FULL").ok()) synchronous_lowered_ = false;
 }
@@ -129,7 +127,6 @@ void SqliteStore::ProcessGroup(std::vector<WriteRequest>& requests) {
   group.new_ids.reserve(total_rows);
   group.direct = prediction_rows >= kInboxMaxGroupRows;
   const int64_t saved_inbox_first_seq = inbox_first_seq_;
-  const int64_t saved_inbox_rows = inbox_rows_;
 
   Status failure = Status::Ok();
   if (synchronous_lowered_) {  // a move could not restore it: never acknowledge without fsync
@@ -140,7 +137,7 @@ void SqliteStore::ProcessGroup(std::vector<WriteRequest>& requests) {
   if (failure.ok()) failure = txn.Begin();
   if (failure.ok() && group.direct) {
     // Rows must reach prediction_logs in seq order: the inbox's go first.
-    if (inbox_rows_ > 0) failure = MoveInbox();
+    if (next_seq_ > inbox_first_seq_) failure = MoveInbox();
     inbox_first_seq_ = std::numeric_limits<int64_t>::max();  // every committed row is in logs
   }
   // All id lookups of the group share one snapshot of the id file.
@@ -183,7 +180,6 @@ void SqliteStore::ProcessGroup(std::vector<WriteRequest>& requests) {
     txn.Rollback();
     next_seq_ = first_seq;
     inbox_first_seq_ = saved_inbox_first_seq;
-    inbox_rows_ = saved_inbox_rows;
     const Status unavailable = Unavailable("group commit failed: " + failure.message());
     for (WriteRequest& request : requests) {
       if (request.kind == WriteRequest::Kind::kPredictions) {
@@ -195,11 +191,7 @@ void SqliteStore::ProcessGroup(std::vector<WriteRequest>& requests) {
     return;
   }
 
-  if (group.direct) {
-    inbox_first_seq_ = next_seq_;
-  } else {
-    inbox_rows_ += static_cast<int64_t>(group.new_ids.size());
-  }
+  if (group.direct) inbox_first_seq_ = next_seq_;
   ids_->AddCommitted(group.new_ids);
   prediction_rows_ += static_cast<int64_t>(group.new_ids.size());
   known_models_.merge(group.new_models);
