@@ -60,6 +60,7 @@ Result<std::unique_ptr<Store>> OpenStore(const Config& config, StoreObserver* ob
   o.max_queue_requests = static_cast<size_t>(config.storage.max_queue_requests);
   o.max_rows_per_commit = static_cast<size_t>(config.storage.max_rows_per_commit);
   o.synchronous_full = config.storage.sqlite_synchronous == "full";
+  o.preallocate_wal = config.storage.sqlite_preallocate_wal;
   o.observer = observer;
   return OpenSqliteStore(o);
 }

@@ -230,6 +230,9 @@ const std::vector<Field>& Fields() {
       StringField(
           "storage.sqlite_synchronous", v::OneOf({"full", "normal"}),
           [](Config & c) -> auto& { return c.storage.sqlite_synchronous; }),
+      BoolField(
+          "storage.sqlite_preallocate_wal",
+          [](Config & c) -> auto& { return c.storage.sqlite_preallocate_wal; }),
       IntField("storage.read_connections", 1, 64,
                [](Config& c, int64_t x) { c.storage.read_connections = x; }),
       IntField("storage.max_rows_per_commit", 1, kMax,

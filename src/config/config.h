@@ -42,6 +42,7 @@ struct Config {
     std::string backend = "sqlite";  // only sqlite for now
     std::string data_dir = "./data";
     std::string sqlite_synchronous = "full";  // full: fsync per group commit | normal
+    bool sqlite_preallocate_wal = true;       // write the WAL file's length at start-up
     int read_connections = 4;
     int64_t max_rows_per_commit = 20000;
     int64_t max_queue_requests = 4096;

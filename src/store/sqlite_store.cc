@@ -2,11 +2,19 @@
 // sqlite_store_read.cc; registry writes: sqlite_store_registry.cc.
 #include "store/sqlite_store.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <bit>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <system_error>
+#include <vector>
 
 #include "store/detail/writer_statements.h"
 #include "store/schema.h"
@@ -154,13 +162,86 @@ Status SqliteStore::OpenAll() {
     return s;
   }
 
+  if (options_.preallocate_wal) {
+    if (s = PreallocateWal(); !s.ok()) return s;
+  }
+  if (options_.synchronous_full) {
+    if (s = OpenWalForSync(); !s.ok()) return s;
+  }
+
   // Replaces SQLite's auto-checkpoint on the writer: commits never checkpoint inline.
   sqlite3_wal_hook(writer_.get(), &SqliteStore::OnWalCommit, this);
   ids_->Start();
   checkpointer_thread_ = std::thread([this] { CheckpointerLoop(); });
+  mover_thread_ = std::thread([this] { MoverLoop(); });
   writer_thread_ = std::thread([this] { WriterLoop(); });
   writer_thread_id_ = writer_thread_.get_id();
   return Status::Ok();
+}
+
+// Why: until a WAL restarts (kWriterCheckpointFrames), every commit appends to the WAL file, and
+// on ext4 an fdatasync of a file whose size changed must also write its inode (a second
+// synchronous write before the cache flush). Close truncates the WAL, so each start would run its
+// first ~32 MiB of commits that way: single-event throughput at 32 connections was about a third
+// lower then than once the WAL had restarted (docs/benchmarks.md). Zeros past the last frame are
+// what SQLite itself leaves after a restart (stale frames): recovery stops at the first frame
+// whose header does not match, and a zero header never does. Only bytes past the current end are
+// written, so frames a crash left behind are untouched, and no other thread runs yet.
+Status SqliteStore::OpenWalForSync() {
+  const std::string wal = sqlite3_filename_wal(sqlite3_db_filename(writer_.get(), "main"));
+  // The WAL exists: the writer has read the database in WAL mode (SQLite creates it then).
+  wal_fd_ = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
+  if (wal_fd_ < 0) {
+    return Unavailable("cannot open " + wal + " to sync it: " + std::strerror(errno));
+  }
+  // SQLite's own first sync of a WAL it created also syncs the directory, so that the file's
+  // name survives power loss; this store makes that sync now.
+  const std::string dir = std::filesystem::path(wal).parent_path().string();
+  const int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return Unavailable("cannot open " + dir + ": " + std::strerror(errno));
+  const int synced = ::fsync(dir_fd);
+  const int sync_errno = errno;
+  ::close(dir_fd);
+  if (synced != 0) return Unavailable("cannot sync " + dir + ": " + std::strerror(sync_errno));
+  return writer_.Exec("PRAGMA synchronous=NORMAL");
+}
+
+Status SqliteStore::PreallocateWal() {
+  auto page_size = writer_.QueryInt("PRAGMA page_size");
+  if (!page_size) return page_size.error();
+  constexpr int64_t kWalHeaderBytes = 32;
+  constexpr int64_t kFrameHeaderBytes = 24;
+  const int64_t frames = kWriterCheckpointFrames + 2 * kBackgroundCheckpointFrames;
+  const int64_t target = kWalHeaderBytes + frames * (page_size->value_or(4096) + kFrameHeaderBytes);
+  const char* wal = sqlite3_filename_wal(sqlite3_db_filename(writer_.get(), "main"));
+  if (wal == nullptr || *wal == '\0') return Status::Ok();
+  const int fd = ::open(wal, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Status::Ok();  // SQLite creates it at the first write
+    return Unavailable(std::string("cannot open ") + wal + ": " + std::strerror(errno));
+  }
+  struct stat st {};
+  Status result = Status::Ok();
+  if (::fstat(fd, &st) != 0) {
+    result = Unavailable(std::string("cannot stat ") + wal + ": " + std::strerror(errno));
+  } else if (st.st_size < target) {
+    const std::vector<char> zeros(1 << 20, 0);
+    for (int64_t at = st.st_size; at < target && result.ok();) {
+      const size_t n = static_cast<size_t>(std::min<int64_t>(target - at, zeros.size()));
+      const ssize_t written = ::pwrite(fd, zeros.data(), n, at);
+      if (written < 0 && errno == EINTR) continue;
+      if (written <= 0) {
+        result = Unavailable(std::string("cannot extend ") + wal + ": " + std::strerror(errno));
+      } else {
+        at += written;
+      }
+    }
+    if (result.ok() && ::fdatasync(fd) != 0) {
+      result = Unavailable(std::string("cannot sync ") + wal + ": " + std::strerror(errno));
+    }
+  }
+  ::close(fd);
+  return result;
 }
 
 Status SqliteStore::LoadCaches() {
@@ -212,6 +293,12 @@ void SqliteStore::Close() {
   }
   queue_cv_.notify_all();
   if (writer_thread_.joinable()) writer_thread_.join();  // drains the queue first
+  {
+    std::lock_guard lock(mover_mu_);
+    mover_stop_ = true;  // the writer waited for its last move
+  }
+  mover_cv_.notify_all();
+  if (mover_thread_.joinable()) mover_thread_.join();
   if (ids_) ids_->Stop();
   {
     std::lock_guard lock(checkpoint_mu_);
@@ -229,6 +316,8 @@ void SqliteStore::Close() {
     (void)writer_.Exec("PRAGMA wal_checkpoint(TRUNCATE)");
     writer_.Close();
   }
+  if (wal_fd_ >= 0) ::close(wal_fd_);
+  wal_fd_ = -1;
 }
 
 Status SqliteStore::Enqueue(WriteRequest& request, bool bounded) {
@@ -278,7 +367,14 @@ void SqliteStore::AppendActuals(std::vector<ActualEvent> actuals, ActualsDone do
 Status SqliteStore::RunRegistryOp(std::function<Status()> op) {
   // From a completion callback the writer is between groups: run the operation right here
   // (waiting for the queue would deadlock).
-  if (std::this_thread::get_id() == writer_thread_id_) return op();
+  // A move may be running on the writer's connection (StartMove): let it finish first.
+  if (std::this_thread::get_id() == writer_thread_id_) {
+    WaitMove();
+    Status s = WalSyncFailure();
+    if (s.ok()) s = op();
+    if (s.ok()) s = SyncWal();
+    return s;
+  }
   WriteRequest request;
   request.kind = WriteRequest::Kind::kRegistry;
   request.registry_op = std::move(op);
@@ -370,6 +466,7 @@ void SqliteStore::FinishCheckpoint() {
 }
 
 Status SqliteStore::Ping() const {
+  if (Status s = WalSyncFailure(); !s.ok()) return s;
   auto lease = pool_->Acquire();
   if (!lease) return lease.error();
   auto stmt = (*lease)->Prepare("SELECT 1");

@@ -5,9 +5,9 @@
 //   * One writer thread owns the only read-write connection to the main database. Append* and
 //     the registry upserts enqueue requests; the writer takes every queued prediction/actual
 //     request (up to max_rows_per_commit rows; a request is never split), applies them in ONE
-//     transaction, commits (fsync with synchronous=FULL), then runs their callbacks in order. So
-//     N concurrent callers share one fsync. Registry upserts are rare and run in a transaction of
-//     their own, in queue order; the caller waits for it.
+//     transaction, commits, fdatasyncs the WAL (synchronous_full; see wal_fd_ below), then runs
+//     their callbacks in order. So N concurrent callers share one fsync. Registry upserts are rare
+//     and run in a transaction of their own, in queue order; the caller waits for it.
 //   * Readers (Get*, Query*, List*, Stats, Ping) use a pool of read_connections read-only
 //     connections; in WAL mode they neither block nor wait for the writer.
 //   * The writer's commits do not checkpoint: a checkpointer thread runs passive checkpoints on
@@ -24,13 +24,15 @@
 // whole inbox into prediction_logs in one transaction (INSERT ... SELECT in seq order, then
 // DELETE) once it holds kInboxMoveRows rows, or when the queue is empty and the last move is
 // kInboxIdleMove old; then each index leaf is rewritten once per move instead of once per
-// commit. Larger groups move the inbox first and append to prediction_logs directly, in the
-// same transaction. Seqs only grow, so every inbox row has a larger seq than every
-// prediction_logs row; reads take both tables in one statement (UNION ALL, one snapshot).
-// A move commits without its own fsync (synchronous=NORMAL for that transaction only): it only
-// relocates rows that are already durable, it is atomic, and the next group commit's WAL fsync
-// covers its frames; if power fails first, the rows are still in the inbox. Open moves whatever
-// a crash left in the inbox, and Close empties it, so at rest prediction_logs holds every row.
+// commit. A due move runs on the mover thread, on the writer's connection, while the writer
+// fdatasyncs the group's WAL frames and runs its callbacks (the connection is idle then); the
+// writer waits for it before the next group, so only what outlasts the sync delays anyone. Larger
+// groups move the inbox first and append to prediction_logs directly, in the same transaction. Seqs
+// only grow, so every inbox row has a larger seq than every prediction_logs row; reads take both
+// tables in one statement (UNION ALL, one snapshot). A move commits without an fsync of its own: it
+// only relocates rows that are already durable, it is atomic, and the next group's WAL fdatasync
+// covers its frames; if power fails first, the rows are still in the inbox. Open moves whatever a
+// crash left in the inbox, and Close empties it, so at rest prediction_logs holds every row.
 //
 // Per request, predictions are checked first (ids repeated in the batch, then ids stored or
 // written earlier in the same group, then committed ids) and only then written, so a
@@ -147,6 +149,8 @@ class SqliteStore final : public Store {
   Status OpenAll();
   Status PrepareWriter();
   Status LoadCaches();
+  Status OpenWalForSync();  // OpenAll, before any thread starts; see wal_fd_
+  Status PreallocateWal();  // OpenAll, before any thread starts; see preallocate_wal
 
   // Queueing; on failure `request` is left intact for the caller to reject.
   Status Enqueue(WriteRequest& request, bool bounded);
@@ -164,9 +168,21 @@ class SqliteStore final : public Store {
   const std::string* ResolveVersion(const std::string& model, const std::string& segment) const;
   // Moves every inbox row into prediction_logs inside the writer's open transaction.
   Status MoveInbox();
-  // Between groups: moves the inbox in a transaction of its own when it is due (see above), or
-  // always with `force` (Close). Failures leave the rows in the inbox for a later move.
+  // MoveInbox in a transaction of its own; on failure the rows stay in the inbox. Runs on the
+  // writer thread, or on the mover thread while the writer waits for an fdatasync (see above).
+  Status MoveInboxTxn();
+  // Between groups: the idle move (queue empty, last move kInboxIdleMove old), or with `force`
+  // (Close) a move of whatever the inbox holds.
   void MoveInboxBetweenGroups(bool force);
+  // After a group's COMMIT: hands a due move (kInboxMoveRows) to the mover thread, which runs it
+  // while the writer fdatasyncs the WAL and runs the callbacks; WaitMove joins it.
+  bool StartMove();
+  void WaitMove();
+  void MoverLoop();
+  // Makes everything committed so far durable (fdatasync of the WAL when this store syncs it,
+  // see wal_fd_); every completion runs only after it. A failure latches wal_sync_failed_.
+  Status SyncWal();
+  Status WalSyncFailure() const;
   void CheckpointerLoop();
   void FinishCheckpoint();
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
@@ -195,21 +211,40 @@ class SqliteStore final : public Store {
   std::unordered_set<uint64_t> pending_filter_;
   // The inbox (see above). Why 64: at 32 connections of single events a group holds ~13
   // requests, so it goes to the inbox, while a batch request of hundreds of rows already touches
-  // each index leaf once per commit and would only be written twice. Why 256: a move stalls the
-  // writer for ~6 us a row (~1.5 ms here), and requests queued meanwhile wait; measured on the
-  // 2026-12-05 VM (docs/benchmarks.md), 256-row moves kept the p99 of the single-event load
-  // where it was without the inbox, 512-row moves gained ~8 % more throughput but raised the
-  // p99 by ~2 ms, 128-row moves lost throughput.
+  // each index leaf once per commit and would only be written twice. Why 128: a move costs
+  // ~0.5 ms plus ~5 us a row, and it is hidden only as far as it fits in the group's WAL
+  // fdatasync and callbacks (~0.5 ms here); requests queued meanwhile wait for the rest.
+  // Measured side by side (docs/benchmarks.md): 128-row moves gave the lowest server-side p99,
+  // 256-row moves ~1 ms more, 64-row moves the same p99 with less throughput.
   static constexpr size_t kInboxMaxGroupRows = 64;
-  static constexpr int64_t kInboxMoveRows = 256;
+  static constexpr int64_t kInboxMoveRows = 128;
   static constexpr std::chrono::milliseconds kInboxIdleMove{1000};
   // prediction_inbox holds exactly the rows with seq in [inbox_first_seq_, next_seq_) (seqs are
   // contiguous: a failed group gives its seqs back), so it holds next_seq_ - inbox_first_seq_.
   int64_t inbox_first_seq_ = 1;
   std::chrono::steady_clock::time_point inbox_moved_at_;
-  // Set when a move could not switch the connection back to synchronous=FULL: the next group
-  // must restore it (or fail) before it commits anything it acknowledges.
-  bool synchronous_lowered_ = false;
+  // The mover thread (StartMove). While a move runs, the writer thread only fdatasyncs and runs
+  // callbacks, so the two never use the writer's connection at the same time; what the move
+  // changes in writer-thread state (inbox_moved_at_, the WAL counters of OnWalCommit) is read
+  // again only after WaitMove.
+  std::thread mover_thread_;
+  std::mutex mover_mu_;
+  std::condition_variable mover_cv_;
+  bool move_requested_ = false;  // guarded by mover_mu_
+  bool mover_stop_ = false;      // guarded by mover_mu_
+  Status move_status_;           // guarded by mover_mu_
+  bool move_running_ = false;    // writer thread only: between StartMove and WaitMove
+  int64_t move_next_seq_ = 0;    // writer thread only: next_seq_ when the move started
+
+  // Durability with synchronous_full: the writer's connection runs with synchronous=NORMAL (a
+  // COMMIT writes the WAL but does not sync it) and the writer fdatasyncs the WAL through its own
+  // descriptor before any completion runs (SyncWal): the same guarantee as SQLite's FULL, but the
+  // writer's connection is free during the sync, so a due inbox move runs meanwhile. -1 when the
+  // store does not sync (synchronous_full false). After a failed fdatasync the kernel may have
+  // dropped the pages, and committed rows would be visible but not durable, so the store refuses
+  // every later write and Ping fails until it is reopened (PostgreSQL does the same: it panics).
+  int wal_fd_ = -1;
+  std::atomic<bool> wal_sync_failed_{false};
 
   std::unique_ptr<IdIndex> ids_;
   std::unique_ptr<ReadPool> pool_;

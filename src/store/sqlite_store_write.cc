@@ -1,7 +1,11 @@
 // SqliteStore: the writer thread and group commit.
+#include <unistd.h>
+
 #include <algorithm>
 #include <bit>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <string_view>
@@ -60,7 +64,9 @@ void SqliteStore::WriterLoop() {
     }
     if (group.front().kind == WriteRequest::Kind::kRegistry) {
       const auto start = Clock_::now();
-      Status s = group.front().registry_op();
+      Status s = WalSyncFailure();
+      if (s.ok()) s = group.front().registry_op();
+      if (s.ok()) s = SyncWal();
       Observe("registry", SecondsSince(start));
       group.front().registry_done.set_value(std::move(s));
     } else {
@@ -73,6 +79,31 @@ void SqliteStore::WriterLoop() {
   MoveInboxBetweenGroups(/*force=*/true);
 }
 
+Status SqliteStore::SyncWal() {
+  if (wal_fd_ < 0) return Status::Ok();
+  if (Status s = WalSyncFailure(); !s.ok()) return s;
+  const auto start = Clock_::now();
+  int rc = 0;
+  do {
+    rc = options_.wal_fdatasync != nullptr ? options_.wal_fdatasync(wal_fd_) : ::fdatasync(wal_fd_);
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) {
+    const int error = errno;
+    wal_sync_failed_ = true;
+    return Unavailable(std::string("fdatasync of the WAL failed: ") + std::strerror(error) +
+                       " (the store accepts no more writes; restart the server)");
+  }
+  Observe("wal_sync", SecondsSince(start));
+  return Status::Ok();
+}
+
+Status SqliteStore::WalSyncFailure() const {
+  if (!wal_sync_failed_) return Status::Ok();
+  return Unavailable(
+      "an fdatasync of the WAL failed earlier: the store accepts no more writes; restart the "
+      "server");
+}
+
 Status SqliteStore::MoveInbox() {
   const auto start = Clock_::now();
   if (Status s = stmts_->move_inbox.Run(); !s.ok()) return s;
@@ -82,31 +113,63 @@ Status SqliteStore::MoveInbox() {
   return Status::Ok();
 }
 
-void SqliteStore::MoveInboxBetweenGroups(bool force) {
-  const int64_t rows = next_seq_ - inbox_first_seq_;  // seqs are contiguous
-  if (rows == 0) return;
-  if (!force && rows < kInboxMoveRows) {
-    if (Clock_::now() - inbox_moved_at_ < kInboxIdleMove) return;
-    std::lock_guard lock(queue_mu_);
-    if (!queue_.empty()) return;
-  }
-  // No fsync of its own (see the header): the rows are durable in the inbox already. At Close
-  // (force) the move keeps the connection's setting, so the files are complete at rest.
-  const bool lower = options_.synchronous_full && !force;
-  if (lower) {
-    if (!writer_.Exec("PRAGMA synchronous=NORMAL").ok()) return;
-    synchronous_lowered_ = true;
-  }
+// No fsync of its own (see the header): the rows are durable in the inbox already, and the next
+// SyncWal covers the move's frames.
+Status SqliteStore::MoveInboxTxn() {
   store_detail::Txn txn(writer_);
   Status s = txn.Begin();
   if (s.ok()) s = MoveInbox();
   if (s.ok()) s = txn.Commit();
-  if (s.ok()) {
-    inbox_first_seq_ = next_seq_;
-  } else {
-    txn.Rollback();  // the rows stay in the inbox
+  if (!s.ok()) txn.Rollback();  // the rows stay in the inbox
+  return s;
+}
+
+void SqliteStore::MoveInboxBetweenGroups(bool force) {
+  if (next_seq_ == inbox_first_seq_) return;  // seqs are contiguous: the inbox is empty
+  if (!force) {
+    if (Clock_::now() - inbox_moved_at_ < kInboxIdleMove) return;
+    std::lock_guard lock(queue_mu_);
+    if (!queue_.empty()) return;
   }
-  if (lower && writer_.Exec("PRAGMA synchronous=FULL").ok()) synchronous_lowered_ = false;
+  if (MoveInboxTxn().ok()) inbox_first_seq_ = next_seq_;
+}
+
+bool SqliteStore::StartMove() {
+  if (next_seq_ - inbox_first_seq_ < kInboxMoveRows) return false;
+  {
+    std::lock_guard lock(mover_mu_);
+    move_requested_ = true;
+  }
+  mover_cv_.notify_all();
+  move_running_ = true;
+  move_next_seq_ = next_seq_;
+  return true;
+}
+
+void SqliteStore::WaitMove() {
+  if (!move_running_) return;
+  Status s;
+  {
+    std::unique_lock lock(mover_mu_);
+    mover_cv_.wait(lock, [&] { return !move_requested_; });
+    s = move_status_;
+  }
+  move_running_ = false;
+  if (s.ok()) inbox_first_seq_ = move_next_seq_;
+}
+
+void SqliteStore::MoverLoop() {
+  std::unique_lock lock(mover_mu_);
+  while (true) {
+    mover_cv_.wait(lock, [&] { return move_requested_ || mover_stop_; });
+    if (!move_requested_) return;  // stopping, and the writer waited for every move
+    lock.unlock();
+    Status s = MoveInboxTxn();
+    lock.lock();
+    move_status_ = std::move(s);
+    move_requested_ = false;
+    mover_cv_.notify_all();
+  }
 }
 
 void SqliteStore::ProcessGroup(std::vector<WriteRequest>& requests) {
@@ -128,11 +191,7 @@ void SqliteStore::ProcessGroup(std::vector<WriteRequest>& requests) {
   group.direct = prediction_rows >= kInboxMaxGroupRows;
   const int64_t saved_inbox_first_seq = inbox_first_seq_;
 
-  Status failure = Status::Ok();
-  if (synchronous_lowered_) {  // a move could not restore it: never acknowledge without fsync
-    failure = writer_.Exec("PRAGMA synchronous=FULL");
-    if (failure.ok()) synchronous_lowered_ = false;
-  }
+  Status failure = WalSyncFailure();
   store_detail::Txn txn(writer_);
   if (failure.ok()) failure = txn.Begin();
   if (failure.ok() && group.direct) {
@@ -202,17 +261,26 @@ void SqliteStore::ProcessGroup(std::vector<WriteRequest>& requests) {
     if (predictions[i] && predictions[i]->has_value()) rows += (*predictions[i])->inserted;
     if (actuals[i] && actuals[i]->has_value()) rows += static_cast<int64_t>(requests[i].rows());
   }
+  // The group is committed; a due move runs on the mover thread while the WAL is synced and the
+  // callbacks run, and the writer waits for it before the next group.
+  const bool moving = StartMove();
+  const Status durable = SyncWal();
   if (options_.observer != nullptr) {
     options_.observer->OnGroupCommit(static_cast<int64_t>(requests.size()), rows,
                                      SecondsSince(start));
   }
+  const Status not_durable =
+      durable.ok() ? durable : Unavailable("group commit failed: " + durable.message());
   for (size_t i = 0; i < requests.size(); ++i) {
     if (requests[i].kind == WriteRequest::Kind::kPredictions) {
+      if (!durable.ok()) predictions[i] = not_durable;
       requests[i].predictions_done(std::move(*predictions[i]));
     } else {
+      if (!durable.ok()) actuals[i] = not_durable;
       requests[i].actuals_done(std::move(*actuals[i]));
     }
   }
+  if (moving) WaitMove();
 }
 
 // Returns kAlreadyExists (request rejected, nothing written) or a result; any other error is a

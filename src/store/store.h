@@ -172,6 +172,13 @@ struct SqliteStoreOptions {
   // The id index moves committed ids from memory into its file (<path>-ids) in batches of this
   // many rows (or every couple of seconds); see store/id_index.h.
   size_t id_index_batch_rows = 50000;
+  // Open writes zeros past the end of the WAL file up to the length one WAL cycle reaches, so
+  // commits overwrite allocated blocks instead of growing the file (see SqliteStore::OpenAll).
+  // Off by default for library users and tests; `modelwatch serve` turns it on
+  // (storage.sqlite_preallocate_wal).
+  bool preallocate_wal = false;
+  // Tests only: replaces ::fdatasync for the WAL syncs of synchronous_full (to inject failures).
+  int (*wal_fdatasync)(int fd) = nullptr;
 };
 
 // Opens (creating and migrating as needed) a SQLite store in WAL mode.

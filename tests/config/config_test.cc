@@ -77,7 +77,8 @@ TEST_F(ConfigTest, NoSourcesGiveDefaults) {
 TEST_F(ConfigTest, FileValuesReplaceDefaults) {
   Config c = Loaded(LoadConfig(File(R"(
 server: {host: 0.0.0.0, port: 9100, threads: 3}
-storage: {data_dir: /var/lib/mw, sqlite_synchronous: normal, read_connections: 8}
+storage: {data_dir: /var/lib/mw, sqlite_synchronous: normal, read_connections: 8,
+          sqlite_preallocate_wal: false}
 metrics: {prefix: iit, segment_label: restaurant_id, max_segments: 50}
 ingest: {max_future_seconds: 0}
 logging: {level: debug, stdout: false, app_retention_days: 7}
@@ -88,6 +89,7 @@ redis: {url: "redis://localhost:6379/0"}
   EXPECT_EQ(c.server.threads, 3);
   EXPECT_EQ(c.storage.data_dir, "/var/lib/mw");
   EXPECT_EQ(c.storage.sqlite_synchronous, "normal");
+  EXPECT_FALSE(c.storage.sqlite_preallocate_wal);
   EXPECT_EQ(c.storage.read_connections, 8);
   EXPECT_EQ(c.metrics.prefix, "iit");
   EXPECT_EQ(c.metrics.segment_label, "restaurant_id");
@@ -570,6 +572,7 @@ TEST_F(ConfigTest, ExampleFileValidatesToTheDefaults) {
   EXPECT_EQ(c.storage.backend, d.storage.backend);
   EXPECT_EQ(c.storage.data_dir, d.storage.data_dir);
   EXPECT_EQ(c.storage.sqlite_synchronous, d.storage.sqlite_synchronous);
+  EXPECT_EQ(c.storage.sqlite_preallocate_wal, d.storage.sqlite_preallocate_wal);
   EXPECT_EQ(c.storage.read_connections, d.storage.read_connections);
   EXPECT_EQ(c.storage.max_rows_per_commit, d.storage.max_rows_per_commit);
   EXPECT_EQ(c.storage.max_queue_requests, d.storage.max_queue_requests);

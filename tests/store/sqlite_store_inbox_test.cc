@@ -18,7 +18,7 @@ namespace {
 
 // Matches SqliteStore::kInboxMaxGroupRows and kInboxMoveRows (private).
 constexpr int kLargeGroupRows = 64;
-constexpr int kMoveRows = 256;
+constexpr int kMoveRows = 128;
 
 class SqliteStoreInboxTest : public StoreTest {
  protected:
@@ -106,7 +106,8 @@ TEST_F(SqliteStoreInboxTest, TheInboxMovesOnceItHoldsEnoughRows) {
     ASSERT_TRUE(
         Append(*store_, Events("b" + std::to_string(b) + "-", kLargeGroupRows - 1)).has_value());
   }
-  // The move runs after the group's callbacks, before the writer takes the next group.
+  // The move runs beside the group's WAL sync and callbacks; the writer waits for it before it
+  // takes the next group.
   ASSERT_TRUE(Append(*store_, {Event("next")}).has_value());
   const int64_t total = static_cast<int64_t>(batches) * (kLargeGroupRows - 1);
   EXPECT_EQ(Seqs("prediction_inbox"), std::vector<int64_t>{total + 1});
