@@ -239,7 +239,8 @@ class SqliteStore final : public Store {
   // Durability with synchronous_full: the writer's connection runs with synchronous=NORMAL (a
   // COMMIT writes the WAL but does not sync it) and the writer fdatasyncs the WAL through its own
   // descriptor before any completion runs (SyncWal): the same guarantee as SQLite's FULL, but the
-  // writer's connection is free during the sync, so a due inbox move runs meanwhile. -1 when the
+  // writer's connection is free during the sync, so a due inbox move runs meanwhile (unlike FULL,
+  // readers see a group's rows during its sync, before its answers). -1 when the
   // store does not sync (synchronous_full false). After a failed fdatasync the kernel may have
   // dropped the pages, and committed rows would be visible but not durable, so the store refuses
   // every later write and Ping fails until it is reopened (PostgreSQL does the same: it panics).
