@@ -173,7 +173,7 @@ struct SqliteStoreOptions {
   // many rows (or every couple of seconds); see store/id_index.h.
   size_t id_index_batch_rows = 50000;
   // Open writes zeros past the end of the WAL file up to the length one WAL cycle reaches, so
-  // commits overwrite allocated blocks instead of growing the file (see SqliteStore::OpenAll).
+  // commits overwrite allocated blocks instead of growing the file (SqliteStore::PreallocateWal).
   // Off by default for library users and tests; `modelwatch serve` turns it on
   // (storage.sqlite_preallocate_wal).
   bool preallocate_wal = false;
