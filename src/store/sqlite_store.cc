@@ -179,11 +179,17 @@ Status SqliteStore::OpenAll() {
   return Status::Ok();
 }
 
+Result<std::string> SqliteStore::WalPath() const {
+  const char* wal = sqlite3_filename_wal(sqlite3_db_filename(writer_.get(), "main"));
+  if (wal == nullptr || *wal == '\0') return Unavailable("the database has no WAL file");
+  return std::string(wal);
+}
+
 // See wal_fd_ in the header.
 Status SqliteStore::OpenWalForSync() {
-  const char* wal_name = sqlite3_filename_wal(sqlite3_db_filename(writer_.get(), "main"));
-  if (wal_name == nullptr || *wal_name == '\0') return Unavailable("the database has no WAL file");
-  const std::string wal = wal_name;
+  auto path = WalPath();
+  if (!path) return path.error();
+  const std::string& wal = *path;
   // The WAL exists: the writer has read the database in WAL mode (SQLite creates it then).
   wal_fd_ = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
   if (wal_fd_ < 0) {
@@ -217,17 +223,18 @@ Status SqliteStore::PreallocateWal() {
   constexpr int64_t kFrameHeaderBytes = 24;
   const int64_t frames = kWriterCheckpointFrames + 2 * kBackgroundCheckpointFrames;
   const int64_t target = kWalHeaderBytes + frames * (page_size->value_or(4096) + kFrameHeaderBytes);
-  const char* wal = sqlite3_filename_wal(sqlite3_db_filename(writer_.get(), "main"));
-  if (wal == nullptr || *wal == '\0') return Status::Ok();
-  const int fd = ::open(wal, O_WRONLY | O_CLOEXEC);
+  auto path = WalPath();
+  if (!path) return path.error();
+  const std::string& wal = *path;
+  const int fd = ::open(wal.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return Status::Ok();  // SQLite creates it at the first write
-    return Unavailable(std::string("cannot open ") + wal + ": " + std::strerror(errno));
+    return Unavailable("cannot open " + wal + ": " + std::strerror(errno));
   }
   struct stat st {};
   Status result = Status::Ok();
   if (::fstat(fd, &st) != 0) {
-    result = Unavailable(std::string("cannot stat ") + wal + ": " + std::strerror(errno));
+    result = Unavailable("cannot stat " + wal + ": " + std::strerror(errno));
   } else if (st.st_size < target) {
     const std::vector<char> zeros(1 << 20, 0);
     for (int64_t at = st.st_size; at < target && result.ok();) {
@@ -235,13 +242,13 @@ Status SqliteStore::PreallocateWal() {
       const ssize_t written = ::pwrite(fd, zeros.data(), n, at);
       if (written < 0 && errno == EINTR) continue;
       if (written <= 0) {
-        result = Unavailable(std::string("cannot extend ") + wal + ": " + std::strerror(errno));
+        result = Unavailable("cannot extend " + wal + ": " + std::strerror(errno));
       } else {
         at += written;
       }
     }
     if (result.ok() && ::fdatasync(fd) != 0) {
-      result = Unavailable(std::string("cannot sync ") + wal + ": " + std::strerror(errno));
+      result = Unavailable("cannot sync " + wal + ": " + std::strerror(errno));
     }
   }
   ::close(fd);

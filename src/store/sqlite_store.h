@@ -149,8 +149,9 @@ class SqliteStore final : public Store {
   Status OpenAll();
   Status PrepareWriter();
   Status LoadCaches();
-  Status OpenWalForSync();  // OpenAll, before any thread starts; see wal_fd_
-  Status PreallocateWal();  // OpenAll, before any thread starts; see preallocate_wal
+  Result<std::string> WalPath() const;  // the writer's <path>-wal
+  Status OpenWalForSync();              // OpenAll, before any thread starts; see wal_fd_
+  Status PreallocateWal();              // OpenAll, before any thread starts; see preallocate_wal
 
   // Queueing; on failure `request` is left intact for the caller to reject.
   Status Enqueue(WriteRequest& request, bool bounded);
