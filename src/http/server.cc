@@ -180,6 +180,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Run() {
+    // A connection's peer never changes: one getpeername per connection, not per request.
+    beast::error_code addr_ec;
+    const auto remote = stream_.socket().remote_endpoint(addr_ec);
+    if (!addr_ec) remote_address_ = remote.address().to_string();
     {
       std::lock_guard lock(server_->sessions_mu);
       server_->idle_closers[this] = [weak = weak_from_this()] {
@@ -255,9 +259,7 @@ class Session : public std::enable_shared_from_this<Session> {
       request_.headers[std::move(name)] = std::string(field.value());
     }
     request_.body = std::move(msg.body());
-    beast::error_code addr_ec;
-    const auto remote = stream_.socket().remote_endpoint(addr_ec);
-    if (!addr_ec) request_.remote_address = remote.address().to_string();
+    request_.remote_address = remote_address_;
 
     const auto match = server_->router.Find(request_.method, request_.path);
     if (!match.route) {
@@ -328,6 +330,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Server::Impl* server_;
   Request request_;
+  std::string remote_address_;  // empty if the peer could not be read
   std::string endpoint_;
   int status_ = 0;
   size_t body_bytes_ = 0;

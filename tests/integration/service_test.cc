@@ -258,6 +258,7 @@ TEST(LoggingTest, AccessLogLinesAreEcsJson) {
       found_access = true;
       EXPECT_EQ(doc.value("http.route", ""), "/livez") << line;
       EXPECT_EQ(doc.value("http.response.status_code", 0), 200) << line;
+      EXPECT_EQ(doc.value("client.address", ""), "127.0.0.1") << line;
       // The body's size, as Content-Length says, without the status line and headers.
       EXPECT_EQ(doc.value("http.response.body.bytes", int64_t{-1}),
                 static_cast<int64_t>(livez.body.size()))
