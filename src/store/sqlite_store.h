@@ -11,7 +11,7 @@
 //   * Readers (Get*, Query*, List*, Stats, Ping) use a pool of read_connections read-only
 //     connections; in WAL mode they neither block nor wait for the writer.
 //   * The writer's commits do not checkpoint: a checkpointer thread runs passive checkpoints on
-//     its own connection after every 2000 new WAL pages, so commit latency stays flat; past 8000
+//     its own connection after every 250 new WAL pages, so commit latency stays flat; past 8000
 //     pages the writer copies the few remaining frames itself between groups, after the
 //     callbacks, so the WAL restarts instead of growing (FinishCheckpoint).
 //   * The id index (id_index.h) runs an indexer thread writing the id file <path>-ids.
@@ -263,18 +263,15 @@ class SqliteStore final : public Store {
   // Checkpointing. The checkpointer thread copies WAL frames back into the database after every
   // kBackgroundCheckpointFrames new frames (one database fsync per pass, so not after every
   // commit); past kWriterCheckpointFrames the writer finishes the job (FinishCheckpoint).
-  // Why 2000 and 8000: each pass syncs the WAL and the database, and copies each page once
-  // however often it was rewritten since the last pass. Since single events go to the inbox
-  // (a few pages rewritten by every commit), longer passes copy far fewer pages per frame: with
-  // single-event load at 32 connections (docs/benchmarks.md, 2026-12-05) 2000-frame passes kept
-  // the server's p99 under 5 ms in 10 alternating runs of 10 against 6 of 10 with 250-frame
-  // passes, and gave ~6 % more requests per second. (Before the inbox, when every commit wrote
-  // ~11 distinct index pages, 250-frame passes had beaten 1000-frame ones.) Skipping the pass's
-  // fsync (synchronous=OFF) was worse: the dirty pages then reach the disk in one burst. Every
-  // writer-side finish stalls the writer for a database fsync, so it runs every 8000 frames
-  // (32 MiB of 4 KiB pages; with what a pass adds meanwhile still under the 64 MiB
+  // Why 250 and 8000: a pass's database fsync writes back every page it copied, and a commit's
+  // WAL fsync that lands during it waits on the same disk. Small, frequent passes keep that wait
+  // short: with single-event load at 32 connections (docs/benchmarks.md), 1000-frame passes gave
+  // a p99 of 4.9-5.6 ms and 250-frame passes 3.8-4.1 ms at the same throughput, batched ingest
+  // unchanged; skipping the pass's fsync (synchronous=OFF) was worse (6.4-6.9 ms), as the
+  // dirty pages then reach the disk in one burst. Every writer-side finish stalls the writer for
+  // a database fsync, so it runs every 8000 frames (32 MiB of 4 KiB pages, under the 64 MiB
   // journal_size_limit, so restarted WALs overwrite the file instead of growing it).
-  static constexpr int kBackgroundCheckpointFrames = 2000;
+  static constexpr int kBackgroundCheckpointFrames = 250;
   static constexpr int kWriterCheckpointFrames = 8000;
   // A point in the WAL's life: its restart count and a frame count.
   static int64_t WalPosition(int64_t cycle, int frames) { return (cycle << 32) | frames; }

@@ -169,7 +169,7 @@ TEST_F(SqliteStoreDurabilityTest, IdFileOfAnotherDatabaseIsRebuilt) {
 // then hold less than one cycle.
 TEST_F(SqliteStoreDurabilityTest, WalRestartsUnderContinuousWrites) {
   constexpr int64_t kWriterCheckpointFrames = 8000;  // SqliteStore's (private)
-  constexpr int64_t kBackgroundCheckpointFrames = 2000;
+  constexpr int64_t kBackgroundCheckpointFrames = 250;
   const std::string features = "{\"blob\":\"" + std::string(3000, 'x') + "\"}";  // ~1 page/row
   int64_t next = 0;
   auto append_group = [&] {

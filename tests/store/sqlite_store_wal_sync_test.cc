@@ -33,7 +33,7 @@ int FakeWalFdatasync(int /*fd*/) {
 
 // Matches SqliteStore::kWriterCheckpointFrames + 2 * kBackgroundCheckpointFrames (private):
 // the WAL file's length after preallocation, in frames of a 4 KiB page plus a 24-byte header.
-constexpr int64_t kPreallocatedWalFrames = 8000 + 2 * 2000;
+constexpr int64_t kPreallocatedWalFrames = 8000 + 2 * 250;
 constexpr int64_t kPreallocatedWalBytes = 32 + kPreallocatedWalFrames * (4096 + 24);
 
 ModelInfo Model(std::string name) {
