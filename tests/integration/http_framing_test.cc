@@ -128,6 +128,18 @@ TEST(HttpFramingTest, KeepAliveAnswersHeadAndClose) {
   EXPECT_EQ(created.status_line, "HTTP/1.1 201 Created") << created.body;
   EXPECT_EQ(created.fields["Location"], "/v1/models/framing");
 
+  // An ingest answer, rendered on the I/O thread after the group commit.
+  const std::string event = R"({"id":"framing-1","model":"framing","prediction":1.5})";
+  conn.Write(
+      "POST /v1/predictions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(event.size()) + "\r\n\r\n" + event);
+  RawResponse accepted = conn.Read();
+  EXPECT_EQ(accepted.status_line, "HTTP/1.1 202 Accepted") << accepted.body;
+  EXPECT_EQ(accepted.fields["Content-Length"], std::to_string(accepted.body.size()));
+  const auto ids = nlohmann::json::parse(accepted.body);
+  EXPECT_EQ(ids["ids"], nlohmann::json::array({"framing-1"})) << accepted.body;
+
   // The client asks to close: the answer says so and the server closes.
   conn.Write("GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   RawResponse last = conn.Read();
