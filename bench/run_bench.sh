@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-3}
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS: must be a positive integer, got '$ROUNDS'" >&2; exit 2; }
 SHARED=${SHARED:-$(cd .. && pwd)/shared}
 BASE="$SHARED/baseline"
 WORK=$(mktemp -d /tmp/modelwatch-bench.XXXXXX)
