@@ -1,4 +1,5 @@
-// Boost.Beast HTTP/1.1 server: one strand per connection, N I/O threads on one io_context.
+// Boost.Beast HTTP/1.1 server: one strand per connection, N I/O threads on one io_context. Beast
+// parses requests; responses are written as one string (SerializeResponse says why).
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>

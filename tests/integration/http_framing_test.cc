@@ -37,6 +37,13 @@ class RawConnection {
 
   void Write(const std::string& bytes) { net::write(socket_, net::buffer(bytes)); }
 
+  // One HTTP/1.1 request with a JSON body on this connection.
+  void WriteJson(const std::string& method, const std::string& target, const std::string& body) {
+    Write(method + " " + target +
+          " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+          std::to_string(body.size()) + "\r\n\r\n" + body);
+  }
+
   // Reads one response; with `head`, no body follows whatever Content-Length says.
   RawResponse Read(bool head = false) {
     RawResponse r;
@@ -119,21 +126,14 @@ TEST(HttpFramingTest, KeepAliveAnswersHeadAndClose) {
   EXPECT_EQ(problem["status"], 404);
 
   // Extra headers a handler sets (Location on a created model) come through as sent.
-  const std::string model = R"({"task":"regression"})";
-  conn.Write(
-      "PUT /v1/models/framing HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-      "Content-Length: " +
-      std::to_string(model.size()) + "\r\n\r\n" + model);
+  conn.WriteJson("PUT", "/v1/models/framing", R"({"task":"regression"})");
   RawResponse created = conn.Read();
   EXPECT_EQ(created.status_line, "HTTP/1.1 201 Created") << created.body;
   EXPECT_EQ(created.fields["Location"], "/v1/models/framing");
 
   // An ingest answer, rendered on the I/O thread after the group commit.
-  const std::string event = R"({"id":"framing-1","model":"framing","prediction":1.5})";
-  conn.Write(
-      "POST /v1/predictions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-      "Content-Length: " +
-      std::to_string(event.size()) + "\r\n\r\n" + event);
+  conn.WriteJson("POST", "/v1/predictions",
+                 R"({"id":"framing-1","model":"framing","prediction":1.5})");
   RawResponse accepted = conn.Read();
   EXPECT_EQ(accepted.status_line, "HTTP/1.1 202 Accepted") << accepted.body;
   EXPECT_EQ(accepted.fields["Content-Length"], std::to_string(accepted.body.size()));
