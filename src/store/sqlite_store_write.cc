@@ -146,14 +146,19 @@ bool SqliteStore::StartMove() {
   return true;
 }
 
+// Observed as inbox_move_wait: how long the writer stood still after its callbacks because the
+// move outlasted the WAL sync (docs/benchmarks.md: the largest writer-side stall under
+// single-event load).
 void SqliteStore::WaitMove() {
   if (!move_running_) return;
+  const auto start = Clock_::now();
   Status s;
   {
     std::unique_lock lock(mover_mu_);
     mover_cv_.wait(lock, [&] { return !move_requested_; });
     s = move_status_;
   }
+  Observe("inbox_move_wait", SecondsSince(start));
   move_running_ = false;
   if (s.ok()) inbox_first_seq_ = move_next_seq_;
 }

@@ -114,6 +114,7 @@ TEST_F(SqliteStoreInboxTest, TheInboxMovesOnceItHoldsEnoughRows) {
   EXPECT_EQ(Seqs("prediction_logs"), Range(1, total));
   auto ops = observer_.operations();
   EXPECT_EQ(std::count(ops.begin(), ops.end(), "inbox_move"), 1);
+  EXPECT_EQ(std::count(ops.begin(), ops.end(), "inbox_move_wait"), 1);  // the writer waited once
   auto all = store_->QueryPredictions({});
   ASSERT_TRUE(all.has_value());
   EXPECT_EQ(static_cast<int64_t>(all->size()), total + 1);
