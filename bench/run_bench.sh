@@ -105,18 +105,16 @@ mb, mn = parse(sys.argv[5]), parse(sys.argv[6])
 rows = mb["rps"] * 1000
 def measured(d):  # the p99 without wrk's coordinated-omission correction (bench/report.lua)
     return f"{d['measured_p99_us']/1000:10.2f}" if d.get("measured_p99_us", -1) >= 0 else f"{'-':>10}"
-def row(name, d, rps_format="12.0f"):
+def row(name, d, rps_format="12.0f", ratio=""):
     print(f"{name:34}{d['rps']:{rps_format}}{d['p50_us']/1000:10.2f}{d['p99_us']/1000:10.2f}"
-          f"{measured(d)}{d['errors']+d['non2xx']:8d}")
+          f"{measured(d)}{d['errors']+d['non2xx']:8d}{ratio}")
 print()
 print(f"{'':34}{'req/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'p99 meas.':>10}{'errors':>8}{'ratio':>8}")
 ratios = []
 for i, (b, m) in enumerate(zip(bs, ms), 1):
     ratios.append(m["rps"] / b["rps"])
     row(f"round {i}: baseline seed_api.py", b)
-    name = f"round {i}: modelwatch single"
-    print(f"{name:34}{m['rps']:12.0f}{m['p50_us']/1000:10.2f}{m['p99_us']/1000:10.2f}"
-          f"{measured(m)}{m['errors']+m['non2xx']:8d}{ratios[-1]:7.1f}x")
+    row(f"round {i}: modelwatch single", m, ratio=f"{ratios[-1]:7.1f}x")
 b_rps = statistics.median(b["rps"] for b in bs)
 row("modelwatch single, sync=normal", mn)
 row("modelwatch batched (1000/req)", mb, "12.1f")

@@ -299,10 +299,12 @@ class Session : public std::enable_shared_from_this<Session> {
     // elsewhere instead of sending more requests here.
     if (server_->accepting_stopped.load()) keep_alive_ = false;
     status_ = response.status;
-    auto out = std::make_shared<std::string>(SerializeResponse(response, keep_alive_, head));
+    // One write at a time per connection, and the handler holds the session: the buffer can be
+    // a member.
+    write_buffer_ = SerializeResponse(response, keep_alive_, head);
     stream_.expires_after(std::chrono::seconds(server_->options.request_timeout_seconds));
-    net::async_write(stream_, net::buffer(*out),
-                     [self = shared_from_this(), out](beast::error_code ec, std::size_t bytes) {
+    net::async_write(stream_, net::buffer(write_buffer_),
+                     [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
                        self->OnWrite(ec, bytes);
                      });
   }
@@ -332,6 +334,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Server::Impl* server_;
   Request request_;
   std::string remote_address_;  // empty if the peer could not be read
+  std::string write_buffer_;    // the response being written (Send)
   std::string endpoint_;
   int status_ = 0;
   size_t body_bytes_ = 0;
