@@ -1,6 +1,9 @@
 #include <signal.h>
+#include <sys/resource.h>
 
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
@@ -96,6 +99,51 @@ std::optional<alerting::RuleSet> LoadAlertRules(const Config& config) {
   return std::nullopt;
 }
 
+// Every connection takes a file descriptor, and the usual soft limit (1024) is far below what
+// server.max_connections allows: raises the soft RLIMIT_NOFILE to the hard limit and logs both
+// values; warns when the connections cap does not fit under the result.
+void RaiseOpenFileLimit(const Config& config, Logger& logger) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    logger.Warn("cannot read the open-file limit", {{"error.message", std::strerror(errno)}});
+    return;
+  }
+  const rlim_t previous = limit.rlim_cur;
+  std::string error;
+  if (limit.rlim_cur != limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+      error = std::strerror(errno);
+      limit.rlim_cur = previous;
+    }
+  }
+  const auto as_json = [](rlim_t v) -> LogFields {
+    if (v == RLIM_INFINITY) return "unlimited";
+    return static_cast<uint64_t>(v);
+  };
+  LogFields fields = {{"process.nofile.previous", as_json(previous)},
+                      {"process.nofile.current", as_json(limit.rlim_cur)},
+                      {"process.nofile.hard", as_json(limit.rlim_max)}};
+  if (!error.empty()) {
+    fields["error.message"] = error;
+    logger.Warn("cannot raise the open-file limit", fields);
+  } else {
+    logger.Info("open-file limit", fields);
+  }
+  // Descriptors the process needs besides connections: databases and their WAL files, logs,
+  // the event loop, /proc reads.
+  constexpr uint64_t kReservedDescriptors = 64;
+  const auto cap = static_cast<uint64_t>(config.server.max_connections);
+  if (limit.rlim_cur != RLIM_INFINITY && cap + kReservedDescriptors > limit.rlim_cur) {
+    logger.Warn(
+        "server.max_connections does not fit under the open-file limit: accepting will fail "
+        "(EMFILE) before the cap answers 503; raise the hard limit (ulimit -Hn, LimitNOFILE=) or "
+        "lower server.max_connections",
+        {{"server.max_connections", config.server.max_connections},
+         {"process.nofile.current", static_cast<uint64_t>(limit.rlim_cur)}});
+  }
+}
+
 }  // namespace
 
 int RunServe(const CommonOptions& options, const std::string& version) {
@@ -112,6 +160,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   std::error_code ec;
   std::filesystem::create_directories(config->storage.data_dir, ec);
   Logger logger(config->logging, config->LogDir());
+  RaiseOpenFileLimit(*config, logger);
   Metrics metrics(MetricsOptions{config->metrics.prefix, config->metrics.segment_label,
                                  config->metrics.max_segments, config->storage.data_dir, version});
   auto store = OpenStore(*config, metrics.store_observer());
@@ -232,13 +281,16 @@ int RunServe(const CommonOptions& options, const std::string& version) {
 
   http::Router router;
   api::RegisterRoutes(router, ctx);
-  RequestObserver request_observer(&metrics, config->logging.access_log ? &logger : nullptr);
+  // The logger is attached even with the access log off (RequestObserver skips access lines
+  // then): connection warnings still need it.
+  RequestObserver request_observer(&metrics, &logger);
   http::ServerOptions so;
   so.host = config->server.host;
   so.port = config->server.port;
   so.threads = config->server.threads;
   so.max_body_bytes = config->server.max_body_bytes;
   so.request_timeout_seconds = config->server.request_timeout_seconds;
+  so.max_connections = config->server.max_connections;
   so.observer = &request_observer;
   http::Server server(so, router);
   std::string error;

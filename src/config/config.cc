@@ -221,6 +221,8 @@ const std::vector<Field>& Fields() {
                [](Config& c, int64_t x) { c.server.max_body_bytes = x; }),
       IntField("server.request_timeout_seconds", 1, 86400,
                [](Config& c, int64_t x) { c.server.request_timeout_seconds = x; }),
+      IntField("server.max_connections", 1, 1000000,
+               [](Config& c, int64_t x) { c.server.max_connections = x; }),
       StringField(
           "storage.backend", v::ValidateBackend,
           [](Config & c) -> auto& { return c.storage.backend; }),

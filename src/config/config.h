@@ -36,6 +36,7 @@ struct Config {
     int threads = 0;                    // HTTP I/O threads; 0 = number of cores
     int64_t max_body_bytes = 16 << 20;  // larger bodies get 413
     int64_t request_timeout_seconds = 30;
+    int64_t max_connections = 10000;  // connections served at once; one more gets 503 and close
   } server;
 
   struct Storage {

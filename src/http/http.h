@@ -1,6 +1,9 @@
 // The HTTP/1.1 server (Boost.Beast over Asio): keep-alive, a body-size limit, routing by path
 // template, and asynchronous handlers that may answer from any thread.
 //
+// Framing and header checks (Transfer-Encoding, Host, Authorization, Expect: 100-continue, the
+// limits) are listed in http/detail/request_framing.h; refusals there close the connection.
+//
 // A handler receives the request, the path parameters, and a Responder. It must call the
 // Responder exactly once, from any thread, possibly after it returned (for example when the store
 // reports a batch durable). The server writes the response on the connection's own strand.
@@ -23,11 +26,17 @@
 namespace mw::http {
 
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // raw request-target, with query
-  std::string path;    // target without the query string, percent-decoded
+  std::string method;    // "GET", "POST", ...
+  std::string target;    // raw request-target, with query
+  std::string raw_path;  // target without the query string, still percent-encoded: what the
+                         // router matches ("%2F" stays inside one path segment)
+  std::string path;      // raw_path percent-decoded, for display only (problem instance, access
+                         // log): it may hold any byte; never route or split it on '/'
   std::multimap<std::string, std::string> query;  // decoded query parameters
-  std::map<std::string, std::string> headers;     // names lower-cased
+  // Names lower-cased. A repeated field keeps its last value, except: two Authorization or two
+  // Host fields are refused (400) before a handler runs, and Transfer-Encoding / Content-Length
+  // are the framing's (request_framing.h).
+  std::map<std::string, std::string> headers;
   std::string body;
   std::string remote_address;
 
@@ -56,6 +65,12 @@ using Handler = std::function<void(Request& request, const PathParams& params, R
 
 // Routes by method and path template. Templates are literal segments and "{name}" segments that
 // match one non-empty path segment: "/v1/models/{model}/versions/{version}".
+//
+// Find takes the raw (percent-encoded) path, Request::raw_path: it is split on '/' first, then
+// each segment is percent-decoded (detail/percent_decode.h) and compared with a literal segment
+// or taken as the parameter's value. So "%2F" never separates segments
+// ("/v1/models/x%2Fversions%2Fy" is model "x/versions/y"), and parameters come decoded; a
+// parameter may hold any byte (NUL, bytes that are not UTF-8): handlers validate names.
 class Router {
  public:
   struct Route {
@@ -70,16 +85,27 @@ class Router {
   };
 
   void Add(std::string method, std::string path_template, Handler handler);
-  Match Find(std::string_view method, std::string_view path) const;
+  Match Find(std::string_view method, std::string_view raw_path) const;
 
  private:
   std::vector<Route> routes_;
 };
 
-// Observes every completed request (access log, request metrics). Called on I/O threads.
+// Observes every completed request (access log, request metrics) and the connections. Called on
+// I/O threads, concurrently.
 class ServerObserver {
  public:
   virtual ~ServerObserver() = default;
+  // Brackets every connection the server serves (not those refused above max_connections).
+  virtual void OnConnectionOpened() {}
+  virtual void OnConnectionClosed() {}
+  // A connection accepted above ServerOptions::max_connections: answered 503 and closed without
+  // reading a request. reason: "max_connections".
+  virtual void OnConnectionRejected(std::string_view /*reason*/) {}
+  // accept() failed (for example EMFILE when file descriptors run out); the server retries after
+  // `retry_in` (5 ms doubling to 1 s, back to none after a success). Called for every failed
+  // accept: an observer that logs must rate-limit.
+  virtual void OnAcceptError(std::string_view /*error*/, std::chrono::milliseconds /*retry_in*/) {}
   virtual void OnRequestStart() = 0;
   // endpoint: the matched route template, or "unmatched". response_bytes: the body's size (what
   // Content-Length says; ECS http.response.body.bytes), not counting the status line and headers.
@@ -93,7 +119,10 @@ struct ServerOptions {
   int threads = 0;    // 0 = std::thread::hardware_concurrency()
   int64_t max_body_bytes = 16 << 20;
   int64_t request_timeout_seconds = 30;  // idle / slow-client timeout per read
-  ServerObserver* observer = nullptr;    // not owned; may be null
+  // Connections served at once (> 0). One more is accepted, answered 503 problem+json with
+  // "Connection: close" and "Retry-After", and closed without reading a request.
+  int64_t max_connections = 10000;
+  ServerObserver* observer = nullptr;  // not owned; may be null
 };
 
 class Server {

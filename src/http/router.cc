@@ -1,6 +1,8 @@
+#include <string>
 #include <string_view>
 #include <vector>
 
+#include "http/detail/percent_decode.h"
 #include "http/http.h"
 
 namespace mw::http {
@@ -22,19 +24,18 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
   return parts;
 }
 
-// Matches one template against a path; fills params on success.
-bool MatchTemplate(std::string_view tmpl, std::string_view path, PathParams* params) {
+// Matches one template against the segments of a raw path, each already percent-decoded; fills
+// params on success.
+bool MatchTemplate(std::string_view tmpl, const std::vector<std::string>& segments,
+                   PathParams* params) {
   const auto t = SplitPath(tmpl);
-  const auto p = SplitPath(path);
-  if (t.size() != p.size()) return false;
-  // Trailing slash differences are not the same resource ("/v1/models/" != "/v1/models").
-  if (!path.empty() && path.back() == '/' && path.size() > 1) return false;
+  if (t.size() != segments.size()) return false;
   PathParams found;
   for (size_t i = 0; i < t.size(); ++i) {
     if (t[i].size() >= 2 && t[i].front() == '{' && t[i].back() == '}') {
-      if (p[i].empty()) return false;
-      found.emplace(std::string(t[i].substr(1, t[i].size() - 2)), std::string(p[i]));
-    } else if (t[i] != p[i]) {
+      if (segments[i].empty()) return false;
+      found.emplace(std::string(t[i].substr(1, t[i].size() - 2)), segments[i]);
+    } else if (t[i] != segments[i]) {
       return false;
     }
   }
@@ -48,11 +49,18 @@ void Router::Add(std::string method, std::string path_template, Handler handler)
   routes_.push_back(Route{std::move(method), std::move(path_template), std::move(handler)});
 }
 
-Router::Match Router::Find(std::string_view method, std::string_view path) const {
+Router::Match Router::Find(std::string_view method, std::string_view raw_path) const {
   Match match;
+  // Trailing slash differences are not the same resource ("/v1/models/" != "/v1/models").
+  if (raw_path.size() > 1 && raw_path.back() == '/') return match;
+  // Split on the raw '/' first, then decode: an encoded slash stays inside its segment.
+  std::vector<std::string> segments;
+  for (const std::string_view raw : SplitPath(raw_path)) {
+    segments.push_back(detail::PercentDecode(raw, false));
+  }
   for (const auto& route : routes_) {
     PathParams params;
-    if (!MatchTemplate(route.path_template, path, &params)) continue;
+    if (!MatchTemplate(route.path_template, segments, &params)) continue;
     if (route.method == method || (method == "HEAD" && route.method == "GET")) {
       match.route = &route;
       match.params = std::move(params);

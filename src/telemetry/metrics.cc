@@ -239,7 +239,24 @@ Metrics::Metrics(const MetricsOptions& o)
       active_models_family_(prometheus::BuildGauge()
                                 .Name(prefix_ + "_registered_models")
                                 .Help("Model and segment pairs with a latest registered version.")
-                                .Register(*registry_)) {
+                                .Register(*registry_)),
+      connections_open_(prometheus::BuildGauge()
+                            .Name("modelwatch_http_connections_open")
+                            .Help("HTTP connections being served.")
+                            .Register(*registry_)
+                            .Add({})),
+      connections_rejected_family_(
+          prometheus::BuildCounter()
+              .Name("modelwatch_http_connections_rejected_total")
+              .Help("HTTP connections refused by reason (max_connections: answered 503 and "
+                    "closed above server.max_connections).")
+              .Register(*registry_)),
+      accept_errors_(prometheus::BuildCounter()
+                         .Name("modelwatch_http_accept_errors_total")
+                         .Help("Failed accepts of HTTP connections (e.g. EMFILE when file "
+                               "descriptors run out); accepting backs off after each.")
+                         .Register(*registry_)
+                         .Add({})) {
   prometheus::BuildGauge()
       .Name(prefix_ + "_build_info")
       .Help("Always 1; the version label identifies the running build.")
@@ -268,6 +285,16 @@ std::string Metrics::Serialize() const {
 }
 
 void Metrics::RequestStarted() { in_flight_.Increment(); }
+
+void Metrics::ConnectionOpened() { connections_open_.Increment(); }
+
+void Metrics::ConnectionClosed() { connections_open_.Decrement(); }
+
+void Metrics::ConnectionRejected(std::string_view reason) {
+  connections_rejected_family_.Add({{"reason", std::string(reason)}}).Increment();
+}
+
+void Metrics::AcceptFailed() { accept_errors_.Increment(); }
 
 void Metrics::RequestFinished(std::string_view method, std::string_view endpoint, int status,
                               double seconds, size_t response_bytes) {

@@ -21,6 +21,10 @@
 //   P_model_training_metric{model_type,S,version,metric}, P_model_size_bytes{...},
 //   P_model_training_duration_seconds{...}, P_registered_models{model_type} (RecordModelVersion)
 //   P_build_info{version} = 1                             gauge
+//   modelwatch_http_connections_open                      gauge    connections being served
+//   modelwatch_http_connections_rejected_total{reason}    counter  refused: "max_connections"
+//   modelwatch_http_accept_errors_total                   counter  failed accepts (EMFILE, ...)
+//     (the modelwatch_ families are the service's own health: their prefix is fixed, not P)
 //   process_* and P_system_*                              see system_collectors.h
 // Labelled families appear in the output once they have a first sample.
 //
@@ -112,6 +116,13 @@ class Metrics final : public StoreObserver {
   void RequestFinished(std::string_view method, std::string_view endpoint, int status,
                        double seconds, size_t response_bytes);
 
+  // HTTP connections (see RequestObserver, the http::ServerObserver that calls these).
+  void ConnectionOpened();
+  void ConnectionClosed();
+  // reason: a short fixed token from the server ("max_connections").
+  void ConnectionRejected(std::string_view reason);
+  void AcceptFailed();
+
   // Ingest. Counts <= 0 are ignored.
   void RecordPredictions(std::string_view model, std::string_view segment, int64_t count);
   // model may be empty when actuals arrive without one; it is exported as "unknown".
@@ -185,6 +196,9 @@ class Metrics final : public StoreObserver {
   prometheus::Family<prometheus::Gauge>& model_size_family_;
   prometheus::Family<prometheus::Gauge>& training_duration_family_;
   prometheus::Family<prometheus::Gauge>& active_models_family_;
+  prometheus::Gauge& connections_open_;
+  prometheus::Family<prometheus::Counter>& connections_rejected_family_;
+  prometheus::Counter& accept_errors_;
 
   std::unique_ptr<telemetry::ProcessCollector> process_collector_;
   std::unique_ptr<telemetry::HostCollector> host_collector_;

@@ -312,6 +312,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"server.max_body_bytes", "1073741825",
                                "between 1024 and 1073741824"},
                       BadValue{"server.request_timeout_seconds", "0", "between 1"},
+                      BadValue{"server.max_connections", "0", "between 1 and 1000000"},
+                      BadValue{"server.max_connections", "1000001", "between 1 and 1000000"},
                       BadValue{"storage.read_connections", "0", "between 1 and 64"},
                       BadValue{"storage.read_connections", "65", "between 1 and 64"},
                       BadValue{"storage.max_rows_per_commit", "0", ">= 1"},
@@ -569,6 +571,7 @@ TEST_F(ConfigTest, ExampleFileValidatesToTheDefaults) {
   EXPECT_EQ(c.server.threads, d.server.threads);
   EXPECT_EQ(c.server.max_body_bytes, d.server.max_body_bytes);
   EXPECT_EQ(c.server.request_timeout_seconds, d.server.request_timeout_seconds);
+  EXPECT_EQ(c.server.max_connections, d.server.max_connections);
   EXPECT_EQ(c.storage.backend, d.storage.backend);
   EXPECT_EQ(c.storage.data_dir, d.storage.data_dir);
   EXPECT_EQ(c.storage.sqlite_synchronous, d.storage.sqlite_synchronous);

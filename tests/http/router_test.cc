@@ -56,6 +56,44 @@ TEST(RouterTest, TrailingSlashIsADifferentResource) {
   EXPECT_EQ(r.Find("GET", "/v1/models/").route, nullptr);
 }
 
+TEST(RouterTest, EncodedSlashStaysInsideOneParameter) {
+  Router r;
+  r.Add("PUT", "/v1/models/{model}", Noop());
+  r.Add("PUT", "/v1/models/{model}/versions/{version}", Noop());
+  const auto m = r.Find("PUT", "/v1/models/x%2Fversions%2Fy");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->path_template, "/v1/models/{model}");
+  EXPECT_EQ(m.params.at("model"), "x/versions/y");
+}
+
+TEST(RouterTest, DecodesEachParameterAfterMatching) {
+  Router r;
+  r.Add("GET", "/v1/models/{model}", Noop());
+  const auto m = r.Find("GET", "/v1/models/caf%C3%A9%20bar");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.params.at("model"), "caf\xC3\xA9 bar");
+  // '+' is a space only in query strings.
+  EXPECT_EQ(r.Find("GET", "/v1/models/a+b").params.at("model"), "a+b");
+}
+
+TEST(RouterTest, LiteralSegmentsMatchTheirEncodedForm) {
+  Router r;
+  r.Add("GET", "/v1/models", Noop());
+  EXPECT_NE(r.Find("GET", "/v1/model%73").route, nullptr);
+  // An encoded slash never joins two literal segments.
+  EXPECT_EQ(r.Find("GET", "/v1%2Fmodels").route, nullptr);
+}
+
+TEST(RouterTest, InvalidOrNulEscapesDoNotCrash) {
+  Router r;
+  r.Add("GET", "/v1/models/{model}", Noop());
+  EXPECT_EQ(r.Find("GET", "/v1/models/a%00b").params.at("model"), std::string("a\0b", 3));
+  EXPECT_EQ(r.Find("GET", "/v1/models/%zz").params.at("model"), "%zz");
+  EXPECT_EQ(r.Find("GET", "/v1/models/%").params.at("model"), "%");
+  EXPECT_EQ(r.Find("GET", "/v1/models/ab%f").params.at("model"), "ab%f");
+  EXPECT_EQ(r.Find("GET", "/v1/models/%ff").params.at("model"), "\xff");
+}
+
 TEST(ProblemTest, BuildsRfc9457Document) {
   const auto res = Problem(422, "Invalid request body", "2 errors", "/v1/predictions",
                            {{"/events/3/prediction", "must be a number"}});

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -136,6 +137,13 @@ bool ModelwatchProcess::Start() {
     ::dup2(log_fd, 1);
     ::dup2(log_fd, 2);
     for (const auto& [k, v] : options_.env) ::setenv(k.c_str(), v.c_str(), 1);
+    if (options_.nofile_soft > 0 || options_.nofile_hard > 0) {
+      rlimit limit{};
+      ::getrlimit(RLIMIT_NOFILE, &limit);
+      if (options_.nofile_soft > 0) limit.rlim_cur = options_.nofile_soft;
+      if (options_.nofile_hard > 0) limit.rlim_max = options_.nofile_hard;
+      if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(126);
+    }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -56,6 +56,9 @@ struct ServerOptions {
   std::vector<std::string> args;           // extra args after "serve"
   std::map<std::string, std::string> env;  // extra environment
   std::string data_dir;                    // default: a fresh temp dir owned by the server
+  // > 0: the child's RLIMIT_NOFILE (soft, hard) set before exec; 0 keeps the test's own limits.
+  uint64_t nofile_soft = 0;
+  uint64_t nofile_hard = 0;
 };
 
 class ModelwatchProcess {
@@ -70,6 +73,7 @@ class ModelwatchProcess {
   void Kill();      // SIGKILL and wait
   int Wait();       // exit code (or 128+signal)
   bool running() const { return pid_ > 0; }
+  int pid() const { return pid_; }  // -1 when not running
   uint16_t port() const { return port_; }
   const std::string& data_dir() const { return data_dir_; }
   std::string output() const;  // captured stdout + stderr so far

@@ -47,6 +47,9 @@ TEST(MetricsTest, FamiliesUseTheCustomPrefixAndSegmentLabel) {
   m->RecordActuals("demand", 2, 1);
   m->RecordBatch(3);
   m->RecordRejected("invalid");
+  m->ConnectionOpened();
+  m->ConnectionRejected("max_connections");
+  m->AcceptFailed();
   m->OnQuery("insert_predictions", 0.001);
   m->OnGroupCommit(2, 3, 0.004);
   m->UpdateStoreStats(StoreStats{{{"prediction_logs", 7}}, 4096, {5, 1, 4}, 2});

@@ -81,5 +81,59 @@ TEST(RequestObserverTest, WorksWithoutMetrics) {
   EXPECT_EQ(Lines(ReadFile(dir.path() / "modelwatch.log")).size(), 1u);
 }
 
+TEST(RequestObserverTest, CountsOpenAndRefusedConnections) {
+  auto metrics = MakeMetrics();
+  RequestObserver observer(metrics.get(), nullptr);
+  observer.OnConnectionOpened();
+  observer.OnConnectionOpened();
+  observer.OnConnectionClosed();
+  observer.OnConnectionRejected("max_connections");
+  observer.OnConnectionRejected("max_connections");
+  observer.OnAcceptError("Too many open files", std::chrono::milliseconds(5));
+  const std::string text = metrics->Serialize();
+  EXPECT_EQ(Sample(text, "modelwatch_http_connections_open"), 1);
+  EXPECT_EQ(Sample(text, R"(modelwatch_http_connections_rejected_total{reason="max_connections"})"),
+            2);
+  EXPECT_EQ(Sample(text, "modelwatch_http_accept_errors_total"), 1);
+}
+
+TEST(RequestObserverTest, LogsAcceptErrorsOncePerInterval) {
+  TempDir dir;
+  FakeClock clock;
+  LoggerOptions o;
+  o.dir = dir.path().string();
+  o.stdout_enabled = false;
+  o.clock = &clock;
+  auto logger = Logger::Create(o).value();
+  auto metrics = MakeMetrics();
+  RequestObserver observer(metrics.get(), logger.get(), &clock);
+  for (int i = 0; i < 100; ++i) {
+    observer.OnAcceptError("Too many open files", std::chrono::milliseconds(5));
+    clock.Advance(10);
+  }
+  logger->Flush();
+  auto lines = Lines(ReadFile(dir.path() / "modelwatch.log"));
+  ASSERT_EQ(lines.size(), 1u);  // the first failure, at once
+  auto doc = nlohmann::json::parse(lines[0]);
+  EXPECT_EQ(doc["log.level"], "warn");
+  EXPECT_EQ(doc["error.message"], "Too many open files");
+  EXPECT_EQ(doc["modelwatch.events_since_last_line"], 1);
+
+  clock.Advance(kConnectionLogIntervalMs);
+  observer.OnAcceptError("Too many open files", std::chrono::milliseconds(1000));
+  // Refusals are throttled on their own.
+  observer.OnConnectionRejected("max_connections");
+  observer.OnConnectionRejected("max_connections");
+  logger->Flush();
+  lines = Lines(ReadFile(dir.path() / "modelwatch.log"));
+  ASSERT_EQ(lines.size(), 3u);
+  doc = nlohmann::json::parse(lines[1]);
+  EXPECT_EQ(doc["modelwatch.events_since_last_line"], 100);  // 99 held back, and this one
+  EXPECT_EQ(doc["modelwatch.retry_in_ms"], 1000);
+  doc = nlohmann::json::parse(lines[2]);
+  EXPECT_NE(doc["message"].get<std::string>().find("max_connections"), std::string::npos);
+  EXPECT_EQ(Sample(metrics->Serialize(), "modelwatch_http_accept_errors_total"), 101);
+}
+
 }  // namespace
 }  // namespace mw
