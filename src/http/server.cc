@@ -221,6 +221,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request_.remote_address = remote_address_;
     keep_alive_ = parser_->keep_alive();
     match_ = server_->router.Find(request_.method, request_.raw_path);
+    if (!parser_->is_done() && !ParseBufferedBody()) return;
     if (parser_->is_done()) return OnBody({}, 0);
     if (detail::ExpectsContinue(header)) {
       // The client waits before it sends the body: refuse what would be refused anyway without
@@ -239,6 +240,24 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     ReadBody();
+  }
+
+  // Parses the part of the body that arrived with the header (usually all of it) without another
+  // read. False when that refused the request (Refuse ran).
+  bool ParseBufferedBody() {
+    parser_->eager(true);
+    while (!parser_->is_done() && buffer_.size() > 0) {
+      beast::error_code ec;
+      const size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == bhttp::error::need_more || (!ec && used == 0)) return true;
+      if (ec) {
+        Refuse(
+            detail::ParseErrorResponse(ec, parser_->get().base(), server_->options.max_body_bytes));
+        return false;
+      }
+    }
+    return true;
   }
 
   void ReadBody() {
