@@ -65,20 +65,20 @@ std::string InstanceOf(const RequestHeader& header) {
   return std::string(target.substr(0, target.find('?')));
 }
 
-Response Refusal(int status, std::string_view title, std::string_view detail,
-                 const RequestHeader& header) {
+Response HeaderRefusal(int status, std::string_view title, std::string_view detail,
+                       const RequestHeader& header) {
   return Problem(status, title, detail, InstanceOf(header));
 }
 
 std::optional<Response> CheckTransferEncoding(const RequestHeader& header) {
   if (header.find(bhttp::field::transfer_encoding) == header.end()) return std::nullopt;
   if (header.version() < 11) {
-    return Refusal(400, "Bad Request", "Transfer-Encoding is not allowed in an HTTP/1.0 request",
-                   header);
+    return HeaderRefusal(400, "Bad Request",
+                         "Transfer-Encoding is not allowed in an HTTP/1.0 request", header);
   }
   if (header.find(bhttp::field::content_length) != header.end()) {
-    return Refusal(400, "Bad Request",
-                   "Transfer-Encoding and Content-Length together: send one of them", header);
+    return HeaderRefusal(400, "Bad Request",
+                         "Transfer-Encoding and Content-Length together: send one of them", header);
   }
   const std::vector<std::string_view> codings =
       ListElements(header, bhttp::field::transfer_encoding);
@@ -88,9 +88,9 @@ std::optional<Response> CheckTransferEncoding(const RequestHeader& header) {
     const size_t semicolon = element.find(';');
     const std::string_view name = TrimOws(element.substr(0, semicolon));
     if (!IsToken(name)) {
-      return Refusal(400, "Bad Request",
-                     "Transfer-Encoding is not a list of transfer codings: send \"chunked\"",
-                     header);
+      return HeaderRefusal(400, "Bad Request",
+                           "Transfer-Encoding is not a list of transfer codings: send \"chunked\"",
+                           header);
     }
     if (!EqualsIgnoreCase(name, "chunked")) {
       if (!unknown) unknown = name;
@@ -100,17 +100,19 @@ std::optional<Response> CheckTransferEncoding(const RequestHeader& header) {
   }
   if (unknown) {
     // The coding is echoed: a token (checked above), bounded by the header limit.
-    return Refusal(501, "Not Implemented",
-                   "Transfer-Encoding \"" + std::string(unknown->substr(0, 64)) +
-                       "\" is not supported: only \"chunked\"",
-                   header);
+    return HeaderRefusal(501, "Not Implemented",
+                         "Transfer-Encoding \"" + std::string(unknown->substr(0, 64)) +
+                             "\" is not supported: only \"chunked\"",
+                         header);
   }
   if (codings.size() != 1) {
-    return Refusal(400, "Bad Request",
-                   "Transfer-Encoding lists \"chunked\" more than once: send it once", header);
+    return HeaderRefusal(400, "Bad Request",
+                         "Transfer-Encoding lists \"chunked\" more than once: send it once",
+                         header);
   }
   if (chunked_parameters) {
-    return Refusal(400, "Bad Request", "Transfer-Encoding \"chunked\" takes no parameters", header);
+    return HeaderRefusal(400, "Bad Request", "Transfer-Encoding \"chunked\" takes no parameters",
+                         header);
   }
   return std::nullopt;
 }
@@ -122,8 +124,8 @@ std::optional<Response> CheckExpect(const RequestHeader& header) {
   }
   for (const std::string_view e : ListElements(header, bhttp::field::expect)) {
     if (!EqualsIgnoreCase(e, "100-continue")) {
-      return Refusal(417, "Expectation Failed", "Expect: only \"100-continue\" is supported",
-                     header);
+      return HeaderRefusal(417, "Expectation Failed", "Expect: only \"100-continue\" is supported",
+                           header);
     }
   }
   return std::nullopt;
@@ -158,10 +160,10 @@ void ConfigureParser(RequestParser& parser, int64_t max_body_bytes) {
 Response ParseErrorResponse(beast::error_code ec, const RequestHeader& header,
                             int64_t max_body_bytes) {
   if (ec == bhttp::error::body_limit) {
-    return Refusal(413, "Payload Too Large",
-                   "request body exceeds the limit of " + std::to_string(max_body_bytes) +
-                       " bytes (server.max_body_bytes)",
-                   header);
+    return HeaderRefusal(413, "Payload Too Large",
+                         "request body exceeds the limit of " + std::to_string(max_body_bytes) +
+                             " bytes (server.max_body_bytes)",
+                         header);
   }
   if (ec == bhttp::error::header_limit) {
     return Problem(
@@ -185,14 +187,17 @@ std::optional<Response> CheckHeader(const RequestHeader& header) {
   if (auto refusal = CheckTransferEncoding(header)) return refusal;
   const size_t hosts = header.count(bhttp::field::host);
   if (hosts > 1) {
-    return Refusal(400, "Bad Request", "the request has more than one Host header field", header);
+    return HeaderRefusal(400, "Bad Request", "the request has more than one Host header field",
+                         header);
   }
   if (hosts == 0 && header.version() >= 11) {
-    return Refusal(400, "Bad Request", "an HTTP/1.1 request needs a Host header field", header);
+    return HeaderRefusal(400, "Bad Request", "an HTTP/1.1 request needs a Host header field",
+                         header);
   }
   if (header.count(bhttp::field::authorization) > 1) {
-    return Refusal(400, "Bad Request",
-                   "the request has more than one Authorization header field: send one", header);
+    return HeaderRefusal(400, "Bad Request",
+                         "the request has more than one Authorization header field: send one",
+                         header);
   }
   return CheckExpect(header);
 }
