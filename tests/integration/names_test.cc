@@ -36,6 +36,15 @@ std::string Events(const std::string& model, const std::string& id_prefix, int n
 
 json Parse(const HttpResult& r) { return json::parse(r.body, nullptr, false); }
 
+// errors[i].pointer of a problem body, "" when it has none.
+std::string PointerAt(const json& problem, size_t i = 0) {
+  if (!problem.is_object() || !problem.contains("errors") || !problem["errors"].is_array() ||
+      problem["errors"].size() <= i) {
+    return "";
+  }
+  return problem["errors"][i].value("pointer", "");
+}
+
 int64_t Passes(HttpClient& client) {
   const json j = Parse(client.Get("/v1/admin/evaluator"));
   return j.is_object() && j.contains("passes") ? j["passes"].get<int64_t>() : -1;
@@ -83,14 +92,12 @@ TEST(NamesTest, NonUtf8VersionInThePathIs400AndTheServerStaysUp) {
 
   const auto r = client.Send("PUT", "/v1/models/m/versions/%ff", R"({"metrics":{"mae":1}})");
   EXPECT_EQ(r.status, 400) << r.body;
-  const json problem = Parse(r);
-  ASSERT_TRUE(problem.is_object()) << r.body;
-  EXPECT_EQ(problem["errors"][0]["pointer"], "/path/version") << r.body;
-  EXPECT_NE(problem["errors"][0]["detail"].get<std::string>().find("UTF-8"), std::string::npos);
+  EXPECT_EQ(PointerAt(Parse(r)), "/path/version") << r.body;
+  EXPECT_NE(r.body.find("must be valid UTF-8"), std::string::npos) << r.body;
 
   const auto control = client.Send("PUT", "/v1/models/m%01x", R"({"task":"regression"})");
   EXPECT_EQ(control.status, 400) << control.body;
-  EXPECT_EQ(Parse(control)["errors"][0]["pointer"], "/path/model") << control.body;
+  EXPECT_EQ(PointerAt(Parse(control)), "/path/model") << control.body;
 
   EXPECT_TRUE(WaitForPasses(server, 3)) << server.output();
   EXPECT_TRUE(server.running());
@@ -98,6 +105,7 @@ TEST(NamesTest, NonUtf8VersionInThePathIs400AndTheServerStaysUp) {
   const json model = Parse(client.Get("/v1/models/m"));
   ASSERT_TRUE(model.is_object());
   EXPECT_TRUE(model["versions"].empty()) << model.dump();
+  EXPECT_EQ(server.Terminate(), 0) << server.output();
 }
 
 // Defect 1, in depth: rows written by an older version that did not check names.
