@@ -663,9 +663,11 @@ void RuleEngine::Run() {
   std::unique_lock lock(wake_mutex_);
   while (!stop_) {
     lock.unlock();
-    EvaluateDue();
+    const bool ok =
+        RunBackgroundPass(impl_->options.errors, "alert_engine", [this] { EvaluateDue(); });
     int64_t wait = impl_->options.idle_wait_ms;
-    {
+    // After a failure the due group stays due: wait idle_wait_ms rather than retry at once.
+    if (ok) {
       std::lock_guard state(impl_->mu);
       const int64_t now = impl_->clock->NowMillis();
       for (const Impl::GroupState& g : impl_->groups) {

@@ -56,6 +56,7 @@
 #include "alerting/alert.h"
 #include "alerting/rules.h"
 #include "alerting/sampler.h"
+#include "common/background.h"
 #include "common/clock.h"
 #include "common/status.h"
 
@@ -82,6 +83,9 @@ struct EngineOptions {
   // start-up (the quality evaluator before its first pass): missing series then mean "not computed
   // yet", so no alert is resolved. nullptr = always ready.
   std::function<bool()> sources_ready;
+  // Where an evaluation pass that threw is reported (thread "alert_engine"); the Start()ed thread
+  // then waits idle_wait_ms and goes on. Null: stderr.
+  BackgroundErrorReporter* errors = nullptr;
 };
 
 // One alert as the engine holds it.

@@ -48,7 +48,7 @@ DeliveryResult Channels::Deliver(std::string_view channel, std::string_view payl
     nlohmann::ordered_json event;
     event["routing_key"] = c->routing_key;
     for (const auto& [key, value] : parsed.items()) event[key] = value;
-    post.body = event.dump();
+    post.body = event.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   } else {
     post.body = std::string(payload);
   }

@@ -71,36 +71,69 @@ Json StringMap(const Labels& m) {
   return j;
 }
 
+// Slack's message formatting: '&', '<' and '>' are control characters of its markup ("<url|text>"
+// is a link, "<!channel>" a mention), so text that came from outside (label values such as a
+// model name sent by an ingest client, annotations expanded from them) is escaped as &amp;,
+// &lt; and &gt; in every text field, or it could inject links and mentions.
+std::string SlackEscape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// Every string that came from outside may hold invalid UTF-8 (label values stored by an older
+// version): replaced, so rendering never throws.
+std::string DumpReplacing(const Json& body) {
+  return body.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 // Go's zero time, which Alertmanager writes as the endsAt of a firing alert in webhooks.
 constexpr std::string_view kZeroTime = "0001-01-01T00:00:00Z";
 
 Json SlackAttachment(const AlertEvent& a) {
   Json att;
   att["color"] = a.firing() ? SeverityColor(a.severity()) : kResolvedColor;
-  att["title"] = a.firing() ? a.alertname : "[RESOLVED] " + a.alertname;
+  att["title"] = SlackEscape(a.firing() ? a.alertname : "[RESOLVED] " + a.alertname);
   if (!a.generator_url.empty()) att["title_link"] = a.generator_url;
   const std::string summary = Annotation(a, "summary");
   const std::string description = Annotation(a, "description");
   if (!summary.empty()) {
-    att["text"] = summary;
+    att["text"] = SlackEscape(summary);
   } else if (!description.empty()) {
-    att["text"] = description;
+    att["text"] = SlackEscape(description);
   } else {
-    att["text"] = a.alertname + (a.firing() ? " is firing" : " resolved") + " (value " +
-                  FormatValue(a.value) + ")";
+    att["text"] = SlackEscape(a.alertname + (a.firing() ? " is firing" : " resolved") + " (value " +
+                              FormatValue(a.value) + ")");
   }
   Json fields = Json::array();
   for (const auto& [name, value] : a.labels) {
     if (name == "alertname") continue;
-    fields.push_back({{"title", FieldTitle(name)}, {"value", value}, {"short", true}});
+    fields.push_back(
+        {{"title", SlackEscape(FieldTitle(name))}, {"value", SlackEscape(value)}, {"short", true}});
   }
   fields.push_back({{"title", "Value"}, {"value", FormatValue(a.value)}, {"short", true}});
   if (!summary.empty() && !description.empty()) {
-    fields.push_back({{"title", "Description"}, {"value", description}, {"short", false}});
+    fields.push_back(
+        {{"title", "Description"}, {"value", SlackEscape(description)}, {"short", false}});
   }
   const std::string runbook = Annotation(a, "runbook");
   if (!runbook.empty()) {
-    fields.push_back({{"title", "Runbook"}, {"value", runbook}, {"short", false}});
+    fields.push_back({{"title", "Runbook"}, {"value", SlackEscape(runbook)}, {"short", false}});
   }
   att["fields"] = std::move(fields);
   att["footer"] = "modelwatch";
@@ -226,7 +259,7 @@ std::string FormatAlertTime(int64_t epoch_ms) {
 
 std::string RenderSlack(const GroupNotification& n) {
   Json body;
-  body["text"] = n.Title();
+  body["text"] = SlackEscape(n.Title());
   Json attachments = Json::array();
   const size_t shown = std::min(n.alerts.size(), kMaxAlertsShown);
   for (size_t i = 0; i < shown; ++i) attachments.push_back(SlackAttachment(n.alerts[i]));
@@ -237,7 +270,7 @@ std::string RenderSlack(const GroupNotification& n) {
          {"footer", "modelwatch"}});
   }
   body["attachments"] = std::move(attachments);
-  return body.dump();
+  return DumpReplacing(body);
 }
 
 std::string RenderWebhook(const GroupNotification& n, std::string_view external_url) {
@@ -264,7 +297,7 @@ std::string RenderWebhook(const GroupNotification& n, std::string_view external_
     alerts.push_back(std::move(j));
   }
   body["alerts"] = std::move(alerts);
-  return body.dump();
+  return DumpReplacing(body);
 }
 
 std::string RenderAlertmanager(std::span<const AlertEvent> alerts, int64_t now_ms,
@@ -280,7 +313,7 @@ std::string RenderAlertmanager(std::span<const AlertEvent> alerts, int64_t now_m
     if (!a.generator_url.empty()) j["generatorURL"] = a.generator_url;
     body.push_back(std::move(j));
   }
-  return body.dump();
+  return DumpReplacing(body);
 }
 
 std::string PagerDutyDedupKey(const AlertEvent& alert) {
@@ -297,7 +330,7 @@ std::string RenderPagerDuty(const AlertEvent& alert, std::string_view source,
   Json body;
   body["event_action"] = alert.firing() ? "trigger" : "resolve";
   body["dedup_key"] = PagerDutyDedupKey(alert);
-  if (!alert.firing()) return body.dump();
+  if (!alert.firing()) return DumpReplacing(body);
   std::string summary = Annotation(alert, "summary");
   if (summary.empty()) summary = alert.alertname + " (value " + FormatValue(alert.value) + ")";
   std::string timestamp = FormatRfc3339Millis(alert.starts_at_ms);  // "...000Z"
@@ -323,7 +356,7 @@ std::string RenderPagerDuty(const AlertEvent& alert, std::string_view source,
   body["payload"] = std::move(payload);
   body["client"] = "modelwatch";
   if (!alert.generator_url.empty()) body["client_url"] = alert.generator_url;
-  return body.dump();
+  return DumpReplacing(body);
 }
 
 std::string RenderEmail(const GroupNotification& n, const EmailEnvelope& envelope) {

@@ -309,7 +309,7 @@ void NotificationRouter::Start() {
     std::unique_lock lock(ticker_mutex_);
     while (!stop_) {
       lock.unlock();
-      Tick();
+      RunBackgroundPass(options_.errors, "notification_router", [this] { Tick(); });
       lock.lock();
       ticker_wake_.wait_for(lock, std::chrono::milliseconds(options_.tick_interval_ms),
                             [this] { return stop_; });

@@ -46,6 +46,7 @@
 
 #include "alerting/alert.h"
 #include "alerting/outbox.h"
+#include "common/background.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "config/config.h"
@@ -60,6 +61,9 @@ struct RouterOptions {
   std::string segment_label = "segment";    // metrics.segment_label: PagerDuty's payload.group
   // Called (under the router's lock: keep it short) when a notification could not be queued.
   std::function<void(const Status&)> on_error;
+  // Where a Tick() of the Start()ed thread that threw is reported (thread
+  // "notification_router"); the thread goes on with the next tick. Null: stderr.
+  BackgroundErrorReporter* errors = nullptr;
 };
 
 class NotificationRouter final : public AlertSink {

@@ -398,8 +398,11 @@ void Outbox::Stop() {
 
 void Outbox::Run() {
   while (true) {
-    DeliverDue();
-    const int64_t wait_ms = NextWaitMs();
+    int64_t wait_ms = impl_->options.idle_wait_ms;  // also after a pass that threw
+    RunBackgroundPass(impl_->options.errors, "outbox", [&] {
+      DeliverDue();
+      wait_ms = NextWaitMs();
+    });
     std::unique_lock lock(wake_mutex_);
     if (stop_) return;
     wake_.wait_for(lock, std::chrono::milliseconds(wait_ms), [this] { return stop_ || woken_; });

@@ -48,6 +48,7 @@
 #include <vector>
 
 #include "alerting/notify_transport.h"
+#include "common/background.h"
 #include "common/clock.h"
 #include "common/status.h"
 
@@ -80,6 +81,9 @@ struct OutboxOptions {
   int64_t idle_wait_ms = 1000;
   prometheus::Registry* registry = nullptr;  // metrics; nullptr = none
   std::string metrics_prefix = "ml";
+  // Where a sender pass that threw is reported (thread "outbox"); the sender then waits
+  // idle_wait_ms and goes on. Null: stderr.
+  BackgroundErrorReporter* errors = nullptr;
 };
 
 struct OutboxEntry {

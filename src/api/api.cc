@@ -1,8 +1,25 @@
 #include "api/api.h"
 
 #include "api/handlers.h"
+#include "common/names.h"
 
 namespace mw::api {
+
+std::optional<http::Response> CheckPathNames(const http::Request& req,
+                                             const http::PathParams& params) {
+  std::vector<http::ProblemField> fields;
+  for (const auto& [name, value] : params) {
+    const size_t limit = name == "model"     ? kMaxModelNameBytes
+                         : name == "version" ? kMaxVersionNameBytes
+                                             : 0;
+    if (limit == 0) continue;  // ids are not names (any string an ingest client sent)
+    if (auto problem = NameProblem(value, limit)) fields.push_back({"/path/" + name, *problem});
+  }
+  if (fields.empty()) return std::nullopt;
+  return http::Problem(400, "Invalid path parameter",
+                       "the " + fields[0].pointer.substr(6) + " in the path " + fields[0].detail,
+                       req.path, fields);
+}
 
 // The acting token's name travels to handlers (audit log) as the internal header
 // x-modelwatch-actor; a client-sent header of that name is dropped first so it cannot be spoofed.
@@ -10,7 +27,10 @@ http::Handler Guard(const ApiContext& ctx, Role role, http::Handler handler) {
   return [&ctx, role, handler = std::move(handler)](
              http::Request& req, const http::PathParams& params, http::Responder respond) {
     req.headers.erase("x-modelwatch-actor");
-    if (!ctx.auth->enabled()) return handler(req, params, std::move(respond));
+    if (!ctx.auth->enabled()) {
+      if (auto bad = CheckPathNames(req, params)) return respond(std::move(*bad));
+      return handler(req, params, std::move(respond));
+    }
     auto token = ctx.auth->Authenticate(req.header("authorization"));
     if (!token) {
       http::Response r = http::Problem(401, "Unauthorized", token.error().message(), req.path);
@@ -24,6 +44,7 @@ http::Handler Guard(const ApiContext& ctx, Role role, http::Handler handler) {
           req.path));
     }
     req.headers["x-modelwatch-actor"] = (*token)->name;
+    if (auto bad = CheckPathNames(req, params)) return respond(std::move(*bad));
     handler(req, params, std::move(respond));
   };
 }

@@ -1,18 +1,23 @@
 // The HTTP API of modelwatch: ingest (/v1/predictions, /v1/actuals), the model registry
 // (/v1/models...), the quality engine (/v1/models/{model}/performance|drift|quality|history,
-// reference uploads, /v1/admin/profiles), alerts (/v1/alerts, /v1/alerts/history, /v1/rules), health (/health, /health/db, /livez, /readyz) and /metrics. This layer turns
-// HTTP requests into calls on the store, registry and telemetry; it owns no state of its own
-// beyond the model catalog.
+// reference uploads, /v1/admin/profiles), alerts (/v1/alerts, /v1/alerts/history, /v1/rules),
+// health (/health, /health/db, /livez, /readyz) and /metrics. This layer turns HTTP requests into
+// calls on the store, registry and telemetry; it owns no state of its own beyond the model catalog.
 //
 // Auth: when tokens are configured, /v1 ingest routes need role ingest, /v1 reads and /metrics
 // need read, registry writes need admin (admin holds every role). /health, /health/db, /livez and
 // /readyz stay open for orchestrator probes.
+//
+// Names: {model} and {version} path parameters must follow common/names.h (400 naming
+// "/path/model" or "/path/version" otherwise, on every route); names inside bodies are checked by
+// the ingest decoder and the registry documents (422 naming the field).
+//
+// Model admission (ingest.max_models, ingest.require_registered_models): see ModelCatalog.
 #pragma once
 
+#include <boost/asio/thread_pool.hpp>
 #include <cstdint>
 #include <string>
-
-#include <boost/asio/thread_pool.hpp>
 
 #include "alerting/engine.h"
 #include "api/model_catalog.h"

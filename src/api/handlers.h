@@ -66,6 +66,12 @@ inline std::string Actor(const http::Request& req) {
   return actor.empty() ? "anonymous" : std::string(actor);
 }
 
+// A 400 problem naming "/path/model" or "/path/version" when such a path parameter (decoded)
+// breaks the name rules of common/names.h (UTF-8, no control characters, 128 bytes); nullopt when
+// every one is fine. Guard runs it on every route, after authentication.
+std::optional<http::Response> CheckPathNames(const http::Request& req,
+                                             const http::PathParams& params);
+
 // Decoder/document field errors as problem+json fields.
 std::vector<http::ProblemField> ToProblemFields(const std::vector<FieldError>& errors);
 

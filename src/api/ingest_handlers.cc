@@ -128,6 +128,77 @@ BatchLabels LabelBatch(const std::vector<PredictionEvent>& events) {
   return labels;
 }
 
+// The pointer of event `index` (in decoded order), as the decoder names it: "/events/<i>" or ""
+// for the JSON shapes, "/<line>" for NDJSON, where blank lines count (decode.h).
+std::string EventPointer(std::string_view body, BodyFormat format, bool enveloped, size_t index) {
+  if (format == BodyFormat::kJson) return enveloped ? "/events/" + std::to_string(index) : "";
+  size_t line = 0, seen = 0, start = 0;
+  while (start <= body.size()) {
+    size_t end = body.find('\n', start);
+    if (end == std::string_view::npos) end = body.size();
+    const std::string_view text = body.substr(start, end - start);
+    if (text.find_first_not_of(" \t\r") != std::string_view::npos) {
+      if (seen++ == index) break;
+    }
+    ++line;
+    start = end + 1;
+  }
+  return "/" + std::to_string(line);
+}
+
+// Admits the batch's models (ingest.max_models, ingest.require_registered_models; see
+// ModelCatalog). On refusal answers 422 naming the "/model" of every event of a refused model
+// (at most 100) and returns null; nothing of the request is stored.
+std::shared_ptr<ModelCatalog::Admission> AdmitModels(const ApiContext& ctx,
+                                                     const http::Request& req, BodyFormat format,
+                                                     const std::vector<PredictionEvent>& events,
+                                                     const http::Responder& respond) {
+  std::vector<std::string_view> models;
+  models.reserve(events.size());
+  for (const PredictionEvent& e : events) models.push_back(e.model);
+  const AdmissionPolicy policy{static_cast<size_t>(ctx.config->ingest.max_models),
+                               ctx.config->ingest.require_registered_models};
+  ModelCatalog::AdmitResult admitted = ctx.catalog->Admit(models, policy);
+  // A refused model may be in the store already (`registry import` while the server runs):
+  // load those and try once more.
+  if (!admitted.refused.empty()) {
+    bool loaded = false;
+    for (const auto& r : admitted.refused) {
+      auto found = ctx.catalog->LoadOne(*ctx.store, r.model);
+      loaded = loaded || (found.has_value() && *found);
+    }
+    if (loaded) admitted = ctx.catalog->Admit(models, policy);
+  }
+  if (admitted.refused.empty()) return std::move(admitted.admission);
+
+  const bool over_cap = admitted.refused[0].reason == ModelCatalog::Refusal::Reason::kOverCap;
+  ctx.metrics->RecordRejected(over_cap ? "max_models" : "unregistered_model");
+  std::map<std::string_view, std::string> details;
+  for (const auto& r : admitted.refused) {
+    details[r.model] =
+        r.reason == ModelCatalog::Refusal::Reason::kOverCap
+            ? "model \"" + r.model + "\" is new and the server already knows " +
+                  std::to_string(ctx.catalog->size()) + " models, the limit ingest.max_models (" +
+                  std::to_string(policy.max_models) + "); register it first (PUT /v1/models/" +
+                  r.model + ") or raise ingest.max_models"
+            : "model \"" + r.model +
+                  "\" is not registered and ingest.require_registered_models is on; register it "
+                  "first (PUT /v1/models/" +
+                  r.model + ")";
+  }
+  const bool enveloped = format == BodyFormat::kJson && StartsWithEventsKey(req.body);
+  std::vector<http::ProblemField> fields;
+  for (size_t i = 0;
+       i < events.size() && fields.size() < ingest_detail::ErrorSink::kMaxReportedErrors; ++i) {
+    auto it = details.find(events[i].model);
+    if (it == details.end()) continue;
+    fields.push_back({EventPointer(req.body, format, enveloped, i) + "/model", it->second});
+  }
+  respond(http::Problem(422, over_cap ? "Too many models" : "Model not registered",
+                        fields[0].detail + "; nothing was stored", req.path, fields));
+  return nullptr;
+}
+
 }  // namespace
 
 std::vector<http::ProblemField> ToProblemFields(const std::vector<FieldError>& errors) {
@@ -166,6 +237,9 @@ http::Handler PostPredictions(const ApiContext& ctx) {
     if (!format) return;
     DecodedPredictions decoded = DecodePredictions(req.body, *format, MakeDecodeOptions(ctx));
     if (AnswerDecodeFailure(ctx, req, decoded, respond)) return;
+    std::shared_ptr<ModelCatalog::Admission> admission =
+        AdmitModels(ctx, req, *format, decoded.events, respond);
+    if (!admission) return;
     const bool enveloped = *format == BodyFormat::kJson && StartsWithEventsKey(req.body);
 
     const int64_t batch_size = static_cast<int64_t>(decoded.events.size());
@@ -175,8 +249,11 @@ http::Handler PostPredictions(const ApiContext& ctx) {
     auto labels = std::make_shared<BatchLabels>(LabelBatch(decoded.events));
     ctx.store->AppendPredictions(
         std::move(decoded.events),
-        [&ctx, respond = std::move(respond), labels, format = *format, enveloped,
-         path = req.path](Result<PredictionBatchResult> result) {
+        [&ctx, respond = std::move(respond), labels, format = *format, enveloped, path = req.path,
+         admission](Result<PredictionBatchResult> result) {
+          // Stored: the batch's new models are known for good. Refused: dropping the admission
+          // with this callback gives their slots back.
+          if (result) admission->Commit();
           if (!result) {
             ctx.metrics->RecordRejected(result.error().code() == StatusCode::kAlreadyExists
                                             ? "conflict"

@@ -12,6 +12,7 @@
 
 #include "api/handlers.h"
 #include "common/duration.h"
+#include "common/names.h"
 #include "common/time_format.h"
 #include "profile/reference_builder.h"
 #include "profile/serialize.h"
@@ -164,6 +165,10 @@ http::Handler PostReference(const ApiContext& ctx) {
     const std::string version = params.at("version");
     const std::string* segment_param = req.query_param("segment");
     const std::string segment = segment_param != nullptr ? *segment_param : "";
+    if (auto problem =
+            segment.empty() ? std::nullopt : NameProblem(segment, kMaxSegmentNameBytes)) {
+      return respond(InvalidQuery(req, {{"/query/segment", *problem}}));
+    }
     const std::string media = req.media_type();
     if (media != "text/csv" && media != "application/x-ndjson" && media != "application/json") {
       return respond(
@@ -199,6 +204,11 @@ http::Handler PostReference(const ApiContext& ctx) {
       if (doc.contains("segment")) {
         if (!doc["segment"].is_string()) {
           errors.push_back({"/segment", "must be a string"});
+        } else if (auto problem =
+                       doc["segment"].get<std::string>().empty()
+                           ? std::nullopt
+                           : NameProblem(doc["segment"].get<std::string>(), kMaxSegmentNameBytes)) {
+          errors.push_back({"/segment", *problem});
         } else if (!doc["segment"].get<std::string>().empty()) {
           q.segment = doc["segment"].get<std::string>();
         }
@@ -239,6 +249,13 @@ http::Handler PostReference(const ApiContext& ctx) {
                   profile = profile::BuildProfileFromNdjson(*body);
                 }
                 if (!profile.has_value()) return InvalidArgument(profile.error().message());
+                // Column names become feature names (common/names.h).
+                for (const profile::FeatureProfile& f : profile->features) {
+                  if (auto problem = NameProblem(f.name, kMaxFieldNameBytes)) {
+                    return InvalidArgument("column \"" + ReplaceUnsafeText(f.name) +
+                                           "\": the feature name " + *problem);
+                  }
+                }
                 ReferenceProfileRecord record;
                 record.model = model;
                 record.version = version;

@@ -95,6 +95,7 @@ http::Handler PutModelVersion(const ApiContext& ctx) {
     if (Status s = ctx.store->UpsertModelVersion(info); !s.ok()) {
       return respond(StoreProblem(s, req.path));
     }
+    ctx.catalog->MarkRegistered(name);
     ctx.logger->Audit(Actor(req), "model_version.upsert", name + "/" + version,
                       {{"segment", info.segment},
                        {"latest", info.is_latest},

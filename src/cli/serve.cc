@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "common/clock.h"
 #include "store/store.h"
+#include "telemetry/background_errors.h"
 #include "telemetry/request_observer.h"
 
 namespace mw::cli {
@@ -50,7 +51,8 @@ std::optional<Config> LoadConfigOrReport(const CommonOptions& options) {
 namespace {
 
 // Opens the configured store; the data directory is created when missing.
-Result<std::unique_ptr<Store>> OpenStore(const Config& config, StoreObserver* observer) {
+Result<std::unique_ptr<Store>> OpenStore(const Config& config, StoreObserver* observer,
+                                         BackgroundErrorReporter* errors) {
   std::error_code ec;
   std::filesystem::create_directories(config.storage.data_dir, ec);
   if (ec) {
@@ -65,6 +67,7 @@ Result<std::unique_ptr<Store>> OpenStore(const Config& config, StoreObserver* ob
   o.synchronous_full = config.storage.sqlite_synchronous == "full";
   o.preallocate_wal = config.storage.sqlite_preallocate_wal;
   o.observer = observer;
+  o.errors = errors;
   return OpenSqliteStore(o);
 }
 
@@ -163,7 +166,14 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   RaiseOpenFileLimit(*config, logger);
   Metrics metrics(MetricsOptions{config->metrics.prefix, config->metrics.segment_label,
                                  config->metrics.max_segments, config->storage.data_dir, version});
-  auto store = OpenStore(*config, metrics.store_observer());
+  // Every background thread reports a pass that threw here (logged and counted), and goes on.
+  BackgroundErrorLog background_errors(&logger, &metrics);
+  logger.SetBackgroundErrorReporter(&background_errors);
+  struct ReporterReset {  // the flusher must not report into background_errors once it is gone
+    Logger& logger;
+    ~ReporterReset() { logger.SetBackgroundErrorReporter(nullptr); }
+  } reporter_reset{logger};
+  auto store = OpenStore(*config, metrics.store_observer(), &background_errors);
   if (!store) {
     logger.Error("cannot open store", {{"error.message", store.error().message()}});
     std::cerr << "modelwatch: cannot open store: " << store.error().message() << "\n";
@@ -206,6 +216,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
     eo.interval_ms = config->quality.evaluation_interval_seconds * 1000;
     eo.window_ms = config->quality.window_seconds * 1000;
     eo.max_window_rows = config->quality.max_window_rows;
+    eo.errors = &background_errors;
     evaluator = std::make_unique<monitor::Evaluator>(**store, quality, &quality_metrics, clock, eo);
   }
   boost::asio::thread_pool workers(2);
@@ -224,6 +235,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
     oo.max_age_ms = config->alerting.notification_max_age_seconds * 1000;
     oo.registry = &metrics.registry();
     oo.metrics_prefix = config->metrics.prefix;
+    oo.errors = &background_errors;
     auto opened = alerting::Outbox::Open(oo, clock, *channels);
     if (!opened) {
       std::cerr << "modelwatch: cannot open the notification outbox: " << opened.error().message()
@@ -235,6 +247,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
     ro.external_url = config->alerting.external_url;
     ro.evaluation_interval_ms = config->alerting.evaluation_interval_seconds * 1000;
     ro.segment_label = config->metrics.segment_label;
+    ro.errors = &background_errors;
     ro.on_error = [&logger](const Status& s) {
       logger.Error("cannot queue a notification", {{"error.message", s.message()}});
     };
@@ -247,6 +260,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
     eo.history_retention_ms = config->alerting.history_retention_days * 86400 * 1000;
     eo.external_url = config->alerting.external_url;
     eo.registry = &metrics.registry();
+    eo.errors = &background_errors;
     // The quality gauges exist only after the evaluator's first pass: until then a restored
     // drift alert must not resolve for want of data.
     if (evaluator) {
@@ -323,10 +337,12 @@ int RunServe(const CommonOptions& options, const std::string& version) {
     std::unique_lock lock(mu);
     do {
       lock.unlock();
-      if (auto stats = (*store)->Stats()) metrics.UpdateStoreStats(*stats);
-      std::map<std::string, int64_t> loaded;
-      for (const std::string& key : profiles.Keys()) ++loaded[key.substr(0, key.find('\x1f'))];
-      quality_metrics.SetCache(loaded, profiles.hits(), profiles.misses(), profiles.evictions());
+      RunBackgroundPass(&background_errors, "gauge_refresher", [&] {
+        if (auto stats = (*store)->Stats()) metrics.UpdateStoreStats(*stats);
+        std::map<std::string, int64_t> loaded;
+        for (const std::string& key : profiles.Keys()) ++loaded[key.substr(0, key.find('\x1f'))];
+        quality_metrics.SetCache(loaded, profiles.hits(), profiles.misses(), profiles.evictions());
+      });
       lock.lock();
     } while (!cv.wait_for(lock, std::chrono::seconds(10), [&] { return stopping; }));
   });

@@ -253,6 +253,11 @@ const std::vector<Field>& Fields() {
                [](Config& c, int64_t x) { c.ingest.max_future_seconds = x; }),
       IntField("ingest.max_events_per_request", 1, kMax,
                [](Config& c, int64_t x) { c.ingest.max_events_per_request = x; }),
+      IntField("ingest.max_models", 1, int64_t{10'000'000},
+               [](Config& c, int64_t x) { c.ingest.max_models = x; }),
+      BoolField(
+          "ingest.require_registered_models",
+          [](Config & c) -> auto& { return c.ingest.require_registered_models; }),
       StringField(
           "logging.level", v::OneOf({"trace", "debug", "info", "warn", "error"}),
           [](Config & c) -> auto& { return c.logging.level; }),

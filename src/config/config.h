@@ -58,6 +58,12 @@ struct Config {
   struct Ingest {
     int64_t max_future_seconds = 300;  // timestamps further ahead of now are rejected (422)
     int64_t max_events_per_request = 100000;
+    // Most distinct models the server knows (registered or seen in traffic); events of a new
+    // model beyond it get 422 (api/model_catalog.h). Registrations are never refused by it.
+    int64_t max_models = 1000;
+    // When true, events of a model that is not registered (PUT /v1/models/{model}, a version, or
+    // `registry import`) get 422.
+    bool require_registered_models = false;
   } ingest;
 
   struct Logging {

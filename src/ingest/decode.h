@@ -20,6 +20,9 @@
 //   double range are field errors "must be a finite number" (422), not syntax errors.
 // - JSON null for an optional field means absent. Unknown and duplicate keys are rejected
 //   (also duplicate feature names). Limits: id 256 bytes, model 128, version 128, segment 256.
+// - model, version, segment and feature names follow common/names.h (valid UTF-8, no control
+//   characters; feature names at most kMaxFieldNameBytes = 256 bytes, not empty): a bad one is a
+//   field error at its pointer (a feature name at "/features/<name>").
 // - features_json is compact JSON in the order sent: strings re-escaped minimally (UTF-8 kept
 //   raw), numbers spelled as sent.
 // - content_hash is FNV-1a 64 over a canonical encoding (see detail/prediction_decoder.cc): it

@@ -21,6 +21,13 @@ Row ToRow(PredictionRecord&& r) {
   return row;
 }
 
+// Names in the payload (model, version, features) come from outside: invalid UTF-8 stored by an
+// older version is replaced rather than making dump() throw.
+template <typename Json>
+std::string DumpSnapshot(const Json& payload) {
+  return payload.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 }  // namespace
 
 Evaluator::Evaluator(Store& store, QualityService& service, QualityMetrics* metrics,
@@ -37,7 +44,12 @@ void Evaluator::Start() {
     std::unique_lock lock(loop_mu_);
     while (!stop_) {
       lock.unlock();
-      (void)EvaluateOnce();  // failures are kept in status() and the pass metrics
+      // Failures are kept in status() and the pass metrics; an exception is reported and counted
+      // as a failed pass, and the loop goes on.
+      const int64_t started_ms = clock_.NowMillis();
+      if (!RunBackgroundPass(options_.errors, "evaluator", [this] { (void)EvaluateOnce(); })) {
+        RecordThrownPass(started_ms);
+      }
       lock.lock();
       loop_cv_.wait_for(lock, std::chrono::milliseconds(options_.interval_ms),
                         [this] { return stop_; });
@@ -52,6 +64,14 @@ void Evaluator::Stop() {
   }
   loop_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+}
+
+void Evaluator::RecordThrownPass(int64_t started_ms) {
+  if (metrics_ != nullptr) metrics_->RecordPass(0, false, started_ms);
+  std::lock_guard lock(status_mu_);
+  ++status_.passes;
+  status_.last_pass_at_ms = started_ms;
+  status_.last_error = "the pass failed with an exception (see the error log)";
 }
 
 EvaluatorStatus Evaluator::status() const {
@@ -136,7 +156,7 @@ Status Evaluator::Evaluate(const Key& key, Window& w, int64_t now_ms,
   const PerformanceResult performance = ComputePerformance(
       w.task, rows, choice->training_metrics, choice->version, model, service_.options().settings);
   if (metrics_ != nullptr) metrics_->SetPerformance(model, segment, performance);
-  snapshots.push_back({now_ms, model, segment, "performance", ToJson(performance).dump()});
+  snapshots.push_back({now_ms, model, segment, "performance", DumpSnapshot(ToJson(performance))});
 
   if (w.task == ModelTask::kBinaryClassification && metrics_ != nullptr) {
     int64_t low = 0, medium = 0, high = 0;
@@ -160,8 +180,8 @@ Status Evaluator::Evaluate(const Key& key, Window& w, int64_t now_ms,
     const profile::QualityReport quality = profile::ComputeQuality(*reference, columns);
     if (metrics_ != nullptr) metrics_->SetDrift(model, segment, &*drift, &quality);
     dataset_drift = drift->features && drift->features->dataset_drift;
-    snapshots.push_back({now_ms, model, segment, "drift", ToJson(*drift).dump()});
-    snapshots.push_back({now_ms, model, segment, "quality", ToJson(quality).dump()});
+    snapshots.push_back({now_ms, model, segment, "drift", DumpSnapshot(ToJson(*drift))});
+    snapshots.push_back({now_ms, model, segment, "quality", DumpSnapshot(ToJson(quality))});
   } else if (metrics_ != nullptr) {
     metrics_->SetDrift(model, segment, nullptr, nullptr);
   }

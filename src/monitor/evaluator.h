@@ -6,6 +6,8 @@
 //   3. computes performance (vs the training metrics of the segment's version), drift and data
 //      quality (vs the version's reference profile) for every window with data, updates the
 //      gauges (QualityMetrics) and appends one snapshot per kind to the store's history.
+// Snapshots are serialised with invalid UTF-8 replaced (U+FFFD), so names stored by an older
+// version that did not check them cannot make a pass throw.
 // A replaced actual (same id sent again later) is seen only when the row's first actual had not
 // yet been picked up; restart the evaluator (or use the on-demand API) for exact recomputation.
 //
@@ -19,6 +21,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/background.h"
 #include "common/clock.h"
 #include "monitor/quality_metrics.h"
 #include "monitor/service.h"
@@ -31,6 +34,9 @@ struct EvaluatorOptions {
   int64_t window_ms = 86'400'000;
   int64_t max_window_rows = 200'000;
   bool store_snapshots = true;
+  // Where a pass that threw is reported (thread "evaluator"); the loop goes on with the next
+  // pass, which counts as a failed pass in status() and the pass metrics. Null: stderr.
+  BackgroundErrorReporter* errors = nullptr;
 };
 
 struct EvaluatorStatus {
@@ -67,6 +73,7 @@ class Evaluator {
   Status ScanNewRows(int64_t cutoff_ms);
   Status RefreshPending();
   void Evict(int64_t cutoff_ms);
+  void RecordThrownPass(int64_t started_ms);
   Status Evaluate(const Key& key, Window& window, int64_t now_ms,
                   std::vector<EvaluationSnapshot>& snapshots);
 

@@ -5,6 +5,7 @@
 #include <limits>
 #include <string>
 
+#include "common/names.h"
 #include "common/time_format.h"
 
 namespace mw {
@@ -65,7 +66,9 @@ void ReadNumberMap(const json& value, const std::string& key, std::map<std::stri
     return;
   }
   for (const auto& [name, v] : value.items()) {
-    if (v.is_number()) {
+    if (auto problem = NameProblem(name, kMaxFieldNameBytes)) {
+      errors.push_back({Pointer(key, name), "the name " + *problem});
+    } else if (v.is_number()) {
       out[name] = v.get<double>();
     } else {
       errors.push_back({Pointer(key, name), "must be a number"});
@@ -120,10 +123,15 @@ std::vector<FieldError> ReadModelVersionFields(const json& doc, ModelVersionInfo
     ReadNumberMap(*v, used, out.feature_importance, errors);
   }
   if (const json* v = Pick(doc, {"segment"}, &used, errors)) {
-    if (v->is_string()) {
-      out.segment = v->get<std::string>();
-    } else {
+    if (!v->is_string()) {
       errors.push_back({"/segment", "must be a string"});
+    } else if (auto problem =
+                   v->get_ref<const std::string&>().empty()
+                       ? std::nullopt
+                       : NameProblem(v->get_ref<const std::string&>(), kMaxSegmentNameBytes)) {
+      errors.push_back({"/segment", *problem});
+    } else {
+      out.segment = v->get<std::string>();
     }
   }
   out.is_latest = true;
@@ -144,7 +152,9 @@ ParsedDocument<ModelInfo> ParseModelDocument(std::string_view name, std::string_
   if (!doc) return result;
   ModelInfo model;
   model.name = std::string(name);
-  if (model.name.empty()) result.errors.push_back({"", "the model name must not be empty"});
+  if (auto problem = NameProblem(model.name, kMaxModelNameBytes)) {
+    result.errors.push_back({"", "the model name " + *problem});
+  }
   bool has_task = false;
   for (const auto& [key, v] : doc->items()) {
     if (key == "task") {
@@ -181,8 +191,12 @@ ParsedDocument<ModelVersionInfo> ParseModelVersionDocument(std::string_view mode
   ModelVersionInfo info;
   info.model = std::string(model);
   info.version = std::string(version);
-  if (info.model.empty()) result.errors.push_back({"", "the model name must not be empty"});
-  if (info.version.empty()) result.errors.push_back({"", "the version must not be empty"});
+  if (auto problem = NameProblem(info.model, kMaxModelNameBytes)) {
+    result.errors.push_back({"", "the model name " + *problem});
+  }
+  if (auto problem = NameProblem(info.version, kMaxVersionNameBytes)) {
+    result.errors.push_back({"", "the version " + *problem});
+  }
   if (auto it = doc->find("version"); it != doc->end() && !it->is_null()) {
     std::optional<std::string> given;
     if (it->is_string()) given = it->get<std::string>();

@@ -17,6 +17,11 @@
 // metadata_json is the whole document, compact. A null value counts as absent. Giving a field and
 // its alias together is an error.
 //
+// Names follow common/names.h (valid UTF-8, no control characters, not empty): the model and the
+// version from the URL (128 bytes each; errors at ""), "segment" (256 bytes; "" is allowed and
+// means model-wide), and the keys of "metrics" and "feature_importance" (256 bytes; errors at
+// "/metrics/<name>").
+//
 // Errors carry RFC 6901 pointers into the body ("/metrics/mae", "/model_size_bytes", "" for the
 // body itself).
 #pragma once

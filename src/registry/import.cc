@@ -8,6 +8,7 @@
 #include <sstream>
 #include <variant>
 
+#include "common/names.h"
 #include "registry/document.h"
 
 namespace mw {
@@ -120,6 +121,11 @@ class Scanner {
     } else {
       for (const fs::path& segment : entries) {
         if (!IsDirectory(segment)) continue;
+        if (auto problem = NameProblem(segment.filename().string(), kMaxSegmentNameBytes)) {
+          result_.errors.push_back(
+              {segment, "skipped: the segment name (the directory name) " + *problem});
+          continue;
+        }
         ScanGroup(model, segment.filename().string(), segment, ListEntries(segment, result_));
       }
     }
@@ -224,6 +230,13 @@ class Scanner {
 
   std::optional<Scanned> ReadVersion(const std::string& model, const std::string& segment,
                                      Candidate& c) {
+    if (auto problem = NameProblem(c.version, kMaxVersionNameBytes)) {
+      result_.errors.push_back(
+          {c.dir,
+           "skipped: the version name (the directory name or its metadata.json \"version\") " +
+               *problem});
+      return std::nullopt;
+    }
     if (!c.doc) {
       auto loaded = LoadMetadata(c.dir);
       if (auto* reason = std::get_if<std::string>(&loaded)) {
@@ -293,7 +306,12 @@ ImportResult ScanModelDirectory(const fs::path& dir) {
   }
   Scanner scanner(result);
   for (const fs::path& model : ListEntries(dir, result)) {
-    if (IsDirectory(model)) scanner.ScanModel(model.filename().string(), model);
+    if (!IsDirectory(model)) continue;
+    if (auto problem = NameProblem(model.filename().string(), kMaxModelNameBytes)) {
+      result.errors.push_back({model, "skipped: the model name (the directory name) " + *problem});
+      continue;
+    }
+    scanner.ScanModel(model.filename().string(), model);
   }
   scanner.Finish();
   return result;

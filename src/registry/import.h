@@ -18,6 +18,9 @@
 //   - without `latest`, the greatest version name by CompareVersionNames is latest;
 //   - when `latest` cannot be used (dangling, points outside the group, or its metadata.json is
 //     invalid) the problem is reported and no version of that (model, segment) is marked latest.
+// Names: model, segment and version names (directory names, or a real `latest` directory's
+// "version") follow common/names.h (valid UTF-8, no control characters, 128/256/128 bytes); a
+// directory with a bad name is reported as an ImportError and skipped with everything under it.
 // metadata.json follows ReadModelVersionFields (registry/document.h); its "latest" key is ignored.
 #pragma once
 

@@ -439,7 +439,8 @@ Status IdIndex::BuildFilter() {
 }
 
 void IdIndex::IndexerLoop() {
-  (void)BuildFilter();  // without it, lookups just read the file
+  // Without the filter, lookups just read the file.
+  RunBackgroundPass(options_.errors, "store_id_index", [this] { (void)BuildFilter(); });
   std::unique_lock lock(mu_);
   while (true) {
     wake_.wait_for(lock, options_.max_delay, [&] {
@@ -457,7 +458,9 @@ void IdIndex::IndexerLoop() {
     const int64_t new_watermark = batch.back().seq;
     const bool stopping = stop_;
     lock.unlock();
-    Status s = WriteBatch(std::move(batch), new_watermark);
+    Status s = Internal("the id batch write failed with an exception (see the error log)");
+    RunBackgroundPass(options_.errors, "store_id_index",
+                      [&] { s = WriteBatch(std::move(batch), new_watermark); });
     lock.lock();
     if (s.ok()) {
       // Only after the file's commit: lookups never miss an entry.

@@ -53,6 +53,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/background.h"
 #include "common/status.h"
 #include "store/detail/hash_filter.h"
 #include "store/detail/sqlite_handle.h"
@@ -76,6 +77,9 @@ struct IdIndexOptions {
   size_t batch_rows = 50000;
   std::chrono::milliseconds max_delay{2000};
   uint64_t filter_min_capacity = uint64_t{1} << 20;  // entries; the filter is 10 bits per entry
+  // Where a pass of the indexer thread that threw is reported (thread "store_id_index"); a batch
+  // write that threw is retried later like one that failed. Null: stderr.
+  BackgroundErrorReporter* errors = nullptr;
 };
 
 class IdIndex {

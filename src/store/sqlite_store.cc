@@ -139,7 +139,9 @@ Status SqliteStore::OpenAll() {
   }
   if (s = LoadCaches(); !s.ok()) return s;
 
-  auto ids = IdIndex::Open({ids_path_, *uuid, options_.id_index_batch_rows}, writer_);
+  IdIndexOptions id_options{ids_path_, *uuid, options_.id_index_batch_rows};
+  id_options.errors = options_.errors;
+  auto ids = IdIndex::Open(id_options, writer_);
   if (!ids) return ids.error();
   ids_ = std::move(*ids);
   auto reader = ids_->OpenReader(/*page_cache_kib=*/65536);
@@ -332,6 +334,7 @@ void SqliteStore::Close() {
 }
 
 Status SqliteStore::Enqueue(WriteRequest& request, bool bounded) {
+  if (Status s = WriterFailure(); !s.ok()) return s;
   {
     std::lock_guard lock(queue_mu_);
     if (closing_) return Unavailable("store is closed");
@@ -449,8 +452,10 @@ void SqliteStore::CheckpointerLoop() {
                                     nullptr, nullptr);
     checkpoint_running_ = false;
     checkpoint_done_ = request;
-    Observe("checkpoint",
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    RunBackgroundPass(options_.errors, "store_checkpointer", [&] {
+      Observe("checkpoint",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    });
     lock.lock();
   }
 }
@@ -478,6 +483,7 @@ void SqliteStore::FinishCheckpoint() {
 
 Status SqliteStore::Ping() const {
   if (Status s = WalSyncFailure(); !s.ok()) return s;
+  if (Status s = WriterFailure(); !s.ok()) return s;
   auto lease = pool_->Acquire();
   if (!lease) return lease.error();
   auto stmt = (*lease)->Prepare("SELECT 1");

@@ -159,6 +159,11 @@ class SqliteStore final : public Store {
 
   // Writer thread (sqlite_store_write.cc).
   void WriterLoop();
+  // After an exception escaped the writer's work (see SqliteStoreOptions::errors).
+  void FailWriter(std::vector<WriteRequest>& group);
+  Status WriterFailure() const;  // OK, or kUnavailable once FailWriter ran
+  template <typename Done, typename Value>
+  void Answer(Done& done, Value&& value);
   void ProcessGroup(std::vector<WriteRequest>& group);
   Result<PredictionBatchResult> ApplyPredictions(WriteRequest& request, Group& group);
   Result<ActualBatchResult> ApplyActuals(WriteRequest& request, Group& group);
@@ -247,6 +252,7 @@ class SqliteStore final : public Store {
   // every later write and Ping fails until it is reopened (PostgreSQL does the same: it panics).
   int wal_fd_ = -1;
   std::atomic<bool> wal_sync_failed_{false};
+  std::atomic<bool> writer_failed_{false};  // see FailWriter
 
   std::unique_ptr<IdIndex> ids_;
   std::unique_ptr<ReadPool> pool_;

@@ -6,9 +6,11 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <future>
 #include <limits>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include "store/detail/writer_statements.h"
 #include "store/sqlite_store.h"
@@ -62,21 +64,74 @@ void SqliteStore::WriterLoop() {
         }
       }
     }
-    if (group.front().kind == WriteRequest::Kind::kRegistry) {
-      const auto start = Clock_::now();
-      Status s = WalSyncFailure();
-      if (s.ok()) s = group.front().registry_op();
-      if (s.ok()) s = SyncWal();
-      Observe("registry", SecondsSince(start));
-      group.front().registry_done.set_value(std::move(s));
-    } else {
-      ProcessGroup(group);
-    }
+    // Once the writer failed, requests still queued are answered kUnavailable without running.
+    const bool done = !writer_failed_ && RunBackgroundPass(options_.errors, "store_writer", [&] {
+      if (group.front().kind == WriteRequest::Kind::kRegistry) {
+        const auto start = Clock_::now();
+        Status s = WalSyncFailure();
+        if (s.ok()) s = group.front().registry_op();
+        if (s.ok()) s = SyncWal();
+        Observe("registry", SecondsSince(start));
+        group.front().registry_done.set_value(std::move(s));
+      } else {
+        ProcessGroup(group);
+      }
+    });
+    if (!done) FailWriter(group);
     group.clear();
-    MoveInboxBetweenGroups(/*force=*/false);
-    FinishCheckpoint();
+    if (!writer_failed_) {
+      if (!RunBackgroundPass(options_.errors, "store_writer", [&] {
+            MoveInboxBetweenGroups(/*force=*/false);
+            FinishCheckpoint();
+          })) {
+        writer_failed_ = true;
+      }
+    }
   }
-  MoveInboxBetweenGroups(/*force=*/true);
+  if (!writer_failed_) {
+    RunBackgroundPass(options_.errors, "store_writer",
+                      [&] { MoveInboxBetweenGroups(/*force=*/true); });
+  }
+}
+
+// An exception escaped the writer's work on `group`: the group's transaction was rolled back (the
+// Txn guard), but the writer's in-memory state may no longer match the database, so the store
+// takes no more writes (as after a failed WAL fdatasync) and every request of the group not
+// answered yet gets kUnavailable.
+void SqliteStore::FailWriter(std::vector<WriteRequest>& group) {
+  writer_failed_ = true;
+  const Status failed = WriterFailure();
+  for (WriteRequest& request : group) {
+    switch (request.kind) {
+      case WriteRequest::Kind::kRegistry:
+        try {
+          request.registry_done.set_value(failed);
+        } catch (const std::future_error&) {  // it was answered before the exception
+        }
+        break;
+      case WriteRequest::Kind::kPredictions:
+        if (request.predictions_done) Answer(request.predictions_done, failed);
+        break;
+      case WriteRequest::Kind::kActuals:
+        if (request.actuals_done) Answer(request.actuals_done, failed);
+        break;
+    }
+  }
+}
+
+Status SqliteStore::WriterFailure() const {
+  if (!writer_failed_) return Status::Ok();
+  return Unavailable(
+      "the store's writer failed with an internal error (see the error log): the store accepts "
+      "no more writes; restart the server");
+}
+
+// Calls a completion exactly once (it is cleared first, so FailWriter can tell which ran); an
+// exception from it is reported, and the other completions still run.
+template <typename Done, typename Value>
+void SqliteStore::Answer(Done& done, Value&& value) {
+  Done call = std::exchange(done, nullptr);
+  RunBackgroundPass(options_.errors, "store_writer", [&] { call(std::forward<Value>(value)); });
 }
 
 Status SqliteStore::SyncWal() {
@@ -169,7 +224,8 @@ void SqliteStore::MoverLoop() {
     mover_cv_.wait(lock, [&] { return move_requested_ || mover_stop_; });
     if (!move_requested_) return;  // stopping, and the writer waited for every move
     lock.unlock();
-    Status s = MoveInboxTxn();
+    Status s = Internal("the inbox move failed with an exception (see the error log)");
+    RunBackgroundPass(options_.errors, "store_mover", [&] { s = MoveInboxTxn(); });
     lock.lock();
     move_status_ = std::move(s);
     move_requested_ = false;
@@ -247,9 +303,9 @@ void SqliteStore::ProcessGroup(std::vector<WriteRequest>& requests) {
     const Status unavailable = Unavailable("group commit failed: " + failure.message());
     for (WriteRequest& request : requests) {
       if (request.kind == WriteRequest::Kind::kPredictions) {
-        request.predictions_done(unavailable);
+        Answer(request.predictions_done, unavailable);
       } else {
-        request.actuals_done(unavailable);
+        Answer(request.actuals_done, unavailable);
       }
     }
     return;
@@ -279,10 +335,10 @@ void SqliteStore::ProcessGroup(std::vector<WriteRequest>& requests) {
   for (size_t i = 0; i < requests.size(); ++i) {
     if (requests[i].kind == WriteRequest::Kind::kPredictions) {
       if (!durable.ok()) predictions[i] = not_durable;
-      requests[i].predictions_done(std::move(*predictions[i]));
+      Answer(requests[i].predictions_done, std::move(*predictions[i]));
     } else {
       if (!durable.ok()) actuals[i] = not_durable;
-      requests[i].actuals_done(std::move(*actuals[i]));
+      Answer(requests[i].actuals_done, std::move(*actuals[i]));
     }
   }
   if (moving) WaitMove();

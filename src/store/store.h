@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "common/background.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "ingest/event.h"
@@ -179,6 +180,12 @@ struct SqliteStoreOptions {
   bool preallocate_wal = false;
   // Tests only: replaces ::fdatasync for the WAL syncs of synchronous_full (to inject failures).
   int (*wal_fdatasync)(int fd) = nullptr;
+  // Not owned; may be null (stderr). Where the store's threads report a pass that threw (threads
+  // "store_writer", "store_mover", "store_checkpointer", "store_id_index"). An exception in the
+  // writer's own work fails the requests of its group with kUnavailable and latches the store
+  // into refusing every later write (and Ping) until it is reopened, as a failed WAL fdatasync
+  // does; one thrown by a completion callback is only reported.
+  BackgroundErrorReporter* errors = nullptr;
 };
 
 // Opens (creating and migrating as needed) a SQLite store in WAL mode.

@@ -204,7 +204,7 @@ void Logger::FlushLoop() {
     flush_cv_.wait_for(lock, std::chrono::milliseconds(options_.flush_interval_ms));
     if (stopping_) break;
     lock.unlock();
-    Flush();
+    RunBackgroundPass(errors_.load(), "log_flusher", [this] { Flush(); });
     lock.lock();
   }
 }

@@ -32,6 +32,7 @@
 #include <thread>
 #include <utility>
 
+#include "common/background.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "config/config.h"
@@ -132,6 +133,11 @@ class Logger {
 
   void Flush();
 
+  // Where the flusher thread reports a flush that threw (thread "log_flusher"; null = stderr).
+  // May be called at any time; `reporter` must stay valid until it is replaced or the Logger is
+  // destroyed.
+  void SetBackgroundErrorReporter(BackgroundErrorReporter* reporter) { errors_.store(reporter); }
+
   // OK, or why the log files could not be opened (see the constructor).
   const Status& status() const { return status_; }
 
@@ -157,6 +163,7 @@ class Logger {
   std::mutex flush_mutex_;
   std::condition_variable flush_cv_;
   bool stopping_ = false;
+  std::atomic<BackgroundErrorReporter*> errors_{nullptr};
   std::thread flusher_;
 };
 

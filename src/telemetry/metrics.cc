@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "common/names.h"
 #include "prometheus/check_names.h"
 #include "prometheus/text_serializer.h"
 
@@ -256,7 +257,13 @@ Metrics::Metrics(const MetricsOptions& o)
                          .Help("Failed accepts of HTTP connections (e.g. EMFILE when file "
                                "descriptors run out); accepting backs off after each.")
                          .Register(*registry_)
-                         .Add({})) {
+                         .Add({})),
+      background_errors_family_(
+          prometheus::BuildCounter()
+              .Name("modelwatch_background_errors_total")
+              .Help("Passes of a background thread that failed with an exception; the thread "
+                    "went on with its next pass.")
+              .Register(*registry_)) {
   prometheus::BuildGauge()
       .Name(prefix_ + "_build_info")
       .Help("Always 1; the version label identifies the running build.")
@@ -281,7 +288,13 @@ std::string Metrics::Serialize() const {
     families.insert(families.end(), std::make_move_iterator(more.begin()),
                     std::make_move_iterator(more.end()));
   }
-  return prometheus::TextSerializer().Serialize(families);
+  std::string text = prometheus::TextSerializer().Serialize(families);
+  // Label values are model, version, segment, feature names...: those stored before names were
+  // checked (common/names.h) may hold invalid UTF-8, which the text format forbids (promtool
+  // rejects the whole scrape), or control characters. prometheus-cpp escapes only '\\', '"' and
+  // '\n', so every raw '\n' is a line end: keep those, replace the rest with U+FFFD.
+  if (!IsSafeText(text, "\n")) text = ReplaceUnsafeText(text, "\n");
+  return text;
 }
 
 void Metrics::RequestStarted() { in_flight_.Increment(); }
@@ -375,6 +388,13 @@ void Metrics::RecordRejected(std::string_view reason, int64_t count) {
     return &rejected_family_.Add({{"reason", std::string(reason)}});
   });
   counter->Increment(static_cast<double>(count));
+}
+
+void Metrics::RecordBackgroundError(std::string_view thread) {
+  Counter* counter = GetOrCreate(cache_mutex_, background_errors_, JoinKey({thread}), [&] {
+    return &background_errors_family_.Add({{"thread", std::string(thread)}});
+  });
+  counter->Increment();
 }
 
 void Metrics::UpdateStoreStats(const StoreStats& stats) {

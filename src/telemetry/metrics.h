@@ -24,6 +24,7 @@
 //   modelwatch_http_connections_open                      gauge    connections being served
 //   modelwatch_http_connections_rejected_total{reason}    counter  refused: "max_connections"
 //   modelwatch_http_accept_errors_total                   counter  failed accepts (EMFILE, ...)
+//   modelwatch_background_errors_total{thread}            counter  background passes that threw
 //     (the modelwatch_ families are the service's own health: their prefix is fixed, not P)
 //   process_* and P_system_*                              see system_collectors.h
 // Labelled families appear in the output once they have a first sample.
@@ -33,6 +34,9 @@
 // takes at most max_segments distinct values (the empty "no segment" value not counted), later
 // values are exported as "other" and counted in P_segment_overflow_total. Model names, reasons,
 // operations and table names come from the code or the registry and are not capped here.
+//
+// Label values are exported as valid UTF-8 without control characters: Serialize replaces what
+// is not (names stored before common/names.h checked them) with U+FFFD.
 //
 // Hot path: recording looks up cached series pointers under a shared lock (no label-map building,
 // no allocation once a series exists); Family::Add runs only on a series' first use.
@@ -133,6 +137,10 @@ class Metrics final : public StoreObserver {
   // reason: a short fixed token ("validation", "too_large", "conflict", "queue_full", ...).
   void RecordRejected(std::string_view reason, int64_t count = 1);
 
+  // A background thread's pass failed with an exception (common/background.h); thread: a fixed
+  // token ("evaluator", "alert_engine", "store_writer", ...).
+  void RecordBackgroundError(std::string_view thread);
+
   // Registry: exports the training metadata of the latest version of each (model, segment):
   //   P_model_training_metric{model_type,S,version,metric}   (mae, rmse, auc, ...)
   //   P_model_size_bytes{model_type,S,version}, P_model_training_duration_seconds{...}
@@ -199,6 +207,7 @@ class Metrics final : public StoreObserver {
   prometheus::Gauge& connections_open_;
   prometheus::Family<prometheus::Counter>& connections_rejected_family_;
   prometheus::Counter& accept_errors_;
+  prometheus::Family<prometheus::Counter>& background_errors_family_;
 
   std::unique_ptr<telemetry::ProcessCollector> process_collector_;
   std::unique_ptr<telemetry::HostCollector> host_collector_;
@@ -215,6 +224,8 @@ class Metrics final : public StoreObserver {
       rejected_;
   std::unordered_map<std::string, prometheus::Histogram*, telemetry::StringHash, std::equal_to<>>
       queries_;
+  std::unordered_map<std::string, prometheus::Counter*, telemetry::StringHash, std::equal_to<>>
+      background_errors_;
 
   mutable std::shared_mutex segments_mutex_;
   std::unordered_set<std::string, telemetry::StringHash, std::equal_to<>> segments_;

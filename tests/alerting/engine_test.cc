@@ -9,7 +9,12 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
 
 #include "common/clock.h"
 
@@ -127,6 +132,57 @@ const char* kDrift =
 const char* kNoDrift =
     "ml_model_drift_detected{model=\"demand\",segment=\"r2\"} 0\n"
     "ml_model_drift_detected{model=\"demand\",segment=\"r1\"} 0\n";
+
+class EngineErrorRecorder : public BackgroundErrorReporter {
+ public:
+  void OnBackgroundError(std::string_view thread, std::string_view what) noexcept override {
+    std::lock_guard lock(mu);
+    errors.emplace_back(std::string(thread) + ": " + std::string(what));
+  }
+  size_t count() {
+    std::lock_guard lock(mu);
+    return errors.size();
+  }
+  std::mutex mu;
+  std::vector<std::string> errors;
+};
+
+// A pass that throws (here the scrape) is reported and the Start()ed thread goes on: the engine
+// evaluates again once the cause is gone.
+TEST_F(EngineTest, TheEvaluationThreadSurvivesPassesThatThrow) {
+  auto rules = LoadRules(kRules, "test.yml");
+  ASSERT_TRUE(rules.has_value());
+  EngineErrorRecorder recorder;
+  registry_ = std::make_shared<prometheus::Registry>();
+  EngineOptions o;
+  o.state_path = (dir_ / "alerts.db").string();
+  o.default_interval_ms = 1;
+  o.idle_wait_ms = 1;
+  o.registry = registry_.get();
+  o.errors = &recorder;
+  std::atomic<int> failures{2};
+  auto engine = RuleEngine::Open(
+      std::move(*rules),
+      [&]() -> std::string {
+        if (failures.fetch_sub(1) > 0) throw std::runtime_error("scrape failed");
+        return "model_auc{model=\"m\"} 0.9\n";
+      },
+      &sink_, clock_, o);
+  ASSERT_TRUE(engine.has_value()) << engine.error().message();
+  engine_ = std::move(*engine);
+  engine_->Start();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while ((recorder.count() < 2 ||
+          Metrics().find("ml_alert_evaluations_total{") == std::string::npos) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // poll interval
+    clock_.Set(clock_.NowMillis() + kSecond);
+  }
+  engine_->Stop();
+  ASSERT_EQ(recorder.count(), 2u);
+  EXPECT_EQ(recorder.errors[0], "alert_engine: scrape failed");
+  EXPECT_THAT(Metrics(), HasSubstr("ml_alert_evaluations_total{"));
+}
 
 TEST_F(EngineTest, PendingThenFiringAfterForThenResolvedOnce) {
   Open();

@@ -80,9 +80,46 @@ TEST(SlackTest, FiringMessageHasTheConventionsShape) {
       {{"title", "Model"}, {"value", "churn"}, {"short", true}},
       {{"title", "Severity"}, {"value", "critical"}, {"short", true}},
       {{"title", "Value"}, {"value", "0.41"}, {"short", true}},
-      {{"title", "Description"}, {"value", "PSI 0.41 > 0.2"}, {"short", false}},
+      {{"title", "Description"}, {"value", "PSI 0.41 &gt; 0.2"}, {"short", false}},
   });
   EXPECT_EQ(a["fields"], expected_fields);
+}
+
+// Slack reads "<url|text>" as a link and "<!channel>" as a mention: a model name from an ingest
+// client (a label value, and the annotations expanded from it) must reach Slack as text. Every
+// text field escapes '&', '<' and '>' as &amp;, &lt; and &gt; (Slack's formatting rules);
+// title_link, a URL modelwatch builds, is left alone.
+TEST(SlackTest, TextFromLabelsCannotInjectLinksOrMentions) {
+  const std::string model = "<https://evil.example|click here> & <!channel>";
+  AlertEvent a = Drift("critical", model);
+  a.alertname = "Drift<x>";
+  a.labels["alertname"] = "Drift<x>";
+  a.annotations["runbook"] = "https://runbooks.example/drift?a=1&b=2";
+  GroupNotification n = Group({a});
+  const std::string payload = RenderSlack(n);
+  const std::string escaped = "&lt;https://evil.example|click here&gt; &amp; &lt;!channel&gt;";
+  const std::string expected =
+      R"({"text":"[FIRING] Drift&lt;x&gt;","attachments":[{"color":"#ff0000",)"
+      R"("title":"Drift&lt;x&gt;",)"
+      R"("title_link":"http://modelwatch:8000/v1/alerts?alertname=ModelDriftHigh",)"
+      R"("text":"Drift on )" +
+      escaped + R"(","fields":[{"title":"Model","value":")" + escaped +
+      R"(","short":true},)"
+      R"({"title":"Severity","value":"critical","short":true},)"
+      R"({"title":"Value","value":"0.41","short":true},)"
+      R"({"title":"Description","value":"PSI 0.41 &gt; 0.2","short":false},)"
+      R"({"title":"Runbook","value":"https://runbooks.example/drift?a=1&amp;b=2","short":false}],)"
+      R"("footer":"modelwatch","ts":1735725600}]})";
+  EXPECT_EQ(payload, expected);
+  EXPECT_THAT(payload, Not(HasSubstr("<")));
+}
+
+TEST(SlackTest, InvalidUtf8InALabelIsReplacedNotThrown) {
+  std::string payload;
+  EXPECT_NO_THROW(payload = RenderSlack(Group({Drift("critical", "bad\xff")})));
+  EXPECT_THAT(payload, HasSubstr("bad\ufffd"));
+  EXPECT_NO_THROW((void)RenderWebhook(Group({Drift("critical", "bad\xff")}), ""));
+  EXPECT_NO_THROW((void)RenderPagerDuty(Drift("critical", "bad\xff"), "src"));
 }
 
 TEST(SlackTest, ColourFollowsSeverity) {

@@ -321,6 +321,9 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"metrics.max_segments", "0", ">= 1"},
                       BadValue{"ingest.max_future_seconds", "-5", ">= 0"},
                       BadValue{"ingest.max_events_per_request", "0", ">= 1"},
+                      BadValue{"ingest.max_models", "0", "between 1 and 10000000"},
+                      BadValue{"ingest.max_models", "10000001", "between 1 and 10000000"},
+                      BadValue{"ingest.require_registered_models", "maybe", "true or false"},
                       BadValue{"logging.max_file_bytes", "100", ">= 1024"},
                       BadValue{"logging.app_retention_days", "0", ">= 1"},
                       BadValue{"logging.audit_retention_days", "0", ">= 1"},
@@ -584,6 +587,8 @@ TEST_F(ConfigTest, ExampleFileValidatesToTheDefaults) {
   EXPECT_EQ(c.metrics.max_segments, d.metrics.max_segments);
   EXPECT_EQ(c.ingest.max_future_seconds, d.ingest.max_future_seconds);
   EXPECT_EQ(c.ingest.max_events_per_request, d.ingest.max_events_per_request);
+  EXPECT_EQ(c.ingest.max_models, d.ingest.max_models);
+  EXPECT_EQ(c.ingest.require_registered_models, d.ingest.require_registered_models);
   EXPECT_EQ(c.logging.level, d.logging.level);
   EXPECT_EQ(c.logging.dir, d.logging.dir);
   EXPECT_EQ(c.logging.stdout_enabled, d.logging.stdout_enabled);

@@ -320,5 +320,38 @@ TEST(ModelVersionToJsonTest, RoundTripsAParsedDocument) {
   EXPECT_EQ(j["metadata"]["owner"], "team-a");
 }
 
+// --- names (common/names.h) ---------------------------------------------------------------------
+
+TEST(DocumentNamesTest, ANonUtf8OrControlCharacterVersionFromTheUrlIsRefused) {
+  for (const char* bad : {"\xff", "v\x01", "v\n", ""}) {
+    auto p = ParseModelVersionDocument("demand", bad, "{}");
+    EXPECT_FALSE(p.value.has_value()) << bad;
+    EXPECT_EQ(Pointers(p), std::vector<std::string>{""}) << bad;
+    EXPECT_THAT(p.errors[0].detail, HasSubstr("the version must")) << bad;
+  }
+  auto model = ParseModelDocument("m\x7f", R"({"task":"regression"})");
+  EXPECT_FALSE(model.value.has_value());
+  EXPECT_THAT(model.errors[0].detail, HasSubstr("the model name must not contain control"));
+  auto long_model = ParseModelVersionDocument(std::string(129, 'm'), "v1", "{}");
+  EXPECT_THAT(long_model.errors[0].detail, HasSubstr("at most 128 bytes"));
+}
+
+TEST(DocumentNamesTest, MetricAndFeatureNamesWithControlCharactersAreFieldErrors) {
+  auto p = Version(R"({"metrics":{"mae":1,"r\u0001mse":2},"feature_importance":{"":0.5,"ok":1}})");
+  EXPECT_FALSE(p.value.has_value());
+  EXPECT_EQ(Pointers(p), (std::vector<std::string>{"/metrics/r\x01mse", "/feature_importance/"}));
+  EXPECT_THAT(p.errors[0].detail, HasSubstr("the name must not contain control characters"));
+  EXPECT_THAT(p.errors[1].detail, HasSubstr("must not be empty"));
+  const std::string long_name(257, 'x');
+  EXPECT_EQ(OnlyPointer(R"({"metrics":{")" + long_name + R"(":1}})"), "/metrics/" + long_name);
+}
+
+TEST(DocumentNamesTest, ASegmentWithControlCharactersIsAFieldErrorButEmptyMeansModelWide) {
+  EXPECT_EQ(OnlyPointer(R"({"segment":"north\tside"})"), "/segment");
+  auto p = Version(R"({"segment":""})");
+  ASSERT_TRUE(p.value.has_value());
+  EXPECT_EQ(p.value->segment, "");
+}
+
 }  // namespace
 }  // namespace mw

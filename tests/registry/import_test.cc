@@ -259,6 +259,40 @@ TEST_F(ImportTest, NonLatestVersionsComeFirstAcrossModels) {
             (std::vector<std::string>{"a//v1", "b//v1", "a//v2*", "b//v2*"}));
 }
 
+// Directory names become model, segment and version names: one that is not valid UTF-8 or holds
+// a control character is reported and skipped, and the rest of the tree is still imported.
+TEST_F(ImportTest, DirectoriesWithNonUtf8OrControlCharacterNamesAreReportedAndSkipped) {
+  Write("demand/v1", json{{"metrics", {{"mae", 3.0}}}});
+  Write(
+      "dem\xff"
+      "and/v1",
+      json{{"metrics", {{"mae", 3.0}}}});  // model name
+  Write("risk/north/v1", json{{"metrics", {{"auc", 0.8}}}});
+  Write("risk/so\x01uth/v1", json{{"metrics", {{"auc", 0.8}}}});  // segment name
+  Write(
+      "churn/v\x7f"
+      "2",
+      json{{"metrics", {{"auc", 0.7}}}});  // version name
+  Write("churn/v3", json{{"metrics", {{"auc", 0.7}}}});
+  const ImportResult r = ScanModelDirectory(root_);
+  EXPECT_THAT(Names(r),
+              ::testing::UnorderedElementsAre("churn//v3*", "demand//v1*", "risk/north/v1*"));
+  const std::string errors = ErrorsText(r);
+  EXPECT_EQ(r.errors.size(), 3u) << errors;
+  EXPECT_THAT(errors, HasSubstr("the model name (the directory name) must be valid UTF-8"));
+  EXPECT_THAT(errors, HasSubstr("the segment name (the directory name) must not contain control"));
+  EXPECT_THAT(errors, HasSubstr("the version name"));
+  for (const auto& m : r.models) EXPECT_EQ(m.name.find('\xff'), std::string::npos);
+}
+
+TEST_F(ImportTest, ARealLatestDirectoryWithABadVersionKeyIsSkipped) {
+  Write("demand/v1", json{{"metrics", {{"mae", 3.0}}}});
+  Write("demand/latest", json{{"version", "v\n2"}, {"metrics", {{"mae", 2.0}}}});
+  const ImportResult r = ScanModelDirectory(root_);
+  EXPECT_THAT(Names(r), ::testing::ElementsAre("demand//v1"));
+  EXPECT_THAT(ErrorsText(r), HasSubstr("the version name"));
+}
+
 TEST(CompareVersionNamesTest, NumbersCompareNumerically) {
   EXPECT_LT(CompareVersionNames("v2", "v10"), 0);
   EXPECT_GT(CompareVersionNames("v10", "v9"), 0);

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/names.h"
 #include "telemetry/test_util.h"
 
 namespace mw {
@@ -339,6 +340,37 @@ TEST(MetricsTest, SerializedOutputPassesPromtool) {
   const auto [status, output] = Promtool(m->Serialize());
   EXPECT_EQ(status, 0) << output;
   EXPECT_EQ(output, "");
+}
+
+// Names stored by an older version (before common/names.h) may be invalid UTF-8 or hold control
+// characters; the text format requires UTF-8, so such a label value must not reach the scrape raw.
+TEST(MetricsTest, LabelValuesWithInvalidUtf8OrControlCharactersStillPassPromtool) {
+  auto m = Make(Options("ml", "segment", 10));
+  m->RecordPredictions(
+      "bad\xff"
+      "model",
+      "seg\x01\r\t", 1);
+  m->RecordActuals("ctl\x7f\xc2\x85", 1, 0);
+  ModelVersionInfo v;
+  v.model = "m\xc3";
+  v.version = "v\xff\x02";
+  v.training_metrics = {{"ma\x1b[31me", 3}};
+  m->RecordModelVersion(v);
+  const std::string text = m->Serialize();
+  EXPECT_TRUE(IsSafeText(text, "\n"));
+  EXPECT_TRUE(Contains(text, "model_type=\"bad\xEF\xBF\xBDmodel\"")) << text;
+  const auto [status, output] = Promtool(text);
+  EXPECT_EQ(status, 0) << output;
+}
+
+TEST(MetricsTest, BackgroundErrorsAreCountedPerThread) {
+  auto m = Make(Options());
+  m->RecordBackgroundError("evaluator");
+  m->RecordBackgroundError("evaluator");
+  m->RecordBackgroundError("outbox");
+  const std::string text = m->Serialize();
+  EXPECT_TRUE(Contains(text, "modelwatch_background_errors_total{thread=\"evaluator\"} 2")) << text;
+  EXPECT_TRUE(Contains(text, "modelwatch_background_errors_total{thread=\"outbox\"} 1")) << text;
 }
 
 TEST(MetricsTest, PromtoolCheckCanFail) {

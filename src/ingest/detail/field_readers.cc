@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "common/names.h"
 #include "common/time_format.h"
 
 namespace mw::ingest_detail {
@@ -60,6 +61,9 @@ error_code ReadStringField(ondemand::value& v, const FieldAt& at, const StringRu
   } else if (read.text.size() > rule.max_bytes) {
     Report(at, std::string("must be at most ") + std::to_string(rule.max_bytes) + " bytes", errors,
            got);
+  } else if (auto problem = rule.name && !read.text.empty() ? NameProblem(read.text, rule.max_bytes)
+                                                            : std::nullopt) {
+    Report(at, *problem, errors, got);
   } else {
     *out = read.text;
     *got = Got::kValue;

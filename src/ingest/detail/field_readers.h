@@ -30,6 +30,9 @@ struct StringRule {
   size_t max_bytes;
   bool allow_empty;
   bool required;
+  // A name (model, version): a non-empty value must also pass NameProblem (common/names.h):
+  // valid UTF-8, no control characters.
+  bool name = false;
 };
 
 simdjson::error_code ReadStringField(ondemand::value& v, const FieldAt& at, const StringRule& rule,

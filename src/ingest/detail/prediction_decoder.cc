@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "common/names.h"
 #include "ingest/detail/content_hash.h"
 #include "ingest/detail/field_readers.h"
 
@@ -27,9 +28,10 @@ constexpr std::string_view kFieldNames[] = {"id",         "model",     "version"
                                             "segment",    "timestamp", "features",
                                             "prediction", "actual",    "latency_ms"};
 
-constexpr size_t kMaxModelBytes = 128;
-constexpr size_t kMaxVersionBytes = 128;
-constexpr size_t kMaxSegmentBytes = 256;
+// The name limits shared with the registry (common/names.h).
+constexpr size_t kMaxModelBytes = kMaxModelNameBytes;
+constexpr size_t kMaxVersionBytes = kMaxVersionNameBytes;
+constexpr size_t kMaxSegmentBytes = kMaxSegmentNameBytes;
 
 int LookupField(std::string_view key) {
   for (int i = 0; i < static_cast<int>(std::size(kFieldNames)); ++i) {
@@ -98,11 +100,13 @@ error_code PredictionDecoder::DecodeField(int field, ondemand::value& v, std::st
       if (got == Got::kValue) event->id = text;
       break;
     case kModel:
-      error = ReadStringField(v, at, {kMaxModelBytes, false, true}, *errors_, &got, &text);
+      error = ReadStringField(v, at, {kMaxModelBytes, false, true, /*name=*/true}, *errors_, &got,
+                              &text);
       if (got == Got::kValue) event->model = text;
       break;
     case kVersion:
-      error = ReadStringField(v, at, {kMaxVersionBytes, true, false}, *errors_, &got, &text);
+      error = ReadStringField(v, at, {kMaxVersionBytes, true, false, /*name=*/true}, *errors_, &got,
+                              &text);
       if (got == Got::kValue) event->version = text;
       break;
     case kSegment:
@@ -148,6 +152,9 @@ error_code PredictionDecoder::DecodeSegment(ondemand::value& v, std::string_view
         errors_->AddAt(
             pointer, at.name,
             std::string("must be at most ") + std::to_string(kMaxSegmentBytes) + " bytes");
+      } else if (auto problem =
+                     read.text.empty() ? std::nullopt : NameProblem(read.text, kMaxSegmentBytes)) {
+        errors_->AddAt(pointer, at.name, *problem);
       } else {
         event->segment = read.text;
       }
@@ -200,6 +207,13 @@ error_code PredictionDecoder::AppendFeature(std::string_view key, ondemand::valu
                                             std::string_view pointer, std::string* json) {
   ScalarValue read;
   if (auto error = ReadValue(v, &read)) return error;
+  if (auto problem = NameProblem(key, kMaxFieldNameBytes)) {
+    if (read.kind == ValueKind::kObject || read.kind == ValueKind::kArray) {
+      if (auto error = SkipValue(v)) return error;
+    }
+    errors_->AddAt(pointer, key, "the feature name " + *problem);
+    return simdjson::SUCCESS;
+  }
   if (read.kind == ValueKind::kNonFinite) {
     errors_->AddAt(pointer, key, "must be a finite number");
     return simdjson::SUCCESS;
