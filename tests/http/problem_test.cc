@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "common/truncate.h"
 #include "http/http.h"
 
 namespace mw::http {
@@ -46,7 +47,7 @@ TEST(ProblemTest, DetailsAndInstanceAreBounded) {
                              {{"", "echo " + value}});
   const auto doc = Body(r);
   EXPECT_LE(doc["detail"].get<std::string>().size(), kMaxProblemDetailBytes + 40);
-  EXPECT_THAT(doc["detail"].get<std::string>(), HasSubstr("...[truncated, 100007 bytes]"));
+  EXPECT_THAT(doc["detail"].get<std::string>(), HasSubstr("...[truncated, 100006 bytes]"));
   EXPECT_LE(doc["instance"].get<std::string>().size(), kMaxEchoBytes + 40);
   EXPECT_LE(doc["errors"][0]["detail"].get<std::string>().size(), kMaxProblemDetailBytes + 40);
 }

@@ -93,9 +93,9 @@ TEST_F(JsonLimitsTest, BodiesWithAUtf8BomAreAccepted) {
   EXPECT_EQ(r.status, 202) << r.body;
   r = client_.PostJson("/v1/actuals", bom + R"({"id":"bom-1","actual":1})");
   EXPECT_EQ(r.status, 202) << r.body;
-  r = client_.Send("PUT", "/v1/models/bom", bom + R"({"task":"regression"})");
+  r = client_.Send("PUT", "/v1/models/bom_registered", bom + R"({"task":"regression"})");
   EXPECT_EQ(r.status, 201) << r.body;
-  r = client_.Send("POST", "/v1/models/bom/versions/v1/reference",
+  r = client_.Send("POST", "/v1/models/bom_registered/versions/v1/reference",
                    bom + "{\"temp\":1}\n{\"temp\":2}\n", "application/x-ndjson");
   EXPECT_EQ(r.status, 200) << r.body;
 }
