@@ -67,8 +67,7 @@ struct FdCloser {
 
 // Whether `path` (absolute, canonical) is `root` or lies below it.
 bool IsWithin(const fs::path& path, const fs::path& root) {
-  auto [r, p] = std::mismatch(root.begin(), root.end(), path.begin(), path.end());
-  return r == root.end();
+  return std::mismatch(root.begin(), root.end(), path.begin(), path.end()).first == root.end();
 }
 
 // Reads `file` for the import under `root` (canonical): only a regular file whose real location
@@ -93,8 +92,9 @@ Result<std::string> ReadMetadataFile(const fs::path& file, const fs::path& root)
         "metadata.json is not a regular file (a FIFO, device or directory); not read");
   }
   const int fd = ::open(real.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0)
+  if (fd < 0) {
     return InvalidArgument(std::string("cannot open metadata.json: ") + std::strerror(errno));
+  }
   const FdCloser closer{fd};
   struct stat opened {};
   bool same = ::fstat(fd, &opened) == 0 && S_ISREG(opened.st_mode) &&
@@ -102,8 +102,9 @@ Result<std::string> ReadMetadataFile(const fs::path& file, const fs::path& root)
   // `real` has no symlink left and O_NOFOLLOW refuses one as its last component; a directory
   // above it swapped for a symlink would show in the descriptor's own path.
   const std::string self = "/proc/self/fd/" + std::to_string(fd);
-  if (const fs::path actual = fs::read_symlink(self, ec); !ec && !IsWithin(actual, root))
+  if (const fs::path actual = fs::read_symlink(self, ec); !ec && !IsWithin(actual, root)) {
     same = false;
+  }
   if (!same) return InvalidArgument("metadata.json changed while it was being opened; not read");
   if (opened.st_size > static_cast<off_t>(kMaxMetadataFileBytes)) {
     return InvalidArgument("metadata.json is " + std::to_string(opened.st_size) +
