@@ -12,6 +12,7 @@
 #include "alerting/annotation_template.h"
 #include "common/duration.h"
 #include "common/strings.h"
+#include "config/yaml_error.h"
 
 namespace mw::alerting {
 namespace {
@@ -359,7 +360,7 @@ Result<RuleSet> LoadRules(std::string_view yaml_text, std::string_view file_name
     set = loader.Load(root, file_name);
   } catch (const YAML::Exception& e) {
     out.push_back({e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                   e.mark.column >= 0 ? e.mark.column + 1 : 0, "YAML: " + e.msg});
+                   e.mark.column >= 0 ? e.mark.column + 1 : 0, "YAML: " + YamlErrorText(e)});
   }
   if (set && out.empty()) return std::move(*set);
   std::stable_sort(out.begin(), out.end(),

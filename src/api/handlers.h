@@ -72,6 +72,12 @@ inline std::string Actor(const http::Request& req) {
 std::optional<http::Response> CheckPathNames(const http::Request& req,
                                              const http::PathParams& params);
 
+// Checks the nesting of a JSON request body (common/json_limits.h) before it is parsed with
+// nlohmann (whose dump() and copies recurse). Returns true when it is within the limit; else
+// answers 400 naming the limit and returns false.
+bool RequireJsonDepth(std::string_view body, const http::Request& req,
+                      const http::Responder& respond);
+
 // Decoder/document field errors as problem+json fields.
 std::vector<http::ProblemField> ToProblemFields(const std::vector<FieldError>& errors);
 

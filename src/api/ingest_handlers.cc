@@ -1,12 +1,15 @@
 // POST /v1/predictions and POST /v1/actuals: decode + validate (ingest/decode.h), then hand the
 // batch to the store's group-commit writer; answer 202 only once the store reports it durable.
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <utility>
 
 #include "api/handlers.h"
+#include "common/json_limits.h"
 #include "common/time_format.h"
+#include "common/truncate.h"
 #include "ingest/decode.h"
 #include "ingest/detail/json_value.h"  // AppendJsonString: the decoder's JSON string escaper
 
@@ -27,11 +30,23 @@ std::optional<BodyFormat> RequireIngestMediaType(const http::Request& req,
   http::Response r =
       http::Problem(415, "Unsupported Media Type",
                     "Content-Type must be application/json or application/x-ndjson, got '" +
-                        std::string(req.header("content-type")) + "'",
+                        TruncateForEcho(req.header("content-type")) + "'",
                     req.path, {{"", "unsupported content type"}});
   r.headers.emplace_back("Accept-Post", "application/json, application/x-ndjson");
   respond(std::move(r));
   return std::nullopt;
+}
+
+// "5 invalid field(s); nothing was stored", or with more than the decoder lists
+// "5000 invalid field(s), the first 100 listed; nothing was stored".
+template <typename Decoded>
+std::string InvalidFieldsDetail(const Decoded& decoded) {
+  const size_t total = std::max(decoded.error_count, decoded.errors.size());
+  std::string detail = std::to_string(total) + " invalid field(s)";
+  if (total > decoded.errors.size()) {
+    detail += ", the first " + std::to_string(decoded.errors.size()) + " listed";
+  }
+  return detail + "; nothing was stored";
 }
 
 // Answers 400/413/422 for a failed decode. Returns true when it answered.
@@ -57,10 +72,8 @@ bool AnswerDecodeFailure(const ApiContext& ctx, const http::Request& req, const 
       return true;
     case DecodeFailure::kInvalid:
       ctx.metrics->RecordRejected("invalid");
-      respond(http::Problem(
-          422, "Invalid request body",
-          std::to_string(decoded.errors.size()) + " invalid field(s); nothing was stored", req.path,
-          ToProblemFields(decoded.errors)));
+      respond(http::Problem(422, "Invalid request body", InvalidFieldsDetail(decoded), req.path,
+                            ToProblemFields(decoded.errors)));
       return true;
   }
   return false;
@@ -79,6 +92,7 @@ DecodeOptions MakeDecodeOptions(const ApiContext& ctx) {
 // Whether a JSON body is the {"events":[...]} envelope: its first key is "events" (a single event
 // cannot have that key: unknown fields are rejected), so a feature named "events" does not count.
 bool StartsWithEventsKey(std::string_view body) {
+  body = StripUtf8Bom(body);  // as the decoder does
   size_t i = 0;
   auto skip_ws = [&] {
     while (i < body.size() &&
@@ -208,6 +222,15 @@ std::vector<http::ProblemField> ToProblemFields(const std::vector<FieldError>& e
   return out;
 }
 
+bool RequireJsonDepth(std::string_view body, const http::Request& req,
+                      const http::Responder& respond) {
+  const Status depth = CheckJsonDepth(body);
+  if (depth.ok()) return true;
+  respond(http::Problem(400, "Malformed request body", depth.message(), req.path,
+                        {{"", depth.message()}}));
+  return false;
+}
+
 http::Response StoreProblem(const Status& status, const std::string& instance) {
   switch (status.code()) {
     case StatusCode::kAlreadyExists:
@@ -328,8 +351,8 @@ http::Handler GetPrediction(const ApiContext& ctx) {
     auto found = ctx.store->GetPrediction(id);
     if (!found) return respond(StoreProblem(found.error(), req.path));
     if (!found->has_value()) {
-      return respond(
-          http::Problem(404, "Not Found", "no prediction with id '" + id + "'", req.path));
+      return respond(http::Problem(
+          404, "Not Found", "no prediction with id '" + TruncateForEcho(id) + "'", req.path));
     }
     const PredictionRecord& p = **found;
     json body = {{"id", p.id},

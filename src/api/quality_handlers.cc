@@ -13,7 +13,9 @@
 #include "api/handlers.h"
 #include "common/duration.h"
 #include "common/names.h"
+#include "common/json_limits.h"
 #include "common/time_format.h"
+#include "common/truncate.h"
 #include "profile/reference_builder.h"
 #include "profile/serialize.h"
 #include "stats/rank.h"
@@ -141,7 +143,7 @@ http::Handler GetHistory(const ApiContext& ctx) {
     if (metric == nullptr) {
       errors.push_back({"/query/metric", "is required (mae, rmse, mape, r2, auc, ...)"});
     } else if (!monitor::IsKnownMetric(*metric)) {
-      errors.push_back({"/query/metric", "unknown metric \"" + *metric + "\""});
+      errors.push_back({"/query/metric", "unknown metric \"" + TruncateForEcho(*metric) + "\""});
     }
     int64_t bucket_ms = 3'600'000;
     if (const std::string* bucket = req.query_param("bucket")) {
@@ -175,13 +177,15 @@ http::Handler PostReference(const ApiContext& ctx) {
           http::Problem(415, "Unsupported Media Type",
                         "Content-Type must be text/csv, application/x-ndjson (training rows) or "
                         "application/json (a window of logged predictions), got '" +
-                            std::string(req.header("content-type")) + "'",
+                            TruncateForEcho(req.header("content-type")) + "'",
                         req.path, {{"", "unsupported content type"}}));
     }
     // A JSON body names a window of logged predictions: {"from": ..., "to": ..., "segment": ...}.
     std::optional<monitor::WindowQuery> window;
     if (media == "application/json") {
-      const Json doc = Json::parse(req.body, nullptr, false);
+      const std::string_view text = StripUtf8Bom(req.body);
+      if (!RequireJsonDepth(text, req, respond)) return;
+      const Json doc = Json::parse(text, nullptr, false);
       if (!doc.is_object()) {
         return respond(http::Problem(400, "Malformed request body", "not a JSON object", req.path,
                                      {{"", "not a JSON object"}}));
@@ -328,7 +332,9 @@ http::Handler GetProfileCache(const ApiContext& ctx) {
 // Body {"model": M, "version": V?, "segment": S?}: unloads the matching profiles ({} = all).
 http::Handler PostProfileUnload(const ApiContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams&, http::Responder respond) {
-    Json doc = req.body.empty() ? Json::object() : Json::parse(req.body, nullptr, false);
+    const std::string_view text = StripUtf8Bom(req.body);
+    if (!RequireJsonDepth(text, req, respond)) return;
+    Json doc = text.empty() ? Json::object() : Json::parse(text, nullptr, false);
     if (!doc.is_object()) {
       return respond(http::Problem(400, "Malformed request body", "not a JSON object", req.path,
                                    {{"", "not a JSON object"}}));

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/handlers.h"
+#include "common/truncate.h"
 #include "registry/document.h"
 
 namespace mw::api {
@@ -14,7 +15,7 @@ bool RequireJsonResponse(const http::Request& req, const http::Responder& respon
   if (req.media_type() == "application/json") return true;
   respond(http::Problem(415, "Unsupported Media Type",
                         "Content-Type must be application/json, got '" +
-                            std::string(req.header("content-type")) + "'",
+                            TruncateForEcho(req.header("content-type")) + "'",
                         req.path, {{"", "unsupported content type"}}));
   return false;
 }

@@ -20,6 +20,7 @@
 #include "config/detail/alerting.h"
 #include "config/detail/layer.h"
 #include "config/detail/validate.h"
+#include "config/yaml_error.h"
 
 extern char** environ;  // POSIX; declared by no standard header in C++.
 
@@ -343,7 +344,7 @@ void ReadFileLayer(const std::string& path, Layer& layer, std::vector<ConfigErro
     root = YAML::Load(text.str());
   } catch (const YAML::Exception& e) {  // ParserException and friends carry the mark
     errors.push_back({"config", path + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                    std::to_string(e.mark.column + 1) + ": " + e.msg});
+                                    std::to_string(e.mark.column + 1) + ": " + YamlErrorText(e)});
     return;
   }
   if (root.IsNull()) return;

@@ -154,7 +154,11 @@ class Server {
   std::unique_ptr<Impl> impl_;
 };
 
-// Builds an RFC 9457 problem+json response.
+// Builds an RFC 9457 problem+json response. Client input echoed in it is bounded
+// (TruncateForEcho, common/truncate.h): each pointer and the instance to kMaxEchoBytes (256),
+// each detail to kMaxProblemDetailBytes; a cut string ends in "...[truncated, N bytes]". Callers
+// quoting a client value inside a detail should cut that value with TruncateForEcho too.
+inline constexpr size_t kMaxProblemDetailBytes = 1024;
 struct ProblemField {
   std::string pointer;  // RFC 6901 JSON pointer into the request body, e.g. "/events/3/prediction"
   std::string detail;

@@ -8,6 +8,7 @@
 
 #include <cstring>
 
+#include "common/json_limits.h"
 #include "ingest/detail/actual_decoder.h"
 #include "ingest/detail/json_value.h"
 #include "ingest/detail/prediction_decoder.h"
@@ -38,9 +39,7 @@ char FirstNonBlank(std::string_view s) {
   return '\0';
 }
 
-std::string InvalidJson(error_code error) {
-  return std::string("invalid JSON: ") + simdjson::error_message(error);
-}
+std::string InvalidJson(error_code error) { return ingest_detail::JsonErrorMessage(error); }
 
 // A document is fully consumed when the iterator has no token left.
 bool AtEnd(document& doc) { return doc.current_location().error() == simdjson::OUT_OF_BOUNDS; }
@@ -91,6 +90,7 @@ class BodyDecoder {
       : options_(options), element_(element), errors_(errors) {}
 
   DecodeFailure Run(std::string_view body, BodyFormat format) {
+    body = StripUtf8Bom(body);
     if (IsBlank(body)) return Fail(DecodeFailure::kMalformed, "", "the body is empty");
     // simdjson reads up to SIMDJSON_PADDING bytes past the end of the input; a string_view
     // gives no such guarantee, so the body is copied (cheap next to the parse itself).
@@ -271,11 +271,13 @@ Result DecodeBody(std::string_view body, BodyFormat format, const DecodeOptions&
       result.*items = std::move(decoded);
       break;
     case DecodeFailure::kInvalid:
+      result.error_count = errors.count();
       result.errors = errors.Take();
       break;
     case DecodeFailure::kMalformed:
     case DecodeFailure::kTooManyEvents:
       result.errors.push_back(decoder.TakeFatal());
+      result.error_count = 1;
       break;
   }
   return result;

@@ -15,7 +15,10 @@
 //   as is a non-object element of the array ("/events/<i>"). Lines may end in CRLF.
 // - Any syntax error anywhere in the body (also inside unknown fields or rejected nested
 //   features) makes it kMalformed with exactly one error; kMalformed and kTooManyEvents always
-//   carry exactly one error. Otherwise every field error is collected (at most 100 reported).
+//   carry exactly one error. Otherwise every field error is counted (error_count) and the
+//   first 100 are reported.
+// - A leading UTF-8 byte order mark is skipped. A document (the body, or one NDJSON line) nested
+//   deeper than kMaxJsonDepth (common/json_limits.h) is kMalformed, naming the limit.
 // - NaN, Infinity and -Infinity (as Python's json.dumps writes them) and numbers beyond the
 //   double range are field errors "must be a finite number" (422), not syntax errors.
 // - JSON null for an optional field means absent. Unknown and duplicate keys are rejected
@@ -70,15 +73,22 @@ struct DecodeOptions {
   std::function<std::string()> generate_id;
 };
 
+// `errors` lists at most kMaxReportedFieldErrors problems, the first ones in body order;
+// `error_count` is how many were found in all (the decoder keeps counting past the cap), so a
+// caller can say "5000 invalid fields, the first 100 listed".
+inline constexpr size_t kMaxReportedFieldErrors = 100;
+
 struct DecodedPredictions {
   DecodeFailure failure = DecodeFailure::kNone;
   std::vector<FieldError> errors;
+  size_t error_count = 0;
   std::vector<PredictionEvent> events;
 };
 
 struct DecodedActuals {
   DecodeFailure failure = DecodeFailure::kNone;
   std::vector<FieldError> errors;
+  size_t error_count = 0;
   std::vector<ActualEvent> actuals;
 };
 

@@ -33,9 +33,10 @@ Result<ReferenceProfile> BuildProfileFromCsv(std::string_view text,
                                              const ProfileOptions& options = {});
 
 // Returns the profile, or kInvalidArgument naming the line: empty input, a line that is not a
-// JSON object or not valid JSON (which includes invalid UTF-8), a nested object or array value, a
+// JSON object or not valid JSON (which includes invalid UTF-8), a nested object or array value (a
+// line nested deeper than kMaxJsonDepth, common/json_limits.h, is refused naming that limit), a
 // key repeated within a line, a non-number prediction/actual or forced-numeric value, or more than
-// options.max_rows lines.
+// options.max_rows lines. A leading UTF-8 byte order mark is skipped, as in CSV.
 Result<ReferenceProfile> BuildProfileFromNdjson(std::string_view text,
                                                 const ProfileOptions& options = {});
 

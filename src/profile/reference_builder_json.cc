@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/json_limits.h"
 #include "profile/detail/cells.h"
 #include "profile/detail/column_accumulator.h"
 #include "profile/detail/feature_set.h"
@@ -202,7 +203,7 @@ Cell NumberCell(double value) {
 Result<ReferenceProfile> BuildProfileFromNdjson(std::string_view text,
                                                 const ProfileOptions& options) {
   // simdjson reads up to SIMDJSON_PADDING bytes past the end of what it parses.
-  const simdjson::padded_string padded(text);
+  const simdjson::padded_string padded(StripUtf8Bom(text));
   const auto for_each_line = [&](auto&& on_row) -> Status {
     const char* const begin = padded.data();
     const char* const end = begin + padded.size();

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/names.h"
+#include "common/json_limits.h"
 #include "common/time_format.h"
 
 namespace mw {
@@ -21,9 +22,16 @@ std::string Pointer(std::string_view key, std::string_view sub) {
   return (json::json_pointer() / std::string(key) / std::string(sub)).to_string();
 }
 
-// Parses `body`; on failure records a malformed-body error and returns nullopt.
+// Parses `body` (a leading UTF-8 BOM skipped; nesting checked before anything recursive runs);
+// on failure records a malformed-body error and returns nullopt.
 template <typename T>
 std::optional<json> ParseBody(std::string_view body, ParsedDocument<T>& out) {
+  body = StripUtf8Bom(body);
+  if (Status depth = CheckJsonDepth(body); !depth.ok()) {
+    out.errors.push_back({"", depth.message()});
+    out.malformed = true;
+    return std::nullopt;
+  }
   try {
     json doc = json::parse(body);
     if (!doc.is_object()) {
@@ -224,7 +232,11 @@ json ModelToJson(const ModelInfo& model) {
 }
 
 json ModelVersionToJson(const ModelVersionInfo& v) {
-  json metadata = json::parse(v.metadata_json, nullptr, /*allow_exceptions=*/false);
+  // Stored by an older version without the depth limit, a deep document would overflow the
+  // stack when the answer is serialised: treat it as unreadable.
+  json metadata = CheckJsonDepth(v.metadata_json).ok()
+                      ? json::parse(v.metadata_json, nullptr, /*allow_exceptions=*/false)
+                      : json::object();
   if (!metadata.is_object()) metadata = json::object();
   return json{
       {"model", v.model},

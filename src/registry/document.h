@@ -23,7 +23,8 @@
 // "/metrics/<name>").
 //
 // Errors carry RFC 6901 pointers into the body ("/metrics/mae", "/model_size_bytes", "" for the
-// body itself).
+// body itself). Both documents may start with a UTF-8 byte order mark; a body nested deeper than
+// kMaxJsonDepth (common/json_limits.h) is malformed, with a detail naming the limit.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -65,7 +66,7 @@ nlohmann::json ModelToJson(const ModelInfo& model);
 // {"model", "version", "segment" (null when model-wide), "latest", "metrics",
 //  "training_duration_seconds" (null when absent), "model_size_bytes" (null when absent),
 //  "feature_importance", "created_at" (RFC 3339 or null), "metadata" (the stored document as an
-//  object; {} when empty or unreadable)}.
+//  object; {} when empty or unreadable, or nested deeper than kMaxJsonDepth)}.
 nlohmann::json ModelVersionToJson(const ModelVersionInfo& version);
 
 }  // namespace mw

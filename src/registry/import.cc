@@ -1,14 +1,20 @@
 #include "registry/import.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 #include <variant>
 
 #include "common/names.h"
+#include "common/json_limits.h"
+#include "common/status.h"
 #include "registry/document.h"
 
 namespace mw {
@@ -24,9 +30,11 @@ bool IsDirectory(const fs::path& p) {
   return fs::is_directory(p, ec);  // follows symlinks
 }
 
+// Whether `dir` has an entry named metadata.json, whatever its type (LoadMetadata says what is
+// wrong with one that is not a regular file inside the import directory).
 bool HasMetadata(const fs::path& dir) {
   std::error_code ec;
-  return fs::is_regular_file(dir / kMetadata, ec);
+  return fs::exists(fs::symlink_status(dir / kMetadata, ec));
 }
 
 // Entries of `dir` (symlinks included, dangling ones too), without hidden names, sorted by name.
@@ -50,14 +58,86 @@ std::vector<fs::path> ListEntries(const fs::path& dir, ImportResult& result) {
   return entries;
 }
 
+// Closes a file descriptor on scope exit.
+struct FdCloser {
+  int fd;
+  ~FdCloser() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// Whether `path` (absolute, canonical) is `root` or lies below it.
+bool IsWithin(const fs::path& path, const fs::path& root) {
+  return std::mismatch(root.begin(), root.end(), path.begin(), path.end()).first == root.end();
+}
+
+// Reads `file` for the import under `root` (canonical): only a regular file whose real location
+// is inside `root`, at most kMaxMetadataFileBytes. Never blocks on a FIFO or a device: the type
+// is checked before the open, and the open itself is non-blocking. Type, identity and location
+// are checked again on the open descriptor, so swapping the file (or a directory above it) for
+// a symlink between the checks gains nothing. Failures are InvalidArgument with the reason.
+Result<std::string> ReadMetadataFile(const fs::path& file, const fs::path& root) {
+  std::error_code ec;
+  const fs::path real = fs::canonical(file, ec);
+  if (ec) return InvalidArgument("missing or unreadable metadata.json");
+  if (!IsWithin(real, root)) {
+    return InvalidArgument("metadata.json resolves to " + real.string() +
+                           ", outside the import directory " + root.string() + "; not read");
+  }
+  struct stat named {};
+  if (::stat(real.c_str(), &named) != 0) {
+    return InvalidArgument("missing or unreadable metadata.json");
+  }
+  if (!S_ISREG(named.st_mode)) {
+    return InvalidArgument(
+        "metadata.json is not a regular file (a FIFO, device or directory); not read");
+  }
+  const int fd = ::open(real.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    return InvalidArgument(std::string("cannot open metadata.json: ") + std::strerror(errno));
+  }
+  const FdCloser closer{fd};
+  struct stat opened {};
+  bool same = ::fstat(fd, &opened) == 0 && S_ISREG(opened.st_mode) &&
+              opened.st_dev == named.st_dev && opened.st_ino == named.st_ino;
+  // `real` has no symlink left and O_NOFOLLOW refuses one as its last component; a directory
+  // above it swapped for a symlink would show in the descriptor's own path.
+  const std::string self = "/proc/self/fd/" + std::to_string(fd);
+  if (const fs::path actual = fs::read_symlink(self, ec); !ec && !IsWithin(actual, root)) {
+    same = false;
+  }
+  if (!same) return InvalidArgument("metadata.json changed while it was being opened; not read");
+  if (opened.st_size > static_cast<off_t>(kMaxMetadataFileBytes)) {
+    return InvalidArgument("metadata.json is " + std::to_string(opened.st_size) +
+                           " bytes, over the limit of " + std::to_string(kMaxMetadataFileBytes) +
+                           " bytes; not read");
+  }
+  std::string text(static_cast<size_t>(opened.st_size) + 1, '\0');  // +1 shows a file that grew
+  size_t size = 0;
+  while (size < text.size()) {
+    const ssize_t n = ::read(fd, text.data() + size, text.size() - size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      return InvalidArgument(std::string("cannot read metadata.json: ") + std::strerror(errno));
+    }
+    if (n == 0) break;
+    size += static_cast<size_t>(n);
+  }
+  if (size == text.size()) return InvalidArgument("metadata.json grew while it was being read");
+  text.resize(size);
+  return text;
+}
+
 // Reads DIR/metadata.json as a JSON object, or returns the reason it cannot be used.
-std::variant<json, std::string> LoadMetadata(const fs::path& dir) {
-  std::ifstream in(dir / kMetadata);
-  if (!in) return std::string("missing or unreadable metadata.json");
-  std::stringstream text;
-  text << in.rdbuf();
+std::variant<json, std::string> LoadMetadata(const fs::path& dir, const fs::path& root) {
+  const Result<std::string> read = ReadMetadataFile(dir / kMetadata, root);
+  if (!read.has_value()) return read.error().message();
+  const std::string_view text = StripUtf8Bom(*read);
+  if (Status depth = CheckJsonDepth(text); !depth.ok()) {
+    return "metadata.json is not usable: " + depth.message();
+  }
   try {
-    json doc = json::parse(text.str());
+    json doc = json::parse(text);
     if (!doc.is_object()) return std::string("metadata.json must hold a JSON object");
     return doc;
   } catch (const json::parse_error& e) {  // third-party throw, converted here
@@ -108,7 +188,8 @@ struct Scanned {
 
 class Scanner {
  public:
-  explicit Scanner(ImportResult& result) : result_(result) {}
+  // `root` is the canonical import directory: every metadata.json read must lie inside it.
+  Scanner(ImportResult& result, fs::path root) : result_(result), root_(std::move(root)) {}
 
   void ScanModel(const std::string& model, const fs::path& dir) {
     const std::vector<fs::path> entries = ListEntries(dir, result_);
@@ -195,7 +276,7 @@ class Scanner {
           latest_name = target->filename().string();
         }
       } else if (IsDirectory(*latest_entry)) {
-        auto loaded = LoadMetadata(*latest_entry);
+        auto loaded = LoadMetadata(*latest_entry, root_);
         if (auto* reason = std::get_if<std::string>(&loaded)) {
           result_.errors.push_back({*latest_entry / kMetadata, *reason});
           latest_usable = false;
@@ -238,7 +319,7 @@ class Scanner {
       return std::nullopt;
     }
     if (!c.doc) {
-      auto loaded = LoadMetadata(c.dir);
+      auto loaded = LoadMetadata(c.dir, root_);
       if (auto* reason = std::get_if<std::string>(&loaded)) {
         result_.errors.push_back({c.dir / kMetadata, *reason});
         return std::nullopt;
@@ -263,6 +344,7 @@ class Scanner {
   }
 
   ImportResult& result_;
+  const fs::path root_;
   std::vector<Scanned> scanned_;
 };
 
@@ -304,7 +386,13 @@ ImportResult ScanModelDirectory(const fs::path& dir) {
     result.errors.push_back({dir, "not a directory"});
     return result;
   }
-  Scanner scanner(result);
+  std::error_code ec;
+  const fs::path root = fs::canonical(dir, ec);
+  if (ec) {
+    result.errors.push_back({dir, "cannot resolve the directory: " + ec.message()});
+    return result;
+  }
+  Scanner scanner(result, root);
   for (const fs::path& model : ListEntries(dir, result)) {
     if (!IsDirectory(model)) continue;
     if (auto problem = NameProblem(model.filename().string(), kMaxModelNameBytes)) {

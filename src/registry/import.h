@@ -4,7 +4,7 @@
 // Layouts, detected per model directory:
 //   segmented:    DIR/{model}/{segment}/{version}/metadata.json  (+ DIR/{model}/{segment}/latest)
 //   unsegmented:  DIR/{model}/{version}/metadata.json            (+ DIR/{model}/latest)
-// A model is unsegmented when any directory directly under it holds a metadata.json.
+// A model is unsegmented when any directory directly under it holds an entry named metadata.json.
 // Entries whose names start with '.' and plain files (README, ...) are skipped.
 //
 // Versions and "latest", per (model, segment):
@@ -22,6 +22,16 @@
 // "version") follow common/names.h (valid UTF-8, no control characters, 128/256/128 bytes); a
 // directory with a bad name is reported as an ImportError and skipped with everything under it.
 // metadata.json follows ReadModelVersionFields (registry/document.h); its "latest" key is ignored.
+// A leading UTF-8 byte order mark is skipped.
+//
+// Reading metadata.json files (each refusal is an ImportError naming the file and the reason; the
+// rest of the tree is still imported):
+//   - it must resolve (symlinks followed) to a path inside DIR: a metadata.json, or a version
+//     directory, symlinked to anywhere outside DIR is not read;
+//   - it must be a regular file: a FIFO, socket or device is not opened for reading, so the
+//     import never blocks on one;
+//   - at most kMaxMetadataFileBytes (1 MiB), and nested at most kMaxJsonDepth
+//     (common/json_limits.h) levels of arrays/objects.
 #pragma once
 
 #include <filesystem>
@@ -32,6 +42,9 @@
 #include "registry/model.h"
 
 namespace mw {
+
+// The largest metadata.json read (bytes).
+inline constexpr size_t kMaxMetadataFileBytes = 1024 * 1024;
 
 struct ImportError {
   std::filesystem::path path;  // the file or directory at fault

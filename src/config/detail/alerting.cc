@@ -5,6 +5,7 @@
 
 #include "common/duration.h"
 #include "config/detail/validate.h"
+#include "config/yaml_error.h"
 
 namespace mw::config_detail {
 namespace {
@@ -41,7 +42,7 @@ std::optional<YAML::Node> ListNode(const YAML::Node& node, Problems& problems) {
     parsed = YAML::Load(node.Scalar());
   } catch (const YAML::Exception& e) {
     problems.push_back("not a YAML list (column " + std::to_string(e.mark.column + 1) +
-                       "): " + e.msg);
+                       "): " + YamlErrorText(e));
     return std::nullopt;
   }
   if (parsed.IsNull()) return YAML::Node(YAML::NodeType::Sequence);

@@ -90,11 +90,13 @@ error_code ReadValue(ondemand::value& v, ScalarValue* out) {
   }
 }
 
-error_code SkipValue(ondemand::value& v, int depth) {
+error_code SkipValue(ondemand::value& v) {
   ScalarValue scalar;
   if (auto error = ReadValue(v, &scalar)) return error;
   const bool container = scalar.kind == ValueKind::kObject || scalar.kind == ValueKind::kArray;
-  if (container && depth >= kMaxSkipDepth) return simdjson::DEPTH_ERROR;
+  // current_depth() is the value's level in its document (the root is 1), i.e. the nesting the
+  // container would open.
+  if (container && v.current_depth() > kMaxJsonDepth) return simdjson::DEPTH_ERROR;
   if (scalar.kind == ValueKind::kObject) {
     ondemand::object object;
     if (auto error = v.get_object().get(object)) return error;
@@ -103,7 +105,7 @@ error_code SkipValue(ondemand::value& v, int depth) {
       if (auto error = std::move(field_result).get(field)) return error;
       std::string_view key;
       if (auto error = field.unescaped_key().get(key)) return error;  // checks the escapes
-      if (auto error = SkipValue(field.value(), depth + 1)) return error;
+      if (auto error = SkipValue(field.value())) return error;
     }
   } else if (scalar.kind == ValueKind::kArray) {
     ondemand::array array;
@@ -111,10 +113,15 @@ error_code SkipValue(ondemand::value& v, int depth) {
     for (auto element_result : array) {
       ondemand::value element;
       if (auto error = std::move(element_result).get(element)) return error;
-      if (auto error = SkipValue(element, depth + 1)) return error;
+      if (auto error = SkipValue(element)) return error;
     }
   }
   return simdjson::SUCCESS;
+}
+
+std::string JsonErrorMessage(error_code error) {
+  if (error == simdjson::DEPTH_ERROR) return JsonTooDeepMessage();
+  return std::string("invalid JSON: ") + simdjson::error_message(error);
 }
 
 bool IsJsonNumberSyntax(std::string_view t) {

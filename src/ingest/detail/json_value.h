@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/json_limits.h"
 #include "ingest/decode.h"
 
 namespace mw::ingest_detail {
@@ -37,11 +38,16 @@ struct ScalarValue {
 // Returns SUCCESS, or the simdjson error when the JSON is malformed at this value.
 simdjson::error_code ReadValue(ondemand::value& v, ScalarValue* out);
 
-// Consumes `v` whatever it is, checking the syntax of everything inside it. Containers nested
-// deeper than kMaxSkipDepth below `v` yield DEPTH_ERROR: the walk is recursive, and no ingest
-// field legitimately nests deeper, so a hostile body cannot exhaust the stack.
-inline constexpr int kMaxSkipDepth = 64;
-simdjson::error_code SkipValue(ondemand::value& v, int depth = 0);
+// Consumes `v` whatever it is, checking the syntax of everything inside it. A container that
+// would nest deeper than kMaxJsonDepth (common/json_limits.h) in its document yields DEPTH_ERROR:
+// the walk is recursive, and no ingest field legitimately nests deeper, so a hostile body cannot
+// exhaust the stack. The decoders descend on their own only into the fixed shapes (root, list,
+// event, features), so this is the one depth check ingest needs.
+simdjson::error_code SkipValue(ondemand::value& v);
+
+// The message for a simdjson error: "invalid JSON: <simdjson's text>", or for DEPTH_ERROR the
+// message naming the depth limit.
+std::string JsonErrorMessage(simdjson::error_code error);
 
 // True when `token` is a JSON number per RFC 8259 (used to tell an out-of-range number from a
 // syntax error, since simdjson reports both as NUMBER_ERROR).
@@ -59,7 +65,7 @@ void AppendJsonString(std::string* out, std::string_view s);
 // The errors of one body: at most kMaxReportedErrors are kept (later ones are counted only).
 class ErrorSink {
  public:
-  static constexpr size_t kMaxReportedErrors = 100;
+  static constexpr size_t kMaxReportedErrors = kMaxReportedFieldErrors;
 
   void Add(std::string pointer, std::string_view detail) {
     ++count_;

@@ -1,5 +1,7 @@
 #include "profile/detail/json_object_reader.h"
 
+#include "common/json_limits.h"
+
 namespace mw::profile::detail {
 namespace {
 
@@ -61,8 +63,9 @@ error_code ReadNumber(ondemand::value& v, std::string_view token, Cell* cell) {
   return simdjson::SUCCESS;
 }
 
-error_code SkipContainer(ondemand::value& v, bool is_object, int depth) {
-  if (depth >= kMaxNestingDepth) return simdjson::DEPTH_ERROR;
+error_code SkipContainer(ondemand::value& v, bool is_object) {
+  // current_depth() is the value's level in its document (the root object is 1).
+  if (v.current_depth() > kMaxJsonDepth) return simdjson::DEPTH_ERROR;
   Cell ignored;
   if (is_object) {
     ondemand::object object;
@@ -72,7 +75,7 @@ error_code SkipContainer(ondemand::value& v, bool is_object, int depth) {
       if (auto error = std::move(field_result).get(field)) return error;
       std::string_view key;
       if (auto error = field.unescaped_key().get(key)) return error;
-      if (auto error = ReadCell(field.value(), &ignored, depth + 1)) return error;
+      if (auto error = ReadCell(field.value(), &ignored)) return error;
     }
   } else {
     ondemand::array array;
@@ -80,7 +83,7 @@ error_code SkipContainer(ondemand::value& v, bool is_object, int depth) {
     for (auto element_result : array) {
       ondemand::value element;
       if (auto error = std::move(element_result).get(element)) return error;
-      if (auto error = ReadCell(element, &ignored, depth + 1)) return error;
+      if (auto error = ReadCell(element, &ignored)) return error;
     }
   }
   return simdjson::SUCCESS;
@@ -88,14 +91,14 @@ error_code SkipContainer(ondemand::value& v, bool is_object, int depth) {
 
 }  // namespace
 
-error_code ReadCell(ondemand::value& v, Cell* cell, int depth) {
+error_code ReadCell(ondemand::value& v, Cell* cell) {
   const std::string_view token = TrimToken(v.raw_json_token());
   if (token.empty()) return simdjson::TAPE_ERROR;
   switch (token[0]) {
     case '{':
     case '[':
       cell->kind = CellKind::kNested;
-      return SkipContainer(v, token[0] == '{', depth);
+      return SkipContainer(v, token[0] == '{');
     case '"':
       cell->kind = CellKind::kString;
       return v.get_string().get(cell->text);
@@ -139,6 +142,7 @@ bool StartsWithBrace(std::string_view text) {
 }
 
 JsonObjectResult Malformed(error_code error) {
+  if (error == simdjson::DEPTH_ERROR) return {JsonObjectOutcome::kMalformed, JsonTooDeepMessage()};
   return {JsonObjectOutcome::kMalformed,
           std::string("invalid JSON: ") + simdjson::error_message(error)};
 }

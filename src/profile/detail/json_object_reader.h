@@ -21,11 +21,10 @@ enum class JsonObjectOutcome {
 
 struct JsonObjectResult {
   JsonObjectOutcome outcome = JsonObjectOutcome::kOk;
-  std::string message;  // kMalformed: "invalid JSON: ..."
+  // kMalformed: "invalid JSON: ...", or for a document nested deeper than kMaxJsonDepth
+  // (common/json_limits.h; the walk over nested values is recursive) the message naming it.
+  std::string message;
 };
-
-// Containers nested deeper than this inside a value are refused (the check is recursive).
-inline constexpr int kMaxNestingDepth = 64;
 
 class JsonObjectReader {
  public:
@@ -41,7 +40,8 @@ class JsonObjectReader {
 };
 
 // Reads the value `v` points at into `cell`; containers are consumed and checked (kNested).
-simdjson::error_code ReadCell(simdjson::ondemand::value& v, Cell* cell, int depth = 0);
+// A container that would nest deeper than kMaxJsonDepth in its document yields DEPTH_ERROR.
+simdjson::error_code ReadCell(simdjson::ondemand::value& v, Cell* cell);
 
 // Whether `text` (leading blanks skipped) begins with '{'.
 bool StartsWithBrace(std::string_view text);
