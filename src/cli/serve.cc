@@ -47,7 +47,8 @@ std::optional<Config> LoadConfigOrReport(const CommonOptions& options) {
 namespace {
 
 // Opens the configured store; the data directory is created when missing.
-Result<std::unique_ptr<Store>> OpenStore(const Config& config, StoreObserver* observer) {
+Result<std::unique_ptr<Store>> OpenStore(const Config& config, StoreObserver* observer,
+                                         Logger& logger) {
   std::error_code ec;
   std::filesystem::create_directories(config.storage.data_dir, ec);
   if (ec) {
@@ -61,6 +62,8 @@ Result<std::unique_ptr<Store>> OpenStore(const Config& config, StoreObserver* ob
   o.max_rows_per_commit = static_cast<size_t>(config.storage.max_rows_per_commit);
   o.synchronous_full = config.storage.sqlite_synchronous == "full";
   o.preallocate_wal = config.storage.sqlite_preallocate_wal;
+  o.preallocate_min_free_bytes = config.storage.min_free_bytes;
+  o.warn = [&logger](const std::string& message) { logger.Warn(message); };
   o.observer = observer;
   return OpenSqliteStore(o);
 }
@@ -114,7 +117,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   Logger logger(config->logging, config->LogDir());
   Metrics metrics(MetricsOptions{config->metrics.prefix, config->metrics.segment_label,
                                  config->metrics.max_segments, config->storage.data_dir, version});
-  auto store = OpenStore(*config, metrics.store_observer());
+  auto store = OpenStore(*config, metrics.store_observer(), logger);
   if (!store) {
     logger.Error("cannot open store", {{"error.message", store.error().message()}});
     std::cerr << "modelwatch: cannot open store: " << store.error().message() << "\n";
