@@ -20,7 +20,8 @@ std::vector<std::string> BadParameters(HttpClient& client, const std::string& ta
   EXPECT_EQ(r.status, 400) << target << " -> " << r.status << " " << r.body;
   std::vector<std::string> pointers;
   if (r.status != 400) return pointers;
-  for (const json& e : json::parse(r.body)["errors"]) pointers.push_back(e["pointer"]);
+  const json problem = json::parse(r.body);
+  for (const json& e : problem["errors"]) pointers.push_back(e["pointer"]);
   return pointers;
 }
 
