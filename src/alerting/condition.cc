@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "alerting/detail/condition_lexer.h"
+#include "alerting/detail/condition_parser.h"
 #include "common/duration.h"
 #include "common/strings.h"
 
@@ -41,30 +42,64 @@ std::optional<BinaryOp> ComparisonOf(Tok kind) {
   }
 }
 
+std::vector<std::string> Intersect(const std::vector<std::string>& a,
+                                   const std::vector<std::string>& b) {
+  std::vector<std::string> out;
+  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+std::vector<std::string> Union(const std::vector<std::string>& a,
+                               const std::vector<std::string>& b) {
+  std::vector<std::string> out;
+  std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+// A parsed subtree with what the parser needs to know about it, computed once when the node is
+// built (from its children's), so that no check walks a subtree again: parsing stays linear.
+struct ParsedNode {
+  Expr expr;
+  int depth = 0;                    // levels of operators and parentheses (kMaxConditionDepth)
+  bool vector = false;              // Expr::is_vector()
+  std::vector<std::string> labels;  // ResultLabels(expr); empty for numbers
+};
+
 class Parser {
  public:
-  Parser(std::vector<Token> tokens, const ConditionOptions& options)
-      : tokens_(std::move(tokens)), options_(options) {}
+  Parser(std::vector<Token> tokens, const ConditionOptions& options, int64_t& steps)
+      : tokens_(std::move(tokens)), options_(options), steps_(steps) {
+    MarkGroupsHoldingTests();
+  }
 
   Expr ParseAll() {
-    Expr e = ParseOr();
+    ParsedNode e = ParseOr();
     if (Peek().kind != Tok::kEnd) {
       if (ComparisonOf(Peek().kind)) {
         Fail(Peek(), "comparisons cannot be chained; join them with \"and\"");
       }
       Fail(Peek(), "unexpected " + Quote(TokenName(Peek())));
     }
-    return e;
+    return std::move(e.expr);
   }
 
  private:
   const Token& Peek(size_t ahead = 0) const {
+    ++steps_;
     return tokens_[std::min(pos_ + ahead, tokens_.size() - 1)];
   }
-  const Token& Next() { return tokens_[std::min(pos_++, tokens_.size() - 1)]; }
+  const Token& Next() {
+    ++steps_;
+    return tokens_[std::min(pos_++, tokens_.size() - 1)];
+  }
 
   [[noreturn]] void Fail(const Token& at, std::string message) {
     throw ParseError{at.column, std::move(message)};
+  }
+
+  [[noreturn]] void FailTooDeep(const Token& at) {
+    Fail(at, "the condition nests too deeply (more than " + std::to_string(kMaxConditionDepth) +
+                 " levels of parentheses and operators)");
   }
 
   void Expect(Tok kind, std::string_view what) {
@@ -74,59 +109,106 @@ class Parser {
     ++pos_;
   }
 
-  static Expr Binary(BinaryOp op, Expr left, Expr right, int column) {
-    Expr e;
-    e.kind = Expr::Kind::kBinary;
-    e.op = op;
-    e.column = column;
-    e.operands.push_back(std::move(left));
-    e.operands.push_back(std::move(right));
+  // Opens a parenthesised group at the current "(" token: the parser recurses once per open
+  // group, so the limit is checked before it does.
+  void OpenGroup() {
+    if (++open_groups_ > kMaxConditionDepth) FailTooDeep(Peek());
+    Next();
+  }
+  ParsedNode CloseGroup(ParsedNode inner, const Token& open) {
+    Expect(Tok::kRParen, "\")\"");
+    --open_groups_;
+    if (++inner.depth > kMaxConditionDepth) FailTooDeep(open);
+    return inner;
+  }
+
+  // `op_token` is where a too-deep error points.
+  ParsedNode Binary(BinaryOp op, ParsedNode left, ParsedNode right, int column,
+                    const Token& op_token) {
+    ParsedNode e;
+    e.depth = 1 + std::max(left.depth, right.depth);
+    if (e.depth > kMaxConditionDepth) FailTooDeep(op_token);
+    e.vector = left.vector || right.vector;
+    // As ResultLabels: `and` keeps its left side's labels, two signals meet on the labels they
+    // share, a signal with a number keeps the signal's.
+    if (op == BinaryOp::kAnd) {
+      e.labels = std::move(left.labels);
+    } else if (left.vector && right.vector) {
+      steps_ += static_cast<int64_t>(left.labels.size() + right.labels.size());
+      e.labels = Intersect(left.labels, right.labels);
+    } else {
+      e.labels = std::move(left.vector ? left.labels : right.labels);
+    }
+    ++steps_;
+    e.expr.kind = Expr::Kind::kBinary;
+    e.expr.op = op;
+    e.expr.column = column;
+    e.expr.operands.reserve(2);
+    e.expr.operands.push_back(std::move(left.expr));
+    e.expr.operands.push_back(std::move(right.expr));
     return e;
   }
 
-  Expr ParseOr() {
-    Expr left = ParseAnd();
+  ParsedNode ParseOr() {
+    ParsedNode left = ParseAnd();
     while (Peek().kind == Tok::kOr) {
-      const int column = left.column;
-      Next();
-      left = Binary(BinaryOp::kOr, std::move(left), ParseAnd(), column);
+      const int column = left.expr.column;
+      const Token& op = Next();
+      ParsedNode right = ParseAnd();
+      left = Binary(BinaryOp::kOr, std::move(left), std::move(right), column, op);
     }
     return left;
   }
 
-  Expr ParseAnd() {
-    Expr left = ParseTest();
+  ParsedNode ParseAnd() {
+    ParsedNode left = ParseTest();
     while (Peek().kind == Tok::kAnd) {
-      const int column = left.column;
-      Next();
-      left = Binary(BinaryOp::kAnd, std::move(left), ParseTest(), column);
+      const int column = left.expr.column;
+      const Token& op = Next();
+      ParsedNode right = ParseTest();
+      left = Binary(BinaryOp::kAnd, std::move(left), std::move(right), column, op);
     }
     return left;
   }
 
-  // A "(" starts a group of tests when a comparison or and/or occurs before its matching ")";
-  // comparisons cannot occur inside arithmetic, so that decides it.
-  bool GroupHoldsTest() const {
-    int depth = 0;
-    for (size_t i = pos_; i < tokens_.size(); ++i) {
+  // A "(" starts a group of tests when a comparison or and/or occurs before its matching ")"
+  // (or before the end, when it is never closed); comparisons cannot occur inside arithmetic, so
+  // that decides it. One pass over the tokens with a stack of open parentheses marks every "(":
+  // a mark on a group is passed to the group around it when it closes.
+  void MarkGroupsHoldingTests() {
+    holds_test_.assign(tokens_.size(), false);
+    std::vector<size_t> open;
+    for (size_t i = 0; i < tokens_.size(); ++i) {
+      ++steps_;
       const Tok k = tokens_[i].kind;
-      if (k == Tok::kLParen) ++depth;
-      if (k == Tok::kRParen && --depth == 0) return false;
-      if (k == Tok::kEnd) return false;
-      if (ComparisonOf(k) || k == Tok::kAnd || k == Tok::kOr) return true;
+      if (k == Tok::kLParen) {
+        open.push_back(i);
+      } else if (k == Tok::kRParen && !open.empty()) {
+        const size_t closed = open.back();
+        open.pop_back();
+        if (holds_test_[closed] && !open.empty()) holds_test_[open.back()] = true;
+      } else if ((ComparisonOf(k) || k == Tok::kAnd || k == Tok::kOr) && !open.empty()) {
+        holds_test_[open.back()] = true;
+      }
     }
-    return false;
+    while (!open.empty()) {  // unclosed groups (an error later): they hold what follows them
+      const size_t closed = open.back();
+      open.pop_back();
+      if (holds_test_[closed] && !open.empty()) holds_test_[open.back()] = true;
+    }
   }
 
-  Expr ParseTest() {
+  bool GroupHoldsTest() const { return holds_test_[std::min(pos_, tokens_.size() - 1)]; }
+
+  ParsedNode ParseTest() {
     if (Peek().kind == Tok::kLParen && GroupHoldsTest()) {
-      Next();
-      Expr inner = ParseOr();
-      Expect(Tok::kRParen, "\")\"");
-      return inner;
+      const Token& open = Peek();
+      OpenGroup();
+      ParsedNode inner = ParseOr();
+      return CloseGroup(std::move(inner), open);
     }
     const Token& start = Peek();
-    Expr left = ParseArith();
+    ParsedNode left = ParseArith();
     const auto op = ComparisonOf(Peek().kind);
     if (!op) {
       if (Peek().kind == Tok::kEnd || Peek().kind == Tok::kAnd || Peek().kind == Tok::kOr ||
@@ -136,60 +218,59 @@ class Parser {
       Fail(Peek(), "unexpected " + Quote(TokenName(Peek())));
     }
     const Token& op_token = Next();
-    Expr right = ParseArith();
-    if (!left.is_vector() && !right.is_vector()) {
+    ParsedNode right = ParseArith();
+    if (!left.vector && !right.vector) {
       Fail(start, "a comparison needs a signal on one side");
     }
     CheckMatching(left, right, op_token);
-    return Binary(*op, std::move(left), std::move(right), start.column);
+    return Binary(*op, std::move(left), std::move(right), start.column, op_token);
   }
 
-  Expr ParseArith() {
-    Expr left = ParseTerm();
+  ParsedNode ParseArith() {
+    ParsedNode left = ParseTerm();
     while (Peek().kind == Tok::kPlus || Peek().kind == Tok::kMinus) {
       const Token& op = Next();
-      Expr right = ParseTerm();
+      ParsedNode right = ParseTerm();
       CheckMatching(left, right, op);
-      const int column = left.column;
+      const int column = left.expr.column;
       left = Binary(op.kind == Tok::kPlus ? BinaryOp::kAdd : BinaryOp::kSub, std::move(left),
-                    std::move(right), column);
+                    std::move(right), column, op);
     }
     return left;
   }
 
-  Expr ParseTerm() {
-    Expr left = ParseFactor();
+  ParsedNode ParseTerm() {
+    ParsedNode left = ParseFactor();
     while (Peek().kind == Tok::kStar || Peek().kind == Tok::kSlash) {
       const Token& op = Next();
-      Expr right = ParseFactor();
+      ParsedNode right = ParseFactor();
       CheckMatching(left, right, op);
-      const int column = left.column;
+      const int column = left.expr.column;
       left = Binary(op.kind == Tok::kStar ? BinaryOp::kMul : BinaryOp::kDiv, std::move(left),
-                    std::move(right), column);
+                    std::move(right), column, op);
     }
     return left;
   }
 
-  Expr ParseFactor() {
+  ParsedNode ParseFactor() {
     const Token& t = Peek();
-    Expr e;
-    e.column = t.column;
+    ParsedNode e;
+    e.expr.column = t.column;
     switch (t.kind) {
       case Tok::kNumber:
-        e.number = Next().number;
+        e.expr.number = Next().number;
         return e;
       case Tok::kMinus:
         Next();
         if (Peek().kind != Tok::kNumber) {
           Fail(t, "unary minus applies to numbers only (write 0 - x)");
         }
-        e.number = -Next().number;
+        e.expr.number = -Next().number;
         return e;
       case Tok::kLParen: {
-        Next();
-        Expr inner = ParseArith();
-        Expect(Tok::kRParen, "\")\"");
-        return inner;
+        OpenGroup();
+        ParsedNode inner = ParseArith();
+        return CloseGroup(std::move(inner), t);
       }
       case Tok::kIdent:
         return ParseSignal();
@@ -199,7 +280,7 @@ class Parser {
     }
   }
 
-  Expr ParseSignal() {
+  ParsedNode ParseSignal() {
     const Token& name = Next();
     const SignalDef* def = FindSignal(name.text);
     if (def == nullptr) {
@@ -208,7 +289,11 @@ class Parser {
       if (!suggestion.empty()) message += " (did you mean " + suggestion + "?)";
       Fail(name, message);
     }
-    Expr e;
+    ParsedNode parsed;
+    parsed.vector = true;
+    parsed.labels = SignalLabels(*def, options_.segment_label);
+    steps_ += static_cast<int64_t>(parsed.labels.size());
+    Expr& e = parsed.expr;
     e.kind = Expr::Kind::kSignal;
     e.column = name.column;
     e.signal.def = def;
@@ -232,7 +317,7 @@ class Parser {
     if (Peek().kind == Tok::kLBrace) {
       Fail(Peek(), "label matchers go before the range: " + def->name + "{...}[5m]");
     }
-    return e;
+    return parsed;
   }
 
   void ParseMatchers(const SignalDef& def, std::vector<LabelMatcher>& out) {
@@ -292,10 +377,11 @@ class Parser {
 
   // Two signals can meet in arithmetic or a comparison only when they are identified by the same
   // labels (so each series has at most one partner, in Prometheus as in the built-in engine).
-  void CheckMatching(const Expr& left, const Expr& right, const Token& op) {
-    if (!left.is_vector() || !right.is_vector()) return;
-    const auto l = ResultLabels(left, options_.segment_label);
-    const auto r = ResultLabels(right, options_.segment_label);
+  void CheckMatching(const ParsedNode& left, const ParsedNode& right, const Token& op) {
+    if (!left.vector || !right.vector) return;
+    const std::vector<std::string>& l = left.labels;
+    const std::vector<std::string>& r = right.labels;
+    steps_ += static_cast<int64_t>(l.size() + r.size());
     if (l != r) {
       Fail(op, "the two sides of " + Quote(op.text) + " are identified by different labels (" +
                    (l.empty() ? "none" : JoinStrings(l)) + " vs " +
@@ -305,23 +391,12 @@ class Parser {
   }
 
   std::vector<Token> tokens_;
+  std::vector<bool> holds_test_;  // per "(" token: it starts a group of tests
   size_t pos_ = 0;
+  int open_groups_ = 0;
   const ConditionOptions& options_;
+  int64_t& steps_;
 };
-
-std::vector<std::string> Intersect(const std::vector<std::string>& a,
-                                   const std::vector<std::string>& b) {
-  std::vector<std::string> out;
-  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
-  return out;
-}
-
-std::vector<std::string> Union(const std::vector<std::string>& a,
-                               const std::vector<std::string>& b) {
-  std::vector<std::string> out;
-  std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
-  return out;
-}
 
 }  // namespace
 
@@ -369,19 +444,32 @@ bool Expr::is_vector() const {
 }
 
 Result<Condition> ParseCondition(std::string_view text, const ConditionOptions& options) {
+  return detail::ParseConditionCounted(text, options, nullptr);
+}
+
+namespace detail {
+
+Result<Condition> ParseConditionCounted(std::string_view text, const ConditionOptions& options,
+                                        ConditionParseWork* work) {
+  int64_t steps = 0;
   try {
     std::vector<Token> tokens = detail::Tokenize(text);
+    steps += static_cast<int64_t>(tokens.size());
     if (tokens.size() == 1) return InvalidArgument("column 1: empty condition");
-    Parser parser(std::move(tokens), options);
+    Parser parser(std::move(tokens), options, steps);
     Condition c;
     c.root = parser.ParseAll();
     c.text = std::string(text);
     c.segment_label = options.segment_label;
+    if (work != nullptr) work->steps += steps;
     return c;
   } catch (const ParseError& e) {
+    if (work != nullptr) work->steps += steps;
     return InvalidArgument("column " + std::to_string(e.column) + ": " + e.message);
   }
 }
+
+}  // namespace detail
 
 std::vector<std::string> ResultLabels(const Expr& expr, std::string_view segment_label) {
   switch (expr.kind) {

@@ -77,13 +77,22 @@ struct Condition {
   Expr root;                  // a comparison, or `and` / `or` of comparisons
 };
 
+// How deeply a condition may nest: every operator and every pair of parentheses is one level
+// around what it contains (a number or signal is level 0). Operators group to the left, so a chain
+// `a + b + c + ...` of n terms is n - 1 levels deep, and `((a > 1))` is 3. Deeper conditions are
+// refused (ParseCondition's error), so that every walk over a parsed tree (evaluation, PromQL
+// rendering, destruction) recurses at most this deep.
+inline constexpr int kMaxConditionDepth = 64;
+
 struct ConditionOptions {
   std::string segment_label = "segment";  // metrics.segment_label
 };
 
 // Parses and checks `text`: syntax, signal names, ranges, matcher labels and regular expressions.
 // kInvalidArgument with the message "column N: reason" (N 1-based) for the first problem, e.g.
-// `column 1: unknown signal "eror_rate" (did you mean error_rate?)`.
+// `column 1: unknown signal "eror_rate" (did you mean error_rate?)`, or
+// `column N: the condition nests too deeply (more than 64 levels of parentheses and operators)`
+// past kMaxConditionDepth. Linear in the length of `text`.
 Result<Condition> ParseCondition(std::string_view text, const ConditionOptions& options = {});
 
 // The labels identifying each series of `expr`'s result, sorted: a signal's SignalLabels; a

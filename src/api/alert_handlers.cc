@@ -89,12 +89,12 @@ http::Handler GetAlertHistory(const ApiContext& ctx) {
     }
     if (const std::string* v = req.query_param("from")) {
       auto t = ParseTime(*v);
-      if (!t) errors.push_back({"/query/from", "must be RFC 3339 or unix seconds"});
+      if (!t) errors.push_back({"/query/from", std::string(kTimeParameterReason)});
       q.from_ms = t.value_or(0);
     }
     if (const std::string* v = req.query_param("to")) {
       auto t = ParseTime(*v);
-      if (!t) errors.push_back({"/query/to", "must be RFC 3339 or unix seconds"});
+      if (!t) errors.push_back({"/query/to", std::string(kTimeParameterReason)});
       q.to_ms = t.value_or(0);
     }
     if (const std::string* v = req.query_param("before_id")) {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/api.h"
@@ -45,8 +46,15 @@ http::Handler GetHealthDb(const ApiContext& ctx);
 http::Handler GetLivez(const ApiContext& ctx);
 http::Handler GetReadyz(const ApiContext& ctx);
 
-// A time query parameter (from, to): RFC 3339 or unix seconds, as epoch milliseconds.
+// A time query parameter (from, to): RFC 3339 or unix seconds, as epoch milliseconds; nullopt
+// for anything else and for times outside 1970-01-01T00:00:00Z .. 9999-12-31T23:59:59.999Z
+// (InTimeRange in common/time_format.h), so no arithmetic on the result can overflow.
 std::optional<int64_t> ParseTime(const std::string& text);
+// Unix seconds as epoch milliseconds, or nullopt outside the same range.
+std::optional<int64_t> UnixSecondsToMillis(int64_t seconds);
+// What a problem says about a bad time parameter.
+inline constexpr std::string_view kTimeParameterReason =
+    "must be RFC 3339 or unix seconds, from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z";
 
 // Maps a store failure to a problem response (409 conflict, 503 unavailable/overloaded, 500).
 http::Response StoreProblem(const Status& status, const std::string& instance);

@@ -1,6 +1,10 @@
 // Health and metrics routes. /livez answers without touching dependencies; /readyz, /health and
-// /health/db check the store. Formats: ../shared/docs/conventions.md section 7.
+// /health/db check the store (that it answers and that writes succeed); /health also checks the
+// data directory's free space. Formats: ../shared/docs/conventions.md section 7.
+#include <sys/statvfs.h>
+
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "api/handlers.h"
 #include "api/redis_probe.h"
@@ -19,6 +23,19 @@ http::Response NoStoreJsonResponse(int status, const Json& body) {
   return r;
 }
 
+// Free bytes for unprivileged writers on the disk of `dir` (statvfs), or nullopt when unknown.
+std::optional<int64_t> DiskFreeBytes(const std::string& dir) {
+  struct statvfs fs {};
+  if (::statvfs(dir.c_str(), &fs) != 0) return std::nullopt;
+  return static_cast<int64_t>(fs.f_bavail) * static_cast<int64_t>(fs.f_frsize);
+}
+
+// Ping, then whether writes succeed: what /readyz and /health/db require.
+Status StoreUsable(const Store& store) {
+  if (Status s = store.Ping(); !s.ok()) return s;
+  return store.WriteHealth();
+}
+
 }  // namespace
 
 http::Handler GetMetrics(const ApiContext& ctx) {
@@ -31,10 +48,14 @@ http::Handler GetMetrics(const ApiContext& ctx) {
   };
 }
 
+// unhealthy (503): the database does not answer, or writes to it fail (a full disk);
+// degraded (200): Redis down, the write queue over 80 % full, or the disk's free space under
+// storage.min_free_bytes.
 http::Handler GetHealth(const ApiContext& ctx) {
   return [&ctx](http::Request&, const http::PathParams&, http::Responder respond) {
     const Status db = ctx.store->Ping();
     const bool db_ok = db.ok();
+    const Status writes = ctx.store->WriteHealth();
     const bool model_loaded = ctx.catalog->size() > 0;
     // Redis is optional: null when not configured; when configured and down we are degraded.
     Json redis_connected = nullptr;
@@ -44,14 +65,22 @@ http::Handler GetHealth(const ApiContext& ctx) {
       redis_connected = redis.ok();
       redis_check = redis.ok() ? "up" : "down";
     }
-    Json checks = {{"database", db_ok ? "up" : "down"}, {"redis", redis_check}};
-    std::string status = db_ok ? "healthy" : "unhealthy";
-    if (db_ok && redis_check == "down") status = "degraded";
+    const std::string& data_dir = ctx.config->storage.data_dir;
+    const int64_t min_free = ctx.config->storage.min_free_bytes;
+    const std::optional<int64_t> free_bytes = DiskFreeBytes(data_dir);
+    const std::string disk_check = !free_bytes ? "unknown" : *free_bytes < min_free ? "low" : "ok";
+    Json checks = {{"database", db_ok ? "up" : "down"},
+                   {"database_writes", writes.ok() ? "ok" : "failing"},
+                   {"disk_space", disk_check},
+                   {"redis", redis_check}};
+    const bool healthy = db_ok && writes.ok();
+    std::string status = healthy ? "healthy" : "unhealthy";
+    if (healthy && (redis_check == "down" || disk_check == "low")) status = "degraded";
     if (db_ok) {
       auto stats = ctx.store->Stats();
       const auto queue_limit = ctx.config->storage.max_queue_requests;
       if (stats && stats->write_queue_depth * 10 >= queue_limit * 8) {
-        status = "degraded";
+        if (healthy) status = "degraded";
         checks["write_queue"] = "near_full";
       }
     }
@@ -62,8 +91,16 @@ http::Handler GetHealth(const ApiContext& ctx) {
                  {"model_loaded", model_loaded},
                  {"version", ctx.version},
                  {"uptime_seconds", (ctx.clock->NowMillis() - ctx.started_at_ms) / 1000.0},
-                 {"checks", checks}};
-    if (!db_ok) body["error"] = db.message();
+                 {"checks", checks},
+                 {"disk",
+                  {{"path", data_dir},
+                   {"free_bytes", free_bytes ? Json(*free_bytes) : Json(nullptr)},
+                   {"min_free_bytes", min_free}}}};
+    if (!db_ok) {
+      body["error"] = db.message();
+    } else if (!writes.ok()) {
+      body["error"] = writes.message();
+    }
     respond(NoStoreJsonResponse(status == "unhealthy" ? 503 : 200, body));
   };
 }
@@ -71,8 +108,10 @@ http::Handler GetHealth(const ApiContext& ctx) {
 http::Handler GetHealthDb(const ApiContext& ctx) {
   return [&ctx](http::Request&, const http::PathParams&, http::Responder respond) {
     const Status db = ctx.store->Ping();
+    const Status writes = ctx.store->WriteHealth();
     auto stats = ctx.store->Stats();
     Json body = {{"database_status", db.ok() ? "connected" : "disconnected"},
+                 {"writes", writes.ok() ? "ok" : "failing"},
                  {"backend", ctx.config->storage.backend}};
     if (stats) {
       body["connection_pool"] = {
@@ -83,8 +122,9 @@ http::Handler GetHealthDb(const ApiContext& ctx) {
     } else {
       body["error"] = stats.error().message();
     }
+    if (!writes.ok()) body["error"] = writes.message();
     if (!db.ok()) body["error"] = db.message();
-    respond(NoStoreJsonResponse(db.ok() && stats ? 200 : 503, body));
+    respond(NoStoreJsonResponse(db.ok() && writes.ok() && stats ? 200 : 503, body));
   };
 }
 
@@ -99,11 +139,11 @@ http::Handler GetLivez(const ApiContext&) {
 
 http::Handler GetReadyz(const ApiContext& ctx) {
   return [&ctx](http::Request&, const http::PathParams&, http::Responder respond) {
-    const Status db = ctx.store->Ping();
+    const Status usable = StoreUsable(*ctx.store);
     http::Response r;
-    r.status = db.ok() ? 200 : 503;
+    r.status = usable.ok() ? 200 : 503;
     r.content_type = "text/plain; charset=utf-8";
-    r.body = db.ok() ? "ok\n" : "not ready: " + db.message() + "\n";
+    r.body = usable.ok() ? "ok\n" : "not ready: " + usable.message() + "\n";
     respond(std::move(r));
   };
 }

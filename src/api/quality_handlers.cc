@@ -22,12 +22,20 @@
 
 namespace mw::api {
 
+std::optional<int64_t> UnixSecondsToMillis(int64_t seconds) {
+  if (seconds < kMinEpochMillis / 1000 || seconds > kMaxEpochMillis / 1000) return std::nullopt;
+  return seconds * 1000;
+}
+
 std::optional<int64_t> ParseTime(const std::string& text) {
-  if (auto ms = ParseRfc3339Millis(text)) return ms;
+  if (auto ms = ParseRfc3339Millis(text)) {
+    if (!InTimeRange(*ms)) return std::nullopt;
+    return ms;
+  }
   int64_t seconds = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
   if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) {
-    return seconds * 1000;
+    return UnixSecondsToMillis(seconds);
   }
   return std::nullopt;
 }
@@ -35,6 +43,9 @@ std::optional<int64_t> ParseTime(const std::string& text) {
 namespace {
 
 using Json = nlohmann::ordered_json;
+
+constexpr std::string_view kWindowReason =
+    "must be a duration such as 15m, 24h, 7d, of at most 3650d (about 10 years)";
 
 // The window of a request, or the problem fields explaining why not.
 Result<monitor::WindowQuery> ParseWindow(const ApiContext& ctx, const http::Request& req,
@@ -52,20 +63,20 @@ Result<monitor::WindowQuery> ParseWindow(const ApiContext& ctx, const http::Requ
     errors.push_back({"/query/window", "use either window or from/to, not both"});
   } else if (window != nullptr) {
     auto ms = ParseDurationMillis(*window);
-    if (!ms) {
-      errors.push_back({"/query/window", "must be a duration such as 15m, 24h, 7d"});
+    if (!ms || *ms > monitor::kMaxWindowMillis) {
+      errors.push_back({"/query/window", std::string(kWindowReason)});
     } else {
       q.from_ms = now - *ms;
     }
   } else {
     if (from != nullptr) {
       auto t = ParseTime(*from);
-      if (!t) errors.push_back({"/query/from", "must be RFC 3339 or unix seconds"});
+      if (!t) errors.push_back({"/query/from", std::string(kTimeParameterReason)});
       if (t) q.from_ms = *t;
     }
     if (to != nullptr) {
       auto t = ParseTime(*to);
-      if (!t) errors.push_back({"/query/to", "must be RFC 3339 or unix seconds"});
+      if (!t) errors.push_back({"/query/to", std::string(kTimeParameterReason)});
       if (t) q.to_ms = *t;
     }
     if (errors.empty() && q.from_ms >= q.to_ms) {
@@ -148,8 +159,8 @@ http::Handler GetHistory(const ApiContext& ctx) {
     int64_t bucket_ms = 3'600'000;
     if (const std::string* bucket = req.query_param("bucket")) {
       auto ms = ParseDurationMillis(*bucket);
-      if (!ms || *ms < 60'000) {
-        errors.push_back({"/query/bucket", "must be a duration of at least 1m (1h, 1d)"});
+      if (!ms || *ms < 60'000 || *ms > monitor::kMaxWindowMillis) {
+        errors.push_back({"/query/bucket", "must be a duration from 1m to 3650d (1h, 1d)"});
       } else {
         bucket_ms = *ms;
       }
@@ -196,9 +207,16 @@ http::Handler PostReference(const ApiContext& ctx) {
       for (const char* key : {"from", "to"}) {
         std::optional<int64_t> t;
         if (doc.contains(key) && doc[key].is_string()) t = ParseTime(doc[key].get<std::string>());
-        if (doc.contains(key) && doc[key].is_number_integer()) t = doc[key].get<int64_t>() * 1000;
+        // Unsigned first: a number past INT64_MAX is not read as a negative one.
+        if (doc.contains(key) && doc[key].is_number_unsigned()) {
+          const uint64_t seconds = doc[key].get<uint64_t>();
+          if (seconds <= static_cast<uint64_t>(kMaxEpochMillis / 1000)) {
+            t = UnixSecondsToMillis(static_cast<int64_t>(seconds));
+          }
+        }
         if (!t) {
-          errors.push_back({std::string("/") + key, "is required: RFC 3339 or unix seconds"});
+          errors.push_back({std::string("/") + key,
+                            "is required: " + std::string(kTimeParameterReason.substr(5))});
         } else {
           (std::string_view(key) == "from" ? q.from_ms : q.to_ms) = *t;
         }

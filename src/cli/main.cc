@@ -19,6 +19,7 @@
 
 #include "cli/commands.h"
 #include "common/duration.h"
+#include "monitor/service.h"
 
 #ifndef MODELWATCH_VERSION
 #define MODELWATCH_VERSION "0.0.0"
@@ -61,7 +62,10 @@ int main(int argc, char** argv) {
     sub->add_option("--version", quality.version, "Only this model version");
     sub->add_option("--window", quality.window, "Window ending now: 15m, 24h, 7d (default 24h)")
         ->check([](const std::string& v) {
-          return mw::ParseDurationMillis(v) ? std::string() : "must be a duration like 24h or 7d";
+          const auto ms = mw::ParseDurationMillis(v);
+          return ms && *ms <= mw::monitor::kMaxWindowMillis
+                     ? std::string()
+                     : "must be a duration like 24h or 7d, of at most 3650d";
         });
     sub->add_option("--server", quality.server, "modelwatch server URL")->capture_default_str();
     sub->add_option("--token", quality.token, "Bearer token (default: $MODELWATCH_TOKEN)");
@@ -110,8 +114,7 @@ int main(int argc, char** argv) {
   auto* export_grafana = export_cmd->add_subcommand(
       "grafana", "Grafana provisioning (Prometheus data source) and the modelwatch dashboards");
   for (CLI::App* sub : {export_prometheus, export_grafana}) {
-    sub->add_option("--out", export_options.out_dir, "Directory to write the files to")
-        ->required();
+    sub->add_option("--out", export_options.out_dir, "Directory to write the files to")->required();
     sub->add_option("--config", common.config_file, "YAML configuration file")
         ->check(CLI::ExistingFile);
     sub->add_option("--set", common.overrides, "Override a configuration key (repeatable)");
@@ -126,22 +129,27 @@ int main(int argc, char** argv) {
                    "Alert rules file; default: alerting.rules_file, else the shipped rules "
                    "built into the binary")
       ->check(CLI::ExistingFile);
-  export_prometheus->add_option("--alertmanager", export_options.alertmanager_url,
-                                "Alertmanager base URL, or none")
+  export_prometheus
+      ->add_option("--alertmanager", export_options.alertmanager_url,
+                   "Alertmanager base URL, or none")
       ->capture_default_str();
   export_prometheus->add_option("--modelwatch-target", export_options.modelwatch_target,
                                 "HOST:PORT Prometheus scrapes (default: server.listen)");
-  export_prometheus->add_option("--node-exporter-target", export_options.node_exporter_target,
-                                "HOST:PORT of node-exporter, or none")
+  export_prometheus
+      ->add_option("--node-exporter-target", export_options.node_exporter_target,
+                   "HOST:PORT of node-exporter, or none")
       ->capture_default_str();
-  export_grafana->add_option("--datasource-uid", export_options.datasource_uid,
-                             "uid of the Prometheus data source every panel uses")
+  export_grafana
+      ->add_option("--datasource-uid", export_options.datasource_uid,
+                   "uid of the Prometheus data source every panel uses")
       ->capture_default_str();
-  export_grafana->add_option("--prometheus-url", export_options.prometheus_url,
-                             "Prometheus URL as Grafana reaches it")
+  export_grafana
+      ->add_option("--prometheus-url", export_options.prometheus_url,
+                   "Prometheus URL as Grafana reaches it")
       ->capture_default_str();
-  export_grafana->add_option("--dashboards-path", export_options.dashboards_path,
-                             "Where Grafana reads the dashboards (file provider path)")
+  export_grafana
+      ->add_option("--dashboards-path", export_options.dashboards_path,
+                   "Where Grafana reads the dashboards (file provider path)")
       ->capture_default_str();
 
   const mw::cli::SimulateCommand simulate = mw::cli::AddSimulateCommand(app);

@@ -52,7 +52,7 @@ namespace {
 
 // Opens the configured store; the data directory is created when missing.
 Result<std::unique_ptr<Store>> OpenStore(const Config& config, StoreObserver* observer,
-                                         BackgroundErrorReporter* errors) {
+                                         BackgroundErrorReporter* errors, Logger& logger) {
   std::error_code ec;
   std::filesystem::create_directories(config.storage.data_dir, ec);
   if (ec) {
@@ -66,6 +66,8 @@ Result<std::unique_ptr<Store>> OpenStore(const Config& config, StoreObserver* ob
   o.max_rows_per_commit = static_cast<size_t>(config.storage.max_rows_per_commit);
   o.synchronous_full = config.storage.sqlite_synchronous == "full";
   o.preallocate_wal = config.storage.sqlite_preallocate_wal;
+  o.preallocate_min_free_bytes = config.storage.min_free_bytes;
+  o.warn = [&logger](const std::string& message) { logger.Warn(message); };
   o.observer = observer;
   o.errors = errors;
   return OpenSqliteStore(o);
@@ -173,7 +175,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
     Logger& logger;
     ~ReporterReset() { logger.SetBackgroundErrorReporter(nullptr); }
   } reporter_reset{logger};
-  auto store = OpenStore(*config, metrics.store_observer(), &background_errors);
+  auto store = OpenStore(*config, metrics.store_observer(), &background_errors, logger);
   if (!store) {
     logger.Error("cannot open store", {{"error.message", store.error().message()}});
     std::cerr << "modelwatch: cannot open store: " << store.error().message() << "\n";

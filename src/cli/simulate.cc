@@ -51,7 +51,8 @@ struct SimulateFlags {
 namespace {
 
 std::string CheckDuration(const std::string& v) {
-  return ParseDurationMillis(v) ? std::string() : "must be a duration like 90s, 15m, 1h or 7d";
+  return ParseDurationMillis(v) ? std::string()
+                                : "must be a duration like 90s, 15m, 1h or 7d, of at most 36500d";
 }
 
 // "0" (no delay) or a duration.
@@ -60,14 +61,16 @@ std::optional<int64_t> ParseDelay(const std::string& v) {
   return ParseDurationMillis(v);
 }
 
-// RFC 3339, or "-<duration>" before `now`.
+// RFC 3339, or "-<duration>" before `now`; nullopt outside InTimeRange (1970..9999).
 std::optional<int64_t> ParseStart(const std::string& v, int64_t now) {
+  std::optional<int64_t> start;
   if (!v.empty() && v[0] == '-') {
-    auto ago = ParseDurationMillis(std::string_view(v).substr(1));
-    if (!ago) return std::nullopt;
-    return now - *ago;
+    if (auto ago = ParseDurationMillis(std::string_view(v).substr(1))) start = now - *ago;
+  } else {
+    start = ParseRfc3339Millis(v);
   }
-  return ParseRfc3339Millis(v);
+  if (start && !InTimeRange(*start)) return std::nullopt;
+  return start;
 }
 
 std::string Base36(uint64_t n) {
@@ -186,8 +189,10 @@ int RunSimulate(const SimulateCommand& command) {
   } else if (auto start = ParseStart(f.start, now)) {
     g.start_ms = *start;
   } else {
-    return Usage("--start: must be an RFC 3339 time or a duration before now like -7d, got '" +
-                 f.start + "'");
+    return Usage(
+        "--start: must be an RFC 3339 time or a duration before now like -7d, from 1970 to 9999, "
+        "got '" +
+        f.start + "'");
   }
   if (g.start_ms + g.span_ms > now) {
     return Usage("--start: the span would end at " + FormatRfc3339Seconds(g.start_ms + g.span_ms) +
@@ -218,7 +223,7 @@ int RunSimulate(const SimulateCommand& command) {
     } catch (const std::exception&) {
       return Usage("--drift-at: must be a fraction like 0.5 or an RFC 3339 time");
     }
-  } else if (auto at = ParseRfc3339Millis(f.drift_at)) {
+  } else if (auto at = ParseRfc3339Millis(f.drift_at); at && InTimeRange(*at)) {
     g.drift.at_ms = *at;
   } else {
     return Usage("--drift-at: must be a fraction like 0.5 or an RFC 3339 time, got '" + f.drift_at +

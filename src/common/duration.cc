@@ -1,7 +1,6 @@
 #include "common/duration.h"
 
 #include <charconv>
-#include <limits>
 
 namespace mw {
 namespace {
@@ -24,7 +23,7 @@ std::optional<int64_t> ParseDurationMillis(std::string_view text) {
     int64_t n = 0;
     auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), n);
     if (ec != std::errc() || end != number.data() + number.size() || n <= 0) return std::nullopt;
-    if (n > std::numeric_limits<int64_t>::max() / unit.ms) return std::nullopt;
+    if (n > kMaxDurationMillis / unit.ms) return std::nullopt;  // and so no overflow
     return n * unit.ms;
   }
   return std::nullopt;

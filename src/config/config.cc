@@ -236,6 +236,8 @@ const std::vector<Field>& Fields() {
       BoolField(
           "storage.sqlite_preallocate_wal",
           [](Config & c) -> auto& { return c.storage.sqlite_preallocate_wal; }),
+      IntField("storage.min_free_bytes", 0, kMax,
+               [](Config& c, int64_t x) { c.storage.min_free_bytes = x; }),
       IntField("storage.read_connections", 1, 64,
                [](Config& c, int64_t x) { c.storage.read_connections = x; }),
       IntField("storage.max_rows_per_commit", 1, kMax,
@@ -250,7 +252,8 @@ const std::vector<Field>& Fields() {
           [](Config & c) -> auto& { return c.metrics.segment_label; }),
       IntField("metrics.max_segments", 1, kMax,
                [](Config& c, int64_t x) { c.metrics.max_segments = x; }),
-      IntField("ingest.max_future_seconds", 0, kMax,
+      // At most 3650 days, so now + this (in ms) cannot overflow.
+      IntField("ingest.max_future_seconds", 0, int64_t{3650} * 86400,
                [](Config& c, int64_t x) { c.ingest.max_future_seconds = x; }),
       IntField("ingest.max_events_per_request", 1, kMax,
                [](Config& c, int64_t x) { c.ingest.max_events_per_request = x; }),

@@ -44,6 +44,9 @@ struct Config {
     std::string data_dir = "./data";
     std::string sqlite_synchronous = "full";  // full: fsync per group commit | normal
     bool sqlite_preallocate_wal = true;       // write the WAL file's length at start-up
+    // Free space the data directory's disk should keep: below it /health is degraded
+    // (checks.disk_space "low"), and the WAL is not preallocated when that would go below it.
+    int64_t min_free_bytes = int64_t{128} << 20;
     int read_connections = 4;
     int64_t max_rows_per_commit = 20000;
     int64_t max_queue_requests = 4096;

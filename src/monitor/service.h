@@ -23,6 +23,9 @@
 
 namespace mw::monitor {
 
+// The longest window a query may ask for (`window`, `bucket`): 3650d, about 10 years.
+inline constexpr int64_t kMaxWindowMillis = int64_t{3650} * 86'400'000;
+
 struct WindowQuery {
   std::string model;
   std::optional<std::string> segment;  // nullopt = all segments

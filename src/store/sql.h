@@ -119,6 +119,10 @@ inline constexpr std::string_view kSelectModelVersions =
 // store_meta
 inline constexpr std::string_view kInsertMetaIfMissing =
     "INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING";
+// The store's probe write while writes fail (SqliteStore::WriteHealth): ?1 key, ?2 value.
+inline constexpr std::string_view kUpsertMeta =
+    "INSERT INTO store_meta (key, value) VALUES (?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 inline constexpr std::string_view kSelectMeta = "SELECT value FROM store_meta WHERE key = ?";
 
 }  // namespace mw::sql

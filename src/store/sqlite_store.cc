@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -164,9 +165,7 @@ Status SqliteStore::OpenAll() {
     return s;
   }
 
-  if (options_.preallocate_wal) {
-    if (s = PreallocateWal(); !s.ok()) return s;
-  }
+  if (options_.preallocate_wal) PreallocateWal();
   if (options_.synchronous_full) {
     if (s = OpenWalForSync(); !s.ok()) return s;
   }
@@ -218,43 +217,70 @@ Status SqliteStore::OpenWalForSync() {
 // (stale frames): recovery stops at the first frame whose header does not match, and a zero
 // header never does. Only bytes past the current end are written, so frames a crash left behind
 // are untouched, and no other thread runs yet.
-Status SqliteStore::PreallocateWal() {
+//
+// It is only a latency optimisation, so it never stops the store from opening: when the disk
+// lacks the room (the bytes to write plus preallocate_min_free_bytes), or a write or the sync
+// fails, the store warns and runs without it, and the file is cut back to its old length, so a
+// failed attempt leaves no partial preallocation behind to fill the disk.
+void SqliteStore::PreallocateWal() {
+  auto warn = [this](const std::string& message) {
+    if (options_.warn) options_.warn("WAL not preallocated: " + message);
+  };
   auto page_size = writer_.QueryInt("PRAGMA page_size");
-  if (!page_size) return page_size.error();
+  if (!page_size) return warn(page_size.error().message());
   constexpr int64_t kWalHeaderBytes = 32;
   constexpr int64_t kFrameHeaderBytes = 24;
   const int64_t frames = kWriterCheckpointFrames + 2 * kBackgroundCheckpointFrames;
   const int64_t target = kWalHeaderBytes + frames * (page_size->value_or(4096) + kFrameHeaderBytes);
   auto path = WalPath();
-  if (!path) return path.error();
+  if (!path) return warn(path.error().message());
   const std::string& wal = *path;
   const int fd = ::open(wal.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT) return Status::Ok();  // SQLite creates it at the first write
-    return Unavailable("cannot open " + wal + ": " + std::strerror(errno));
+    if (errno == ENOENT) return;  // SQLite creates it at the first write
+    return warn("cannot open " + wal + ": " + std::strerror(errno));
   }
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
   struct stat st {};
-  Status result = Status::Ok();
-  if (::fstat(fd, &st) != 0) {
-    result = Unavailable("cannot stat " + wal + ": " + std::strerror(errno));
-  } else if (st.st_size < target) {
-    const std::vector<char> zeros(1 << 20, 0);
-    for (int64_t at = st.st_size; at < target && result.ok();) {
-      const size_t n = static_cast<size_t>(std::min<int64_t>(target - at, zeros.size()));
-      const ssize_t written = ::pwrite(fd, zeros.data(), n, at);
-      if (written < 0 && errno == EINTR) continue;
-      if (written <= 0) {
-        result = Unavailable("cannot extend " + wal + ": " + std::strerror(errno));
-      } else {
-        at += written;
-      }
-    }
-    if (result.ok() && ::fdatasync(fd) != 0) {
-      result = Unavailable("cannot sync " + wal + ": " + std::strerror(errno));
+  if (::fstat(fd, &st) != 0) return warn("cannot stat " + wal + ": " + std::strerror(errno));
+  if (st.st_size >= target) return;
+  const int64_t missing = target - st.st_size;
+  struct statvfs fs {};
+  if (::fstatvfs(fd, &fs) == 0) {
+    const int64_t free_bytes =
+        static_cast<int64_t>(fs.f_bavail) * static_cast<int64_t>(fs.f_frsize);
+    if (free_bytes - missing < options_.preallocate_min_free_bytes) {
+      return warn("it needs " + std::to_string(missing) + " bytes and would leave " +
+                  std::to_string(std::max<int64_t>(free_bytes - missing, 0)) +
+                  " bytes free on the disk of " + wal + ", under the " +
+                  std::to_string(options_.preallocate_min_free_bytes) + " to keep free");
     }
   }
-  ::close(fd);
-  return result;
+  std::string failure;
+  const std::vector<char> zeros(1 << 20, 0);
+  for (int64_t at = st.st_size; at < target && failure.empty();) {
+    const size_t n = static_cast<size_t>(std::min<int64_t>(target - at, zeros.size()));
+    const ssize_t written = ::pwrite(fd, zeros.data(), n, at);
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) {
+      failure = "cannot extend " + wal + ": " + std::strerror(written < 0 ? errno : ENOSPC);
+    } else {
+      at += written;
+    }
+  }
+  if (failure.empty() && ::fdatasync(fd) != 0) {
+    failure = "cannot sync " + wal + ": " + std::strerror(errno);
+  }
+  if (failure.empty()) return;
+  // Back to the length it had: the zeros written so far would only hold the disk's space.
+  if (::ftruncate(fd, st.st_size) != 0) {
+    failure += "; and cannot cut it back to " + std::to_string(st.st_size) +
+               " bytes: " + std::strerror(errno);
+  }
+  warn(failure);
 }
 
 Status SqliteStore::LoadCaches() {
@@ -387,6 +413,7 @@ Status SqliteStore::RunRegistryOp(std::function<Status()> op) {
     Status s = WalSyncFailure();
     if (s.ok()) s = op();
     if (s.ok()) s = SyncWal();
+    NoteWrite(s);
     return s;
   }
   WriteRequest request;

@@ -114,6 +114,7 @@ class SqliteStore final : public Store {
   Result<std::vector<EvaluationSnapshot>> QuerySnapshots(const SnapshotQuery& q) const override;
 
   Status Ping() const override;
+  Status WriteHealth() const override;
   // table_rows: prediction_logs, pending_actuals, models, model_versions, plus id_index (entries
   // in the id file) and id_index_tail (committed ids not yet in it). size_bytes covers both
   // databases with their -wal and -shm files.
@@ -151,7 +152,7 @@ class SqliteStore final : public Store {
   Status LoadCaches();
   Result<std::string> WalPath() const;  // the writer's <path>-wal
   Status OpenWalForSync();              // OpenAll, before any thread starts; see wal_fd_
-  Status PreallocateWal();              // OpenAll, before any thread starts; see preallocate_wal
+  void PreallocateWal();                // OpenAll, before any thread starts; see preallocate_wal
 
   // Queueing; on failure `request` is left intact for the caller to reject.
   Status Enqueue(WriteRequest& request, bool bounded);
@@ -189,6 +190,11 @@ class SqliteStore final : public Store {
   // see wal_fd_); every completion runs only after it. A failure latches wal_sync_failed_.
   Status SyncWal();
   Status WalSyncFailure() const;
+  // Records the outcome of a write for WriteHealth: OK clears a failure, kUnavailable (a
+  // database failure) sets it, other codes (a rejected request) leave it. Any thread.
+  void NoteWrite(const Status& outcome);
+  // While writes fail and no other write comes: a one-row write to store_meta, then the sync.
+  void ProbeWrite();
   void CheckpointerLoop();
   void FinishCheckpoint();
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
@@ -253,6 +259,11 @@ class SqliteStore final : public Store {
   int wal_fd_ = -1;
   std::atomic<bool> wal_sync_failed_{false};
   std::atomic<bool> writer_failed_{false};  // see FailWriter
+
+  // WriteHealth: set by a failed write, cleared by a successful one (NoteWrite).
+  std::atomic<bool> write_failing_{false};
+  mutable std::mutex write_health_mu_;
+  std::string write_failure_;  // guarded by write_health_mu_
 
   std::unique_ptr<IdIndex> ids_;
   std::unique_ptr<ReadPool> pool_;

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "store/detail/writer_statements.h"
+#include "store/sql.h"
 #include "store/sqlite_store.h"
 
 namespace mw {
@@ -48,7 +49,16 @@ void SqliteStore::WriterLoop() {
   while (true) {
     {
       std::unique_lock lock(queue_mu_);
-      queue_cv_.wait(lock, [&] { return !queue_.empty() || closing_; });
+      const auto ready = [&] { return !queue_.empty() || closing_; };
+      if (write_failing_) {
+        if (!queue_cv_.wait_for(lock, options_.write_probe_interval, ready)) {
+          lock.unlock();
+          ProbeWrite();
+          continue;
+        }
+      } else {
+        queue_cv_.wait(lock, ready);
+      }
       if (queue_.empty()) break;  // closing, and everything queued is done
       if (queue_.front().kind == WriteRequest::Kind::kRegistry) {
         group.push_back(std::move(queue_.front()));
@@ -71,6 +81,7 @@ void SqliteStore::WriterLoop() {
         Status s = WalSyncFailure();
         if (s.ok()) s = group.front().registry_op();
         if (s.ok()) s = SyncWal();
+        NoteWrite(s);
         Observe("registry", SecondsSince(start));
         group.front().registry_done.set_value(std::move(s));
       } else {
@@ -152,6 +163,51 @@ Status SqliteStore::SyncWal() {
   return Status::Ok();
 }
 
+void SqliteStore::NoteWrite(const Status& outcome) {
+  if (outcome.ok()) {
+    if (!write_failing_) return;
+    std::lock_guard lock(write_health_mu_);
+    write_failing_ = false;
+    write_failure_.clear();
+    return;
+  }
+  if (outcome.code() != StatusCode::kUnavailable) return;
+  std::lock_guard lock(write_health_mu_);
+  write_failure_ = outcome.message();
+  write_failing_ = true;
+}
+
+Status SqliteStore::WriteHealth() const {
+  if (Status s = WalSyncFailure(); !s.ok()) return s;
+  if (Status s = WriterFailure(); !s.ok()) return s;
+  if (!write_failing_) return Status::Ok();
+  std::lock_guard lock(write_health_mu_);
+  if (!write_failing_) return Status::Ok();
+  return Unavailable("writes fail: " + write_failure_);
+}
+
+void SqliteStore::ProbeWrite() {
+  Status s = WalSyncFailure();
+  if (s.ok()) {
+    store_detail::Txn txn(writer_);
+    s = txn.Begin();
+    if (s.ok()) {
+      auto stmt = store_detail::Stmt::Prepare(writer_, sql::kUpsertMeta, false);
+      if (stmt) {
+        stmt->BindText(1, "write_probe");
+        stmt->BindText(2, std::to_string(clock_->NowMillis()));
+        s = stmt->Run();
+      } else {
+        s = stmt.error();
+      }
+    }
+    if (s.ok()) s = txn.Commit();
+    if (!s.ok()) txn.Rollback();
+  }
+  if (s.ok()) s = SyncWal();
+  NoteWrite(s);
+}
+
 Status SqliteStore::WalSyncFailure() const {
   if (!wal_sync_failed_) return Status::Ok();
   return Unavailable(
@@ -176,6 +232,7 @@ Status SqliteStore::MoveInboxTxn() {
   if (s.ok()) s = MoveInbox();
   if (s.ok()) s = txn.Commit();
   if (!s.ok()) txn.Rollback();  // the rows stay in the inbox
+  NoteWrite(s);
   return s;
 }
 
@@ -253,6 +310,9 @@ void SqliteStore::ProcessGroup(std::vector<WriteRequest>& requests) {
   const int64_t saved_inbox_first_seq = inbox_first_seq_;
 
   Status failure = WalSyncFailure();
+  // A group whose requests were all rejected commits an empty transaction: not a write that
+  // proves the disk takes writes again (WriteHealth).
+  const int64_t changes_before = sqlite3_total_changes64(writer_.get());
   store_detail::Txn txn(writer_);
   if (failure.ok()) failure = txn.Begin();
   if (failure.ok() && group.direct) {
@@ -298,6 +358,7 @@ void SqliteStore::ProcessGroup(std::vector<WriteRequest>& requests) {
     // Nothing of the group is stored; the in-memory state was not touched (pending_filter_
     // only gained hashes, which a superset filter tolerates).
     txn.Rollback();
+    NoteWrite(failure);
     next_seq_ = first_seq;
     inbox_first_seq_ = saved_inbox_first_seq;
     const Status unavailable = Unavailable("group commit failed: " + failure.message());
@@ -311,6 +372,8 @@ void SqliteStore::ProcessGroup(std::vector<WriteRequest>& requests) {
     return;
   }
 
+  // Read before StartMove: the move then uses the connection on the mover thread.
+  const bool wrote = sqlite3_total_changes64(writer_.get()) > changes_before;
   if (group.direct) inbox_first_seq_ = next_seq_;
   ids_->AddCommitted(group.new_ids);
   prediction_rows_ += static_cast<int64_t>(group.new_ids.size());
@@ -326,6 +389,7 @@ void SqliteStore::ProcessGroup(std::vector<WriteRequest>& requests) {
   // callbacks run, and the writer waits for it before the next group.
   const bool moving = StartMove();
   const Status durable = SyncWal();
+  if (!durable.ok() || wrote) NoteWrite(durable);
   if (options_.observer != nullptr) {
     options_.observer->OnGroupCommit(static_cast<int64_t>(requests.size()), rows,
                                      SecondsSince(start));

@@ -8,6 +8,7 @@
 // Thread-safety: every method may be called from any thread concurrently.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -156,6 +157,11 @@ class Store {
 
   // Health.
   virtual Status Ping() const = 0;  // a trivial query on a read connection
+  // Whether writes succeed: kUnavailable with the failure (e.g. "database or disk is full") from
+  // the moment a write to the database fails until a write succeeds again; OK otherwise. Meanwhile
+  // the store makes a small write of its own now and then, so it notices the recovery even when
+  // nobody writes (a store taken out of service by a failing readiness probe gets no traffic).
+  virtual Status WriteHealth() const = 0;
   virtual Result<StoreStats> Stats() const = 0;
 
   // Stops accepting writes, finishes queued ones, closes. Idempotent.
@@ -176,8 +182,16 @@ struct SqliteStoreOptions {
   // Open writes zeros past the end of the WAL file up to the length one WAL cycle reaches, so
   // commits overwrite allocated blocks instead of growing the file (SqliteStore::PreallocateWal).
   // Off by default for library users and tests; `modelwatch serve` turns it on
-  // (storage.sqlite_preallocate_wal).
+  // (storage.sqlite_preallocate_wal). Never a reason for Open to fail: when the disk would be
+  // left with less than preallocate_min_free_bytes free, or writing fails (the file is then cut
+  // back to its old length), Open calls `warn` and the store runs without it.
   bool preallocate_wal = false;
+  int64_t preallocate_min_free_bytes = 0;
+  // Called by Open (on the calling thread) with a warning about a fallback it took; may be empty.
+  std::function<void(const std::string&)> warn;
+  // While writes fail (Store::WriteHealth), how often the writer tries a probe write when no
+  // other write comes.
+  std::chrono::milliseconds write_probe_interval{2000};
   // Tests only: replaces ::fdatasync for the WAL syncs of synchronous_full (to inject failures).
   int (*wal_fdatasync)(int fd) = nullptr;
   // Not owned; may be null (stderr). Where the store's threads report a pass that threw (threads

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "alerting/detail/condition_parser.h"
+
 namespace mw::alerting {
 namespace {
 
@@ -296,6 +298,116 @@ TEST(ConditionTest, MutatedConditionsFailCleanly) {
   // Both outcomes occur, so the property is exercised on each side.
   EXPECT_GT(parsed, 100);
   EXPECT_GT(failed, 1000);
+}
+
+// Issue 17, defect 8: deep nesting crashed the recursive parser (SIGSEGV at ~5,000 parentheses),
+// and a chain of 4,000 "+" took 45 s. Both are errors now, found in work linear in the length.
+
+std::string Repeat(std::string_view s, int n) {
+  std::string out;
+  out.reserve(s.size() * static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+// `inner` wrapped in `n` pairs of parentheses.
+std::string Nested(const std::string& inner, int n) {
+  return Repeat("(", n) + inner + Repeat(")", n);
+}
+
+// A chain `error_rate[5m] + error_rate[5m] + ...` of `terms` terms.
+std::string Chain(int terms) { return "error_rate[5m]" + Repeat(" + error_rate[5m]", terms - 1); }
+
+constexpr std::string_view kTooDeep =
+    "the condition nests too deeply (more than 64 levels of parentheses and operators)";
+
+TEST(ConditionDepthTest, ThousandsOfNestedParenthesesAreAnErrorNotACrash) {
+  // Around arithmetic (factor groups) and around a test (groups of tests), closed or not.
+  for (const std::string& text :
+       {Nested("error_rate[5m]", 5000) + " > 0", Nested("error_rate[5m] > 0", 5000),
+        Repeat("(", 100000), Nested("error_rate[5m] > 0 and errors[1h] > 1", 5000)}) {
+    auto c = ParseCondition(text);
+    ASSERT_FALSE(c.has_value()) << text.substr(0, 40);
+    EXPECT_NE(c.error().message().find(kTooDeep), std::string::npos) << c.error().message();
+  }
+  // The error points at the first "(" past the limit.
+  EXPECT_EQ(Error(Nested("error_rate[5m]", 5000) + " > 0"), "column 65: " + std::string(kTooDeep));
+}
+
+TEST(ConditionDepthTest, NestingUpToTheLimitParses) {
+  // A comparison is one level, each pair of parentheses one more.
+  static_assert(kMaxConditionDepth == 64);
+  const Condition c = Parse(Nested("error_rate[5m]", kMaxConditionDepth - 1) + " > 0");
+  EXPECT_EQ(c.root.op, BinaryOp::kGt);
+  EXPECT_EQ(c.root.left().kind, Kind::kSignal);
+  // 64 pairs of parentheses are the limit; the comparison around them is one level too many.
+  const std::string deeper = Nested("error_rate[5m]", kMaxConditionDepth) + " > 0";
+  EXPECT_EQ(Error(deeper),
+            "column " + std::to_string(deeper.find('>') + 1) + ": " + std::string(kTooDeep));
+  Parse(Nested("error_rate[5m] > 0", kMaxConditionDepth - 1));
+  EXPECT_EQ(Error(Nested("error_rate[5m] > 0", kMaxConditionDepth)),
+            "column 1: " + std::string(kTooDeep));
+}
+
+TEST(ConditionDepthTest, AChainOfOperatorsCountsOneLevelPerOperator) {
+  // n terms: n - 1 operators, plus the comparison.
+  const Condition c = Parse(Chain(kMaxConditionDepth) + " > 0");
+  int depth = 0;
+  for (const Expr* e = &c.root; e->kind == Kind::kBinary; e = &e->left()) ++depth;
+  EXPECT_EQ(depth, kMaxConditionDepth);
+  const std::string deeper = Chain(kMaxConditionDepth + 1) + " > 0";
+  // The comparison is the operator past the limit.
+  EXPECT_EQ(Error(deeper),
+            "column " + std::to_string(deeper.size() - 2) + ": " + std::string(kTooDeep));
+  // The issue's 4,000 terms (45 s before): refused at the first "+" past the limit.
+  const std::string chain = Chain(4000) + " > 0";
+  const std::string message = Error(chain);
+  const size_t at = 14 + static_cast<size_t>(kMaxConditionDepth) * 17 + 2;
+  EXPECT_EQ(message, "column " + std::to_string(at) + ": " + std::string(kTooDeep));
+  EXPECT_EQ(chain.substr(at - 1, 1), "+");
+  // Chains of `and` and of `or` alike.
+  EXPECT_NE(Error(Repeat("error_rate[5m] > 0 and ", 100) + "error_rate[5m] > 0").find(kTooDeep),
+            std::string::npos);
+  EXPECT_NE(Error(Repeat("error_rate[5m] > 0 or ", 100) + "error_rate[5m] > 0").find(kTooDeep),
+            std::string::npos);
+}
+
+// A balanced sum of 2^k signals: (((s + s) + (s + s)) + ...), 2k levels deep.
+std::string Balanced(int k) {
+  if (k == 0) return "error_rate[5m]";
+  const std::string half = Balanced(k - 1);
+  return "(" + half + " + " + half + ")";
+}
+
+int64_t ParseWork(const std::string& text, bool expect_ok) {
+  detail::ConditionParseWork work;
+  auto c = detail::ParseConditionCounted(text, ConditionOptions{}, &work);
+  EXPECT_EQ(c.has_value(), expect_ok) << (c.has_value() ? "" : c.error().message());
+  return work.steps;
+}
+
+// Steps per character of the text that a linear parser stays under: the lexer reads each token
+// once, a pre-scan marks the parentheses, and the parser looks at each token a few times.
+constexpr int64_t kStepsPerChar = 4;
+
+TEST(ConditionDepthTest, ParsingWorkIsLinearInTheLength) {
+  // Wide conditions within the depth limit parse, in work proportional to their length: 2^15
+  // signals (557 KB) cost at most the same fixed number of steps per character as 2^5.
+  for (int k : {5, 10, 15}) {
+    const std::string text = Balanced(k) + " > 0";
+    const int64_t steps = ParseWork(text, true);
+    EXPECT_GT(steps, 0);
+    EXPECT_LE(steps, kStepsPerChar * static_cast<int64_t>(text.size())) << "k=" << k;
+  }
+  // Wide and nested tests: ((t and t) or (t and t)) ... of 2^14 comparisons.
+  std::string tests = "error_rate[5m] > 0";
+  for (int k = 0; k < 14; ++k) tests = "(" + tests + (k % 2 ? " or " : " and ") + tests + ")";
+  EXPECT_LE(ParseWork(tests, true), kStepsPerChar * static_cast<int64_t>(tests.size()));
+  // 100,000 terms are refused at the depth limit after one linear pass over the text.
+  const std::string chain = Chain(100000) + " > 0";
+  EXPECT_LE(ParseWork(chain, false), kStepsPerChar * static_cast<int64_t>(chain.size()));
+  const std::string parens = Nested("error_rate[5m]", 100000) + " > 0";
+  EXPECT_LE(ParseWork(parens, false), kStepsPerChar * static_cast<int64_t>(parens.size()));
 }
 
 }  // namespace

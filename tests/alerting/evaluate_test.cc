@@ -10,7 +10,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+
+#include "alerting/promql.h"
 
 namespace mw::alerting::evaluate_test {
 namespace {
@@ -213,6 +216,27 @@ TEST(EvaluateStandaloneTest, TwoSeriesForOneMatchAreAnErrorAsInPromQL) {
   auto r = EvaluateCondition(Parse("model_mae > model_training_mae"), sampler, ctx);
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().message().find("right side"), std::string::npos) << r.error().message();
+}
+
+// The deepest condition the parser accepts (kMaxConditionDepth levels: 63 "+", the comparison)
+// evaluates, renders to PromQL and is copied and destroyed like any other: every walk over the
+// tree recurses at most that deep (issue 17, defect 8).
+TEST(EvaluateStandaloneTest, TheDeepestConditionEvaluatesAndRenders) {
+  std::string text = "model_mae";
+  for (int i = 1; i < kMaxConditionDepth; ++i) text += " + model_mae";
+  text += " > 60";
+  const Condition c = Parse(text);
+  MetricSampler sampler;
+  ASSERT_TRUE(sampler.Sample("ml_model_mae{model=\"m\",segment=\"s\"} 1\n", 0).ok());
+  EvaluationContext ctx;
+  auto r = EvaluateCondition(c, sampler, ctx);
+  ASSERT_TRUE(r.has_value()) << r.error().message();
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_DOUBLE_EQ((*r)[0].value, kMaxConditionDepth);
+  const std::string promql = ToPromQL(c, PromOptions{});
+  EXPECT_EQ(std::count(promql.begin(), promql.end(), '+'), kMaxConditionDepth - 1) << promql;
+  const Condition copy = c;
+  EXPECT_EQ(copy.text, text);
 }
 
 TEST(EvaluateStandaloneTest, LongestRange) {

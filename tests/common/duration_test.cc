@@ -21,6 +21,16 @@ TEST(DurationTest, RejectsEverythingElse) {
   }
 }
 
+TEST(DurationTest, AtMost36500Days) {
+  EXPECT_EQ(ParseDurationMillis("36500d"), kMaxDurationMillis);
+  EXPECT_EQ(ParseDurationMillis("5214w"), int64_t{5214} * 604'800'000);
+  EXPECT_EQ(ParseDurationMillis("3153600000000ms"), kMaxDurationMillis);
+  for (const char* bad : {"36501d", "5215w", "876001h", "3153600000001ms", "9223372036854775807ms",
+                          "999999999d", "9223372036854775807s"}) {
+    EXPECT_FALSE(ParseDurationMillis(bad).has_value()) << bad;
+  }
+}
+
 TEST(DurationTest, FormatsTheShortestExactUnit) {
   EXPECT_EQ(FormatDurationMillis(86'400'000), "1d");
   EXPECT_EQ(FormatDurationMillis(5'400'000), "90m");

@@ -78,7 +78,7 @@ TEST_F(ConfigTest, FileValuesReplaceDefaults) {
   Config c = Loaded(LoadConfig(File(R"(
 server: {host: 0.0.0.0, port: 9100, threads: 3}
 storage: {data_dir: /var/lib/mw, sqlite_synchronous: normal, read_connections: 8,
-          sqlite_preallocate_wal: false}
+          sqlite_preallocate_wal: false, min_free_bytes: 1048576}
 metrics: {prefix: iit, segment_label: restaurant_id, max_segments: 50}
 ingest: {max_future_seconds: 0}
 logging: {level: debug, stdout: false, app_retention_days: 7}
@@ -90,6 +90,7 @@ redis: {url: "redis://localhost:6379/0"}
   EXPECT_EQ(c.storage.data_dir, "/var/lib/mw");
   EXPECT_EQ(c.storage.sqlite_synchronous, "normal");
   EXPECT_FALSE(c.storage.sqlite_preallocate_wal);
+  EXPECT_EQ(c.storage.min_free_bytes, 1048576);
   EXPECT_EQ(c.storage.read_connections, 8);
   EXPECT_EQ(c.metrics.prefix, "iit");
   EXPECT_EQ(c.metrics.segment_label, "restaurant_id");
@@ -305,29 +306,31 @@ TEST_P(ConfigBadValueTest, IsRejectedUnderItsKey) {
 
 INSTANTIATE_TEST_SUITE_P(
     Ranges, ConfigBadValueTest,
-    ::testing::Values(BadValue{"server.port", "65536", "between 0 and 65535"},
-                      BadValue{"server.port", "-1", "between 0 and 65535"},
-                      BadValue{"server.threads", "-1", "between 0 and 1024"},
-                      BadValue{"server.max_body_bytes", "1023", "between 1024 and 1073741824"},
-                      BadValue{"server.max_body_bytes", "1073741825",
-                               "between 1024 and 1073741824"},
-                      BadValue{"server.request_timeout_seconds", "0", "between 1"},
-                      BadValue{"server.max_connections", "0", "between 1 and 1000000"},
-                      BadValue{"server.max_connections", "1000001", "between 1 and 1000000"},
-                      BadValue{"storage.read_connections", "0", "between 1 and 64"},
-                      BadValue{"storage.read_connections", "65", "between 1 and 64"},
-                      BadValue{"storage.max_rows_per_commit", "0", ">= 1"},
-                      BadValue{"storage.max_queue_requests", "0", ">= 1"},
-                      BadValue{"metrics.max_segments", "0", ">= 1"},
-                      BadValue{"ingest.max_future_seconds", "-5", ">= 0"},
-                      BadValue{"ingest.max_events_per_request", "0", ">= 1"},
-                      BadValue{"ingest.max_models", "0", "between 1 and 10000000"},
-                      BadValue{"ingest.max_models", "10000001", "between 1 and 10000000"},
-                      BadValue{"ingest.require_registered_models", "maybe", "true or false"},
-                      BadValue{"logging.max_file_bytes", "100", ">= 1024"},
-                      BadValue{"logging.app_retention_days", "0", ">= 1"},
-                      BadValue{"logging.audit_retention_days", "0", ">= 1"},
-                      BadValue{"server.port", "99999999999999999999", "between 0 and 65535"}));
+    ::testing::Values(
+        BadValue{"server.port", "65536", "between 0 and 65535"},
+        BadValue{"server.port", "-1", "between 0 and 65535"},
+        BadValue{"server.threads", "-1", "between 0 and 1024"},
+        BadValue{"server.max_body_bytes", "1023", "between 1024 and 1073741824"},
+        BadValue{"server.max_body_bytes", "1073741825", "between 1024 and 1073741824"},
+        BadValue{"server.request_timeout_seconds", "0", "between 1"},
+        BadValue{"storage.read_connections", "0", "between 1 and 64"},
+        BadValue{"storage.read_connections", "65", "between 1 and 64"},
+        BadValue{"storage.max_rows_per_commit", "0", ">= 1"},
+        BadValue{"storage.max_queue_requests", "0", ">= 1"},
+        BadValue{"storage.min_free_bytes", "-1", ">= 0"},
+        BadValue{"metrics.max_segments", "0", ">= 1"},
+        BadValue{"ingest.max_future_seconds", "-5", "between 0 and 315360000"},
+        BadValue{"ingest.max_future_seconds", "9223372036854775807", "between 0 and 315360000"},
+        BadValue{"ingest.max_events_per_request", "0", ">= 1"},
+        BadValue{"server.max_connections", "0", "between 1 and 1000000"},
+        BadValue{"server.max_connections", "1000001", "between 1 and 1000000"},
+        BadValue{"ingest.max_models", "0", "between 1 and 10000000"},
+        BadValue{"ingest.max_models", "10000001", "between 1 and 10000000"},
+        BadValue{"ingest.require_registered_models", "maybe", "true or false"},
+        BadValue{"logging.max_file_bytes", "100", ">= 1024"},
+        BadValue{"logging.app_retention_days", "0", ">= 1"},
+        BadValue{"logging.audit_retention_days", "0", ">= 1"},
+        BadValue{"server.port", "99999999999999999999", "between 0 and 65535"}));
 
 INSTANTIATE_TEST_SUITE_P(
     Enums, ConfigBadValueTest,
@@ -579,6 +582,7 @@ TEST_F(ConfigTest, ExampleFileValidatesToTheDefaults) {
   EXPECT_EQ(c.storage.data_dir, d.storage.data_dir);
   EXPECT_EQ(c.storage.sqlite_synchronous, d.storage.sqlite_synchronous);
   EXPECT_EQ(c.storage.sqlite_preallocate_wal, d.storage.sqlite_preallocate_wal);
+  EXPECT_EQ(c.storage.min_free_bytes, d.storage.min_free_bytes);
   EXPECT_EQ(c.storage.read_connections, d.storage.read_connections);
   EXPECT_EQ(c.storage.max_rows_per_commit, d.storage.max_rows_per_commit);
   EXPECT_EQ(c.storage.max_queue_requests, d.storage.max_queue_requests);

@@ -168,6 +168,48 @@ std::string Events(const std::string& model, bool classifier) {
   return json{{"events", events}}.dump();
 }
 
+// Issue 17, defect 8: 5,000 nested parentheses crashed `rules check` and `serve` (SIGSEGV in the
+// recursive parser), and a chain of 4,000 "+" took 45 s. Both are problems of their rule now:
+// exit 2 naming the file, the line and the limit.
+TEST(RulesCheckTest, DeeplyNestedConditionsAreAProblemOfTheirLineNotACrash) {
+  TempDir dir;
+  auto repeat = [](const std::string& s, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += s;
+    return out;
+  };
+  const std::string nested = repeat("(", 5000) + "error_rate[5m]" + repeat(")", 5000) + " > 0.05";
+  const std::string chain = "error_rate[5m]" + repeat(" + error_rate[5m]", 3999) + " > 0.05";
+  const std::string file = dir.Write("deep.yml", R"(groups:
+  - name: api
+    rules:
+      - alert: Nested
+        expr: ")" + nested + R"("
+        labels: {severity: warning}
+        annotations: {summary: s, description: d}
+      - alert: Chain
+        expr: ")" + chain + R"("
+        labels: {severity: warning}
+        annotations: {summary: s, description: d}
+)");
+  const std::string too_deep =
+      "the condition nests too deeply (more than 64 levels of parentheses and operators)";
+  const Split r = RunRules("check " + Quote(file), dir);
+  EXPECT_EQ(r.exit_code, 2) << r.err.substr(0, 2000);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, file + ":5: expr: column 65: " + too_deep + "\n" + file +
+                       ":9: expr: column 1104: " + too_deep + "\n" + file + ": 2 problems\n");
+
+  // serve refuses to start on the same file, with the same lines.
+  const CommandResult serve =
+      RunCommand({ModelwatchBinary(), "serve", "--listen", "127.0.0.1:0", "--data-dir",
+                  (dir.path() / "data").string(), "--set", "alerting.rules_file=" + file});
+  EXPECT_EQ(serve.exit_code, 2) << serve.output.substr(0, 2000);
+  EXPECT_NE(serve.output.find(file + ":5: expr: column 65: " + too_deep), std::string::npos)
+      << serve.output.substr(0, 2000);
+  EXPECT_NE(serve.output.find(file + ":9: expr: column 1104: " + too_deep), std::string::npos);
+}
+
 TEST(RulesCheckTest, EverySeriesTheCatalogReadsIsExported) {
   TempDir dir;
   const Split listed = RunRules("signals --json", dir);

@@ -3,6 +3,7 @@
 // every later write, and preallocate_wal extends the WAL file without touching its frames.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <filesystem>
@@ -131,6 +132,52 @@ TEST_F(SqliteStoreWalSyncTest, OpenPreallocatesTheWalOnlyWhenAsked) {
   Reopen();
   EXPECT_TRUE(Get("a").has_value());
   EXPECT_TRUE(Get("b").has_value());
+}
+
+// Issue 17, defect 6: with too little room for the preallocation, Open failed (the server exited
+// 1) and left the partial WAL behind, so every later start failed the same way.
+TEST_F(SqliteStoreWalSyncTest, APreallocationThatCannotBeWrittenIsCutBackAndTheStoreOpens) {
+  const auto before = static_cast<int64_t>(fs::file_size(WalPath()));
+  std::vector<std::string> warnings;
+  SqliteStoreOptions options = Options();
+  options.preallocate_wal = true;
+  options.warn = [&warnings](const std::string& w) { warnings.push_back(w); };
+  constexpr rlim_t kLimit = 4 << 20;  // room for the database, not for the 33 MiB WAL
+  {
+    FileSizeLimit limit(kLimit);
+    store_.reset();  // closing truncates the WAL
+    auto store = SqliteStore::Open(options);
+    ASSERT_TRUE(store.has_value()) << store.error().ToString();
+    store_ = std::move(*store);
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_NE(warnings[0].find("WAL not preallocated: cannot extend"), std::string::npos)
+        << warnings[0];
+    // Not the partial zeros up to the limit: the length the file had before the attempt.
+    const auto after = static_cast<int64_t>(fs::file_size(WalPath()));
+    EXPECT_LT(after, static_cast<int64_t>(kLimit));
+    EXPECT_LE(after, std::max<int64_t>(before, 1 << 20));
+    // And the store works without it.
+    ASSERT_TRUE(Append(*store_, {Event("small-disk")}).has_value());
+  }
+  // A later start with room preallocates as usual.
+  warnings.clear();
+  OpenWith(options);
+  EXPECT_TRUE(warnings.empty());
+  EXPECT_EQ(static_cast<int64_t>(fs::file_size(WalPath())), kPreallocatedWalBytes);
+  EXPECT_TRUE(Get("small-disk").has_value());
+}
+
+TEST_F(SqliteStoreWalSyncTest, PreallocationIsSkippedWhenItWouldLeaveTooLittleFreeSpace) {
+  std::vector<std::string> warnings;
+  SqliteStoreOptions options = Options();
+  options.preallocate_wal = true;
+  options.preallocate_min_free_bytes = int64_t{1} << 60;  // more than any disk here has
+  options.warn = [&warnings](const std::string& w) { warnings.push_back(w); };
+  OpenWith(options);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("bytes free on the disk of"), std::string::npos) << warnings[0];
+  EXPECT_LT(fs::file_size(WalPath()), 1u << 20);
+  ASSERT_TRUE(Append(*store_, {Event("a")}).has_value());
 }
 
 // Copies the database and its WAL while the store is open, as a crash would leave them (no

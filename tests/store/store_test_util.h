@@ -3,7 +3,9 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <condition_variable>
 #include <filesystem>
@@ -81,6 +83,38 @@ inline Result<ActualBatchResult> AppendActuals(Store& store, std::vector<ActualE
                       [&done](Result<ActualBatchResult> r) { done.set_value(std::move(r)); });
   return future.get();
 }
+
+// Limits the size every file of the process may grow to (RLIMIT_FSIZE), as a full disk would:
+// a write past `bytes` fails with EFBIG (SIGXFSZ is ignored meanwhile). Restores both at
+// destruction. For store tests that need writes to fail without filling a real disk.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    EXPECT_EQ(::getrlimit(RLIMIT_FSIZE, &saved_), 0);
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    EXPECT_EQ(::sigaction(SIGXFSZ, &ignore, &saved_action_), 0);
+    Set(bytes);
+  }
+  ~FileSizeLimit() { Lift(); }
+  // Back to the limit from before (idempotent).
+  void Lift() {
+    if (lifted_) return;
+    lifted_ = true;
+    EXPECT_EQ(::setrlimit(RLIMIT_FSIZE, &saved_), 0);
+    EXPECT_EQ(::sigaction(SIGXFSZ, &saved_action_, nullptr), 0);
+  }
+
+ private:
+  void Set(rlim_t bytes) {
+    struct rlimit limit = saved_;
+    limit.rlim_cur = bytes;
+    EXPECT_EQ(::setrlimit(RLIMIT_FSIZE, &limit), 0);
+  }
+  struct rlimit saved_ {};
+  struct sigaction saved_action_ {};
+  bool lifted_ = false;
+};
 
 // Opens a gate once; Wait() blocks until then.
 class Gate {
