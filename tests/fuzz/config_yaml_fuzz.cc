@@ -23,7 +23,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sources.file = path;
   const mw::ConfigLoadResult result = mw::LoadConfig(sources);
   FUZZ_CHECK(result.config.has_value() == result.errors.empty());
-  for (const mw::ConfigError& e : result.errors) FUZZ_CHECK(!e.key.empty());
-  if (!result.errors.empty()) (void)mw::FormatConfigErrors(result.errors);
+  const std::string formatted = mw::FormatConfigErrors(result.errors);
+  for (const mw::ConfigError& e : result.errors) {
+    if (e.key.empty()) std::fputs(formatted.c_str(), stderr);
+    FUZZ_CHECK(!e.key.empty());
+  }
   return 0;
 }

@@ -31,7 +31,6 @@ inline void CheckColumn(const profile::NumericColumn& column, int64_t rows) {
 // ReferenceProfile's invariant (profile.h), and the stored form reads back as the same profile.
 inline void CheckProfile(const profile::ReferenceProfile& p) {
   for (const profile::FeatureProfile& f : p.features) {
-    FUZZ_CHECK(!f.name.empty());
     if (f.type == profile::FeatureType::kNumeric) {
       CheckColumn(f.numeric, p.rows);
       FUZZ_CHECK(f.categorical.counts.empty());
