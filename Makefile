@@ -4,7 +4,16 @@ BUILD ?= build
 LISTEN ?= 127.0.0.1:8000
 DATA_DIR ?= ./data
 
-.PHONY: setup build run test unit integration bench asan format clean demo
+# Fuzzing (docs/operations.md, "Fuzzing"): the libFuzzer targets build with clang in their own
+# tree; `make fuzz` runs each FUZZ_SECONDS and merges what it finds into tests/fuzz/corpus/,
+# `make test` replays that corpus and runs each target FUZZ_TEST_SECONDS.
+FUZZ_BUILD ?= $(BUILD)-fuzz
+FUZZ_SECONDS ?= 300
+FUZZ_TEST_SECONDS ?= 20
+FUZZ_JOBS ?= $(JOBS)
+export FUZZ_SECONDS FUZZ_TEST_SECONDS FUZZ_JOBS FUZZ_TARGETS FUZZ_FLAGS FUZZ_TIMEOUT
+
+.PHONY: setup build run test unit integration bench asan format clean demo fuzz fuzz-build
 
 setup:
 	@./scripts/setup.sh
@@ -30,6 +39,17 @@ test: setup $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD)-asan -j $(JOBS)
 	cd $(BUILD)-asan && ctest --output-on-failure -j $(JOBS) -L unit
 	cd $(BUILD) && ctest --output-on-failure -L integration
+	$(MAKE) --no-print-directory fuzz-build
+	./scripts/fuzz.sh test $(FUZZ_BUILD)
+
+# The fuzz tree: clang (libFuzzer), ASan+UBSan, only the libraries and the fuzz targets; a tree
+# configured earlier keeps its compiler and generator.
+fuzz-build: setup
+	CXX=clang++ cmake -S . -B $(FUZZ_BUILD) $(if $(wildcard $(FUZZ_BUILD)/CMakeCache.txt),,-G Ninja) -DCMAKE_BUILD_TYPE=Debug -DMODELWATCH_FUZZ=ON >/dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
+
+fuzz: fuzz-build
+	./scripts/fuzz.sh run $(FUZZ_BUILD)
 
 # Starts the server on $(LISTEN) with a fresh data directory and feeds it two minutes of simulated
 # traffic with drift injected halfway (docs/simulate.md); Ctrl-C stops it.
@@ -44,4 +64,4 @@ format:
 	find src tests bench -name '*.cc' -o -name '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan
+	rm -rf $(BUILD) $(BUILD)-asan $(FUZZ_BUILD)

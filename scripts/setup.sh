@@ -8,6 +8,8 @@ packages=(
   prometheus-cpp-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev libcurl4-openssl-dev
   libzstd-dev libpq-dev libssl-dev libgoogle-perftools-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # the fuzz targets (make fuzz, make test): clang, and libclang-rt-14-dev for libFuzzer
+  clang libclang-rt-14-dev
   # real components the tests and benchmarks run beside modelwatch
   prometheus prometheus-alertmanager wrk curl procps time
   python3 python3-numpy python3-scipy python3-sklearn

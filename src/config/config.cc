@@ -361,6 +361,10 @@ void ReadFileLayer(const std::string& path, Layer& layer, std::vector<ConfigErro
       continue;
     }
     const std::string name = section.first.Scalar();
+    if (name.empty()) {  // as a key it would print as "config error: : unknown key"
+      errors.push_back({"config", path + ": a top-level key is empty"});
+      continue;
+    }
     if (!kSections.contains(name)) {
       errors.push_back({name, "unknown key"});
       continue;

@@ -37,8 +37,8 @@ std::map<std::string, std::vector<Row>> BySegment(const std::vector<Row>& rows) 
 }  // namespace
 
 QualityService::QualityService(Store& store, profile::ProfileCache& cache, ServiceOptions options,
-                               const Clock& clock)
-    : store_(store), cache_(cache), options_(std::move(options)), clock_(clock) {}
+                               const Clock& /*clock*/)
+    : store_(store), cache_(cache), options_(std::move(options)) {}
 
 std::string QualityService::CacheKey(const std::string& model, const std::string& version,
                                      const std::string& segment) {

@@ -41,7 +41,8 @@ struct ServiceOptions {
 
 class QualityService {
  public:
-  // `store`, `cache` and `clock` must outlive the service.
+  // `store` and `cache` must outlive the service. `clock` is not used: every window comes with its
+  // query.
   QualityService(Store& store, profile::ProfileCache& cache, ServiceOptions options,
                  const Clock& clock);
 
@@ -81,7 +82,6 @@ class QualityService {
   Store& store_;
   profile::ProfileCache& cache_;
   const ServiceOptions options_;
-  const Clock& clock_;
 };
 
 }  // namespace mw::monitor

@@ -39,7 +39,7 @@ std::optional<json> ParseBody(std::string_view body, ParsedDocument<T>& out) {
       return std::nullopt;
     }
     return doc;
-  } catch (const json::parse_error& e) {  // third-party throw, converted here
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e400: converted here
     std::string detail = e.what();
     // "[json.exception.parse_error.101] parse error at line 1, ..." -> "parse error at line 1, ..."
     if (auto close = detail.find("] "); close != std::string::npos) detail.erase(0, close + 2);

@@ -140,7 +140,7 @@ std::variant<json, std::string> LoadMetadata(const fs::path& dir, const fs::path
     json doc = json::parse(text);
     if (!doc.is_object()) return std::string("metadata.json must hold a JSON object");
     return doc;
-  } catch (const json::parse_error& e) {  // third-party throw, converted here
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e400: converted here
     std::string detail = e.what();
     if (auto close = detail.find("] "); close != std::string::npos) detail.erase(0, close + 2);
     return "metadata.json is not valid JSON: " + detail;

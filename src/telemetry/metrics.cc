@@ -369,10 +369,12 @@ void Metrics::RecordActuals(std::string_view model, int64_t matched, int64_t unm
   for (const auto& [value, count] : {std::pair<std::string_view, int64_t>{"true", matched},
                                      std::pair<std::string_view, int64_t>{"false", unmatched}}) {
     if (count <= 0) continue;
-    Counter* counter = GetOrCreate(cache_mutex_, actuals_, JoinKey({model, value}), [&] {
-      return &actuals_family_.Add(
-          {{"model_type", std::string(model)}, {"matched", std::string(value)}});
-    });
+    // `value = value`: clang 14 cannot capture a structured binding (a C++20 feature it lacks).
+    Counter* counter =
+        GetOrCreate(cache_mutex_, actuals_, JoinKey({model, value}), [&, value = value] {
+          return &actuals_family_.Add(
+              {{"model_type", std::string(model)}, {"matched", std::string(value)}});
+        });
     counter->Increment(static_cast<double>(count));
   }
 }

@@ -207,6 +207,14 @@ TEST_F(ConfigTest, UnknownSectionIsNamed) {
   EXPECT_EQ(OnlyError(LoadConfig(File("sever:\n  port: 8000\n"))).key, "sever");
 }
 
+// Found by tests/fuzz/config_yaml_fuzz.cc: the error named the empty key, printing as
+// "config error: : unknown key".
+TEST_F(ConfigTest, EmptySectionNameIsReportedUnderConfig) {
+  ConfigError e = OnlyError(LoadConfig(File("\"\": 1\n")));
+  EXPECT_EQ(e.key, "config");
+  EXPECT_THAT(e.reason, HasSubstr("modelwatch.yaml: a top-level key is empty"));
+}
+
 TEST_F(ConfigTest, SectionThatIsNotAMappingIsAnError) {
   ConfigError e = OnlyError(LoadConfig(File("server: 8000\n")));
   EXPECT_EQ(e.key, "server");

@@ -133,6 +133,18 @@ TEST_F(ImportTest, MalformedMetadataIsReportedAndTheRestImported) {
   EXPECT_EQ(Names(r), (std::vector<std::string>{"m/s/v1*", "other//v1*"}));
 }
 
+// Found by tests/fuzz/registry_document_fuzz.cc: the out_of_range exception nlohmann throws for
+// 1e400 escaped the import (`registry import` terminated).
+TEST_F(ImportTest, NumberBeyondDoubleRangeIsReportedAndTheRestImported) {
+  Write("m/v1", std::string(R"({"metrics":{"mae":1e400}})"));
+  Write("m/v2", json::object());
+  ImportResult r = ScanModelDirectory(root_);
+  ASSERT_EQ(r.errors.size(), 1u) << ErrorsText(r);
+  EXPECT_EQ(r.errors[0].path, root_ / "m/v1/metadata.json");
+  EXPECT_THAT(r.errors[0].reason, HasSubstr("number overflow parsing '1e400'"));
+  EXPECT_EQ(Names(r), std::vector<std::string>{"m//v2*"});
+}
+
 TEST_F(ImportTest, InvalidFieldIsReportedWithItsPointer) {
   Write("m/v1", json{{"metrics", {{"mae", "bad"}}}});
   Write("m/v2", json::object());
