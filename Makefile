@@ -4,7 +4,7 @@ BUILD ?= build
 LISTEN ?= 127.0.0.1:8000
 DATA_DIR ?= ./data
 
-.PHONY: setup build run test unit integration bench asan format clean demo
+.PHONY: setup build run test unit integration bench soak asan format clean demo
 
 setup:
 	@./scripts/setup.sh
@@ -39,6 +39,12 @@ demo: setup $(BUILD)/CMakeCache.txt
 
 bench: build
 	./bench/run_bench.sh $(BUILD)
+
+# Minutes of mixed valid and invalid traffic with RSS and open fds sampled (docs/benchmarks.md#soak);
+# not part of `make test`. SOAK_SECONDS (default 600), SOAK_INVALID (e.g. all,-deep_registry), ...
+soak: setup $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target modelwatch
+	./bench/soak.py $(BUILD)
 
 format:
 	find src tests bench -name '*.cc' -o -name '*.h' | xargs clang-format -i
