@@ -11,10 +11,12 @@ Environment:
                            "-name" removes one from "all"
   SOAK_INVALID             invalid families, same syntax (see INVALID below); default all
   SOAK_RSS_TOLERANCE_PCT   allowed RSS growth, last third over middle third, in % (default 10)
-  SOAK_FD_TOLERANCE        allowed difference of the mean open fds, last vs middle third (default 8)
+  SOAK_FD_TOLERANCE        allowed difference of the fewest open fds, last vs middle third (default 8)
   SOAK_TIMEOUT_SECONDS     a request unanswered for this long counts as an error (default 10)
   SOAK_THREADS             wrk connections per script, e.g. "ingest=4,query=2" (one thread each)
+  SOAK_PRELOAD_ROWS        old predictions stored before the traffic starts (default 1000000; 0 = none)
   SOAK_SERVER_ARGS         extra arguments for `modelwatch serve` (split on spaces)
+  SOAK_KEEP                set: keep the temporary directory (data dir, server stderr, wrk output)
 
 Exit status: 0 when every check passed, 1 when one failed (the summary says which), 2 on a usage
 or setup error.
@@ -25,10 +27,12 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -59,14 +63,14 @@ def usage(message):
     sys.exit(2)
 
 
-def env_number(name, default, kind=int):
+def env_number(name, default, kind=int, allow_zero=False):
     text = os.environ.get(name, str(default))
     try:
         value = kind(text)
     except ValueError:
         usage(f"{name} must be a number, got '{text}'")
-    if value <= 0 and name != "SOAK_FD_TOLERANCE":
-        usage(f"{name} must be positive, got '{text}'")
+    if value < 0 or (value == 0 and not allow_zero):
+        usage(f"{name} must be {'non-negative' if allow_zero else 'positive'}, got '{text}'")
     return value
 
 
@@ -200,6 +204,41 @@ def prepare(port):
             usage(f"setup: {method} {path} answered {status}")
 
 
+def preload(port, rows, batch=2000, connections=3):
+    """Stores `rows` predictions 25..49 hours old (outside every window the traffic queries), so
+    the server starts the soak with a database larger than its SQLite page caches: those caches
+    grow with the database up to fixed caps (the writer's 256 MiB among them), which on a fresh
+    store reads as steady RSS growth for many minutes. Returns the seconds it took."""
+    start, now = time.monotonic(), int(time.time())
+    failures = []
+
+    def worker(first):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        for lo in range(first, rows, batch * connections):
+            events = ",".join(
+                f'{{"id":"soak-pre-{i}","model":"soak_demand","segment":"restaurant_{i % 20}",'
+                f'"timestamp":{now - 90000 - (i * 86400 // rows)},"features":{{"temp":{10 + i % 20},'
+                f'"weekday":"mon","promo":{i % 2},"lag_7":{30 + i % 40}}},"prediction":{40 + i % 17},'
+                f'"actual":{41 + i % 19}}}' for i in range(lo, min(lo + batch, rows)))
+            conn.request("POST", "/v1/predictions", body='{"events":[' + events + "]}",
+                         headers={"Content-Type": "application/json"})
+            response = conn.getresponse()
+            response.read()
+            if response.status != 202:
+                failures.append(response.status)
+                return
+        conn.close()
+
+    workers = [threading.Thread(target=worker, args=(k * batch,)) for k in range(connections)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    if failures:
+        usage(f"preload: POST /v1/predictions answered {failures[0]}")
+    return time.monotonic() - start
+
+
 class WrkRun:
     """One wrk process running bench/soak/<script>.lua with one connection per thread."""
 
@@ -229,59 +268,60 @@ class WrkRun:
                 self.proc.wait()
 
     def results(self):
-        """(counts {(kind, status): n}, sent {kind: n}, examples {(kind, status): text}, wrk figures)."""
-        counts, sent, examples, figures = {}, {}, {}, {}
+        """(counts {(kind, status): n}, sent {kind: n}, examples {(kind, status): text},
+        latency {kind: (sum_us, max_us)}, wrk figures)."""
+        counts, sent, examples, latency, figures = {}, {}, {}, {}, {}
         for line in self.out_path.read_text(errors="replace").splitlines():
             parts = line.split(" ", 3)
             if parts[0] == "SOAK_COUNT":
                 counts[(parts[1], parts[2])] = int(parts[3])
             elif parts[0] == "SOAK_SENT":
                 sent[parts[1]] = int(parts[2])
+            elif parts[0] == "SOAK_LATENCY":
+                latency[parts[1]] = (int(parts[2]), int(parts[3]))
             elif parts[0] == "SOAK_EXAMPLE":
                 examples[(parts[1], parts[2])] = parts[3] if len(parts) > 3 else ""
             elif parts[0] == "SOAK_WRK":
                 figures = {k: int(v) for k, v in (p.split("=") for p in line.split()[1:])}
-        return counts, sent, examples, figures
+        return counts, sent, examples, latency, figures
 
 
 def progress(work, raw):
     total = raw.requests if raw else 0
     for f in (work / "progress").iterdir():
-        try:
-            total += int(f.read_text() or 0)
-        except ValueError:
-            pass  # caught mid-write
+        if not f.name.endswith(".tmp"):
+            total += int(f.read_text() or 0)  # written beside and renamed (common.lua)
     return total
 
 
 def sample_loop(server, work, raw, seconds, every):
-    """Prints a row every `every` seconds until `seconds` passed or the server died."""
+    """Prints a row every `every` seconds until `seconds` passed or the server died.
+    Returns the rows (t, VmRSS MiB, RssAnon MiB, fds, requests so far), whether the server lived,
+    and the seconds elapsed."""
     print(f"{'time s':>7}{'RSS MiB':>10}{'anon MiB':>10}{'fds':>6}{'requests':>11}{'req/s':>9}", flush=True)
     start = time.monotonic()
     rows, last_t, last_n = [], 0.0, 0
     first = server.sample()
     if first:
-        print(f"{0:7.0f}{first[0]:10.1f}{first[1]:10.1f}{first[2]:6d}{0:11d}{'-':>9}   (before traffic)", flush=True)
+        print(f"{0:7.0f}{first[0]:10.1f}{first[1]:10.1f}{first[2]:6d}{0:11d}{'-':>9}   (traffic starts)",
+              flush=True)
     while True:
-        elapsed = time.monotonic() - start
-        wait = min(every * (len(rows) + 1), seconds) - elapsed
-        if wait > 0:
-            deadline = time.monotonic() + wait
-            while time.monotonic() < deadline and server.alive():
-                time.sleep(min(0.2, max(0, deadline - time.monotonic())))
+        deadline = start + min(every * (len(rows) + 1), seconds)
+        while time.monotonic() < deadline and server.alive():
+            time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
         s = server.sample() if server.alive() else None
         if s is None:
-            return rows, False
+            return rows, False, time.monotonic() - start
         t, n = time.monotonic() - start, progress(work, raw)
         rows.append((t, s[0], s[1], s[2], n))
         print(f"{t:7.0f}{s[0]:10.1f}{s[1]:10.1f}{s[2]:6d}{n:11d}{(n - last_n) / (t - last_t):9.0f}", flush=True)
         last_t, last_n = t, n
         if t >= seconds - 0.5:
-            return rows, True
+            return rows, True, t
 
 
 def flatness(rows, rss_tolerance, fd_tolerance):
-    """The verdict on RSS and fds after warm-up: (ok, message lines)."""
+    """The verdict on RSS and fds after warm-up (the first third): (ok, message lines)."""
     if len(rows) < 3:
         return False, [f"flat: NOT JUDGED, {len(rows)} sample(s): needs at least 3 (a longer SOAK_SECONDS)"]
     third = len(rows) // 3
@@ -291,14 +331,21 @@ def flatness(rows, rss_tolerance, fd_tolerance):
         return sum(r[i] for r in part) / len(part)
 
     rss_m, rss_l = mean(middle, 1), mean(last, 1)
-    fd_m, fd_l = mean(middle, 3), mean(last, 3)
+    # Every sample also counts the connections open at that instant, so the floor of each third
+    # is compared: a leak raises it, a busy instant does not.
+    fd_m, fd_l = min(r[3] for r in middle), min(r[3] for r in last)
     growth = (rss_l - rss_m) / rss_m * 100
     rss_ok, fd_ok = growth < rss_tolerance, abs(fd_l - fd_m) <= fd_tolerance
     return rss_ok and fd_ok, [
         f"RSS: middle third {rss_m:.1f} MiB, last third {rss_l:.1f} MiB: {growth:+.1f} % "
         f"(allowed < {rss_tolerance:g} %) {'FLAT' if rss_ok else 'GROWING'}",
-        f"fds: middle third {fd_m:.1f}, last third {fd_l:.1f}: {fd_l - fd_m:+.1f} "
+        f"fds (fewest in a sample): middle third {fd_m}, last third {fd_l}: {fd_l - fd_m:+d} "
         f"(allowed +/- {fd_tolerance:g}) {'FLAT' if fd_ok else 'NOT FLAT'}"]
+
+
+def stalls(rows):
+    """Sampling intervals in which no response at all arrived (a hung server)."""
+    return [f"{a[0]:.0f}-{b[0]:.0f} s" for a, b in zip(rows, rows[1:]) if b[4] == a[4]]
 
 
 def family_of():
@@ -316,130 +363,170 @@ def family_of():
     return families
 
 
-def print_statuses(counts, sent, families, enabled):
-    """The statuses per kind, grouped by family; returns the kinds of invalid families answered 2xx."""
-    by_kind = {}
-    for (kind, status), n in counts.items():
-        by_kind.setdefault(kind, {})[status] = n
-    accepted_invalid = []
-    print(f"\n{'family':15}{'kind':30}{'sent':>9}  statuses (503d = 503 with Retry-After or a health probe)")
-    order = {f: i for i, f in enumerate(VALID + INVALID)}
-    for kind in sorted(set(by_kind) | set(sent), key=lambda k: (order.get(families.get(k), 99), k)):
-        statuses = by_kind.get(kind, {})
-        family = families.get(kind, "?")
-        text = " ".join(f"{s}:{n}" for s, n in sorted(statuses.items()))
-        print(f"{family:15}{kind:30}{sent.get(kind, sum(statuses.values())):9d}  {text or '-'}")
-        if family in INVALID and any(s.startswith("2") for s in statuses) and family != "conflict":
-            accepted_invalid.append(kind)
-    return accepted_invalid
+class Results:
+    """Every kind's outcomes, from the wrk scripts and the raw-socket driver."""
+
+    def __init__(self):
+        self.counts, self.sent, self.examples, self.latency = {}, {}, {}, {}
+        self.wrk_errors = []  # (script, {error: n})
+        self.timeouts = []    # scripts with requests slower than the timeout
+
+    def add_wrk(self, w):
+        counts, sent, examples, latency, figures = w.results()
+        self.counts.update(counts)
+        self.sent.update(sent)
+        self.examples.update(examples)
+        self.latency.update(latency)
+        if not figures:
+            self.wrk_errors.append((w.script, {"no results": w.out_path.read_text(errors="replace")[-300:]}))
+            return
+        errors = {k: figures[k] for k in ("connect", "read", "write") if figures[k]}
+        if errors:
+            self.wrk_errors.append((w.script, errors))
+        if figures["timeout"]:
+            self.timeouts.append(w.script)
+        rate = figures["requests"] / (figures["duration_us"] / 1e6)
+        print(f"{w.script:12}{w.threads:6d}{figures['requests']:10d}{rate:9.0f}{figures['p50_us'] / 1000:9.2f}"
+              f"{figures['p99_us'] / 1000:9.2f}  {errors or 0}")
+
+    def add_raw(self, raw):
+        for (kind, outcome), n in raw.counts.items():
+            self.counts[(kind, outcome)] = n
+            self.sent[kind] = self.sent.get(kind, 0) + n
+        self.latency.update(raw.latency)
+
+    def print_kinds(self):
+        """The statuses per kind by family; returns the kinds of invalid families answered 2xx."""
+        families, by_kind, accepted = family_of(), {}, []
+        for (kind, status), n in self.counts.items():
+            by_kind.setdefault(kind, {})[status] = n
+        print(f"\n{'family':15}{'kind':28}{'sent':>8}{'mean ms':>9}{'max ms':>9}  statuses")
+        order = {f: i for i, f in enumerate(VALID + INVALID)}
+        for kind in sorted(set(by_kind) | set(self.sent), key=lambda k: (order.get(families.get(k), 99), k)):
+            statuses, family = by_kind.get(kind, {}), families.get(kind, "?")
+            answered = sum(statuses.values())
+            total_us, max_us = self.latency.get(kind, (0, 0))
+            mean = f"{total_us / answered / 1000:9.1f}" if answered else f"{'-':>9}"
+            text = " ".join(f"{s}:{n}" for s, n in sorted(statuses.items())) or "-"
+            print(f"{family:15}{kind:28}{self.sent.get(kind, answered):8d}{mean}{max_us / 1000:9.0f}  {text}")
+            if family in INVALID and family != "conflict" and any(s.startswith("2") for s in statuses):
+                accepted.append(kind)
+        print("(503d: a 503 with Retry-After, or from a health probe: the documented 503s)")
+        return accepted
+
+    def failures(self, server_died):
+        out = []
+        for (kind, status), n in sorted(self.counts.items()):
+            server_error = status.isdigit() and int(status) >= 500
+            no_answer = status in ("no_response", "timeout") or (status == "refused" and not server_died)
+            if (server_error or no_answer) and status not in soak_raw.Driver.tolerated(kind):
+                example = self.examples.get((kind, status))
+                out.append(f"{kind}: {n} x {status}" + (f" ({example[:160]})" if example else ""))
+        if not server_died:  # after a crash, every connection error follows from it
+            out += [f"wrk {script}: connection errors {errors}" for script, errors in self.wrk_errors]
+        return out
 
 
-def status_failures(counts, examples):
-    failures = []
-    for (kind, status), n in sorted(counts.items()):
-        bad_status = status.isdigit() and int(status) >= 500
-        no_answer = status in ("no_response", "timeout", "refused")
-        if (bad_status or no_answer) and status not in soak_raw.Driver.tolerated(kind):
-            example = examples.get((kind, status))
-            failures.append(f"{kind}: {n} x {status}" + (f" ({example[:160]})" if example else ""))
-    return failures
-
-
-def report(server, wrks, raw, rows, survived, stop, seconds, settings):
-    families = family_of()
-    counts, sent, examples, wrk_failures = {}, {}, {}, []
+def report(server, wrks, raw, rows, survived, elapsed, stop, settings):
+    results = Results()
     print(f"\n{'wrk script':12}{'conns':>6}{'requests':>10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}  connection errors")
     for w in wrks:
-        c, s, e, f = w.results()
-        counts.update(c)
-        sent.update(s)
-        examples.update(e)
-        if not f:
-            wrk_failures.append(f"wrk {w.script}: no results ({w.out_path.read_text(errors='replace')[-300:]})")
-            continue
-        errors = {k: f[k] for k in ("connect", "read", "write", "timeout") if f[k]}
-        print(f"{w.script:12}{w.threads:6d}{f['requests']:10d}{f['requests'] / (f['duration_us'] / 1e6):9.0f}"
-              f"{f['p50_us'] / 1000:9.2f}{f['p99_us'] / 1000:9.2f}  {errors or 0}")
-        if errors:
-            wrk_failures.append(f"wrk {w.script}: connection errors {errors}")
+        results.add_wrk(w)
     if raw:
-        for (kind, outcome), n in raw.counts.items():
-            counts[(kind, outcome)] = n
-            sent[kind] = sent.get(kind, 0) + n
-    accepted_invalid = print_statuses(counts, sent, families, settings["enabled"])
-    total = sum(counts.values())
-    duration = rows[-1][0] if rows else 0
-    print(f"\ntotal: {total} responses/outcomes in {duration:.0f} s"
-          + (f" ({total / duration:.0f}/s)" if duration else ""))
+        results.add_raw(raw)
+    accepted_invalid = results.print_kinds()
+    total = sum(n for (_, status), n in results.counts.items() if status != "refused")
+    print(f"\ntotal: {total} requests answered (or aborted on purpose) in {elapsed:.0f} s"
+          + (f", {total / elapsed:.0f}/s" if elapsed >= 1 else ""))
     failures = []
     if not survived:
         failures.append(f"the server died during the run: {server.exit_description()}")
         print("server stderr (last lines):\n  " + "\n  ".join(server.stderr_tail()))
+        print("to find the family: SOAK_VALID=none SOAK_INVALID=<one family> SOAK_SECONDS=30 SOAK_PRELOAD_ROWS=0")
     elif stop != "exit status 0":
-        failures.append(f"the server's shutdown: {stop}")
-    failures += status_failures(counts, examples)
-    failures += [] if not survived else wrk_failures
-    flat_ok, flat_lines = flatness(rows, settings["rss_tolerance"], settings["fd_tolerance"]) if survived \
-        else (False, ["flat: not judged (the server died)"])
-    print("\n".join(flat_lines))
-    if not flat_ok and survived:
-        failures.append("memory or fds not flat after warm-up (see above)")
+        failures.append(f"the server's shutdown after the run: {stop}")
+    failures += results.failures(server_died=not survived)
+    if survived:
+        flat_ok, flat_lines = flatness(rows, settings["rss_tolerance"], settings["fd_tolerance"])
+        print("\n".join(flat_lines))
+        if not flat_ok:
+            failures.append("RSS or fds not flat after warm-up (see above)")
+        if stalls(rows):
+            failures.append(f"no response at all in {', '.join(stalls(rows))}")
+    if results.timeouts:
+        print(f"note: requests slower than SOAK_TIMEOUT_SECONDS in: {', '.join(results.timeouts)} (see max ms)")
     if accepted_invalid:
         print(f"note: kinds of invalid families answered 2xx: {', '.join(accepted_invalid)}")
     print(f"families: valid {','.join(settings['valid']) or 'none'}; invalid {','.join(settings['invalid']) or 'none'}")
     for f in failures:
         print(f"FAIL: {f}")
-    print(f"soak verdict: {'PASS' if not failures else 'FAIL'} ({seconds} s planned)")
+    print(f"soak verdict: {'PASS' if not failures else 'FAIL'}")
     return not failures
 
 
-def main():
-    build = sys.argv[1] if len(sys.argv) > 1 else "build"
-    seconds = env_number("SOAK_SECONDS", 600)
-    every = env_number("SOAK_SAMPLE_SECONDS", 10)
-    timeout = env_number("SOAK_TIMEOUT_SECONDS", 10)
+def settings_from_env():
     valid, invalid = family_list("SOAK_VALID", VALID), family_list("SOAK_INVALID", INVALID)
-    settings = {"valid": valid, "invalid": invalid, "enabled": set(valid + invalid),
+    settings = {"seconds": env_number("SOAK_SECONDS", 600), "every": env_number("SOAK_SAMPLE_SECONDS", 10),
+                "timeout": env_number("SOAK_TIMEOUT_SECONDS", 10),
+                "preload": env_number("SOAK_PRELOAD_ROWS", 1_000_000, allow_zero=True),
+                "valid": valid, "invalid": invalid, "enabled": set(valid + invalid),
                 "rss_tolerance": env_number("SOAK_RSS_TOLERANCE_PCT", 10, float),
-                "fd_tolerance": env_number("SOAK_FD_TOLERANCE", 8, float)}
-    threads = thread_counts()
+                "fd_tolerance": env_number("SOAK_FD_TOLERANCE", 8, allow_zero=True),
+                "threads": thread_counts()}
     if not settings["enabled"]:
         usage("no family enabled (SOAK_VALID and SOAK_INVALID are both empty)")
-    work = Path(tempfile.mkdtemp(prefix=f"modelwatch-soak.{secrets.token_hex(3)}."))
-    (work / "progress").mkdir()
-    server, wrks, raw = None, [], None
+    return settings
+
+
+def run(build, work, settings):
+    seconds, timeout, enabled = settings["seconds"], settings["timeout"], settings["enabled"]
+    server, wrks, raw = Server(build, work), [], None
     try:
-        server = Server(build, work)
         prepare(server.port)
-        print(f"soak: {' '.join(server.args[1:])}\n  pid {server.proc.pid}, "
-              f"{seconds} s, samples every {every} s; valid: {','.join(valid) or 'none'}; "
-              f"invalid: {','.join(invalid) or 'none'}", flush=True)
-        for script, fams in SCRIPTS.items():
-            on = [f for f in fams if f in settings["enabled"]]
+        print(f"soak: {' '.join(server.args[1:])}\n  pid {server.proc.pid}; {seconds} s of traffic, samples every "
+              f"{settings['every']} s; valid: {','.join(settings['valid']) or 'none'}; "
+              f"invalid: {','.join(settings['invalid']) or 'none'}", flush=True)
+        if settings["preload"]:
+            took = preload(server.port, settings["preload"])
+            print(f"preloaded {settings['preload']} old predictions in {took:.0f} s", flush=True)
+        for script, families in SCRIPTS.items():
+            on = [f for f in families if f in enabled]
             if on:
-                wrks.append(WrkRun(script, threads[script], on, server.port, work, seconds, timeout))
-        raw_on = {k[1] for k in soak_raw.KINDS} & settings["enabled"]
+                wrks.append(WrkRun(script, settings["threads"][script], on, server.port, work, seconds, timeout))
+        raw_on = {k[1] for k in soak_raw.KINDS} & enabled
         if raw_on:
             raw = soak_raw.Driver(server.port, raw_on, time.monotonic() + seconds, MAX_BODY, timeout)
             raw.start()
-        rows, survived = sample_loop(server, work, raw, seconds, every)
+        rows, survived, elapsed = sample_loop(server, work, raw, seconds, settings["every"])
+        if not survived:
+            print(f"the server died after {elapsed:.1f} s: {server.exit_description()}", flush=True)
         for w in wrks:
             w.finish(timeout + 15 if survived else 0)
         if raw:
             raw.stop()
             raw.join(timeout + 30)
         stop = server.stop()
-        ok = report(server, wrks, raw, rows, survived, stop, seconds, settings)
+        return report(server, wrks, raw, rows, survived, elapsed, stop, settings)
     finally:
         for w in wrks:
             if w.proc.poll() is None:
                 w.proc.kill()
-        if server and server.alive():
+        if server.alive():
             server.proc.kill()
+
+
+def main():
+    build = sys.argv[1] if len(sys.argv) > 1 else "build"
+    settings = settings_from_env()
+    work = Path(tempfile.mkdtemp(prefix=f"modelwatch-soak.{secrets.token_hex(3)}."))
+    (work / "progress").mkdir()
+    try:
+        ok = run(build, work, settings)
+    finally:
         if os.environ.get("SOAK_KEEP"):
             print(f"kept {work}")
         else:
-            subprocess.run(["rm", "-rf", str(work)])
+            shutil.rmtree(work, ignore_errors=True)
     sys.exit(0 if ok else 1)
 
 

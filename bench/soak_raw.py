@@ -178,7 +178,8 @@ KINDS = [
     ("raw_abort_in_headers", "aborts", 2, aborting(b"POST /v1/predictions HTTP/1.1\r\nHost: x\r\nContent-Le"), set()),
     ("raw_abort_in_body", "aborts", 2,
      aborting(request("POST", "/v1/predictions", [JSON, "Content-Length: 1000"], EVENT[:20])), set()),
-    ("raw_abort_before_reading", "aborts", 2, aborting(request("POST", "/v1/predictions", [JSON], EVENT)), set()),
+    ("raw_abort_before_reading", "aborts", 2, aborting(request("GET", "/v1/models/soak_demand")), set()),
+    ("raw_abort_before_202", "aborts", 1, aborting(request("POST", "/v1/predictions", [JSON], EVENT)), set()),
     ("raw_reset_in_body", "aborts", 2,
      aborting(request("POST", "/v1/predictions", [JSON, "Content-Length: 1000"], EVENT[:20]), reset=True), set()),
 ]
@@ -194,6 +195,7 @@ class Driver(threading.Thread):
         self.port, self.deadline, self.max_body, self.timeout = port, deadline, max_body, timeout
         self.kinds = [k for k in KINDS if k[1] in enabled]
         self.counts = {}  # (kind, outcome) -> n
+        self.latency = {}  # kind -> (sum_us, max_us)
         self.requests = 0
         self.stopping = threading.Event()
 
@@ -203,15 +205,20 @@ class Driver(threading.Thread):
         while schedule and not self.stopping.is_set() and time.monotonic() < self.deadline:
             name, _, _, send, _ = schedule[i % len(schedule)]
             i += 1
+            started = time.monotonic()
             try:
                 outcome = send(self.port, self.timeout, self.max_body)
             except socket.timeout:
                 outcome = "timeout"
             except ConnectionRefusedError:
-                outcome = "refused"
+                outcome = "refused"  # the server is gone: stop here
+                self.stopping.set()
             except (ConnectionResetError, BrokenPipeError):
                 outcome = "no_response"
             self.counts[(name, outcome)] = self.counts.get((name, outcome), 0) + 1
+            took = int((time.monotonic() - started) * 1e6)
+            total, slowest = self.latency.get(name, (0, 0))
+            self.latency[name] = (total + took, max(slowest, took))
             self.requests += 1
 
     def stop(self):

@@ -17,6 +17,18 @@ RUN = os.getenv("SOAK_RUN") or "soak"
 local progress_dir = os.getenv("SOAK_PROGRESS")
 local wrk_name = os.getenv("SOAK_WRK_NAME") or "wrk"
 
+-- A monotonic clock in microseconds (LuaJIT's ffi; os.clock is CPU time), for per-kind latency.
+local ffi = require("ffi")
+ffi.cdef [[
+  typedef struct { long tv_sec; long tv_nsec; } soak_timespec;
+  int clock_gettime(int clock_id, soak_timespec* ts);
+]]
+local timespec = ffi.new("soak_timespec")
+local function now_us()
+  ffi.C.clock_gettime(1, timespec)  -- CLOCK_MONOTONIC
+  return tonumber(timespec.tv_sec) * 1000000 + tonumber(timespec.tv_nsec) / 1000
+end
+
 -- Main state: number the threads and keep them for done().
 local threads = {}
 function setup(thread)
@@ -28,6 +40,11 @@ end
 counts = {}    -- "kind status" -> responses; status is the code, or "503d" for a documented 503
 examples = {}  -- "kind status" -> the start of the first 5xx body seen
 sent = {}      -- kind -> requests generated
+-- kind -> sum and max of the answered requests' latency in microseconds (flat tables: wrk's
+-- thread:get segfaults on nested ones)
+latency_sum, latency_max = {}, {}
+local sent_at = 0
+local progress_at = 0
 local schedule = {}
 local position = 0
 local last_kind = nil
@@ -81,15 +98,19 @@ function request()
   local kind = KINDS[schedule[position]]
   last_kind = kind
   sent[kind.name] = (sent[kind.name] or 0) + 1
-  return kind.make()
+  local req = kind.make()
+  sent_at = now_us()
+  return req
 end
 
 local function write_progress()
   if not progress_dir then return end
-  local f = io.open(string.format("%s/%s-%d", progress_dir, wrk_name, tid or 0), "w")
-  if f then
+  local path = string.format("%s/%s-%d", progress_dir, wrk_name, tid or 0)
+  local f = io.open(path .. ".tmp", "w")
+  if f then  -- written beside and renamed, so the sampler never reads a half-written file
     f:write(tostring(responses))
     f:close()
+    os.rename(path .. ".tmp", path)
   end
 end
 
@@ -99,26 +120,40 @@ function response(status, headers, body)
   if status == 503 and (headers["Retry-After"] or headers["retry-after"] or last_kind.doc503) then
     s = "503d"
   end
+  local took = now_us() - sent_at
+  local name = last_kind.name
+  latency_sum[name] = (latency_sum[name] or 0) + took
+  latency_max[name] = math.max(latency_max[name] or 0, took)
   local key = last_kind.name .. " " .. s
   counts[key] = (counts[key] or 0) + 1
   if status >= 500 and s ~= "503d" and not examples[key] then
     examples[key] = string.sub(body or "", 1, 300):gsub("[\r\n]", " ")
   end
   responses = responses + 1
-  if responses % 200 == 0 then write_progress() end
+  if sent_at - progress_at > 1000000 then
+    progress_at = sent_at
+    write_progress()
+  end
   last_kind = nil
 end
 
 -- Main state, after the run: one line per kind and status, then the errors wrk counted.
 function done(summary, latency, requests)
-  local total, all_sent, all_examples = {}, {}, {}
+  local total, all_sent, all_examples, all_sum, all_max = {}, {}, {}, {}, {}
   for _, thread in ipairs(threads) do
     for key, n in pairs(thread:get("counts") or {}) do total[key] = (total[key] or 0) + n end
     for kind, n in pairs(thread:get("sent") or {}) do all_sent[kind] = (all_sent[kind] or 0) + n end
     for key, text in pairs(thread:get("examples") or {}) do all_examples[key] = text end
+    for kind, us in pairs(thread:get("latency_sum") or {}) do all_sum[kind] = (all_sum[kind] or 0) + us end
+    for kind, us in pairs(thread:get("latency_max") or {}) do
+      all_max[kind] = math.max(all_max[kind] or 0, us)
+    end
   end
   for key, n in pairs(total) do io.write(string.format("SOAK_COUNT %s %d\n", key, n)) end
   for kind, n in pairs(all_sent) do io.write(string.format("SOAK_SENT %s %d\n", kind, n)) end
+  for kind, us in pairs(all_sum) do
+    io.write(string.format("SOAK_LATENCY %s %d %d\n", kind, math.floor(us), math.floor(all_max[kind])))
+  end
   for key, text in pairs(all_examples) do io.write(string.format("SOAK_EXAMPLE %s %s\n", key, text)) end
   local e = summary.errors
   io.write(string.format(

@@ -98,6 +98,10 @@ KINDS = {
   kind("deep_registry", "deep_unload", lazy("POST", "/v1/admin/profiles/unload", "deep_unload")),
 
   kind("bad_names", "name_path_ff_version", put("/v1/models/soak_demand/versions/%ff%fe", '{"latest":false}')),
+  -- A non-UTF-8 latest version, and events that resolve to it (issue 17, defect 1).
+  kind("bad_names", "name_model_for_ff", put("/v1/models/soak_names", '{"task":"regression"}')),
+  kind("bad_names", "name_path_ff_latest", put("/v1/models/soak_names/versions/v%ff", '{"metrics":{"mae":1}}')),
+  kind("bad_names", "name_events_ff_latest", post(P, '{"model":"soak_names","prediction":1,"actual":2}')),
   kind("bad_names", "name_path_ff_model", put("/v1/models/soak_%ff", '{"task":"regression"}')),
   kind("bad_names", "name_path_control", put("/v1/models/soak_%01ctl", '{"task":"regression"}')),
   kind("bad_names", "name_path_slash", put("/v1/models/soak_x%2Fversions%2Fy", '{"task":"regression"}')),
