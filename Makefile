@@ -13,7 +13,7 @@ FUZZ_TEST_SECONDS ?= 20
 FUZZ_JOBS ?= $(JOBS)
 export FUZZ_SECONDS FUZZ_TEST_SECONDS FUZZ_JOBS FUZZ_TARGETS FUZZ_FLAGS FUZZ_TIMEOUT
 
-.PHONY: setup build run test unit integration bench asan format clean demo fuzz fuzz-build
+.PHONY: setup build run test unit integration bench soak asan format clean demo fuzz fuzz-build
 
 setup:
 	@./scripts/setup.sh
@@ -59,6 +59,12 @@ demo: setup $(BUILD)/CMakeCache.txt
 
 bench: build
 	./bench/run_bench.sh $(BUILD)
+
+# Minutes of mixed valid and invalid traffic with RSS and open fds sampled (docs/benchmarks.md#soak);
+# not part of `make test`. SOAK_SECONDS (default 600), SOAK_INVALID (e.g. all,-deep_registry), ...
+soak: setup $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target modelwatch
+	./bench/soak.py $(BUILD)
 
 format:
 	find src tests bench -name '*.cc' -o -name '*.h' | xargs clang-format -i
