@@ -30,6 +30,7 @@
 // Thread-safety: values; ParseCondition may be called from any thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -83,6 +84,10 @@ struct Condition {
 // refused (ParseCondition's error), so that every walk over a parsed tree (evaluation, PromQL
 // rendering, destruction) recurses at most this deep.
 inline constexpr int kMaxConditionDepth = 64;
+// The regular expression of a =~ or !~ matcher: at most this many bytes, and groups nested at
+// most this deep (std::regex compiles and matches recursively).
+inline constexpr size_t kMaxMatcherRegexBytes = 4096;
+inline constexpr int kMaxMatcherRegexGroupDepth = 32;
 
 struct ConditionOptions {
   std::string segment_label = "segment";  // metrics.segment_label
