@@ -111,8 +111,9 @@ run_one() {
       status=$((status ? status : $?))
   fi
   local done_line
-  # The fuzzing run's last line (the merge prints one too, without corp:).
-  done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE.*corp:' "$log" | tail -1 || true)
+  # The fuzzing run's last line: "#N DONE cov: ... corp: ... exec/s: N" ("#N: cov: ..." with
+  # -fork); the merge prints a DONE line too, without corp:.
+  done_line=$(grep -E '^#[0-9]+(:|[[:space:]]+DONE) .*corp:' "$log" | tail -1 || true)
   local found
   found=$(find "$crashes" -type f -newer "$started" | wc -l)
   if [[ $status -ne 0 || $found -gt 0 ]]; then

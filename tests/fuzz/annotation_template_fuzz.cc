@@ -22,8 +22,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   double from_bytes = 0;
   if (size >= sizeof from_bytes) std::memcpy(&from_bytes, data, sizeof from_bytes);
-  const std::map<std::string, std::string> labels = {
-      {"alertname", "HighErrorRate"}, {"model", "churn"}, {"segment", "eu"}, {"severity", "warning"}};
+  const std::map<std::string, std::string> labels = {{"alertname", "HighErrorRate"},
+                                                     {"model", "churn"},
+                                                     {"segment", "eu"},
+                                                     {"severity", "warning"}};
   for (const double value : {0.0, -0.0, 0.0731, 93784.0, 1234567.0, -1e300, 5e-324,
                              std::numeric_limits<double>::quiet_NaN(),
                              std::numeric_limits<double>::infinity(), from_bytes}) {
