@@ -43,8 +43,8 @@ import soak_raw  # noqa: E402
 
 VALID = ["ingest", "query", "admin", "churn"]
 INVALID = ["malformed", "types", "unknown_fields", "huge_keys", "deep_ingest", "deep_registry",
-           "bad_names", "many_models", "content_type", "oversized", "bad_queries", "huge_windows", "conflict",
-           "http_garbage", "aborts"]
+           "bad_names", "many_models", "content_type", "oversized", "many_events", "bad_queries",
+           "huge_windows", "conflict", "http_garbage", "aborts"]
 # wrk script -> the families it carries (bench/soak/<script>.lua); the raw-socket kinds of
 # bench/soak_raw.py carry families of both lists.
 SCRIPTS = {"ingest": ["ingest"], "query": ["query"], "admin": ["admin"], "churn": ["churn"],

@@ -154,7 +154,8 @@ KINDS = {
     return http_request("POST", "/v1/models/soak_demand/versions/v1/reference",
                         {["Content-Type"] = "text/csv", ["Content-Length"] = "2147483648"})
   end),
-  kind("oversized", "too_many_events", lazy("POST", P, "too_many_events")),
+  -- 100,001 events in 2.8 MB: over ingest.max_events_per_request, under server.max_body_bytes.
+  kind("many_events", "too_many_events", lazy("POST", P, "too_many_events")),
 
   kind("bad_queries", "query_window_text", get("/v1/models/soak_demand/performance?window=abc")),
   -- Windows out of range (issue 17, defect 10): today they overflow into a window over the whole
