@@ -13,7 +13,8 @@ Environment:
   SOAK_RSS_TOLERANCE_PCT   allowed growth of RssAnon, last third over middle third, in % (default 10)
   SOAK_FD_TOLERANCE        allowed difference of the fewest open fds, last vs middle third (default 8)
   SOAK_TIMEOUT_SECONDS     a request unanswered for this long counts as an error (default 10)
-  SOAK_THREADS             wrk connections per script, e.g. "ingest=4,query=2" (one thread each)
+  SOAK_THREADS             wrk connections per script, e.g. "ingest=4,query=2" (one thread each;
+                           for "invalid", per enabled family)
   SOAK_PRELOAD_ROWS        old predictions stored before the traffic starts (default 1000000; 0 = none)
   SOAK_SERVER_ARGS         extra arguments for `modelwatch serve` (split on spaces)
   SOAK_KEEP                set: keep the temporary directory (data dir, server stderr, wrk output)
@@ -42,13 +43,15 @@ import soak_raw  # noqa: E402
 
 VALID = ["ingest", "query", "admin", "churn"]
 INVALID = ["malformed", "types", "unknown_fields", "huge_keys", "deep_ingest", "deep_registry",
-           "bad_names", "many_models", "content_type", "oversized", "bad_queries", "huge_windows", "conflict",
-           "http_garbage", "aborts"]
+           "bad_names", "many_models", "content_type", "oversized", "many_events", "bad_queries",
+           "huge_windows", "conflict", "http_garbage", "aborts"]
 # wrk script -> the families it carries (bench/soak/<script>.lua); the raw-socket kinds of
 # bench/soak_raw.py carry families of both lists.
 SCRIPTS = {"ingest": ["ingest"], "query": ["query"], "admin": ["admin"], "churn": ["churn"],
            "invalid": [f for f in INVALID if f not in ("http_garbage", "aborts")]}
-DEFAULT_THREADS = {"ingest": 4, "query": 2, "admin": 1, "churn": 1, "invalid": 2}
+# Connections per script; for "invalid", per enabled family (each family has its own connections,
+# so that a family with slow answers does not hold up the others).
+DEFAULT_THREADS = {"ingest": 4, "query": 2, "admin": 1, "churn": 1, "invalid": 1}
 # The server's settings for the soak: bounds that would take hours to fill at the defaults are
 # lowered so that memory can level off within the run, and the background passes run often.
 SERVER_SETTINGS = ["quality.max_window_rows=1000", "quality.evaluation_interval_seconds=5",
@@ -249,7 +252,8 @@ class WrkRun:
                                  for name in ("events.lua", f"{script}.lua", "common.lua")))
         self.out_path = work / f"{script}.out"
         env = dict(os.environ, SOAK_RUN=work.name.split(".")[-1], SOAK_ENABLED=",".join(enabled),
-                   SOAK_PROGRESS=str(work / "progress"), SOAK_WRK_NAME=script, SOAK_KNOWN_IDS=str(KNOWN_IDS))
+                   SOAK_PROGRESS=str(work / "progress"), SOAK_WRK_NAME=script, SOAK_KNOWN_IDS=str(KNOWN_IDS),
+                   SOAK_PER_FAMILY="1" if script == "invalid" else "0")
         self.proc = subprocess.Popen(
             ["wrk", f"-t{threads}", f"-c{threads}", f"-d{seconds}s", f"--timeout", f"{timeout}s",
              "-s", str(lua), f"http://127.0.0.1:{port}"],
@@ -382,7 +386,9 @@ class Results:
         self.examples.update(examples)
         self.latency.update(latency)
         if not figures:
-            self.wrk_errors.append((w.script, {"no results": w.out_path.read_text(errors="replace")[-300:]}))
+            print(f"{w.script:12}{w.threads:6d}  no report (wrk output: "
+                  f"{w.out_path.read_text(errors='replace')[-200:].strip() or 'empty'})")
+            self.wrk_errors.append((w.script, {"no report": 1}))
             return
         errors = {k: figures[k] for k in ("connect", "read", "write") if figures[k]}
         if errors:
@@ -422,11 +428,12 @@ class Results:
         out = []
         for (kind, status), n in sorted(self.counts.items()):
             server_error = status.isdigit() and int(status) >= 500
-            no_answer = status in ("no_response", "timeout") or (status == "refused" and not server_died)
+            # after a crash, every connection error follows from it
+            no_answer = status in ("no_response", "timeout", "refused") and not server_died
             if (server_error or no_answer) and status not in soak_raw.Driver.tolerated(kind):
                 example = self.examples.get((kind, status))
                 out.append(f"{kind}: {n} x {status}" + (f" ({example[:160]})" if example else ""))
-        if not server_died:  # after a crash, every connection error follows from it
+        if not server_died:
             out += [f"wrk {script}: connection errors {errors}" for script, errors in self.wrk_errors]
         return out
 
@@ -500,7 +507,8 @@ def run(build, work, settings):
         for script, families in SCRIPTS.items():
             on = [f for f in families if f in enabled]
             if on:
-                wrks.append(WrkRun(script, settings["threads"][script], on, server.port, work, seconds, timeout))
+                threads = settings["threads"][script] * (len(on) if script == "invalid" else 1)
+                wrks.append(WrkRun(script, threads, on, server.port, work, seconds, timeout))
         raw_on = {k[1] for k in soak_raw.KINDS} & enabled
         if raw_on:
             raw = soak_raw.Driver(server.port, raw_on, time.monotonic() + seconds, MAX_BODY, timeout)

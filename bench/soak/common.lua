@@ -11,7 +11,8 @@
 --
 -- Environment: SOAK_RUN (a tag making ids unique per run), SOAK_ENABLED (comma-separated enabled
 -- families), SOAK_PROGRESS (a directory: every thread writes its response count there, so the
--- sampler can print requests so far), SOAK_WRK_NAME (this wrk's name, for the progress files).
+-- sampler can print requests so far), SOAK_WRK_NAME (this wrk's name, for the progress files),
+-- SOAK_PER_FAMILY (1: one family per thread, see init).
 
 RUN = os.getenv("SOAK_RUN") or "soak"
 local progress_dir = os.getenv("SOAK_PROGRESS")
@@ -74,8 +75,16 @@ function post_json(path, body, extra)
 end
 
 function init(args)
-  local enabled = {}
-  for name in string.gmatch(os.getenv("SOAK_ENABLED") or "", "[^,]+") do enabled[name] = true end
+  local enabled, families = {}, {}
+  for name in string.gmatch(os.getenv("SOAK_ENABLED") or "", "[^,]+") do
+    enabled[name] = true
+    families[#families + 1] = name
+  end
+  -- SOAK_PER_FAMILY=1: thread k sends only the k-th family (round robin), so a family whose
+  -- requests are slow does not hold up the others.
+  if os.getenv("SOAK_PER_FAMILY") == "1" and #families > 0 then
+    enabled = {[families[((tid or 1) - 1) % #families + 1]] = true}
+  end
   for i, kind in ipairs(KINDS) do
     if enabled[kind.family] then
       for _ = 1, kind.weight do schedule[#schedule + 1] = i end

@@ -1,6 +1,8 @@
--- Soak family "query": every read route with valid parameters (docs/api.md). Heavy computations
--- (drift, quality, performance) mostly ask for short windows: the soak looks for leaks and crashes,
--- and a 24-hour window over minutes of high-rate ingest measures the query's cost instead.
+-- Soak family "query": every read route with valid parameters (docs/api.md). The windows are 1 or
+-- 2 minutes long and name a segment where the route takes one, so the rows each query reads stop
+-- growing within the warm-up: a window longer than the run reads more rows every minute (up to the
+-- quality service's 1M-row cap), and the memory those queries hold at the same time would read as
+-- growth for the whole run.
 
 local KNOWN_IDS = tonumber(os.getenv("SOAK_KNOWN_IDS") or "0")
 
@@ -23,9 +25,9 @@ KINDS = {
   {name = "models_list", family = "query", weight = 2, make = get("/v1/models")},
   {name = "model_get", family = "query", weight = 2, make = get("/v1/models/soak_demand")},
   {name = "performance", family = "query", weight = 2,
-   make = get_segment("/v1/models/soak_demand/performance?window=5m&segment=restaurant_%d", DEMAND_SEGMENTS)},
+   make = get_segment("/v1/models/soak_demand/performance?window=1m&segment=restaurant_%d", DEMAND_SEGMENTS)},
   {name = "performance_pooled", family = "query", weight = 1,
-   make = get("/v1/models/soak_risk/performance?window=2m")},
+   make = get("/v1/models/soak_risk/performance?window=1m")},
   {name = "performance_from_to", family = "query", weight = 1, make = function()
     local now = os.time()
     return http_request("GET", string.format("/v1/models/soak_risk/performance?from=%d&to=%d&version=v1",
@@ -36,9 +38,10 @@ KINDS = {
   {name = "quality", family = "query", weight = 1,
    make = get_segment("/v1/models/soak_demand/quality?window=1m&segment=restaurant_%d", DEMAND_SEGMENTS)},
   {name = "history", family = "query", weight = 1,
-   make = get("/v1/models/soak_demand/history?metric=mae&bucket=1m&window=15m")},
+   make = get_segment("/v1/models/soak_demand/history?metric=mae&bucket=1m&window=2m&segment=restaurant_%d",
+                      DEMAND_SEGMENTS)},
   {name = "history_auc", family = "query", weight = 1,
-   make = get("/v1/models/soak_risk/history?metric=auc&bucket=5m&window=1h&segment=region_1")},
+   make = get("/v1/models/soak_risk/history?metric=auc&bucket=1m&window=2m&segment=region_1")},
   {name = "references", family = "query", weight = 1, make = get("/v1/models/soak_demand/references")},
   {name = "importance_change", family = "query", weight = 1,
    make = get("/v1/models/soak_demand/importance-change?from=v1&to=v2")},
