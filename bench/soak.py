@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The soak run (docs/benchmarks.md#soak): minutes of mixed valid and invalid traffic at a high rate
+"""The soak run (docs/benchmarks.md, "Soak"): minutes of mixed valid and invalid traffic at a high rate
 against the Release modelwatch binary, with its memory and open files sampled throughout.
 
 Usage: bench/soak.py [BUILD_DIR]      (make soak)
@@ -12,7 +12,8 @@ Environment:
   SOAK_INVALID             invalid families, same syntax (see INVALID below); default all
   SOAK_RSS_TOLERANCE_PCT   allowed growth of RssAnon, last third over middle third, in % (default 10)
   SOAK_FD_TOLERANCE        allowed difference of the fewest open fds, last vs middle third (default 8)
-  SOAK_TIMEOUT_SECONDS     a request unanswered for this long counts as an error (default 10)
+  SOAK_TIMEOUT_SECONDS     wrk --timeout (slower requests are noted) and the raw sockets' timeout
+                           (a raw request unanswered for this long fails the run); default 10
   SOAK_THREADS             wrk connections per script, e.g. "ingest=4,query=2" (one thread each;
                            for "invalid", per enabled family)
   SOAK_PRELOAD_ROWS        old predictions stored before the traffic starts (default 1000000; 0 = none)
@@ -255,7 +256,7 @@ class WrkRun:
                    SOAK_PROGRESS=str(work / "progress"), SOAK_WRK_NAME=script, SOAK_KNOWN_IDS=str(KNOWN_IDS),
                    SOAK_PER_FAMILY="1" if script == "invalid" else "0")
         self.proc = subprocess.Popen(
-            ["wrk", f"-t{threads}", f"-c{threads}", f"-d{seconds}s", f"--timeout", f"{timeout}s",
+            ["wrk", f"-t{threads}", f"-c{threads}", f"-d{seconds}s", "--timeout", f"{timeout}s",
              "-s", str(lua), f"http://127.0.0.1:{port}"],
             stdout=open(self.out_path, "wb"), stderr=subprocess.STDOUT, env=env)
 
