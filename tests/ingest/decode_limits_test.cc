@@ -15,7 +15,7 @@ using testing_ingest::Actuals;
 using testing_ingest::FieldErr;
 using testing_ingest::Predictions;
 
-constexpr BodyFormat kNdjson = BodyFormat::kNdjson;
+constexpr BodyFormat kNdjsonBody = BodyFormat::kNdjson;
 
 std::string DeepArray(int depth) { return std::string(depth, '[') + std::string(depth, ']'); }
 
@@ -50,7 +50,7 @@ TEST(DecodeLimits, DeepNdjsonLineIsMalformedNamingTheLineAndTheLimit) {
   const std::string body =
       "{\"model\":\"eta\",\"prediction\":1}\n{\"model\":\"eta\",\"extra\":" + DeepArray(100'000) +
       "}\n";
-  const auto r = Predictions(body, kNdjson);
+  const auto r = Predictions(body, kNdjsonBody);
   EXPECT_EQ(r.failure, DecodeFailure::kMalformed);
   ASSERT_THAT(r.errors, SizeIs(1));
   EXPECT_EQ(r.errors[0].pointer, "/1");
@@ -78,7 +78,7 @@ TEST(DecodeLimits, NdjsonBodyMayStartWithAUtf8Bom) {
   const auto r = Predictions(
       "\xEF\xBB\xBF{\"model\":\"eta\",\"prediction\":1}\n{\"model\":\"eta\",\"prediction\":\"x\"}"
       "\n",
-      kNdjson);
+      kNdjsonBody);
   EXPECT_EQ(r.failure, DecodeFailure::kInvalid);  // line numbering is not shifted by the BOM
   EXPECT_THAT(r.errors, ElementsAre(FieldErr("/1/prediction", "")));
 }

@@ -91,6 +91,7 @@ class ThrowingStore final : public Store {
     return real_.QuerySnapshots(q);
   }
   Status Ping() const override { return real_.Ping(); }
+  Status WriteHealth() const override { return real_.WriteHealth(); }
   Result<StoreStats> Stats() const override { return real_.Stats(); }
   void Close() override { real_.Close(); }
 

@@ -59,13 +59,13 @@ class ImportFilesTest : public ::testing::Test {
   fs::path root_;
 };
 
-std::vector<std::string> Names(const ImportResult& r) {
+std::vector<std::string> ImportedNames(const ImportResult& r) {
   std::vector<std::string> out;
   for (const auto& v : r.versions) out.push_back(v.model + "/" + v.segment + "/" + v.version);
   return out;
 }
 
-std::string ErrorsText(const ImportResult& r) {
+std::string ImportErrorsText(const ImportResult& r) {
   std::string s;
   for (const auto& e : r.errors) s += e.path.string() + ": " + e.reason + "\n";
   return s;
@@ -77,10 +77,10 @@ TEST_F(ImportFilesTest, MetadataSymlinkedToAFileOutsideTheDirectoryIsNotRead) {
   fs::create_symlink(outside_ / "secret.json", root_ / "m/v1/metadata.json");
   Write("m/v2", "{}");
   const ImportResult r = ScanWithDeadline();
-  ASSERT_EQ(r.errors.size(), 1u) << ErrorsText(r);
+  ASSERT_EQ(r.errors.size(), 1u) << ImportErrorsText(r);
   EXPECT_EQ(r.errors[0].path, root_ / "m/v1/metadata.json");
   EXPECT_THAT(r.errors[0].reason, HasSubstr("outside the import directory"));
-  EXPECT_EQ(Names(r), std::vector<std::string>{"m//v2"});
+  EXPECT_EQ(ImportedNames(r), std::vector<std::string>{"m//v2"});
   for (const auto& v : r.versions)
     EXPECT_THAT(v.metadata_json, ::testing::Not(HasSubstr("hunter2")));
 }
@@ -91,8 +91,8 @@ TEST_F(ImportFilesTest, RelativeSymlinkClimbingOutIsNotRead) {
   fs::create_symlink("../../../secret.json", root_ / "m/v1/metadata.json");
   Write("m/v2", "{}");
   const ImportResult r = ScanWithDeadline();
-  EXPECT_THAT(ErrorsText(r), HasSubstr("outside the import directory"));
-  EXPECT_EQ(Names(r), std::vector<std::string>{"m//v2"});
+  EXPECT_THAT(ImportErrorsText(r), HasSubstr("outside the import directory"));
+  EXPECT_EQ(ImportedNames(r), std::vector<std::string>{"m//v2"});
 }
 
 TEST_F(ImportFilesTest, VersionDirectorySymlinkedOutsideIsNotRead) {
@@ -100,10 +100,10 @@ TEST_F(ImportFilesTest, VersionDirectorySymlinkedOutsideIsNotRead) {
   Write("m/v1", "{}");
   fs::create_directory_symlink(outside_ / "elsewhere", root_ / "m/v2");
   const ImportResult r = ScanWithDeadline();
-  ASSERT_EQ(r.errors.size(), 1u) << ErrorsText(r);
+  ASSERT_EQ(r.errors.size(), 1u) << ImportErrorsText(r);
   EXPECT_EQ(r.errors[0].path, root_ / "m/v2/metadata.json");
   EXPECT_THAT(r.errors[0].reason, HasSubstr("outside the import directory"));
-  EXPECT_EQ(Names(r), std::vector<std::string>{"m//v1"});
+  EXPECT_EQ(ImportedNames(r), std::vector<std::string>{"m//v1"});
 }
 
 TEST_F(ImportFilesTest, SymlinkToAFileInsideTheDirectoryIsRead) {
@@ -111,8 +111,8 @@ TEST_F(ImportFilesTest, SymlinkToAFileInsideTheDirectoryIsRead) {
   fs::create_directories(root_ / "m/v1");
   fs::create_symlink("../../.shared/common.json", root_ / "m/v1/metadata.json");
   const ImportResult r = ScanWithDeadline();
-  EXPECT_TRUE(r.errors.empty()) << ErrorsText(r);
-  ASSERT_EQ(Names(r), std::vector<std::string>{"m//v1"});
+  EXPECT_TRUE(r.errors.empty()) << ImportErrorsText(r);
+  ASSERT_EQ(ImportedNames(r), std::vector<std::string>{"m//v1"});
   EXPECT_EQ(r.versions[0].training_metrics.at("mae"), 2.0);
 }
 
@@ -122,10 +122,10 @@ TEST_F(ImportFilesTest, FifoIsRefusedWithoutBlocking) {
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   Write("m/v2", "{}");
   const ImportResult r = ScanWithDeadline(fifo);
-  ASSERT_EQ(r.errors.size(), 1u) << ErrorsText(r);
+  ASSERT_EQ(r.errors.size(), 1u) << ImportErrorsText(r);
   EXPECT_EQ(r.errors[0].path, fifo);
   EXPECT_THAT(r.errors[0].reason, HasSubstr("not a regular file"));
-  EXPECT_EQ(Names(r), std::vector<std::string>{"m//v2"});
+  EXPECT_EQ(ImportedNames(r), std::vector<std::string>{"m//v2"});
 }
 
 TEST_F(ImportFilesTest, SymlinkToAFifoIsRefusedWithoutBlocking) {
@@ -136,17 +136,17 @@ TEST_F(ImportFilesTest, SymlinkToAFifoIsRefusedWithoutBlocking) {
   fs::create_symlink(fifo, root_ / "m/v1/metadata.json");
   Write("m/v2", "{}");
   const ImportResult r = ScanWithDeadline(fifo);
-  EXPECT_THAT(ErrorsText(r), HasSubstr("not a regular file"));
-  EXPECT_EQ(Names(r), std::vector<std::string>{"m//v2"});
+  EXPECT_THAT(ImportErrorsText(r), HasSubstr("not a regular file"));
+  EXPECT_EQ(ImportedNames(r), std::vector<std::string>{"m//v2"});
 }
 
 TEST_F(ImportFilesTest, DirectoryNamedMetadataJsonIsRefused) {
   fs::create_directories(root_ / "m/v1/metadata.json");
   Write("m/v2", "{}");
   const ImportResult r = ScanWithDeadline();
-  ASSERT_EQ(r.errors.size(), 1u) << ErrorsText(r);
+  ASSERT_EQ(r.errors.size(), 1u) << ImportErrorsText(r);
   EXPECT_THAT(r.errors[0].reason, HasSubstr("not a regular file"));
-  EXPECT_EQ(Names(r), std::vector<std::string>{"m//v2"});
+  EXPECT_EQ(ImportedNames(r), std::vector<std::string>{"m//v2"});
 }
 
 TEST_F(ImportFilesTest, DeeplyNestedMetadataIsRefusedNamingTheLimit) {
@@ -154,10 +154,10 @@ TEST_F(ImportFilesTest, DeeplyNestedMetadataIsRefusedNamingTheLimit) {
   Write("m/v1", "{\"extra\":" + std::string(depth, '[') + std::string(depth, ']') + "}");
   Write("m/v2", "{}");
   const ImportResult r = ScanWithDeadline();
-  ASSERT_EQ(r.errors.size(), 1u) << ErrorsText(r);
+  ASSERT_EQ(r.errors.size(), 1u) << ImportErrorsText(r);
   EXPECT_EQ(r.errors[0].path, root_ / "m/v1/metadata.json");
   EXPECT_THAT(r.errors[0].reason, HasSubstr("deeper than 64 levels"));
-  EXPECT_EQ(Names(r), std::vector<std::string>{"m//v2"});
+  EXPECT_EQ(ImportedNames(r), std::vector<std::string>{"m//v2"});
 }
 
 TEST_F(ImportFilesTest, MetadataOverTheSizeLimitIsRefused) {
@@ -165,9 +165,9 @@ TEST_F(ImportFilesTest, MetadataOverTheSizeLimitIsRefused) {
   Write("m/v1", R"({"notes":")" + pad + R"("})");
   Write("m/v2", "{}");
   const ImportResult r = ScanWithDeadline();
-  ASSERT_EQ(r.errors.size(), 1u) << ErrorsText(r);
+  ASSERT_EQ(r.errors.size(), 1u) << ImportErrorsText(r);
   EXPECT_THAT(r.errors[0].reason, HasSubstr("over the limit of 1048576 bytes"));
-  EXPECT_EQ(Names(r), std::vector<std::string>{"m//v2"});
+  EXPECT_EQ(ImportedNames(r), std::vector<std::string>{"m//v2"});
 }
 
 TEST_F(ImportFilesTest, MetadataJustUnderTheSizeLimitIsRead) {
@@ -176,14 +176,14 @@ TEST_F(ImportFilesTest, MetadataJustUnderTheSizeLimitIsRead) {
   Write("m/v1",
         prefix + std::string(kMaxMetadataFileBytes - prefix.size() - suffix.size(), 'x') + suffix);
   const ImportResult r = ScanWithDeadline();
-  EXPECT_TRUE(r.errors.empty()) << ErrorsText(r);
-  EXPECT_EQ(Names(r), std::vector<std::string>{"m//v1"});
+  EXPECT_TRUE(r.errors.empty()) << ImportErrorsText(r);
+  EXPECT_EQ(ImportedNames(r), std::vector<std::string>{"m//v1"});
 }
 
 TEST_F(ImportFilesTest, MetadataWithAUtf8BomIsRead) {
   Write("m/v1", "\xEF\xBB\xBF{\"metrics\":{\"mae\":1.5}}");
   const ImportResult r = ScanWithDeadline();
-  EXPECT_TRUE(r.errors.empty()) << ErrorsText(r);
+  EXPECT_TRUE(r.errors.empty()) << ImportErrorsText(r);
   ASSERT_EQ(r.versions.size(), 1u);
   EXPECT_EQ(r.versions[0].training_metrics.at("mae"), 1.5);
 }
