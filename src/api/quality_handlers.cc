@@ -12,8 +12,8 @@
 
 #include "api/handlers.h"
 #include "common/duration.h"
-#include "common/names.h"
 #include "common/json_limits.h"
+#include "common/names.h"
 #include "common/time_format.h"
 #include "common/truncate.h"
 #include "profile/reference_builder.h"

@@ -4,8 +4,8 @@
 // escaped a thread's function would call std::terminate and end the whole process (and, when the
 // cause is stored data, end it again at every restart). So each pass runs under
 // RunBackgroundPass: an exception is caught, handed to a BackgroundErrorReporter (which logs it
-// and counts it in modelwatch_background_errors_total{thread}, telemetry/background_errors.h), and the
-// loop goes on with its next pass.
+// and counts it in modelwatch_background_errors_total{thread}, telemetry/background_errors.h), and
+// the loop goes on with its next pass.
 //
 // Thread-safety: RunBackgroundPass is reentrant; reporters must accept calls from any thread.
 #pragma once

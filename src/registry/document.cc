@@ -5,8 +5,8 @@
 #include <limits>
 #include <string>
 
-#include "common/names.h"
 #include "common/json_limits.h"
+#include "common/names.h"
 #include "common/time_format.h"
 
 namespace mw {

@@ -12,8 +12,8 @@
 #include <optional>
 #include <variant>
 
-#include "common/names.h"
 #include "common/json_limits.h"
+#include "common/names.h"
 #include "common/status.h"
 #include "registry/document.h"
 

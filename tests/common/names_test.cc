@@ -50,7 +50,8 @@ TEST(NamesTest, RejectsC0DelAndC1ControlCharacters) {
   EXPECT_EQ(NameProblem("tab\there", 128),
             "must not contain control characters (U+0009 at offset 3)");
   EXPECT_EQ(NameProblem("line\n", 128), "must not contain control characters (U+000A at offset 4)");
-  EXPECT_EQ(NameProblem("del\x7f", 128), "must not contain control characters (U+007F at offset 3)");
+  EXPECT_EQ(NameProblem("del\x7f", 128),
+            "must not contain control characters (U+007F at offset 3)");
   EXPECT_EQ(NameProblem("c1\xc2\x85", 128),
             "must not contain control characters (U+0085 at offset 2)");
   EXPECT_EQ(NameProblem("\xc2\xa0", 128), std::nullopt);  // U+00A0 (no-break space) is printable
@@ -66,8 +67,13 @@ TEST(NamesTest, SafeTextKeepsOnlyTheAllowedControls) {
 }
 
 TEST(NamesTest, ReplaceUnsafeTextPutsTheReplacementCharacterInstead) {
-  EXPECT_EQ(ReplaceUnsafeText("a\xff" "b\x01" "c\n", "\n"),
-            "a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c\n");
+  EXPECT_EQ(ReplaceUnsafeText("a\xff"
+                              "b\x01"
+                              "c\n",
+                              "\n"),
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD"
+            "c\n");
   EXPECT_EQ(ReplaceUnsafeText("\xc2\x85x"), "\xEF\xBF\xBDx");
   EXPECT_EQ(ReplaceUnsafeText("caf\xc3\xa9"), "caf\xc3\xa9");
   EXPECT_TRUE(IsSafeText(ReplaceUnsafeText("\xe2\x82\xff\x7f\t")));
