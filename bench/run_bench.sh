@@ -3,9 +3,17 @@
 # (same machine, same run, same event shape), reporting ratios. Usage: bench/run_bench.sh [BUILD_DIR]
 # Environment: DURATION (wrk seconds, default 10), ROUNDS (alternating baseline/modelwatch
 # single-event pairs, default 3), SHARED (path of shared/, default ../shared).
+# BEFORE=DIR: a build tree of an earlier commit (its `modelwatch` and `*_bench`; make one with
+# `git worktree add /tmp/before REV` and `cmake --build ... --target modelwatch benchmarks`). Every
+# measurement then runs the earlier build beside this one (in each round: baseline, before, after)
+# and the summary gives after/before ratios: how a change is judged on a shared, noisy machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
+BEFORE=${BEFORE:-}
+if [[ -n "$BEFORE" && ! -x "$BEFORE/modelwatch" ]]; then
+  echo "BEFORE: $BEFORE/modelwatch is not an executable (BEFORE names a build tree)" >&2; exit 2
+fi
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-3}
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS: must be a positive integer, got '$ROUNDS'" >&2; exit 2; }
@@ -28,9 +36,9 @@ run_wrk() { # url script connections extra-env...
       grep WRK_RESULT
 }
 
-start_modelwatch() { # data dir [extra args...]
+start_modelwatch() { # data dir [extra args...]; MW_BUILD (default BUILD) picks the build tree
   local dir=$1; shift
-  "$BUILD/modelwatch" serve --listen 127.0.0.1:0 --data-dir "$dir" --set logging.access_log=false \
+  "${MW_BUILD:-$BUILD}/modelwatch" serve --listen 127.0.0.1:0 --data-dir "$dir" --set logging.access_log=false \
       --set logging.stdout=false "$@" 2> "$dir.err" &
   PIDS+=($!)
   for _ in $(seq 1 300); do
@@ -51,7 +59,20 @@ CEILING=$(sed -n 's/.*rows_per_second=\([0-9]*\).*/\1/p' <<<"$CEILING_LINE")
 # fresh server and database), and the targets are judged on the median round: on a shared 2-core VM
 # one 10-second run moves by a third from one minute to the next, and a pair run back to back sees
 # the same conditions. Every round is printed.
-B_ALL="" M_ALL=""
+# One single-event run of a build on a fresh server and database; prints wrk's WRK_RESULT line with
+# the rows the server stored appended (rows=N), which must equal the requests answered 2xx.
+single_event_run() { # build label
+  local dir="$WORK/mw1_$2_$ROUND"
+  mkdir -p "$dir"
+  MW_BUILD=$1 start_modelwatch "$dir"
+  local result stored
+  result=$(run_wrk "http://127.0.0.1:$MW_PORT" "$BASE/post_event.lua" 32)
+  stored=$(curl -s "http://127.0.0.1:$MW_PORT/health/db" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["table_stats"]["prediction_logs"])')
+  stop_last
+  echo "$result rows=$stored"
+}
+
+B_ALL="" M_ALL="" P_ALL=""
 for ROUND in $(seq 1 "$ROUNDS"); do
   echo "== round $ROUND/$ROUNDS: baseline seed_api.py (FastAPI + prometheus_client + one INSERT per prediction), 2 workers"
   BPORT=$(free_port)
@@ -62,18 +83,15 @@ for ROUND in $(seq 1 "$ROUNDS"); do
   B=$(run_wrk "http://127.0.0.1:$BPORT" "$BASE/post_event.lua" 32)
   stop_last
   echo "$B"
-
+  if [[ -n "$BEFORE" ]]; then
+    echo "== round $ROUND/$ROUNDS: modelwatch BEFORE ($BEFORE), single event per request, 32 connections"
+    P=$(single_event_run "$BEFORE" before)
+    echo "$P"
+    P_ALL+="$P|"
+  fi
   echo "== round $ROUND/$ROUNDS: modelwatch, single event per request, 32 connections (202 = fsync'd)"
-  mkdir -p "$WORK/mw1_$ROUND"
-  start_modelwatch "$WORK/mw1_$ROUND"
-  M=$(run_wrk "http://127.0.0.1:$MW_PORT" "$BASE/post_event.lua" 32)
-  STORED=$(curl -s "http://127.0.0.1:$MW_PORT/health/db" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["table_stats"]["prediction_logs"])')
-  stop_last
+  M=$(single_event_run "$BUILD" after)
   echo "$M"
-  # post_event.lua draws ids from math.random, which wrk seeds identically in each of its threads,
-  # so the same id (with the same content) arrives twice: modelwatch stores it once (idempotent
-  # retry).
-  echo "rows stored: $STORED (the rest were repeated ids, answered 202 as idempotent retries)"
   B_ALL+="$B|" M_ALL+="$M|"
 done
 
@@ -84,14 +102,23 @@ MN=$(run_wrk "http://127.0.0.1:$MW_PORT" "$BASE/post_event.lua" 32)
 stop_last
 echo "$MN"
 
+batched_run() { # build label
+  mkdir -p "$WORK/mw2_$2"
+  MW_BUILD=$1 start_modelwatch "$WORK/mw2_$2"
+  EVENTS_PER_REQUEST=1000 run_wrk "http://127.0.0.1:$MW_PORT" bench/post_batch.lua 8
+  stop_last
+}
+PB=""
+if [[ -n "$BEFORE" ]]; then
+  echo "== modelwatch BEFORE: 1000 events per request, 8 connections"
+  PB=$(batched_run "$BEFORE" before)
+  echo "$PB"
+fi
 echo "== modelwatch: 1000 events per request, 8 connections"
-mkdir -p "$WORK/mw2"
-start_modelwatch "$WORK/mw2"
-MB=$(EVENTS_PER_REQUEST=1000 run_wrk "http://127.0.0.1:$MW_PORT" bench/post_batch.lua 8)
-stop_last
+MB=$(batched_run "$BUILD" after)
 echo "$MB"
 
-/usr/bin/python3 - "$DURATION" "$CEILING" "$B_ALL" "$M_ALL" "$MB" "$MN" <<'PY'
+/usr/bin/python3 - "$DURATION" "$CEILING" "$B_ALL" "$M_ALL" "$MB" "$MN" "$P_ALL" "$PB" <<'PY'
 import statistics, sys
 dur, ceiling = float(sys.argv[1]), float(sys.argv[2])
 def parse(line):
@@ -102,6 +129,11 @@ def parse(line):
 bs = [parse(x) for x in sys.argv[3].split("|") if x]
 ms = [parse(x) for x in sys.argv[4].split("|") if x]
 mb, mn = parse(sys.argv[5]), parse(sys.argv[6])
+ps = [parse(x) for x in sys.argv[7].split("|") if x]
+pb = parse(sys.argv[8]) if sys.argv[8] else None
+lost = [(i, m) for i, m in enumerate(ms + ps, 1) if "rows" in m and m["rows"] < m["requests"] - m["non2xx"] - m["errors"]]
+for i, m in lost:
+    print(f"LOST: a single-event run stored {m['rows']} rows for {m['requests'] - m['non2xx'] - m['errors']} requests answered 2xx")
 rows = mb["rps"] * 1000
 def measured(d):  # the p99 without wrk's coordinated-omission correction (bench/report.lua)
     return f"{d['measured_p99_us']/1000:10.2f}" if d.get("measured_p99_us", -1) >= 0 else f"{'-':>10}"
@@ -110,15 +142,26 @@ def row(name, d, rps_format="12.0f", ratio=""):
           f"{measured(d)}{d['errors']+d['non2xx']:8d}{ratio}")
 print()
 print(f"{'':34}{'req/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'p99 meas.':>10}{'errors':>8}{'ratio':>8}")
-ratios = []
+ratios, before_ratios = [], []
 for i, (b, m) in enumerate(zip(bs, ms), 1):
     ratios.append(m["rps"] / b["rps"])
     row(f"round {i}: baseline seed_api.py", b)
+    if ps:
+        before_ratios.append(ps[i - 1]["rps"] / b["rps"])
+        row(f"round {i}: BEFORE single", ps[i - 1], ratio=f"{before_ratios[-1]:7.1f}x")
     row(f"round {i}: modelwatch single", m, ratio=f"{ratios[-1]:7.1f}x")
 b_rps = statistics.median(b["rps"] for b in bs)
 row("modelwatch single, sync=normal", mn)
+if pb:
+    row("BEFORE batched (1000/req)", pb, "12.1f")
 row("modelwatch batched (1000/req)", mb, "12.1f")
 print()
+if ps:
+    after_before = [m["rps"] / p["rps"] for m, p in zip(ms, ps)]
+    print(f"after/before, single event: median {statistics.median(after_before):.3f} "
+          f"(rounds: {', '.join('%.3f' % r for r in after_before)}); p99 before "
+          f"{statistics.median(p['p99_us'] for p in ps) / 1000:.2f} ms, after {statistics.median(m['p99_us'] for m in ms) / 1000:.2f} ms")
+    print(f"after/before, batched: {mb['rps'] / pb['rps']:.3f}")
 r1 = statistics.median(ratios)
 p99 = statistics.median(m["p99_us"] for m in ms) / 1000
 p50 = statistics.median(m["p50_us"] for m in ms) / 1000
@@ -147,10 +190,21 @@ echo "== drift report: ../shared/baseline/drift_scipy.py vs modelwatch drift-rep
 /usr/bin/python3 "$BASE/drift_scipy.py" --write-data "$WORK/drift" --json > "$WORK/scipy.json"
 SCIPY_SECONDS=$(sed -n 's/.*scipy_report_seconds=\([0-9.]*\).*/\1/p' "$WORK/scipy.json")
 sed -i '/scipy_report_seconds=/d' "$WORK/scipy.json"
-/usr/bin/time -f "peak_rss_kb=%M" "$BUILD/modelwatch" drift-report --reference "$WORK/drift/reference.csv" \
-    --current "$WORK/drift/current.csv" --json > "$WORK/mw.json" 2> "$WORK/mw.err"
+drift_report_run() { # build output-prefix
+  /usr/bin/time -f "peak_rss_kb=%M" "$1/modelwatch" drift-report --reference "$WORK/drift/reference.csv" \
+      --current "$WORK/drift/current.csv" --json > "$2.json" 2> "$2.err"
+}
+if [[ -n "$BEFORE" ]]; then
+  drift_report_run "$BEFORE" "$WORK/before"
+  BEFORE_SECONDS=$(sed -n 's/.*modelwatch_report_seconds=\([0-9.]*\).*/\1/p' "$WORK/before.err")
+fi
+drift_report_run "$BUILD" "$WORK/mw"
 MW_SECONDS=$(sed -n 's/.*modelwatch_report_seconds=\([0-9.]*\).*/\1/p' "$WORK/mw.err")
 PEAK_KB=$(sed -n 's/.*peak_rss_kb=\([0-9]*\).*/\1/p' "$WORK/mw.err")
+if [[ -n "$BEFORE" ]]; then
+  cmp -s "$WORK/before.json" "$WORK/mw.json" && same="identical" || same="DIFFERENT"
+  echo "drift report BEFORE ${BEFORE_SECONDS} s, after ${MW_SECONDS} s (after/before time $(/usr/bin/python3 -c "print(f'{$MW_SECONDS/$BEFORE_SECONDS:.3f}')")); reports $same"
+fi
 /usr/bin/python3 - "$WORK/scipy.json" "$WORK/mw.json" "$SCIPY_SECONDS" "$MW_SECONDS" "$PEAK_KB" <<'PY'
 import json, math, sys
 scipy, mw = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
@@ -177,5 +231,16 @@ PY
 
 if ls "$BUILD"/*_bench >/dev/null 2>&1; then
   echo "== micro-benchmarks"
-  for b in "$BUILD"/*_bench; do "$b" --benchmark_min_time=0.2; done
+  for b in "$BUILD"/*_bench; do
+    if [[ -n "$BEFORE" && -x "$BEFORE/$(basename "$b")" ]]; then
+      # Before and after in turn, twice, so that a slow minute does not fall on one side only.
+      for side in before after before after; do
+        [[ $side == before ]] && exe="$BEFORE/$(basename "$b")" || exe=$b
+        echo "-- $side: $(basename "$b")"
+        "$exe" --benchmark_min_time=0.2
+      done
+    else
+      "$b" --benchmark_min_time=0.2
+    fi
+  done
 fi
