@@ -171,6 +171,15 @@ class BodyDecoder {
     if (list.get_array().get(elements) != simdjson::SUCCESS) {
       return Fail(DecodeFailure::kMalformed, list_pointer, "must be an array");
     }
+    // Count first, so a list over the limit is refused before any element is decoded: decoding
+    // 100,001 events only to refuse them took ~0.1 s of CPU (seconds under load) and ~28 MiB.
+    // count_elements() skips the elements without parsing them and rewinds the array; when the
+    // array is malformed the loop below reports where.
+    size_t count = 0;
+    if (elements.count_elements().get(count) == simdjson::SUCCESS &&
+        static_cast<int64_t>(count) > options_.max_events) {
+      return TooMany(list_pointer);
+    }
     size_t index = 0;
     std::string pointer;
     for (auto element_result : elements) {
@@ -194,9 +203,25 @@ class BodyDecoder {
     return DecodeFailure::kNone;
   }
 
+  // The number of lines of `text` that are not blank (what counts as events in NDJSON).
+  static int64_t CountNonBlankLines(std::string_view text) {
+    int64_t lines = 0;
+    while (!text.empty()) {
+      const size_t newline = text.find('\n');
+      if (!IsBlank(text.substr(0, newline))) ++lines;
+      if (newline == std::string_view::npos) break;
+      text.remove_prefix(newline + 1);
+    }
+    return lines;
+  }
+
   DecodeFailure RunNdjson(const simdjson::padded_string& padded) {
     const char* const begin = padded.data();
     const char* const end = begin + padded.size();
+    // Counted before decoding, as in RunArray: a body over the limit costs one scan, not a decode.
+    if (CountNonBlankLines(std::string_view(begin, padded.size())) > options_.max_events) {
+      return TooMany("");
+    }
     const char* const capacity_end = end + simdjson::SIMDJSON_PADDING;
     size_t line_index = 0;
     int64_t elements = 0;

@@ -315,6 +315,28 @@ TEST(DecodeShapes, MoreEventsThanTheLimitIsTooMany) {
   EXPECT_THAT(r.events, IsEmpty());
 }
 
+// The elements are counted before any is decoded: a list over the limit is 413 even when an
+// element before the limit is broken (decoding first would have stopped there with 400).
+TEST(DecodeShapes, AListOverTheLimitIsRefusedBeforeItsElementsAreDecoded) {
+  DecodeOptions options = TestOptions();
+  options.max_events = 2;
+  const auto r =
+      Predictions(R"({"events":[{"model":"eta","prediction":1,},{"model":"eta","prediction":2},)"
+                  R"({"model":"eta","prediction":3}]})",
+                  BodyFormat::kJson, options);
+  EXPECT_EQ(r.failure, DecodeFailure::kTooManyEvents);
+  EXPECT_THAT(r.errors, ElementsAre(FieldErr("/events", "at most 2")));
+}
+
+TEST(DecodeShapes, NdjsonOverTheLimitIsRefusedBeforeItsLinesAreDecoded) {
+  DecodeOptions options = TestOptions();
+  options.max_events = 1;
+  const auto r = Predictions("{\"model\":\"eta\",\"prediction\":1,}\n\n{\"model\":\"eta\"}\n",
+                             kNdjson, options);
+  EXPECT_EQ(r.failure, DecodeFailure::kTooManyEvents);
+  EXPECT_THAT(r.errors, SizeIs(1));
+}
+
 TEST(DecodeShapes, ExactlyTheLimitIsAccepted) {
   DecodeOptions options = TestOptions();
   options.max_events = 2;
