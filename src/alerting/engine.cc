@@ -15,21 +15,21 @@
 #include "alerting/annotation_template.h"
 #include "alerting/evaluate.h"
 #include "alerting/promql.h"
-#include "store/detail/sqlite_handle.h"
-#include "store/schema.h"
+#include "sqlite/handle.h"
+#include "sqlite/migrations.h"
 
 namespace mw::alerting {
 namespace {
 
-using store_detail::Db;
-using store_detail::Stmt;
-using store_detail::Txn;
+using sqlite::Db;
+using sqlite::Stmt;
+using sqlite::Txn;
 using LabelMap = std::map<std::string, std::string>;
 
 // The state file's own migrations (append-only). Why a file of its own rather than Store tables:
 // the same reasons as the outbox (outbox.h) — small synchronous writes on the engine's schedule,
 // off the ingest writer, and no alert API in the Store interface.
-const std::array<store_schema::Migration, 1> kMigrations = {{
+const std::array<sqlite::Migration, 1> kMigrations = {{
     {1,
      "alert state and history",
      {
@@ -532,7 +532,7 @@ Result<std::unique_ptr<RuleEngine>> RuleEngine::Open(RuleSet rules,
       !s.ok()) {
     return s;
   }
-  auto applied = store_schema::ApplyMigrations(impl->db, kMigrations, store_schema::kSqlite, now);
+  auto applied = sqlite::ApplyMigrations(impl->db, kMigrations, now);
   if (!applied) return applied.error();
   auto orphans = impl->Restore(now);
   if (!orphans) return orphans.error();

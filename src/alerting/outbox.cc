@@ -10,17 +10,17 @@
 #include <map>
 #include <optional>
 
-#include "store/detail/sqlite_handle.h"
-#include "store/schema.h"
+#include "sqlite/handle.h"
+#include "sqlite/migrations.h"
 
 namespace mw::alerting {
 namespace {
 
-using store_detail::Db;
-using store_detail::Stmt;
+using sqlite::Db;
+using sqlite::Stmt;
 
 // The outbox file's own migrations (append-only, like the store's).
-const std::array<store_schema::Migration, 1> kOutboxMigrations = {{
+const std::array<sqlite::Migration, 1> kOutboxMigrations = {{
     {1,
      "notification outbox",
      {
@@ -229,8 +229,7 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const OutboxOptions& options, const
       !s.ok()) {
     return s;
   }
-  auto applied = store_schema::ApplyMigrations(impl.db, kOutboxMigrations, store_schema::kSqlite,
-                                               clock.NowMillis());
+  auto applied = sqlite::ApplyMigrations(impl.db, kOutboxMigrations, clock.NowMillis());
   if (!applied) return applied.error();
   if (options.registry != nullptr) {
     const std::string& p = options.metrics_prefix;

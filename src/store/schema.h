@@ -7,9 +7,7 @@
 // driver rewrites them to $n). The dialect differences in the DDL are the append-order key and the
 // binary type, written as the {seq_pk} and {blob} tokens and expanded by RenderSql.
 //
-// Migrations are append-only: never edit a released one; add a new version instead. Each migration
-// runs in its own transaction together with its schema_migrations row, so a crash leaves either
-// all or none of it, and re-opening applies only the versions that are missing.
+// Migrations follow the rules of sqlite/migrations.h (append-only, one transaction each).
 #pragma once
 
 #include <cstdint>
@@ -19,7 +17,8 @@
 #include <vector>
 
 #include "common/status.h"
-#include "store/detail/sqlite_handle.h"
+#include "sqlite/handle.h"
+#include "sqlite/migrations.h"
 
 namespace mw::store_schema {
 
@@ -38,19 +37,14 @@ std::string RenderSql(std::string_view sql, const Dialect& dialect);
 std::string RenderPlaceholder(std::string_view sql, std::string_view token,
                               std::string_view replacement);
 
-struct Migration {
-  int64_t version = 0;
-  std::string_view name;
-  std::vector<std::string_view> statements;  // may contain dialect tokens
-};
+// A migration whose statements may contain dialect tokens.
+using Migration = sqlite::Migration;
 
 // The store's migrations, in increasing version order.
 std::span<const Migration> Migrations();
 
-// Applies every migration of `migrations` whose version is not yet recorded in schema_migrations
-// (creating that table first), in order, each in its own transaction. Returns the versions applied
-// by this call. kUnavailable when the database fails; kInternal when a migration's SQL is wrong.
-Result<std::vector<int64_t>> ApplyMigrations(const store_detail::Db& db,
+// sqlite::ApplyMigrations with the statements rendered for `dialect`.
+Result<std::vector<int64_t>> ApplyMigrations(const sqlite::Db& db,
                                              std::span<const Migration> migrations,
                                              const Dialect& dialect, int64_t now_ms);
 

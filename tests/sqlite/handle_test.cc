@@ -1,10 +1,8 @@
-#include "store/detail/sqlite_handle.h"
+#include "sqlite/handle.h"
 
 #include <gtest/gtest.h>
 
-#include "store_test_util.h"
-
-namespace mw::store_detail {
+namespace mw::sqlite {
 namespace {
 
 Db OpenMemory() {
@@ -77,4 +75,4 @@ TEST(DbTest, QueryIntWithoutRowsIsNullopt) {
 }
 
 }  // namespace
-}  // namespace mw::store_detail
+}  // namespace mw::sqlite

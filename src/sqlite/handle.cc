@@ -1,8 +1,8 @@
-#include "store/detail/sqlite_handle.h"
+#include "sqlite/handle.h"
 
 #include <string>
 
-namespace mw::store_detail {
+namespace mw::sqlite {
 
 Status SqliteError(int rc, sqlite3* db, std::string_view what) {
   std::string message(what);
@@ -151,4 +151,4 @@ void Txn::Rollback() {
   (void)sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
-}  // namespace mw::store_detail
+}  // namespace mw::sqlite
