@@ -56,28 +56,6 @@ std::vector<std::string> Union(const std::vector<std::string>& a,
   return out;
 }
 
-// How deeply the groups of a regular expression nest: "(", ")" outside character classes and
-// escapes. A guard before std::regex, not a validation (std::regex then checks the syntax).
-int RegexGroupDepth(std::string_view re) {
-  int depth = 0, deepest = 0;
-  bool in_class = false;
-  for (size_t i = 0; i < re.size(); ++i) {
-    const char c = re[i];
-    if (c == '\\') {
-      ++i;  // the escaped character
-    } else if (in_class) {
-      in_class = c != ']';
-    } else if (c == '[') {
-      in_class = true;
-    } else if (c == '(') {
-      deepest = std::max(deepest, ++depth);
-    } else if (c == ')') {
-      depth = std::max(depth - 1, 0);
-    }
-  }
-  return deepest;
-}
-
 // A parsed subtree with what the parser needs to know about it, computed once when the node is
 // built (from its children's), so that no check walks a subtree again: parsing stays linear.
 struct ParsedNode {
@@ -382,13 +360,8 @@ class Parser {
       m.value = value.text;
       if (m.op == LabelMatcher::Op::kRegexMatch || m.op == LabelMatcher::Op::kRegexNoMatch) {
         // std::regex compiles (and matches) recursively: bound what it is given.
-        if (m.value.size() > kMaxMatcherRegexBytes) {
-          Fail(value, "regular expression longer than " + std::to_string(kMaxMatcherRegexBytes) +
-                          " bytes");
-        }
-        if (RegexGroupDepth(m.value) > kMaxMatcherRegexGroupDepth) {
-          Fail(value, "regular expression nests groups more than " +
-                          std::to_string(kMaxMatcherRegexGroupDepth) + " levels deep");
+        if (const std::string bound = RegexBoundsProblem(m.value); !bound.empty()) {
+          Fail(value, bound);
         }
         try {
           std::regex check(m.value, std::regex::ECMAScript);

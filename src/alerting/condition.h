@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "alerting/signals.h"
+#include "common/regex_bounds.h"
 #include "common/status.h"
 
 namespace mw::alerting {
@@ -84,10 +85,10 @@ struct Condition {
 // refused (ParseCondition's error), so that every walk over a parsed tree (evaluation, PromQL
 // rendering, destruction) recurses at most this deep.
 inline constexpr int kMaxConditionDepth = 64;
-// The regular expression of a =~ or !~ matcher: at most this many bytes, and groups nested at
-// most this deep (std::regex compiles and matches recursively).
-inline constexpr size_t kMaxMatcherRegexBytes = 4096;
-inline constexpr int kMaxMatcherRegexGroupDepth = 32;
+// The regular expression of a =~ or !~ matcher keeps the bounds of common/regex_bounds.h (length,
+// group depth, repetition counts, expanded size): std::regex compiles and matches recursively.
+inline constexpr size_t kMaxMatcherRegexBytes = kMaxRegexBytes;
+inline constexpr int kMaxMatcherRegexGroupDepth = kMaxRegexGroupDepth;
 
 struct ConditionOptions {
   std::string segment_label = "segment";  // metrics.segment_label

@@ -385,6 +385,14 @@ TEST(ConditionDepthTest, MatcherRegexesAreBoundedBeforeStdRegexSeesThem) {
   Parse(with_regex(Repeat("a|", 2047) + "a"));  // 4095 bytes
   EXPECT_EQ(Error(with_regex(Repeat("a|", 2048) + "a")),
             "column 18: regular expression longer than 4096 bytes");
+  // Found by fuzzing: libstdc++ reads a repetition count into an int without an overflow check.
+  EXPECT_EQ(Error(with_regex("res^^^^4443{888888888888888888888,888888}")),
+            "column 18: regular expression repeats more than 1000 times");
+  // Counted repetitions expand into copies: nested ones multiply.
+  EXPECT_EQ(Error(with_regex("((a{100}){100}){100}")),
+            "column 18: regular expression expands to more than 100000 states (counted "
+            "repetitions multiply)");
+  Parse(with_regex("(a{100}){100}"));
 }
 
 // A balanced sum of 2^k signals: (((s + s) + (s + s)) + ...), 2k levels deep.

@@ -219,6 +219,9 @@ TEST_F(AlertingConfigTest, RejectsBadRoutesNamingTheKey) {
            {"[{match: {model: a}}]", "alerting.routes[0].channels", "at least one channel"},
            {"[{channels: [ops], match_re: {model: '(unclosed'}}]", "alerting.routes",
             "[0].match_re.model: bad regular expression"},
+           // libstdc++ reads a repetition count without an overflow check (UB), found by fuzzing.
+           {"[{channels: [ops], match_re: {model: 'a{88888888888888888888}'}}]", "alerting.routes",
+            "[0].match_re.model: regular expression repeats more than 1000 times"},
            {"[{channels: [ops], severity: [page]}]", "alerting.routes",
             "\"page\" is not info, warning or critical"},
            {"[{channels: [ops], group_by: ['bad-label']}]", "alerting.routes",

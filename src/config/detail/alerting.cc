@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "common/duration.h"
+#include "common/regex_bounds.h"
 #include "config/detail/validate.h"
 #include "config/yaml_error.h"
 
@@ -208,6 +209,10 @@ Config::AlertRoute ReadRoute(const YAML::Node& entry, const std::string& path, P
     } else if (key == "match_re") {
       r.match_re = StringMap(v, at, problems);
       for (const auto& [label, pattern] : r.match_re) {
+        if (const std::string bound = RegexBoundsProblem(pattern); !bound.empty()) {
+          problems.push_back(at + "." + label + ": " + bound);
+          continue;
+        }
         try {
           std::regex re(pattern, std::regex::ECMAScript);
         } catch (const std::regex_error& e) {
