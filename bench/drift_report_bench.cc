@@ -1,4 +1,4 @@
-// The drift report at the size of /work/shared/baseline/drift_scipy.py: 20 numeric features
+// The drift report at the size of bench/baseline/drift_scipy.py: 20 numeric features
 // (100k reference x 1M current rows, standard normal, the first five shifted by 0.1) and 5
 // categorical features (12 categories; c0 gains an unseen 13th in 5% of the current rows),
 // every statistic computed (all_statistics), as the baseline does.

@@ -1,5 +1,5 @@
 -- wrk script: POST {"events":[...]} with EVENTS_PER_REQUEST (default 1000) prediction events per
--- request, same event shape as ../shared/baseline/post_event.lua, unique ids throughout.
+-- request, same event shape as bench/baseline/post_event.lua, unique ids throughout.
 -- usage: wrk -t2 -c8 -d10s -s post_batch.lua http://127.0.0.1:PORT
 local per_request = tonumber(os.getenv("EVENTS_PER_REQUEST") or "1000")
 local counter = 0

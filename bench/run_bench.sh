@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# modelwatch's ingest benchmark, run side by side with the reference points in ../shared/baseline
+# modelwatch's ingest benchmark, run side by side with the reference points in bench/baseline
 # (same machine, same run, same event shape), reporting ratios. Usage: bench/run_bench.sh [BUILD_DIR]
 # Environment: DURATION (wrk seconds, default 10), ROUNDS (alternating baseline/modelwatch
-# single-event pairs, default 3), SHARED (path of shared/, default ../shared).
+# single-event pairs, default 3), BASELINE (the reference points, default bench/baseline).
 # BEFORE=DIR: a build tree of an earlier commit (its `modelwatch` and `*_bench`; make one with
 # `git worktree add /tmp/before REV` and `cmake --build ... --target modelwatch benchmarks`). Every
 # measurement then runs the earlier build beside this one (in each round: baseline, before, after)
@@ -17,8 +17,7 @@ fi
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-3}
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS: must be a positive integer, got '$ROUNDS'" >&2; exit 2; }
-SHARED=${SHARED:-$(cd .. && pwd)/shared}
-BASE="$SHARED/baseline"
+BASE=$(cd "${BASELINE:-bench/baseline}" && pwd)
 WORK=$(mktemp -d /tmp/modelwatch-bench.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
@@ -49,7 +48,7 @@ start_modelwatch() { # data dir [extra args...]; MW_BUILD (default BUILD) picks 
 }
 stop_last() { local p=${PIDS[-1]}; kill "$p"; wait "$p" 2>/dev/null || true; unset 'PIDS[-1]'; }
 
-echo "== SQLite's own append ceiling (../shared/baseline/sqlite_append.cc, 1000 rows/commit)"
+echo "== SQLite's own append ceiling (bench/baseline/sqlite_append.cc, 1000 rows/commit)"
 g++ -O2 -std=c++20 -o "$WORK/sqlite_append" "$BASE/sqlite_append.cc" -lsqlite3
 CEILING_LINE=$("$WORK/sqlite_append" "$WORK/append.db" 1000000 1000)
 echo "$CEILING_LINE"
@@ -185,7 +184,7 @@ print(f"  (for reference, synchronous=normal, durable against a process crash bu
 print(f"batched rows/s: {rows:.0f} = {r2*100:.0f}% of sqlite_append's {ceiling:.0f} rows/s (target >= 50%) {'MET' if ok2 else 'NOT MET'}")
 PY
 
-echo "== drift report: ../shared/baseline/drift_scipy.py vs modelwatch drift-report on the same rows"
+echo "== drift report: bench/baseline/drift_scipy.py vs modelwatch drift-report on the same rows"
 # 20 numeric + 5 categorical features, 1M current vs 100k reference rows (the script's defaults).
 /usr/bin/python3 "$BASE/drift_scipy.py" --write-data "$WORK/drift" --json > "$WORK/scipy.json"
 SCIPY_SECONDS=$(sed -n 's/.*scipy_report_seconds=\([0-9.]*\).*/\1/p' "$WORK/scipy.json")

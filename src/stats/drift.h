@@ -52,7 +52,7 @@ std::optional<double> NormalizedWasserstein(std::span<const double> reference,
 // ties). Precondition: bins >= 1 and a non-empty reference; otherwise returns an empty vector.
 std::vector<double> QuantileEdges(std::span<const double> reference_sorted, int bins);
 
-// Population stability index as /work/shared/baseline/drift_scipy.py psi() computes it:
+// Population stability index as bench/baseline/drift_scipy.py psi() computes it:
 // bins from QuantileEdges(reference, bins); per bin the reference and current proportions
 // (count / size, np.histogram's half-open bins) clipped below at min_proportion; then
 // sum((p_cur - p_ref) * ln(p_cur / p_ref)). Returns NaN when either sample is empty or bins < 1.

@@ -78,7 +78,7 @@ TEST(NumericDriftStatistics, MatchNumpyAndScipy) {
   const std::vector<NumericCase> cases = NumericCases();
   json input = json::array();
   for (const NumericCase& c : cases) input.push_back({{"r", c.reference}, {"c", c.current}});
-  // psi() is copied verbatim from /work/shared/baseline/drift_scipy.py.
+  // psi() is copied verbatim from bench/baseline/drift_scipy.py.
   const json expected = RunOracle(R"(
 import json, sys
 import numpy as np

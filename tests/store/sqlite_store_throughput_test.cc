@@ -3,7 +3,7 @@
 // Environment: MW_THROUGHPUT_EVENTS (default 500000), MW_THROUGHPUT_SYNC=normal for
 // synchronous=NORMAL (the baseline sqlite_append uses NORMAL), MW_THROUGHPUT_WINDOW (requests in
 // flight per thread in the single-event test, default 16). Compare in the same run with
-//   g++ -O2 -std=c++20 -o /tmp/sa shared/baseline/sqlite_append.cc -lsqlite3 && /tmp/sa /tmp/sa.db
+//   g++ -O2 -std=c++20 -o /tmp/sa bench/baseline/sqlite_append.cc -lsqlite3 && /tmp/sa /tmp/sa.db
 //   500000 1000
 #include <gtest/gtest.h>
 
