@@ -232,45 +232,36 @@ FramedRequest ParseRequestBytes(std::string_view bytes, int64_t max_body_bytes) 
   FramedRequest out;
   RequestParser parser;
   ConfigureParser(parser, max_body_bytes);
-  beast::error_code ec;
+  // Offers the remaining bytes until `done()` holds; false (with `out` filled in) when the bytes
+  // run out first (need_more) or the parser refuses them (error).
+  auto feed = [&](auto done) {
+    beast::error_code ec;
+    while (!done()) {
+      if (bytes.empty()) {
+        out.need_more = true;
+        return false;
+      }
+      const size_t used = parser.put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
+      bytes.remove_prefix(used);
+      if (ec == bhttp::error::need_more) {
+        out.need_more = true;  // every byte was offered: the message is incomplete
+        return false;
+      }
+      if (ec) {
+        out.error = ParseErrorResponse(ec, parser.get().base(), max_body_bytes);
+        return false;
+      }
+    }
+    return true;
+  };
   // The header first (put() stops after it unless eager), as async_read_header does.
-  while (!parser.is_header_done()) {
-    if (bytes.empty()) {
-      out.need_more = true;
-      return out;
-    }
-    const size_t used = parser.put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
-    bytes.remove_prefix(used);
-    if (ec == bhttp::error::need_more) {
-      out.need_more = true;  // every byte was offered: the header is incomplete
-      return out;
-    }
-    if (ec) {
-      out.error = ParseErrorResponse(ec, parser.get().base(), max_body_bytes);
-      return out;
-    }
-  }
+  if (!feed([&] { return parser.is_header_done(); })) return out;
   if (auto refusal = CheckHeader(parser.get().base())) {
     out.error = std::move(refusal);
     return out;
   }
   parser.eager(true);
-  while (!parser.is_done()) {
-    if (bytes.empty()) {
-      out.need_more = true;
-      return out;
-    }
-    const size_t used = parser.put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
-    bytes.remove_prefix(used);
-    if (ec == bhttp::error::need_more) {
-      out.need_more = true;
-      return out;
-    }
-    if (ec) {
-      out.error = ParseErrorResponse(ec, parser.get().base(), max_body_bytes);
-      return out;
-    }
-  }
+  if (!feed([&] { return parser.is_done(); })) return out;
   Request request = RequestFromHeader(parser.get().base());
   request.body = std::move(parser.get().body());
   out.request = std::move(request);
