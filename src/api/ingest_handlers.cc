@@ -7,11 +7,11 @@
 #include <utility>
 
 #include "api/handlers.h"
+#include "common/json.h"  // AppendJsonString: the decoders' JSON string escaper
 #include "common/json_limits.h"
 #include "common/time_format.h"
 #include "common/truncate.h"
 #include "ingest/decode.h"
-#include "ingest/detail/json_value.h"  // AppendJsonString: the decoder's JSON string escaper
 
 namespace mw::api {
 namespace {
@@ -202,8 +202,7 @@ std::shared_ptr<ModelCatalog::Admission> AdmitModels(const ApiContext& ctx,
   }
   const bool enveloped = format == BodyFormat::kJson && StartsWithEventsKey(req.body);
   std::vector<http::ProblemField> fields;
-  for (size_t i = 0;
-       i < events.size() && fields.size() < ingest_detail::ErrorSink::kMaxReportedErrors; ++i) {
+  for (size_t i = 0; i < events.size() && fields.size() < kMaxReportedFieldErrors; ++i) {
     auto it = details.find(events[i].model);
     if (it == details.end()) continue;
     fields.push_back({EventPointer(req.body, format, enveloped, i) + "/model", it->second});
@@ -314,7 +313,7 @@ http::Handler PostPredictions(const ApiContext& ctx) {
                        std::to_string(batch->actuals_joined) + R"(,"ids":[)";
             for (size_t i = 0; i < batch->ids.size(); ++i) {
               if (i > 0) out.body += ',';
-              ingest_detail::AppendJsonString(&out.body, batch->ids[i]);
+              AppendJsonString(&out.body, batch->ids[i]);
             }
             out.body += "]}";
           };

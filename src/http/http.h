@@ -23,6 +23,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/field_error.h"
+
 namespace mw::http {
 
 struct Request {
@@ -159,10 +161,9 @@ class Server {
 // each detail to kMaxProblemDetailBytes; a cut string ends in "...[truncated, N bytes]". Callers
 // quoting a client value inside a detail should cut that value with TruncateForEcho too.
 inline constexpr size_t kMaxProblemDetailBytes = 1024;
-struct ProblemField {
-  std::string pointer;  // RFC 6901 JSON pointer into the request body, e.g. "/events/3/prediction"
-  std::string detail;
-};
+// One entry of the "errors" member: the decoders' FieldError (common/field_error.h) itself, so a
+// decoder's errors pass through without conversion.
+using ProblemField = FieldError;
 Response Problem(int status, std::string_view title, std::string_view detail,
                  std::string_view instance, const std::vector<ProblemField>& errors = {},
                  std::string_view type = "about:blank");

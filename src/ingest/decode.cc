@@ -10,7 +10,7 @@
 
 #include "common/json_limits.h"
 #include "ingest/detail/actual_decoder.h"
-#include "ingest/detail/json_value.h"
+#include "ingest/detail/error_sink.h"
 #include "ingest/detail/prediction_decoder.h"
 
 namespace mw {
@@ -39,7 +39,7 @@ char FirstNonBlank(std::string_view s) {
   return '\0';
 }
 
-std::string InvalidJson(error_code error) { return ingest_detail::JsonErrorMessage(error); }
+std::string InvalidJson(error_code error) { return JsonErrorMessage(error); }
 
 // A document is fully consumed when the iterator has no token left.
 bool AtEnd(document& doc) { return doc.current_location().error() == simdjson::OUT_OF_BOUNDS; }
@@ -52,7 +52,7 @@ error_code ValidateNonObjectRoot(document& doc, char first) {
     case '[': {
       value root;
       error = doc.get_value().get(root);
-      if (!error) error = ingest_detail::SkipValue(root);
+      if (!error) error = SkipJsonValue(root);
       break;
     }
     case '"': {
@@ -151,7 +151,7 @@ class BodyDecoder {
       std::string_view key;
       if (auto error = f.unescaped_key().get(key)) return Malformed("", error);
       if (key != ElementDecoder::kArrayKey || seen_list) {
-        if (auto error = ingest_detail::SkipValue(f.value())) return Malformed("", error);
+        if (auto error = SkipJsonValue(f.value())) return Malformed("", error);
         errors_->AddAt(
             "", key,
             seen_list && key == ElementDecoder::kArrayKey ? "duplicate field" : "unknown field");
@@ -184,14 +184,14 @@ class BodyDecoder {
     std::string pointer;
     for (auto element_result : elements) {
       pointer = list_pointer;
-      ingest_detail::AppendPointerIndex(&pointer, index);
+      AppendJsonPointerIndex(&pointer, index);
       value element;
       if (auto error = std::move(element_result).get(element)) return Malformed(pointer, error);
       if (static_cast<int64_t>(index++) >= options_.max_events) return TooMany(list_pointer);
       object event;
       if (element.get_object().get(event) == simdjson::SUCCESS) {
         if (auto error = element_->Decode(event, pointer)) return Malformed(pointer, error);
-      } else if (auto error = ingest_detail::SkipValue(element)) {
+      } else if (auto error = SkipJsonValue(element)) {
         return Malformed(pointer, error);
       } else {
         errors_->Add(pointer, "must be an object");
@@ -232,7 +232,7 @@ class BodyDecoder {
       const char* next = newline == nullptr ? end : newline + 1;
       if (!IsBlank(text)) {
         std::string pointer;
-        ingest_detail::AppendPointerIndex(&pointer, line_index);
+        AppendJsonPointerIndex(&pointer, line_index);
         if (elements++ >= options_.max_events) return TooMany("");
         // The rest of the body and the padding follow the line, so it needs no copy.
         const simdjson::padded_string_view view(line, text.size(), capacity_end - line);

@@ -41,15 +41,11 @@
 #include <string_view>
 #include <vector>
 
+#include "common/field_error.h"
 #include "ingest/event.h"
 #include "registry/model.h"
 
 namespace mw {
-
-struct FieldError {
-  std::string pointer;
-  std::string detail;
-};
 
 enum class DecodeFailure {
   kNone,

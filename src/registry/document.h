@@ -32,7 +32,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ingest/decode.h"  // FieldError
+#include "common/field_error.h"
 #include "registry/model.h"
 
 namespace mw {

@@ -1,7 +1,8 @@
 // Where the simulator's requests go: the Transport seam, and HttpSender, its libcurl
 // implementation against one modelwatch server.
 //
-// HttpSender reuses one curl easy handle, so consecutive requests share a keep-alive connection.
+// HttpSender sends through one http::Client (http/client.h), so consecutive requests share a
+// keep-alive connection.
 // It retries, with exponential backoff, on connection failures, 5xx and 429 (a Retry-After in
 // seconds lengthens the wait); a retried request is sent byte for byte again, so a batch keeps
 // its event ids and the server's idempotency makes the retry safe. Any other status is returned
@@ -16,6 +17,10 @@
 #include <string_view>
 
 #include "common/status.h"
+
+namespace mw::http {
+class Client;
+}  // namespace mw::http
 
 namespace mw::simulate {
 
@@ -74,11 +79,11 @@ class HttpSender final : public Transport {
     int64_t retry_after_ms = -1;  // from a Retry-After header in seconds
   };
 
-  HttpSender(SenderOptions options, void* curl);
+  HttpSender(SenderOptions options, std::unique_ptr<http::Client> client);
   Attempt SendOnce(const HttpRequest& request);
 
   SenderOptions options_;
-  void* curl_;  // CURL*; owned
+  std::unique_ptr<http::Client> client_;
   int64_t requests_ = 0;
   int64_t retries_ = 0;
 };

@@ -30,17 +30,17 @@ std::string PredictionsBody(std::span<const Prediction> predictions) {
     const Prediction& p = predictions[i];
     if (i > 0) out += ',';
     out += "{\"id\":";
-    detail::AppendJsonString(out, p.id);
+    AppendJsonString(&out, p.id);
     out += ",\"model\":";
-    detail::AppendJsonString(out, p.model);
+    AppendJsonString(&out, p.model);
     out += ",\"version\":";
-    detail::AppendJsonString(out, p.version);
+    AppendJsonString(&out, p.version);
     if (!p.segment.empty()) {
       out += ",\"segment\":";
-      detail::AppendJsonString(out, p.segment);
+      AppendJsonString(&out, p.segment);
     }
     out += ",\"timestamp\":";
-    detail::AppendJsonString(out, FormatRfc3339Millis(p.timestamp_ms));
+    AppendJsonString(&out, FormatRfc3339Millis(p.timestamp_ms));
     out += ",\"features\":{";
     detail::AppendFeatureMembers(out, *p.feature_specs, p.features);
     out += "},\"prediction\":";
@@ -56,11 +56,11 @@ std::string ActualsBody(std::span<const Actual> actuals) {
   for (size_t i = 0; i < actuals.size(); ++i) {
     if (i > 0) out += ',';
     out += "{\"id\":";
-    detail::AppendJsonString(out, actuals[i].id);
+    AppendJsonString(&out, actuals[i].id);
     out += ",\"actual\":";
     detail::AppendJsonNumber(out, actuals[i].value);
     out += ",\"timestamp\":";
-    detail::AppendJsonString(out, FormatRfc3339Millis(actuals[i].timestamp_ms));
+    AppendJsonString(&out, FormatRfc3339Millis(actuals[i].timestamp_ms));
     out += '}';
   }
   out += "]}";

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numbers>
 
+#include "common/hash.h"
+
 namespace mw::simulate {
 
 double Random::Uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
@@ -25,16 +27,8 @@ size_t Random::Index(size_t n) {
 double Random::Exponential(double mean) { return -mean * std::log(1.0 - Uniform()); }
 
 uint64_t StreamSeed(uint64_t seed, std::string_view stream) {
-  uint64_t hash = 14695981039346656037ull;  // FNV-1a 64
-  for (const char c : stream) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 1099511628211ull;
-  }
-  uint64_t z = seed ^ hash;  // SplitMix64 finaliser
-  z += 0x9e3779b97f4a7c15ull;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
+  // One SplitMix64 step from the seed XOR the stream name's hash.
+  return SplitMix64Finalize((seed ^ Fnv1a64(stream)) + 0x9e3779b97f4a7c15ull);
 }
 
 }  // namespace mw::simulate

@@ -12,6 +12,8 @@
 #include <numeric>
 #include <utility>
 
+#include "stats/sum.h"
+
 namespace mw::stats {
 namespace {
 
@@ -50,25 +52,6 @@ double NumpySum(const double* a, size_t n) {
 }
 
 double NumpySum(const std::vector<double>& v) { return NumpySum(v.data(), v.size()); }
-
-// Neumaier's compensated sum, for long streams that are not materialised.
-class CompensatedSum {
- public:
-  void Add(double x) {
-    const double t = sum_ + x;
-    if (std::fabs(sum_) >= std::fabs(x)) {
-      compensation_ += (sum_ - t) + x;
-    } else {
-      compensation_ += (x - t) + sum_;
-    }
-    sum_ = t;
-  }
-  double Value() const { return sum_ + compensation_; }
-
- private:
-  double sum_ = 0.0;
-  double compensation_ = 0.0;
-};
 
 // scipy.special.rel_entr
 double RelEntr(double x, double y) {
@@ -131,7 +114,7 @@ bool IsSortedFinite(std::span<const double> v) {
 double Wasserstein1Sorted(std::span<const double> a, std::span<const double> b) {
   if (a.empty() || b.empty()) return kNaN;
   const double na = static_cast<double>(a.size()), nb = static_cast<double>(b.size());
-  CompensatedSum sum;
+  NeumaierSum sum;  // compensated: a long stream that is not materialised
   size_t i = 0, j = 0;
   double x = std::min(a[0], b[0]);
   while (true) {
@@ -143,7 +126,7 @@ double Wasserstein1Sorted(std::span<const double> a, std::span<const double> b) 
     sum.Add(cdf_gap * (next - x));
     x = next;
   }
-  return sum.Value();
+  return sum.value();
 }
 
 double PopulationStdDev(std::span<const double> v) {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <limits>
 #include <numbers>
+#include <optional>
 #include <vector>
 
 #include "stats/ks.h"
@@ -45,13 +46,16 @@ struct SfCdf {
   double cdf;
 };
 
-SfCdf SmirnovProbs(int64_t n, double x) {
-  if (!(n > 0 && x >= 0.0 && x <= 1.0)) return {kUndefinedProbability, kUndefinedProbability};
-  if (n == 1) return {1 - x, x};
-  if (x == 0.0) return {1.0, 0.0};
-  if (x == 1.0) return {0.0, 1.0};
+// n*x split exactly (cephes modNX): nxfl = floor(n*x), alpha = its fractional part, nx = n*x in
+// long double.
+struct NxSplit {
+  int64_t nxfl;
+  double alpha;
+  long double nx;
+};
 
-  // modNX: floor(n*x) and its fractional part, exactly (n*x = nx_hi + nx_lo without rounding).
+NxSplit SplitNx(int64_t n, double x) {
+  // n*x = nx_hi + nx_lo without rounding.
   const double dn = static_cast<double>(n);
   const double nx_hi = dn * x;
   const double nx_lo = std::fma(dn, x, -nx_hi);
@@ -70,28 +74,25 @@ SfCdf SmirnovProbs(int64_t n, double x) {
     nxfl += 1;
     alpha = 0.0;
   }
-  const long double nx = static_cast<long double>(nx_hi) + nx_lo;
+  return {nxfl, alpha, static_cast<long double>(nx_hi) + nx_lo};
+}
 
-  int64_t n1mxfl = n - nxfl - (alpha == 0 ? 0 : 1);
-  int64_t n1mxceil = n - nxfl;
-  // If alpha is 0 the last term belongs to neither the lower nor the upper sum.
-  if (alpha == 0) {
-    n1mxfl -= 1;
-    n1mxceil += 1;
-  }
-
+// The cases cephes answers without the series: x <= 1/n, an underflowing SF, x >= 1 - 1/n, and
+// n too large to sum. nullopt otherwise.
+std::optional<SfCdf> SmirnovClosedForm(int64_t n, double x, const NxSplit& split) {
+  const double dn = static_cast<double>(n);
   // x <= 1/n
-  if (nxfl == 0 || (nxfl == 1 && alpha == 0)) {
+  if (split.nxfl == 0 || (split.nxfl == 1 && split.alpha == 0)) {
     const double t = static_cast<double>(std::pow(1.0L + x, static_cast<long double>(n - 1)));
     const double cdf = x * t;
-    return {Clip01(1 - cdf), Clip01(cdf)};
+    return SfCdf{Clip01(1 - cdf), Clip01(cdf)};
   }
   // The survival function underflows.
-  if (-2.0 * static_cast<double>(n) * x * x < kCephesMinLog) return {0.0, 1.0};
+  if (-2.0 * dn * x * x < kCephesMinLog) return SfCdf{0.0, 1.0};
   // x >= 1 - 1/n
-  if (nxfl >= n - 1) {
+  if (split.nxfl >= n - 1) {
     const double sf = static_cast<double>(std::pow(1.0L - x, static_cast<long double>(n)));
-    return {Clip01(sf), Clip01(1 - sf)};
+    return SfCdf{Clip01(sf), Clip01(1 - sf)};
   }
   // n too large to sum: p ~ e^(-(6nx+1)^2 / 18n)
   if (n > kSmirnovMaxComputeN) {
@@ -104,11 +105,22 @@ SfCdf SmirnovProbs(int64_t n, double x) {
       cdf = -std::expm1(logp);
       sf = 1 - cdf;
     }
-    return {Clip01(sf), Clip01(cdf)};
+    return SfCdf{Clip01(sf), Clip01(cdf)};
   }
+  return std::nullopt;
+}
 
-  // Birnbaum–Tingey: the lower sum over v = 0..n1mxfl gives the SF; the upper (alternating) sum
-  // over v = n..n1mxceil gives the CDF and is used only when it has very few terms.
+// Birnbaum–Tingey: the lower sum over v = 0..n1mxfl gives the SF; the upper (alternating) sum
+// over v = n..n1mxceil gives the CDF and is used only when it has very few terms.
+SfCdf SmirnovSeries(int64_t n, double x, const NxSplit& split) {
+  const double dn = static_cast<double>(n);
+  int64_t n1mxfl = n - split.nxfl - (split.alpha == 0 ? 0 : 1);
+  int64_t n1mxceil = n - split.nxfl;
+  // If alpha is 0 the last term belongs to neither the lower nor the upper sum.
+  if (split.alpha == 0) {
+    n1mxfl -= 1;
+    n1mxceil += 1;
+  }
   const int64_t n_upper_terms = n - n1mxceil + 1;
   const bool use_upper_sum =
       (n_upper_terms <= 1 && x < 0.5) ||
@@ -124,6 +136,7 @@ SfCdf SmirnovProbs(int64_t n, double x) {
   } else {
     aj_sum = std::pow(1.0L - x, static_cast<long double>(n)) / x;
   }
+  const long double nx = split.nx;
   const int64_t vmid = n / 2;
   const long double ln = static_cast<long double>(n);
   long double log_binomial = std::log(ln);  // log C(n, 1)
@@ -157,6 +170,16 @@ SfCdf SmirnovProbs(int64_t n, double x) {
   const double prob = static_cast<double>(x * aj_sum);
   if (step < 0) return {Clip01(1 - prob), Clip01(prob)};
   return {Clip01(prob), Clip01(1 - prob)};
+}
+
+SfCdf SmirnovProbs(int64_t n, double x) {
+  if (!(n > 0 && x >= 0.0 && x <= 1.0)) return {kUndefinedProbability, kUndefinedProbability};
+  if (n == 1) return {1 - x, x};
+  if (x == 0.0) return {1.0, 0.0};
+  if (x == 1.0) return {0.0, 1.0};
+  const NxSplit split = SplitNx(n, x);
+  if (const std::optional<SfCdf> closed = SmirnovClosedForm(n, x, split)) return *closed;
+  return SmirnovSeries(n, x, split);
 }
 
 // ---------------------------------------------------------------------------------------------

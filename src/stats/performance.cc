@@ -9,22 +9,6 @@
 
 namespace mw::stats {
 
-void RegressionAccumulator::Sum::Add(double x) {
-  const double t = sum_ + x;
-  // Neumaier: recover the part of the smaller operand that the addition rounded away.
-  if (std::abs(sum_) >= std::abs(x)) {
-    compensation_ += (sum_ - t) + x;
-  } else {
-    compensation_ += (x - t) + sum_;
-  }
-  sum_ = t;
-}
-
-void RegressionAccumulator::Sum::Add(const Sum& other) {
-  Add(other.sum_);
-  compensation_ += other.compensation_;
-}
-
 void RegressionAccumulator::Add(double prediction, double actual) {
   assert(std::isfinite(prediction) && std::isfinite(actual));
   const double error = prediction - actual;
@@ -106,25 +90,6 @@ Result<RegressionMetrics> ComputeRegression(std::span<const double> predictions,
 
 namespace {
 
-// Neumaier sum for the per-row means of the classification metrics.
-class CompensatedTotal {
- public:
-  void Add(double x) {
-    const double t = sum_ + x;
-    if (std::abs(sum_) >= std::abs(x)) {
-      compensation_ += (sum_ - t) + x;
-    } else {
-      compensation_ += (x - t) + sum_;
-    }
-    sum_ = t;
-  }
-  double value() const { return sum_ + compensation_; }
-
- private:
-  double sum_ = 0;
-  double compensation_ = 0;
-};
-
 Status ValidateClassificationInput(std::span<const double> scores, std::span<const uint8_t> labels,
                                    const ClassificationOptions& options) {
   if (scores.size() != labels.size()) {
@@ -176,7 +141,7 @@ void RankMetrics(std::vector<std::pair<double, uint8_t>>& rows, int64_t positive
                 (2.0 * static_cast<double>(positives) * static_cast<double>(negatives));
   }
   if (positives > 0) {
-    CompensatedTotal ap;
+    NeumaierSum ap;
     int64_t tp = 0, fp = 0;
     for (size_t i = rows.size(); i > 0;) {
       const double score = rows[i - 1].first;
@@ -208,7 +173,7 @@ Result<ClassificationMetrics> ComputeClassification(std::span<const double> scor
   m.n = static_cast<int64_t>(scores.size());
   m.threshold = options.threshold;
   const double eps = options.log_loss_eps, one_minus_eps = 1.0 - eps;
-  CompensatedTotal log_loss, brier;
+  NeumaierSum log_loss, brier;  // compensated: per-row means
   std::vector<std::pair<double, uint8_t>> rows;
   rows.reserve(scores.size());
   for (size_t i = 0; i < scores.size(); ++i) {

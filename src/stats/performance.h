@@ -16,6 +16,7 @@
 #include <span>
 
 #include "common/status.h"
+#include "stats/sum.h"
 
 namespace mw::stats {
 
@@ -52,17 +53,7 @@ class RegressionAccumulator {
   RegressionMetrics Finish() const;
 
  private:
-  // Neumaier's compensated sum: the running total plus the low-order bits lost so far.
-  class Sum {
-   public:
-    void Add(double x);
-    void Add(const Sum& other);
-    double value() const { return sum_ + compensation_; }
-
-   private:
-    double sum_ = 0;
-    double compensation_ = 0;
-  };
+  using Sum = NeumaierSum;  // compensated (stats/sum.h)
 
   int64_t n_ = 0;
   Sum abs_error_;      // sum |p - a|

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <numeric>
 
+#include "stats/sum.h"
+
 namespace mw::stats {
 
 std::vector<double> AverageRanks(std::span<const double> values) {
@@ -33,22 +35,6 @@ bool IsConstant(std::span<const double> v) {
   return std::all_of(v.begin(), v.end(), [&](double x) { return x == v.front(); });
 }
 
-// Sum with Neumaier compensation: rank products reach n^3 / 4, beyond double's exact integers for
-// n in the hundreds of thousands.
-class RankSum {
- public:
-  void Add(double x) {
-    const double t = sum_ + x;
-    compensation_ += std::abs(sum_) >= std::abs(x) ? (sum_ - t) + x : (x - t) + sum_;
-    sum_ = t;
-  }
-  double value() const { return sum_ + compensation_; }
-
- private:
-  double sum_ = 0;
-  double compensation_ = 0;
-};
-
 }  // namespace
 
 std::optional<double> SpearmanCorrelation(std::span<const double> x, std::span<const double> y) {
@@ -60,7 +46,9 @@ std::optional<double> SpearmanCorrelation(std::span<const double> x, std::span<c
   const std::vector<double> rx = AverageRanks(x), ry = AverageRanks(y);
   // Average ranks always sum to n(n+1)/2, so both means are (n+1)/2.
   const double mean = 0.5 * static_cast<double>(x.size() + 1);
-  RankSum sxy, sxx, syy;
+  // Compensated: rank products reach n^3 / 4, beyond double's exact integers for n in the
+  // hundreds of thousands.
+  NeumaierSum sxy, sxx, syy;
   for (size_t i = 0; i < rx.size(); ++i) {
     const double dx = rx[i] - mean, dy = ry[i] - mean;
     sxy.Add(dx * dy);

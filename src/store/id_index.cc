@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "common/hash.h"
+
 namespace mw {
 namespace {
 
@@ -86,17 +88,8 @@ void RemoveDbFiles(const std::string& path) {
 }  // namespace
 
 uint64_t IdHash(std::string_view id) {
-  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64
-  for (unsigned char c : id) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  h ^= h >> 30;  // splitmix64 finalizer: spreads FNV's weak high bits over the whole word
-  h *= 0xbf58476d1ce4e5b9ULL;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebULL;
-  h ^= h >> 31;
-  return h;
+  // The finaliser spreads FNV's weak high bits over the whole word.
+  return SplitMix64Finalize(Fnv1a64(id));
 }
 
 Result<std::unique_ptr<IdIndex>> IdIndex::Open(const IdIndexOptions& options, const Db& main) {

@@ -165,8 +165,21 @@ class SqliteStore final : public Store {
   Status WriterFailure() const;  // OK, or kUnavailable once FailWriter ran
   template <typename Done, typename Value>
   void Answer(Done& done, Value&& value);
+  // One group commit, in named steps (sqlite_store_write.cc).
   void ProcessGroup(std::vector<WriteRequest>& group);
+  void SizeGroup(const std::vector<WriteRequest>& requests, Group& group) const;
+  Status BeginGroup(store_detail::Txn& txn, const Group& group);
+  Status ApplyGroup(std::vector<WriteRequest>& requests, Group& group);
+  void RejectGroup(std::vector<WriteRequest>& requests, const Status& failure, int64_t first_seq,
+                   int64_t saved_inbox_first_seq);
+  int64_t PublishGroup(const std::vector<WriteRequest>& requests, Group& group);
+  void AnswerGroup(std::vector<WriteRequest>& requests, Group& group, const Status& durable);
+  // One request inside the group's transaction (sqlite_store_apply.cc).
   Result<PredictionBatchResult> ApplyPredictions(WriteRequest& request, Group& group);
+  Status MarkStored(const std::vector<PredictionEvent>& events, const std::vector<uint64_t>& hashes,
+                    Group& group, std::vector<bool>& duplicate);
+  Status InsertPrediction(const PredictionEvent& e, uint64_t hash, int64_t received_at_ms,
+                          Group& group, PredictionBatchResult& result);
   Result<ActualBatchResult> ApplyActuals(WriteRequest& request, Group& group);
   Result<std::optional<StoredRef>> FindStored(const std::string& id, uint64_t hash, Group& group);
   Result<std::optional<std::pair<double, int64_t>>> TakePending(const std::string& id,

@@ -4,7 +4,7 @@
 
 #include <atomic>
 
-#include "simulate/loopback_server.h"
+#include "testing/loopback_server.h"
 
 namespace mw::simulate {
 namespace {

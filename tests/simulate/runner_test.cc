@@ -6,8 +6,8 @@
 #include <set>
 
 #include "common/time_format.h"
-#include "simulate/loopback_server.h"
 #include "simulate/payloads.h"
+#include "testing/loopback_server.h"
 
 namespace mw::simulate {
 namespace {

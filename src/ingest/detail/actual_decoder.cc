@@ -33,7 +33,7 @@ simdjson::error_code ActualDecoder::Decode(ondemand::object& object, std::string
     const int id = actual_field::Lookup(key);
     ondemand::value& value = field.value();
     if (id == actual_field::kUnknown || seen[id]) {
-      if (auto error = SkipValue(value)) return error;
+      if (auto error = SkipJsonValue(value)) return error;
       errors_->AddAt(pointer, key,
                      id == actual_field::kUnknown ? "unknown field" : "duplicate field");
       continue;

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "ingest/decode.h"
-#include "ingest/detail/json_value.h"
+#include "ingest/detail/error_sink.h"
 
 namespace mw::ingest_detail {
 

@@ -1,7 +1,7 @@
 // ContentHasher: the 64-bit hash behind PredictionEvent::content_hash.
 //
-// FNV-1a (64-bit) over a tagged, length-prefixed byte encoding of the values, so that no two
-// different sequences of values encode to the same bytes. Hand-written (a few lines) because the
+// FNV-1a (64-bit, common/hash.h) over a tagged, length-prefixed byte encoding of the values, so
+// that no two different sequences of values encode to the same bytes. Not std::hash, because the
 // value is persisted by the store to recognise retries: it must stay identical across builds,
 // platforms and library versions, which std::hash does not promise. Not cryptographic: it
 // detects accidental differences between a retry and the original, not adversarial collisions.
@@ -14,6 +14,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "common/hash.h"
+
 namespace mw::ingest_detail {
 
 class ContentHasher {
@@ -21,7 +23,7 @@ class ContentHasher {
   void Tag(char tag) { Byte(static_cast<uint8_t>(tag)); }
   void String(std::string_view s) {
     U64(s.size());
-    for (const char c : s) Byte(static_cast<uint8_t>(c));
+    h_ = Fnv1a64Append(h_, s);
   }
   void Number(double d) {
     if (d == 0) d = 0;  // -0 and 0 are the same number
@@ -36,13 +38,8 @@ class ContentHasher {
   uint64_t value() const { return h_; }
 
  private:
-  static constexpr uint64_t kOffsetBasis = 0xcbf29ce484222325ULL;
-  static constexpr uint64_t kPrime = 0x100000001b3ULL;
-  void Byte(uint8_t b) {
-    h_ ^= b;
-    h_ *= kPrime;
-  }
-  uint64_t h_ = kOffsetBasis;
+  void Byte(uint8_t b) { h_ = Fnv1a64Byte(h_, b); }
+  uint64_t h_ = kFnv1a64Offset;
 };
 
 }  // namespace mw::ingest_detail

@@ -37,10 +37,10 @@ void CheckTimestampRange(double ms, bool from_seconds, const FieldAt& at,
 
 }  // namespace
 
-error_code WrongType(ondemand::value& v, const ScalarValue& read, const FieldAt& at,
+error_code WrongType(ondemand::value& v, const JsonScalar& read, const FieldAt& at,
                      std::string_view detail, ErrorSink& errors, Got* got) {
-  if (read.kind == ValueKind::kObject || read.kind == ValueKind::kArray) {
-    if (auto error = SkipValue(v)) return error;
+  if (read.kind == JsonKind::kObject || read.kind == JsonKind::kArray) {
+    if (auto error = SkipJsonValue(v)) return error;
   }
   Report(at, detail, errors, got);
   return simdjson::SUCCESS;
@@ -48,13 +48,13 @@ error_code WrongType(ondemand::value& v, const ScalarValue& read, const FieldAt&
 
 error_code ReadStringField(ondemand::value& v, const FieldAt& at, const StringRule& rule,
                            ErrorSink& errors, Got* got, std::string_view* out) {
-  ScalarValue read;
-  if (auto error = ReadValue(v, &read)) return error;
-  if (read.kind == ValueKind::kNull && !rule.required) {
+  JsonScalar read;
+  if (auto error = ReadJsonValue(v, &read)) return error;
+  if (read.kind == JsonKind::kNull && !rule.required) {
     *got = Got::kAbsent;
     return simdjson::SUCCESS;
   }
-  if (read.kind != ValueKind::kString)
+  if (read.kind != JsonKind::kString)
     return WrongType(v, read, at, "must be a string", errors, got);
   if (read.text.empty() && !rule.allow_empty) {
     Report(at, "must not be empty", errors, got);
@@ -73,17 +73,17 @@ error_code ReadStringField(ondemand::value& v, const FieldAt& at, const StringRu
 
 error_code ReadNumberField(ondemand::value& v, const FieldAt& at, bool required, ErrorSink& errors,
                            Got* got, double* out) {
-  ScalarValue read;
-  if (auto error = ReadValue(v, &read)) return error;
+  JsonScalar read;
+  if (auto error = ReadJsonValue(v, &read)) return error;
   switch (read.kind) {
-    case ValueKind::kNumber:
+    case JsonKind::kNumber:
       *out = read.number;
       *got = Got::kValue;
       return simdjson::SUCCESS;
-    case ValueKind::kNonFinite:
+    case JsonKind::kNonFinite:
       Report(at, "must be a finite number", errors, got);
       return simdjson::SUCCESS;
-    case ValueKind::kNull:
+    case JsonKind::kNull:
       if (!required) {
         *got = Got::kAbsent;
         return simdjson::SUCCESS;
@@ -96,13 +96,13 @@ error_code ReadNumberField(ondemand::value& v, const FieldAt& at, bool required,
 
 error_code ReadTimestampField(ondemand::value& v, const FieldAt& at, const DecodeOptions& options,
                               ErrorSink& errors, Got* got, int64_t* out_ms) {
-  ScalarValue read;
-  if (auto error = ReadValue(v, &read)) return error;
+  JsonScalar read;
+  if (auto error = ReadJsonValue(v, &read)) return error;
   switch (read.kind) {
-    case ValueKind::kNull:
+    case JsonKind::kNull:
       *got = Got::kAbsent;
       return simdjson::SUCCESS;
-    case ValueKind::kString: {
+    case JsonKind::kString: {
       const std::optional<int64_t> ms = ParseRfc3339Millis(read.text);
       if (!ms) {
         Report(at, "must be an RFC 3339 date-time such as \"2025-01-01T10:00:00Z\" or unix seconds",
@@ -112,10 +112,10 @@ error_code ReadTimestampField(ondemand::value& v, const FieldAt& at, const Decod
       }
       return simdjson::SUCCESS;
     }
-    case ValueKind::kNumber:
+    case JsonKind::kNumber:
       CheckTimestampRange(read.number * 1000, true, at, options, errors, got, out_ms);
       return simdjson::SUCCESS;
-    case ValueKind::kNonFinite:
+    case JsonKind::kNonFinite:
       Report(at, "must be a finite number", errors, got);
       return simdjson::SUCCESS;
     default:

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "ingest/decode.h"
-#include "ingest/detail/json_value.h"
+#include "ingest/detail/error_sink.h"
 
 namespace mw::ingest_detail {
 
@@ -50,7 +50,7 @@ simdjson::error_code ReadTimestampField(ondemand::value& v, const FieldAt& at,
                                         int64_t* out_ms);
 
 // Reports the error for a value of the wrong JSON type, first consuming it (checking its syntax).
-simdjson::error_code WrongType(ondemand::value& v, const ScalarValue& read, const FieldAt& at,
+simdjson::error_code WrongType(ondemand::value& v, const JsonScalar& read, const FieldAt& at,
                                std::string_view detail, ErrorSink& errors, Got* got);
 
 }  // namespace mw::ingest_detail

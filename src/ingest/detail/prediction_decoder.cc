@@ -61,7 +61,7 @@ error_code PredictionDecoder::Decode(ondemand::object& object, std::string_view 
     const int id = LookupField(key);
     ondemand::value& value = field.value();
     if (id == kUnknown || (presence.seen & Bit(id)) != 0) {
-      if (auto error = SkipValue(value)) return error;
+      if (auto error = SkipJsonValue(value)) return error;
       errors_->AddAt(pointer, key, id == kUnknown ? "unknown field" : "duplicate field");
       continue;
     }
@@ -141,13 +141,13 @@ error_code PredictionDecoder::DecodeField(int field, ondemand::value& v, std::st
 error_code PredictionDecoder::DecodeSegment(ondemand::value& v, std::string_view pointer,
                                             PredictionEvent* event) {
   const FieldAt at{pointer, kFieldNames[kSegment]};
-  ScalarValue read;
-  if (auto error = ReadValue(v, &read)) return error;
+  JsonScalar read;
+  if (auto error = ReadJsonValue(v, &read)) return error;
   Got got = Got::kAbsent;
   switch (read.kind) {
-    case ValueKind::kNull:
+    case JsonKind::kNull:
       return simdjson::SUCCESS;
-    case ValueKind::kString:
+    case JsonKind::kString:
       if (read.text.size() > kMaxSegmentBytes) {
         errors_->AddAt(
             pointer, at.name,
@@ -159,7 +159,7 @@ error_code PredictionDecoder::DecodeSegment(ondemand::value& v, std::string_view
         event->segment = read.text;
       }
       return simdjson::SUCCESS;
-    case ValueKind::kNumber: {
+    case JsonKind::kNumber: {
       int64_t n = 0;
       const char* end = read.text.data() + read.text.size();
       const auto [ptr, ec] = std::from_chars(read.text.data(), end, n);
@@ -177,10 +177,10 @@ error_code PredictionDecoder::DecodeSegment(ondemand::value& v, std::string_view
 
 error_code PredictionDecoder::DecodeFeatures(ondemand::value& v, std::string_view pointer,
                                              PredictionEvent* event) {
-  ScalarValue read;
-  if (auto error = ReadValue(v, &read)) return error;
-  if (read.kind == ValueKind::kNull) return simdjson::SUCCESS;
-  if (read.kind != ValueKind::kObject) {
+  JsonScalar read;
+  if (auto error = ReadJsonValue(v, &read)) return error;
+  if (read.kind == JsonKind::kNull) return simdjson::SUCCESS;
+  if (read.kind != JsonKind::kObject) {
     Got got;
     return WrongType(v, read, {pointer, kFieldNames[kFeatures]}, "must be an object", *errors_,
                      &got);
@@ -205,21 +205,21 @@ error_code PredictionDecoder::DecodeFeatures(ondemand::value& v, std::string_vie
 
 error_code PredictionDecoder::AppendFeature(std::string_view key, ondemand::value& v,
                                             std::string_view pointer, std::string* json) {
-  ScalarValue read;
-  if (auto error = ReadValue(v, &read)) return error;
+  JsonScalar read;
+  if (auto error = ReadJsonValue(v, &read)) return error;
   if (auto problem = NameProblem(key, kMaxFieldNameBytes)) {
-    if (read.kind == ValueKind::kObject || read.kind == ValueKind::kArray) {
-      if (auto error = SkipValue(v)) return error;
+    if (read.kind == JsonKind::kObject || read.kind == JsonKind::kArray) {
+      if (auto error = SkipJsonValue(v)) return error;
     }
     errors_->AddAt(pointer, key, "the feature name " + *problem);
     return simdjson::SUCCESS;
   }
-  if (read.kind == ValueKind::kNonFinite) {
+  if (read.kind == JsonKind::kNonFinite) {
     errors_->AddAt(pointer, key, "must be a finite number");
     return simdjson::SUCCESS;
   }
-  if (read.kind == ValueKind::kObject || read.kind == ValueKind::kArray) {
-    if (auto error = SkipValue(v)) return error;
+  if (read.kind == JsonKind::kObject || read.kind == JsonKind::kArray) {
+    if (auto error = SkipJsonValue(v)) return error;
     errors_->AddAt(pointer, key, "must be a number, string, boolean or null");
     return simdjson::SUCCESS;
   }
@@ -227,13 +227,13 @@ error_code PredictionDecoder::AppendFeature(std::string_view key, ondemand::valu
   AppendJsonString(json, key);
   json->push_back(':');
   switch (read.kind) {
-    case ValueKind::kNumber:
+    case JsonKind::kNumber:
       json->append(read.text);
       break;  // the token as sent
-    case ValueKind::kString:
+    case JsonKind::kString:
       AppendJsonString(json, read.text);
       break;
-    case ValueKind::kBool:
+    case JsonKind::kBool:
       json->append(read.boolean ? "true" : "false");
       break;
     default:
@@ -300,15 +300,15 @@ uint64_t PredictionDecoder::Hash(const PredictionEvent& event, const Presence& p
   for (const Feature& f : features_) {
     h.String(f.key);
     switch (f.value.kind) {
-      case ValueKind::kNumber:
+      case JsonKind::kNumber:
         h.Tag('n');
         h.Number(f.value.number);
         break;
-      case ValueKind::kString:
+      case JsonKind::kString:
         h.Tag('s');
         h.String(f.value.text);
         break;
-      case ValueKind::kBool:
+      case JsonKind::kBool:
         h.Tag(f.value.boolean ? 'T' : 'F');
         break;
       default:

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "ingest/decode.h"
-#include "ingest/detail/json_value.h"
+#include "ingest/detail/error_sink.h"
 
 namespace mw::ingest_detail {
 
@@ -29,7 +29,7 @@ class PredictionDecoder {
  private:
   struct Feature {
     std::string_view key;  // unescaped; points into the parser's string buffer
-    ScalarValue value;
+    JsonScalar value;
   };
   struct Presence;  // which fields were sent; defined in the .cc
 

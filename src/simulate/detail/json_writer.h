@@ -1,6 +1,7 @@
 // Appends JSON text for the simulator's bulk payloads (event batches, NDJSON references) without
 // building a DOM: they are the bulk of what the simulator writes. Doubles use the shortest form
-// that reads back to the same value (std::to_chars), so values round-trip exactly.
+// that reads back to the same value (std::to_chars), so values round-trip exactly. Strings go
+// through common/json.h's AppendJsonString.
 #pragma once
 
 #include <charconv>
@@ -10,28 +11,10 @@
 #include <string_view>
 #include <variant>
 
+#include "common/json.h"
 #include "simulate/world.h"
 
 namespace mw::simulate::detail {
-
-inline void AppendJsonString(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      out += "\\u00";
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    } else {
-      out += c;  // UTF-8 passes through
-    }
-  }
-  out += '"';
-}
 
 // Precondition: finite (the ingest API rejects NaN and infinities; the simulator makes none).
 inline void AppendJsonNumber(std::string& out, double value) {
@@ -54,7 +37,7 @@ inline void AppendJsonValue(std::string& out, const FeatureValue& value) {
   } else if (const auto* b = std::get_if<bool>(&value)) {
     out += *b ? "true" : "false";
   } else {
-    AppendJsonString(out, std::get<std::string>(value));
+    AppendJsonString(&out, std::get<std::string>(value));
   }
 }
 
@@ -63,7 +46,7 @@ inline void AppendFeatureMembers(std::string& out, const std::vector<FeatureSpec
                                  const std::vector<FeatureValue>& values) {
   for (size_t i = 0; i < specs.size() && i < values.size(); ++i) {
     if (i > 0) out += ',';
-    AppendJsonString(out, specs[i].name);
+    AppendJsonString(&out, specs[i].name);
     out += ':';
     AppendJsonValue(out, values[i]);
   }

@@ -1,13 +1,14 @@
-#include "ingest/detail/json_value.h"
+#include "common/json.h"
 
 #include <charconv>
 
-namespace mw::ingest_detail {
+#include "common/json_limits.h"
+
+namespace mw {
 namespace {
 
 using simdjson::error_code;
-
-bool IsJsonWhitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+namespace ondemand = simdjson::ondemand;
 
 // raw_json_token() runs up to the next structural character, so it includes trailing whitespace.
 std::string_view TrimToken(std::string_view token) {
@@ -21,22 +22,22 @@ bool IsNonFiniteToken(std::string_view token) {
   return token == "NaN" || token == "Infinity" || token == "-Infinity";
 }
 
-error_code ReadNumber(ondemand::value& v, std::string_view token, ScalarValue* out) {
+error_code ReadNumber(ondemand::value& v, std::string_view token, JsonScalar* out) {
+  out->text = token;
   if (IsNonFiniteToken(token)) {
-    out->kind = ValueKind::kNonFinite;
+    out->kind = JsonKind::kNonFinite;
     return simdjson::SUCCESS;
   }
   double d = 0;
   if (v.get_double().get(d) == simdjson::SUCCESS) {
-    out->kind = ValueKind::kNumber;
+    out->kind = JsonKind::kNumber;
     out->number = d;
-    out->text = token;
     return simdjson::SUCCESS;
   }
   // simdjson refuses numbers that overflow a double (1e400) with the same NUMBER_ERROR as a
   // syntax error; a well-formed token that failed can only have been out of range.
   if (IsJsonNumberSyntax(token)) {
-    out->kind = ValueKind::kNonFinite;
+    out->kind = JsonKind::kNonFinite;
     return simdjson::SUCCESS;
   }
   return simdjson::NUMBER_ERROR;
@@ -44,22 +45,22 @@ error_code ReadNumber(ondemand::value& v, std::string_view token, ScalarValue* o
 
 }  // namespace
 
-error_code ReadValue(ondemand::value& v, ScalarValue* out) {
+error_code ReadJsonValue(ondemand::value& v, JsonScalar* out) {
   const std::string_view token = TrimToken(v.raw_json_token());
   if (token.empty()) return simdjson::TAPE_ERROR;
   switch (token[0]) {
     case '{':
-      out->kind = ValueKind::kObject;
+      out->kind = JsonKind::kObject;
       return simdjson::SUCCESS;
     case '[':
-      out->kind = ValueKind::kArray;
+      out->kind = JsonKind::kArray;
       return simdjson::SUCCESS;
     case '"':
-      out->kind = ValueKind::kString;
+      out->kind = JsonKind::kString;
       return v.get_string().get(out->text);
     case 't':
     case 'f':
-      out->kind = ValueKind::kBool;
+      out->kind = JsonKind::kBool;
       // Having dispatched on the first character, "not a boolean" means a broken atom (tru).
       if (v.get_bool().get(out->boolean) != simdjson::SUCCESS) {
         return token[0] == 't' ? simdjson::T_ATOM_ERROR : simdjson::F_ATOM_ERROR;
@@ -68,7 +69,7 @@ error_code ReadValue(ondemand::value& v, ScalarValue* out) {
     case 'n': {
       bool is_null = false;
       if (v.is_null().get(is_null) != simdjson::SUCCESS || !is_null) return simdjson::N_ATOM_ERROR;
-      out->kind = ValueKind::kNull;
+      out->kind = JsonKind::kNull;
       return simdjson::SUCCESS;
     }
     case 'N':
@@ -90,14 +91,14 @@ error_code ReadValue(ondemand::value& v, ScalarValue* out) {
   }
 }
 
-error_code SkipValue(ondemand::value& v) {
-  ScalarValue scalar;
-  if (auto error = ReadValue(v, &scalar)) return error;
-  const bool container = scalar.kind == ValueKind::kObject || scalar.kind == ValueKind::kArray;
+error_code SkipJsonValue(ondemand::value& v) {
+  JsonScalar scalar;
+  if (auto error = ReadJsonValue(v, &scalar)) return error;
+  const bool container = scalar.kind == JsonKind::kObject || scalar.kind == JsonKind::kArray;
   // current_depth() is the value's level in its document (the root is 1), i.e. the nesting the
   // container would open.
   if (container && v.current_depth() > kMaxJsonDepth) return simdjson::DEPTH_ERROR;
-  if (scalar.kind == ValueKind::kObject) {
+  if (scalar.kind == JsonKind::kObject) {
     ondemand::object object;
     if (auto error = v.get_object().get(object)) return error;
     for (auto field_result : object) {
@@ -105,15 +106,15 @@ error_code SkipValue(ondemand::value& v) {
       if (auto error = std::move(field_result).get(field)) return error;
       std::string_view key;
       if (auto error = field.unescaped_key().get(key)) return error;  // checks the escapes
-      if (auto error = SkipValue(field.value())) return error;
+      if (auto error = SkipJsonValue(field.value())) return error;
     }
-  } else if (scalar.kind == ValueKind::kArray) {
+  } else if (scalar.kind == JsonKind::kArray) {
     ondemand::array array;
     if (auto error = v.get_array().get(array)) return error;
     for (auto element_result : array) {
       ondemand::value element;
       if (auto error = std::move(element_result).get(element)) return error;
-      if (auto error = SkipValue(element)) return error;
+      if (auto error = SkipJsonValue(element)) return error;
     }
   }
   return simdjson::SUCCESS;
@@ -149,7 +150,7 @@ bool IsJsonNumberSyntax(std::string_view t) {
   return i == t.size();
 }
 
-void AppendPointerToken(std::string* pointer, std::string_view key) {
+void AppendJsonPointerToken(std::string* pointer, std::string_view key) {
   pointer->push_back('/');
   for (const char c : key) {
     if (c == '~') {
@@ -162,7 +163,7 @@ void AppendPointerToken(std::string* pointer, std::string_view key) {
   }
 }
 
-void AppendPointerIndex(std::string* pointer, size_t index) {
+void AppendJsonPointerIndex(std::string* pointer, size_t index) {
   char buf[24];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, index);
   (void)ec;  // 24 bytes always hold a size_t
@@ -211,4 +212,4 @@ void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
-}  // namespace mw::ingest_detail
+}  // namespace mw

@@ -1,9 +1,9 @@
-// A tiny HTTP/1.1 server on 127.0.0.1 (any free port) for testing the simulator's sender: it
-// records every request exactly as received (request line, headers, body, which connection) and
-// answers with what the test's handler returns. One connection at a time, keep-alive honoured,
-// Content-Length bodies only (what libcurl sends for a body it knows the size of).
-// A handler reply with status 0 closes the connection without answering (a transport failure).
-// Header-only so each test file can include it.
+// A tiny HTTP/1.1 server on 127.0.0.1 (any free port) for testing HTTP clients (http::Client,
+// the simulator's sender): it records every request exactly as received (request line, headers,
+// body, which connection) and answers with what the test's handler returns. One connection at a
+// time, keep-alive honoured, Content-Length bodies only (what libcurl sends for a body it knows the
+// size of). A handler reply with status 0 closes the connection without answering (a transport
+// failure). Header-only so each test file can include it.
 #pragma once
 
 #include <arpa/inet.h>
