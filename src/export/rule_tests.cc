@@ -8,7 +8,7 @@
 #include <optional>
 #include <set>
 
-#include "alerting/annotation_template.h"
+#include "alerting/rules/annotation_template.h"
 #include "common/duration.h"
 #include "export/detail/promql_model.h"
 #include "export/detail/series_synth.h"

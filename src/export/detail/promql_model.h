@@ -1,4 +1,4 @@
-// A small model of what Prometheus computes for an exported condition (alerting/promql.h) over
+// A small model of what Prometheus computes for an exported condition (alerting/rules/promql.h) over
 // synthetic promtool input series, used to write the expected alerts of the generated
 // `promtool test rules` files. It covers exactly the PromQL shapes ToPromQL emits: selectors,
 // rate/increase under sum by, histogram_quantile, one-to-one vector matching with on()/ignoring(),
@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "alerting/condition.h"
+#include "alerting/rules/condition.h"
 
 namespace mw::exporting::detail {
 
