@@ -1,87 +1,22 @@
 #include "alerting/engine/engine.h"
 
 #include <prometheus/counter.h>
-#include <prometheus/family.h>
 #include <prometheus/gauge.h>
-#include <prometheus/registry.h>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
-#include <cmath>
-#include <nlohmann/json.hpp>
 #include <set>
 
+#include "alerting/engine/detail/engine_metrics.h"
+#include "alerting/engine/detail/state_store.h"
 #include "alerting/rules/annotation_template.h"
 #include "alerting/rules/evaluate.h"
 #include "alerting/rules/promql.h"
-#include "sqlite/handle.h"
-#include "sqlite/migrations.h"
 
 namespace mw::alerting {
 namespace {
 
-using sqlite::Db;
-using sqlite::Stmt;
-using sqlite::Txn;
 using LabelMap = std::map<std::string, std::string>;
-
-// The state file's own migrations (append-only). Why a file of its own rather than Store tables:
-// the same reasons as the outbox (outbox/outbox.h) — small synchronous writes on the engine's schedule,
-// off the ingest writer, and no alert API in the Store interface.
-const std::array<sqlite::Migration, 1> kMigrations = {{
-    {1,
-     "alert state and history",
-     {
-         "CREATE TABLE alert_state ("
-         " rule_key TEXT NOT NULL,"
-         " fingerprint TEXT NOT NULL,"
-         " group_name TEXT NOT NULL,"
-         " alertname TEXT NOT NULL,"
-         " labels TEXT NOT NULL,"
-         " annotations TEXT NOT NULL,"
-         " state TEXT NOT NULL,"
-         " active_at BIGINT NOT NULL,"
-         " fired_at BIGINT NOT NULL,"
-         " resolved_at BIGINT NOT NULL,"
-         " last_evaluation BIGINT NOT NULL,"
-         " value DOUBLE PRECISION,"
-         " PRIMARY KEY (rule_key, fingerprint))",
-         "CREATE TABLE alert_history ("
-         " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-         " at BIGINT NOT NULL,"
-         " alertname TEXT NOT NULL,"
-         " fingerprint TEXT NOT NULL,"
-         " labels TEXT NOT NULL,"
-         " annotations TEXT NOT NULL,"
-         " state TEXT NOT NULL,"
-         " value DOUBLE PRECISION,"
-         " active_at BIGINT NOT NULL)",
-         "CREATE INDEX alert_history_at ON alert_history (at)",
-         "CREATE INDEX alert_history_alertname ON alert_history (alertname, id)",
-     }},
-}};
-
-std::string ToJson(const LabelMap& m) {
-  return nlohmann::json(m).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-LabelMap FromJson(std::string_view text) {
-  LabelMap m;
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (!j.is_object()) return m;
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    if (it.value().is_string()) m[it.key()] = it.value().get<std::string>();
-  }
-  return m;
-}
-
-std::optional<ActiveAlert::State> ParseState(std::string_view s) {
-  if (s == "pending") return ActiveAlert::State::kPending;
-  if (s == "firing") return ActiveAlert::State::kFiring;
-  if (s == "resolved") return ActiveAlert::State::kResolved;
-  return std::nullopt;
-}
 
 // A rule's identity across restarts and rule-file edits: group, name and its own labels.
 std::string RuleKey(const RuleGroup& group, const Rule& rule) {
@@ -119,6 +54,28 @@ std::string FilterExposition(std::string_view text,
   return out;
 }
 
+// The history row of `a` entering its current state at `now`.
+AlertTransition TransitionOf(const ActiveAlert& a, int64_t now) {
+  AlertTransition t;
+  t.at_ms = now;
+  t.alertname = a.alertname;
+  t.fingerprint = a.fingerprint;
+  t.labels = a.labels;
+  t.annotations = a.annotations;
+  t.state = std::string(AlertStateName(a.state));
+  t.value = a.value;
+  t.active_at_ms = a.active_at_ms;
+  return t;
+}
+
+// The labels of the alert that `series` raises: its labels, the rule's over them, and alertname.
+LabelMap AlertLabels(const Rule& rule, const SeriesValue& series) {
+  LabelMap labels = series.labels;
+  for (const auto& [k, v] : rule.labels) labels[k] = v;
+  labels["alertname"] = rule.alert;
+  return labels;
+}
+
 }  // namespace
 
 std::string_view AlertStateName(ActiveAlert::State state) {
@@ -147,9 +104,7 @@ struct RuleEngine::Impl {
     int64_t interval_ms = 0;
     int64_t next_eval_ms = 0;
     std::vector<size_t> rules;  // indexes into `rules`
-    prometheus::Counter* evaluations = nullptr;
-    prometheus::Counter* failures = nullptr;
-    prometheus::Gauge* duration = nullptr;
+    detail::GroupMetrics metrics;
   };
 
   RuleSet rule_set;
@@ -164,33 +119,11 @@ struct RuleEngine::Impl {
   mutable std::mutex mu;  // rules, groups, exported gauges
   std::vector<RuleState> rules;
   std::vector<GroupState> groups;
-  std::map<std::string, prometheus::Gauge*> exported;  // fingerprint+state -> P_alerts series
-  prometheus::Family<prometheus::Gauge>* alerts_family = nullptr;
+  detail::EngineMetrics metrics;
 
-  mutable std::mutex db_mu;
-  Db db;
-  int64_t last_history_cleanup_ms = 0;
+  std::unique_ptr<detail::AlertStateStore> store;
 
   std::mutex evaluate_mu;  // one evaluation at a time (the thread and direct callers)
-
-  // The exported P_alerts series of `alert` (created, or removed when `present` is false).
-  void Export(const ActiveAlert& alert, bool present) {
-    if (alerts_family == nullptr) return;
-    for (ActiveAlert::State s : {ActiveAlert::State::kPending, ActiveAlert::State::kFiring}) {
-      const std::string key = alert.fingerprint + "\x1f" + std::string(AlertStateName(s));
-      const bool want = present && alert.state == s;
-      auto it = exported.find(key);
-      if (want && it == exported.end()) {
-        LabelMap labels = alert.labels;
-        labels["alertstate"] = std::string(AlertStateName(s));
-        exported[key] = &alerts_family->Add(labels);
-        exported[key]->Set(1);
-      } else if (!want && it != exported.end()) {
-        alerts_family->Remove(it->second);
-        exported.erase(it);
-      }
-    }
-  }
 
   AlertEvent ToEvent(const ActiveAlert& a) const {
     AlertEvent e;
@@ -210,67 +143,53 @@ struct RuleEngine::Impl {
     return e;
   }
 
+  // The state of every group and rule of rule_set, due at `now`, and a sampler holding history
+  // enough for the longest range plus a few evaluations, and for the staleness window.
+  void BuildRuleStates(int64_t now) {
+    int64_t longest = 0, longest_interval = options.default_interval_ms;
+    for (const RuleGroup& g : rule_set.groups) {
+      GroupState gs;
+      gs.group = &g;
+      gs.interval_ms = g.interval_ms > 0 ? g.interval_ms : options.default_interval_ms;
+      gs.next_eval_ms = now;
+      longest_interval = std::max(longest_interval, gs.interval_ms);
+      for (const Rule& rule : g.rules) {
+        RuleState r;
+        r.group = &g;
+        r.rule = &rule;
+        r.key = RuleKey(g, rule);
+        r.longest_range_ms = LongestRangeMs(rule.condition);
+        CollectSeriesNames(rule.condition.root, options.metrics_prefix, sampled_names);
+        longest = std::max(longest, r.longest_range_ms);
+        r.status.group = g.name;
+        r.status.alert = rule.alert;
+        r.status.expr = rule.expr;
+        r.status.for_ms = rule.for_ms;
+        r.status.labels = rule.labels;
+        gs.rules.push_back(rules.size());
+        rules.push_back(std::move(r));
+      }
+      groups.push_back(std::move(gs));
+    }
+    sampler = std::make_unique<MetricSampler>(std::max(longest, options.staleness_ms) +
+                                              3 * longest_interval + 60000);
+  }
+
+  // Registers the engine's metrics and exports the restored alerts.
+  void RegisterMetrics(prometheus::Registry& registry) {
+    metrics = detail::EngineMetrics(registry, options.metrics_prefix);
+    for (GroupState& g : groups) g.metrics = metrics.AddGroup(g.group->name, g.rules.size());
+    for (const RuleState& r : rules) {
+      for (const auto& [fp, a] : r.alerts) metrics.Export(a, true);
+    }
+  }
+
   Status Persist(const std::vector<RuleState*>& changed_rules,
                  const std::vector<AlertTransition>& transitions, int64_t now) {
-    std::lock_guard lock(db_mu);
-    Txn txn(db);
-    if (Status s = txn.Begin(); !s.ok()) return s;
-    auto del = Stmt::Prepare(db, "DELETE FROM alert_state WHERE rule_key = ?", false);
-    if (!del) return del.error();
-    auto ins =
-        Stmt::Prepare(db,
-                      "INSERT INTO alert_state (rule_key, fingerprint, group_name, alertname,"
-                      " labels, annotations, state, active_at, fired_at, resolved_at,"
-                      " last_evaluation, value) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                      false);
-    if (!ins) return ins.error();
-    for (const RuleState* r : changed_rules) {
-      del->BindText(1, r->key);
-      if (Status s = del->Run(); !s.ok()) return s;
-      for (const auto& [fp, a] : r->alerts) {
-        ins->BindText(1, r->key);
-        ins->BindText(2, fp);
-        ins->BindText(3, a.group);
-        ins->BindText(4, a.alertname);
-        ins->BindText(5, ToJson(a.labels));
-        ins->BindText(6, ToJson(a.annotations));
-        ins->BindText(7, AlertStateName(a.state));
-        ins->BindInt(8, a.active_at_ms);
-        ins->BindInt(9, a.fired_at_ms);
-        ins->BindInt(10, a.resolved_at_ms);
-        ins->BindInt(11, a.last_evaluation_ms);
-        ins->BindOptionalDouble(
-            12, std::isfinite(a.value) ? std::optional<double>(a.value) : std::nullopt);
-        if (Status s = ins->Run(); !s.ok()) return s;
-      }
-    }
-    if (!transitions.empty()) {
-      auto hist = Stmt::Prepare(db,
-                                "INSERT INTO alert_history (at, alertname, fingerprint, labels,"
-                                " annotations, state, value, active_at) VALUES (?,?,?,?,?,?,?,?)",
-                                false);
-      if (!hist) return hist.error();
-      for (const AlertTransition& t : transitions) {
-        hist->BindInt(1, t.at_ms);
-        hist->BindText(2, t.alertname);
-        hist->BindText(3, t.fingerprint);
-        hist->BindText(4, ToJson(t.labels));
-        hist->BindText(5, ToJson(t.annotations));
-        hist->BindText(6, t.state);
-        hist->BindOptionalDouble(
-            7, std::isfinite(t.value) ? std::optional<double>(t.value) : std::nullopt);
-        hist->BindInt(8, t.active_at_ms);
-        if (Status s = hist->Run(); !s.ok()) return s;
-      }
-    }
-    if (now - last_history_cleanup_ms >= 3600 * 1000) {
-      auto clean = Stmt::Prepare(db, "DELETE FROM alert_history WHERE at < ?", false);
-      if (!clean) return clean.error();
-      clean->BindInt(1, now - options.history_retention_ms);
-      if (Status s = clean->Run(); !s.ok()) return s;
-      last_history_cleanup_ms = now;
-    }
-    return txn.Commit();
+    std::vector<detail::RuleAlerts> changed;
+    changed.reserve(changed_rules.size());
+    for (const RuleState* r : changed_rules) changed.push_back({r->key, &r->alerts});
+    return store->Save(changed, transitions, now, options.history_retention_ms);
   }
 
   // Reads the persisted alerts back into `rules` (before the first evaluation). Alerts of rules
@@ -279,34 +198,12 @@ struct RuleEngine::Impl {
   Result<std::vector<ActiveAlert>> Restore(int64_t now) {
     std::map<std::string, RuleState*> by_key;
     for (RuleState& r : rules) by_key[r.key] = &r;
+    auto stored = store->Load();
+    if (!stored) return stored.error();
     std::vector<ActiveAlert> orphans;
-    std::lock_guard lock(db_mu);
-    auto stmt = Stmt::Prepare(db,
-                              "SELECT rule_key, fingerprint, group_name, alertname, labels,"
-                              " annotations, state, active_at, fired_at, resolved_at,"
-                              " last_evaluation, value FROM alert_state",
-                              false);
-    if (!stmt) return stmt.error();
-    while (true) {
-      auto row = stmt->Step();
-      if (!row) return row.error();
-      if (!*row) break;
-      ActiveAlert a;
-      const std::string key = stmt->ColumnText(0);
-      a.fingerprint = stmt->ColumnText(1);
-      a.group = stmt->ColumnText(2);
-      a.alertname = stmt->ColumnText(3);
-      a.labels = FromJson(stmt->ColumnTextView(4));
-      a.annotations = FromJson(stmt->ColumnTextView(5));
-      auto state = ParseState(stmt->ColumnTextView(6));
-      if (!state) continue;
-      a.state = *state;
-      a.active_at_ms = stmt->ColumnInt(7);
-      a.fired_at_ms = stmt->ColumnInt(8);
-      a.resolved_at_ms = stmt->ColumnInt(9);
-      a.last_evaluation_ms = stmt->ColumnInt(10);
-      a.value = stmt->ColumnOptionalDouble(11).value_or(std::nan(""));
-      auto it = by_key.find(key);
+    for (detail::StoredAlert& s : *stored) {
+      ActiveAlert& a = s.alert;
+      auto it = by_key.find(s.rule_key);
       if (it == by_key.end()) {
         if (a.state == ActiveAlert::State::kFiring) {
           a.state = ActiveAlert::State::kResolved;
@@ -323,73 +220,75 @@ struct RuleEngine::Impl {
       }
       it->second->alerts[a.fingerprint] = a;
     }
-    stmt->Reset();
-    if (!orphans.empty()) {
-      if (Status s = db.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
-      auto del = Stmt::Prepare(db, "DELETE FROM alert_state WHERE fingerprint = ?", false);
-      if (!del) return del.error();
-      for (const ActiveAlert& a : orphans) {
-        del->BindText(1, a.fingerprint);
-        if (Status s = del->Run(); !s.ok()) return s;
-      }
-      if (Status s = db.Exec("COMMIT"); !s.ok()) return s;
-    }
+    if (Status s = store->Forget(orphans); !s.ok()) return s;
     return orphans;
   }
 
   // Evaluates one rule at `now`; fills the events to send and the transitions to record.
   void EvaluateRule(RuleState& r, int64_t now, bool sources_ready, std::vector<AlertEvent>& events,
                     std::vector<AlertTransition>& transitions) {
-    const Rule& rule = *r.rule;
+    auto result = EvaluateTimed(r, now);
+    if (!result || !HasDistinctLabelSets(r, *result)) return;
+    const std::set<std::string> seen = ApplySeries(r, *result, now, events, transitions);
+    // Nothing resolves before the gauges' sources have run, and rules over a range resolve
+    // nothing until the sampler covers the range since start-up.
+    const bool warm = sources_ready && now - started_ms >= r.longest_range_ms;
+    ExpireUnseen(r, seen, warm, now, events, transitions);
+    r.status.pending = r.status.firing = 0;
+    for (const auto& [fp, a] : r.alerts) {
+      if (a.state == ActiveAlert::State::kPending) ++r.status.pending;
+      if (a.state == ActiveAlert::State::kFiring) ++r.status.firing;
+    }
+  }
+
+  // The rule's condition at `now`, with the evaluation's time and health in its status.
+  // Prometheus keeps the alerts of a rule whose evaluation failed as they were.
+  Result<std::vector<SeriesValue>> EvaluateTimed(RuleState& r, int64_t now) {
     const auto started = std::chrono::steady_clock::now();
     EvaluationContext ctx;
     ctx.prefix = options.metrics_prefix;
     ctx.now_ms = now;
     ctx.staleness_ms = options.staleness_ms;
-    auto result = EvaluateCondition(rule.condition, *sampler, ctx);
+    auto result = EvaluateCondition(r.rule->condition, *sampler, ctx);
     r.status.last_evaluation_ms = now;
     r.status.last_duration_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!result) {
-      // Prometheus keeps the alerts of a rule whose evaluation failed as they were.
       r.status.health = "err";
       r.status.last_error = result.error().message();
-      return;
+      return result;
     }
     r.status.health = "ok";
     r.status.last_error.clear();
-    auto record = [&](const ActiveAlert& a) {
-      AlertTransition t;
-      t.at_ms = now;
-      t.alertname = a.alertname;
-      t.fingerprint = a.fingerprint;
-      t.labels = a.labels;
-      t.annotations = a.annotations;
-      t.state = std::string(AlertStateName(a.state));
-      t.value = a.value;
-      t.active_at_ms = a.active_at_ms;
-      transitions.push_back(std::move(t));
-    };
+    return result;
+  }
+
+  // False (and the rule's status an error, its alerts kept) when two series differ only in
+  // labels the rule overrides: Prometheus refuses that evaluation ("same labelset after applying
+  // alert labels"); so do we.
+  static bool HasDistinctLabelSets(RuleState& r, const std::vector<SeriesValue>& result) {
     std::set<std::string> seen;
-    for (const SeriesValue& series : *result) {
-      LabelMap labels = series.labels;
-      for (const auto& [k, v] : rule.labels) labels[k] = v;
-      labels["alertname"] = rule.alert;
-      const std::string fp = LabelsFingerprint(labels);
-      if (!seen.insert(fp).second) {
-        // Two series that differ only in labels the rule overrides: Prometheus refuses the
-        // evaluation ("same labelset after applying alert labels"); so do we, keeping state.
+    for (const SeriesValue& series : result) {
+      if (!seen.insert(LabelsFingerprint(AlertLabels(*r.rule, series))).second) {
         r.status.health = "err";
         r.status.last_error = "the condition gives two series with the same labels after " +
                               std::string("applying the rule's labels");
-        return;
+        return false;
       }
     }
-    seen.clear();
-    for (const SeriesValue& series : *result) {
-      LabelMap labels = series.labels;
-      for (const auto& [k, v] : rule.labels) labels[k] = v;
-      labels["alertname"] = rule.alert;
+    return true;
+  }
+
+  // Steps the alert of every series of the condition: a new alert (or one resolved before)
+  // becomes pending, a pending one fires once it held for the rule's `for`; every firing alert is
+  // reported. Returns the fingerprints of the alerts that hold now.
+  std::set<std::string> ApplySeries(RuleState& r, const std::vector<SeriesValue>& result,
+                                    int64_t now, std::vector<AlertEvent>& events,
+                                    std::vector<AlertTransition>& transitions) {
+    const Rule& rule = *r.rule;
+    std::set<std::string> seen;
+    for (const SeriesValue& series : result) {
+      LabelMap labels = AlertLabels(rule, series);
       const std::string fp = LabelsFingerprint(labels);
       seen.insert(fp);
       LabelMap annotations;
@@ -403,14 +302,14 @@ struct RuleEngine::Impl {
         ActiveAlert a;
         a.group = r.group->name;
         a.alertname = rule.alert;
-        a.labels = labels;
+        a.labels = std::move(labels);
         a.fingerprint = fp;
         a.state = ActiveAlert::State::kPending;
         a.active_at_ms = now;
         a.value = series.value;
         a.annotations = annotations;
         it = r.alerts.insert_or_assign(fp, std::move(a)).first;
-        if (rule.for_ms > 0) record(it->second);
+        if (rule.for_ms > 0) transitions.push_back(TransitionOf(it->second, now));
       }
       ActiveAlert& a = it->second;
       a.value = series.value;
@@ -419,58 +318,54 @@ struct RuleEngine::Impl {
       if (a.state == ActiveAlert::State::kPending && now - a.active_at_ms >= rule.for_ms) {
         a.state = ActiveAlert::State::kFiring;
         a.fired_at_ms = now;
-        record(a);
+        transitions.push_back(TransitionOf(a, now));
       }
-      Export(a, true);
+      metrics.Export(a, true);
       if (a.state == ActiveAlert::State::kFiring) events.push_back(ToEvent(a));
     }
-    // Nothing resolves before the gauges' sources have run, and rules over a range resolve
-    // nothing until the sampler covers the range since start-up.
-    const bool warm = sources_ready && now - started_ms >= r.longest_range_ms;
+    return seen;
+  }
+
+  // Steps the alerts whose series is gone (see StepUnseen) and forgets those it says to.
+  void ExpireUnseen(RuleState& r, const std::set<std::string>& seen, bool warm, int64_t now,
+                    std::vector<AlertEvent>& events, std::vector<AlertTransition>& transitions) {
     for (auto it = r.alerts.begin(); it != r.alerts.end();) {
-      ActiveAlert& a = it->second;
-      if (seen.contains(it->first)) {
-        ++it;
-        continue;
-      }
-      if (a.state == ActiveAlert::State::kPending) {
-        if (!warm) {  // no data yet is not "stopped holding": keep counting its `for`
-          ++it;
-          continue;
-        }
-        Export(a, false);
-        it = r.alerts.erase(it);
-        continue;
-      }
-      if (a.state == ActiveAlert::State::kFiring) {
-        if (!warm) {
-          a.last_evaluation_ms = now;
-          Export(a, true);
-          events.push_back(ToEvent(a));
-          ++it;
-          continue;
-        }
-        a.state = ActiveAlert::State::kResolved;
-        a.resolved_at_ms = now;
-        a.last_evaluation_ms = now;
-        Export(a, false);
-        record(a);
-        events.push_back(ToEvent(a));
-        ++it;
-        continue;
-      }
-      // Resolved: kept a while for the API and Alertmanager resends, then forgotten.
-      if (now - a.resolved_at_ms >= options.resolved_retention_ms) {
+      if (!seen.contains(it->first) && StepUnseen(it->second, warm, now, events, transitions)) {
         it = r.alerts.erase(it);
       } else {
         ++it;
       }
     }
-    r.status.pending = r.status.firing = 0;
-    for (const auto& [fp, a] : r.alerts) {
-      if (a.state == ActiveAlert::State::kPending) ++r.status.pending;
-      if (a.state == ActiveAlert::State::kFiring) ++r.status.firing;
+  }
+
+  // One alert whose series is gone; true when it is to be forgotten. Once `warm`, a pending
+  // alert is dropped (nothing was notified) and a firing one resolves, reported once; before
+  // that, no data yet is not "stopped holding": a pending alert keeps counting its `for` and a
+  // firing one keeps firing. Resolved alerts are kept options.resolved_retention_ms, for the API
+  // and Alertmanager resends, then forgotten.
+  bool StepUnseen(ActiveAlert& a, bool warm, int64_t now, std::vector<AlertEvent>& events,
+                  std::vector<AlertTransition>& transitions) {
+    switch (a.state) {
+      case ActiveAlert::State::kPending:
+        if (!warm) return false;
+        metrics.Export(a, false);
+        return true;
+      case ActiveAlert::State::kFiring:
+        a.last_evaluation_ms = now;
+        if (warm) {
+          a.state = ActiveAlert::State::kResolved;
+          a.resolved_at_ms = now;
+          metrics.Export(a, false);
+          transitions.push_back(TransitionOf(a, now));
+        } else {
+          metrics.Export(a, true);
+        }
+        events.push_back(ToEvent(a));
+        return false;
+      case ActiveAlert::State::kResolved:
+        return now - a.resolved_at_ms >= options.resolved_retention_ms;
     }
+    return false;
   }
 };
 
@@ -494,84 +389,15 @@ Result<std::unique_ptr<RuleEngine>> RuleEngine::Open(RuleSet rules,
   impl->options = options;
   const int64_t now = clock.NowMillis();
   impl->started_ms = now;
+  impl->BuildRuleStates(now);
 
-  int64_t longest = 0, longest_interval = options.default_interval_ms;
-  for (const RuleGroup& g : impl->rule_set.groups) {
-    Impl::GroupState gs;
-    gs.group = &g;
-    gs.interval_ms = g.interval_ms > 0 ? g.interval_ms : options.default_interval_ms;
-    gs.next_eval_ms = now;
-    longest_interval = std::max(longest_interval, gs.interval_ms);
-    for (const Rule& rule : g.rules) {
-      Impl::RuleState r;
-      r.group = &g;
-      r.rule = &rule;
-      r.key = RuleKey(g, rule);
-      r.longest_range_ms = LongestRangeMs(rule.condition);
-      CollectSeriesNames(rule.condition.root, options.metrics_prefix, impl->sampled_names);
-      longest = std::max(longest, r.longest_range_ms);
-      r.status.group = g.name;
-      r.status.alert = rule.alert;
-      r.status.expr = rule.expr;
-      r.status.for_ms = rule.for_ms;
-      r.status.labels = rule.labels;
-      gs.rules.push_back(impl->rules.size());
-      impl->rules.push_back(std::move(r));
-    }
-    impl->groups.push_back(std::move(gs));
-  }
-  // History enough for the longest range plus a few evaluations, and for the staleness window.
-  impl->sampler = std::make_unique<MetricSampler>(std::max(longest, options.staleness_ms) +
-                                                  3 * longest_interval + 60000);
-
-  auto db = Db::Open(options.state_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  if (!db) return db.error();
-  impl->db = std::move(*db);
-  if (Status s = impl->db.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                               " PRAGMA busy_timeout=10000;");
-      !s.ok()) {
-    return s;
-  }
-  auto applied = sqlite::ApplyMigrations(impl->db, kMigrations, now);
-  if (!applied) return applied.error();
+  auto store = detail::AlertStateStore::Open(options.state_path, now);
+  if (!store) return store.error();
+  impl->store = std::move(*store);
   auto orphans = impl->Restore(now);
   if (!orphans) return orphans.error();
+  if (options.registry != nullptr) impl->RegisterMetrics(*options.registry);
 
-  if (options.registry != nullptr) {
-    const std::string& p = options.metrics_prefix;
-    impl->alerts_family = &prometheus::BuildGauge()
-                               .Name(p + "_alerts")
-                               .Help(
-                                   "Pending and firing alerts of the built-in rule engine, one "
-                                   "series per alert (like Prometheus' ALERTS).")
-                               .Register(*options.registry);
-    auto& rules_family = prometheus::BuildGauge()
-                             .Name(p + "_alert_rules")
-                             .Help("Alert rules loaded in the built-in rule engine, by group.")
-                             .Register(*options.registry);
-    auto& evals = prometheus::BuildCounter()
-                      .Name(p + "_alert_evaluations_total")
-                      .Help("Evaluations of an alert rule group.")
-                      .Register(*options.registry);
-    auto& failures = prometheus::BuildCounter()
-                         .Name(p + "_alert_evaluation_failures_total")
-                         .Help("Alert rule evaluations that failed, by group.")
-                         .Register(*options.registry);
-    auto& duration = prometheus::BuildGauge()
-                         .Name(p + "_alert_evaluation_duration_seconds")
-                         .Help("How long the group's last evaluation took.")
-                         .Register(*options.registry);
-    for (Impl::GroupState& g : impl->groups) {
-      const LabelMap labels = {{"group", g.group->name}};
-      rules_family.Add(labels).Set(static_cast<double>(g.rules.size()));
-      g.evaluations = &evals.Add(labels);
-      g.failures = &failures.Add(labels);
-      g.duration = &duration.Add(labels);
-    }
-    for (const Impl::RuleState& r : impl->rules) {
-      for (const auto& [fp, a] : r.alerts) impl->Export(a, true);
-    }
-  }
   std::unique_ptr<RuleEngine> engine(new RuleEngine(std::move(impl)));
   if (sink != nullptr) {
     for (const ActiveAlert& a : *orphans) sink->OnAlert(engine->impl_->ToEvent(a));
@@ -604,7 +430,7 @@ void RuleEngine::EvaluateDue(bool all) {
         impl.rules[r].status.health = "err";
         impl.rules[r].status.last_error = "cannot read the metrics: " + s.message();
       }
-      if (g.failures) g.failures->Increment(static_cast<double>(g.rules.size()));
+      if (g.metrics.failures) g.metrics.failures->Increment(static_cast<double>(g.rules.size()));
       g.next_eval_ms = now + g.interval_ms;
     }
     return;
@@ -619,12 +445,14 @@ void RuleEngine::EvaluateDue(bool all) {
       const auto started = std::chrono::steady_clock::now();
       for (size_t r : g.rules) {
         impl.EvaluateRule(impl.rules[r], now, sources_ready, events, transitions);
-        if (impl.rules[r].status.health == "err" && g.failures) g.failures->Increment();
+        if (impl.rules[r].status.health == "err" && g.metrics.failures) {
+          g.metrics.failures->Increment();
+        }
         evaluated.push_back(&impl.rules[r]);
       }
-      if (g.evaluations) g.evaluations->Increment();
-      if (g.duration) {
-        g.duration->Set(
+      if (g.metrics.evaluations) g.metrics.evaluations->Increment();
+      if (g.metrics.duration) {
+        g.metrics.duration->Set(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       }
       // The next evaluation keeps the group's cadence; a late one does not pile up.
@@ -700,53 +528,7 @@ std::vector<RuleStatus> RuleEngine::Rules() const {
 }
 
 Result<std::vector<AlertTransition>> RuleEngine::History(const HistoryQuery& query) const {
-  std::string sql =
-      "SELECT id, at, alertname, fingerprint, labels, annotations, state, value, active_at"
-      " FROM alert_history WHERE 1 = 1";
-  if (!query.alertname.empty()) sql += " AND alertname = :alertname";
-  if (!query.fingerprint.empty()) sql += " AND fingerprint = :fingerprint";
-  if (!query.state.empty()) sql += " AND state = :state";
-  if (query.from_ms > 0) sql += " AND at >= :from";
-  if (query.to_ms > 0) sql += " AND at < :to";
-  if (query.before_id > 0) sql += " AND id < :before";
-  sql += " ORDER BY id DESC LIMIT :limit";
-  std::lock_guard lock(impl_->db_mu);
-  auto stmt = Stmt::Prepare(impl_->db, sql, false);
-  if (!stmt) return stmt.error();
-  auto bind_text = [&](const char* name, const std::string& v) {
-    const int i = sqlite3_bind_parameter_index(stmt->get(), name);
-    if (i > 0) stmt->BindText(i, v);
-  };
-  auto bind_int = [&](const char* name, int64_t v) {
-    const int i = sqlite3_bind_parameter_index(stmt->get(), name);
-    if (i > 0) stmt->BindInt(i, v);
-  };
-  bind_text(":alertname", query.alertname);
-  bind_text(":fingerprint", query.fingerprint);
-  bind_text(":state", query.state);
-  bind_int(":from", query.from_ms);
-  bind_int(":to", query.to_ms);
-  bind_int(":before", query.before_id);
-  bind_int(":limit", std::max(query.limit, 1));
-  std::vector<AlertTransition> out;
-  while (true) {
-    auto row = stmt->Step();
-    if (!row) return row.error();
-    if (!*row) break;
-    AlertTransition t;
-    t.id = stmt->ColumnInt(0);
-    t.at_ms = stmt->ColumnInt(1);
-    t.alertname = stmt->ColumnText(2);
-    t.fingerprint = stmt->ColumnText(3);
-    t.labels = FromJson(stmt->ColumnTextView(4));
-    t.annotations = FromJson(stmt->ColumnTextView(5));
-    t.state = stmt->ColumnText(6);
-    t.value = stmt->ColumnOptionalDouble(7).value_or(std::nan(""));
-    t.active_at_ms = stmt->ColumnInt(8);
-    out.push_back(std::move(t));
-  }
-  stmt->Reset();
-  return out;
+  return impl_->store->History(query);
 }
 
 const RuleSet& RuleEngine::rule_set() const { return impl_->rule_set; }
