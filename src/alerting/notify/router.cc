@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "alerting/notify/render.h"
+#include "alerting/rules/promql.h"
 
 namespace mw::alerting {
 namespace {
@@ -17,31 +18,17 @@ bool IsGrouped(const std::string& type) {
   return type == "slack" || type == "webhook" || type == "email";
 }
 
-std::string QuoteLabelValue(const std::string& v) {
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
 std::string RouteKey(const Config::AlertRoute& r) {
   std::map<std::string, std::string> matchers;  // label -> rendered matcher, sorted by label
-  for (const auto& [label, value] : r.match) matchers[label] = label + "=" + QuoteLabelValue(value);
+  for (const auto& [label, value] : r.match)
+    matchers[label] = label + "=" + QuotePromQLString(value);
   for (const auto& [label, re] : r.match_re) {
-    matchers[label + "~"] = label + "=~" + QuoteLabelValue(re);
+    matchers[label + "~"] = label + "=~" + QuotePromQLString(re);
   }
   if (!r.severity.empty()) {
     std::string alternatives;
     for (const std::string& s : r.severity) alternatives += (alternatives.empty() ? "" : "|") + s;
-    matchers["severity~"] = "severity=~" + QuoteLabelValue(alternatives);
+    matchers["severity~"] = "severity=~" + QuotePromQLString(alternatives);
   }
   std::string out = "{}/{";
   bool first = true;
@@ -67,7 +54,7 @@ std::string FormatLabelSet(const Labels& labels) {
   std::string out = "{";
   bool first = true;
   for (const auto& [k, v] : labels) {
-    out += (first ? "" : ", ") + k + "=" + QuoteLabelValue(v);
+    out += (first ? "" : ", ") + k + "=" + QuotePromQLString(v);
     first = false;
   }
   return out + "}";

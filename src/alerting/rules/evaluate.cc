@@ -152,10 +152,36 @@ Result<std::map<std::string, size_t>> Index(const std::vector<SeriesValue>& side
   return index;
 }
 
-class Evaluator {
+}  // namespace
+
+Result<std::vector<SeriesValue>> MatchOneToOne(BinaryOp op, const std::vector<SeriesValue>& left,
+                                               const std::vector<SeriesValue>& right,
+                                               const std::vector<std::string>& on) {
+  std::vector<SeriesValue> out;
+  auto left_index = Index(left, on, "left");
+  if (!left_index) return left_index.error();
+  auto right_index = Index(right, on, "right");
+  if (!right_index) return right_index.error();
+  for (const auto& [sig, i] : *left_index) {
+    auto match = right_index->find(sig);
+    if (match == right_index->end()) continue;
+    const double a = left[i].value, b = right[match->second].value;
+    if (IsArithmetic(op)) {
+      out.push_back({Project(left[i].labels, on), Arithmetic(op, a, b)});
+    } else if (Compare(op, a, b)) {
+      out.push_back({Project(left[i].labels, on), a});
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// The condition language's operators over the series a SignalSource gives for each signal.
+class TreeWalk {
  public:
-  Evaluator(const MetricSampler& sampler, const EvaluationContext& ctx, std::string segment_label)
-      : sampler_(sampler), ctx_(ctx), segment_label_(std::move(segment_label)) {}
+  TreeWalk(const SignalSource& source, std::string_view segment_label)
+      : source_(source), segment_label_(segment_label) {}
 
   Result<Value> Eval(const Expr& e) const {
     switch (e.kind) {
@@ -167,7 +193,7 @@ class Evaluator {
       }
       case Expr::Kind::kSignal: {
         Value v;
-        v.series = Signal(e.signal);
+        v.series = source_.Signal(e.signal);
         return v;
       }
       case Expr::Kind::kBinary:
@@ -180,7 +206,81 @@ class Evaluator {
     return Binary(e, std::move(*left), std::move(*right));
   }
 
-  std::vector<SeriesValue> Signal(const SignalRef& ref) const {
+ private:
+  Result<Value> Binary(const Expr& e, Value left, Value right) const {
+    const BinaryOp op = e.op;
+    Value out;
+    if (left.scalar && right.scalar) {
+      if (!IsArithmetic(op)) {
+        return InvalidArgument("\"" + std::string(BinaryOpText(op)) +
+                               "\" between two numbers has no series");
+      }
+      out.scalar = true;
+      out.number = Arithmetic(op, left.number, right.number);
+      return out;
+    }
+    if (left.scalar || right.scalar) {
+      if (IsLogical(op)) {
+        return InvalidArgument("\"" + std::string(BinaryOpText(op)) +
+                               "\" needs series on both sides");
+      }
+      const bool scalar_left = left.scalar;
+      Value& vec = scalar_left ? right : left;
+      const double number = scalar_left ? left.number : right.number;
+      for (SeriesValue& s : vec.series) {
+        const double a = scalar_left ? number : s.value, b = scalar_left ? s.value : number;
+        if (IsArithmetic(op)) {
+          s.value = Arithmetic(op, a, b);
+          s.labels.erase("__name__");  // an arithmetic result is no longer the metric (PromQL)
+          out.series.push_back(std::move(s));
+        } else if (Compare(op, a, b)) {
+          out.series.push_back(std::move(s));  // keeps the series' own value
+        }
+      }
+      return out;
+    }
+    // Two vectors: matched on the labels both sides are identified by (promql.cc writes the
+    // same on(...)).
+    std::vector<std::string> on;
+    {
+      const auto l = ResultLabels(e.left(), segment_label_);
+      const auto r = ResultLabels(e.right(), segment_label_);
+      std::set_intersection(l.begin(), l.end(), r.begin(), r.end(), std::back_inserter(on));
+    }
+    if (op == BinaryOp::kAnd || op == BinaryOp::kOr) {
+      std::set<std::string> right_sigs, left_sigs;
+      for (const SeriesValue& s : right.series) right_sigs.insert(Signature(s.labels, on));
+      for (const SeriesValue& s : left.series) left_sigs.insert(Signature(s.labels, on));
+      for (SeriesValue& s : left.series) {
+        if (op == BinaryOp::kOr || right_sigs.contains(Signature(s.labels, on))) {
+          out.series.push_back(std::move(s));
+        }
+      }
+      if (op == BinaryOp::kOr) {
+        for (SeriesValue& s : right.series) {
+          if (!left_sigs.contains(Signature(s.labels, on))) out.series.push_back(std::move(s));
+        }
+      }
+      return out;
+    }
+    auto matched = MatchOneToOne(op, left.series, right.series, on);
+    if (!matched) return matched.error();
+    out.series = std::move(*matched);
+    return out;
+  }
+
+  const SignalSource& source_;
+  const std::string_view segment_label_;
+};
+
+// Signals from the engine's MetricSampler history (see evaluate.h for each recipe's meaning).
+class SamplerSource final : public SignalSource {
+ public:
+  SamplerSource(const MetricSampler& sampler, const EvaluationContext& ctx,
+                std::string segment_label)
+      : sampler_(sampler), ctx_(ctx), segment_label_(std::move(segment_label)) {}
+
+  std::vector<SeriesValue> Signal(const SignalRef& ref) const override {
     const SignalDef& def = *ref.def;
     if (!def.available) return {};
     const Recipe& recipe = def.recipe;
@@ -316,78 +416,6 @@ class Evaluator {
     return out;
   }
 
-  Result<Value> Binary(const Expr& e, Value left, Value right) const {
-    const BinaryOp op = e.op;
-    Value out;
-    if (left.scalar && right.scalar) {
-      if (!IsArithmetic(op)) {
-        return InvalidArgument("\"" + std::string(BinaryOpText(op)) +
-                               "\" between two numbers has no series");
-      }
-      out.scalar = true;
-      out.number = Arithmetic(op, left.number, right.number);
-      return out;
-    }
-    if (left.scalar || right.scalar) {
-      if (IsLogical(op)) {
-        return InvalidArgument("\"" + std::string(BinaryOpText(op)) +
-                               "\" needs series on both sides");
-      }
-      const bool scalar_left = left.scalar;
-      Value& vec = scalar_left ? right : left;
-      const double number = scalar_left ? left.number : right.number;
-      for (SeriesValue& s : vec.series) {
-        const double a = scalar_left ? number : s.value, b = scalar_left ? s.value : number;
-        if (IsArithmetic(op)) {
-          s.value = Arithmetic(op, a, b);
-          out.series.push_back(std::move(s));
-        } else if (Compare(op, a, b)) {
-          out.series.push_back(std::move(s));  // keeps the series' own value
-        }
-      }
-      return out;
-    }
-    // Two vectors: matched on the labels both sides are identified by (promql.cc writes the
-    // same on(...)).
-    std::vector<std::string> on;
-    {
-      const auto l = ResultLabels(e.left(), segment_label_);
-      const auto r = ResultLabels(e.right(), segment_label_);
-      std::set_intersection(l.begin(), l.end(), r.begin(), r.end(), std::back_inserter(on));
-    }
-    if (op == BinaryOp::kAnd || op == BinaryOp::kOr) {
-      std::set<std::string> right_sigs, left_sigs;
-      for (const SeriesValue& s : right.series) right_sigs.insert(Signature(s.labels, on));
-      for (const SeriesValue& s : left.series) left_sigs.insert(Signature(s.labels, on));
-      for (SeriesValue& s : left.series) {
-        if (op == BinaryOp::kOr || right_sigs.contains(Signature(s.labels, on))) {
-          out.series.push_back(std::move(s));
-        }
-      }
-      if (op == BinaryOp::kOr) {
-        for (SeriesValue& s : right.series) {
-          if (!left_sigs.contains(Signature(s.labels, on))) out.series.push_back(std::move(s));
-        }
-      }
-      return out;
-    }
-    auto left_index = Index(left.series, on, "left");
-    if (!left_index) return left_index.error();
-    auto right_index = Index(right.series, on, "right");
-    if (!right_index) return right_index.error();
-    for (const auto& [sig, i] : *left_index) {
-      auto match = right_index->find(sig);
-      if (match == right_index->end()) continue;
-      const double a = left.series[i].value, b = right.series[match->second].value;
-      if (IsArithmetic(op)) {
-        out.series.push_back({Project(left.series[i].labels, on), Arithmetic(op, a, b)});
-      } else if (Compare(op, a, b)) {
-        out.series.push_back({Project(left.series[i].labels, on), a});
-      }
-    }
-    return out;
-  }
-
   const MetricSampler& sampler_;
   const EvaluationContext& ctx_;
   const std::string segment_label_;
@@ -400,10 +428,9 @@ void Ranges(const Expr& e, int64_t& longest) {
 
 }  // namespace
 
-Result<std::vector<SeriesValue>> EvaluateCondition(const Condition& condition,
-                                                   const MetricSampler& sampler,
-                                                   const EvaluationContext& ctx) {
-  auto value = Evaluator(sampler, ctx, condition.segment_label).Eval(condition.root);
+Result<std::vector<SeriesValue>> EvaluateExpr(const Expr& root, std::string_view segment_label,
+                                              const SignalSource& source) {
+  auto value = TreeWalk(source, segment_label).Eval(root);
   if (!value) return value.error();
   if (value->scalar) return InvalidArgument("the condition is a number, not a set of series");
   // Equal label sets can only come from `or` of two sides with different labels; keep the first.
@@ -415,10 +442,17 @@ Result<std::vector<SeriesValue>> EvaluateCondition(const Condition& condition,
   return out;
 }
 
+Result<std::vector<SeriesValue>> EvaluateCondition(const Condition& condition,
+                                                   const MetricSampler& sampler,
+                                                   const EvaluationContext& ctx) {
+  return EvaluateExpr(condition.root, condition.segment_label,
+                      SamplerSource(sampler, ctx, condition.segment_label));
+}
+
 std::vector<SeriesValue> EvaluateSignal(const SignalRef& ref, std::string_view segment_label,
                                         const MetricSampler& sampler,
                                         const EvaluationContext& ctx) {
-  return Evaluator(sampler, ctx, std::string(segment_label)).Signal(ref);
+  return SamplerSource(sampler, ctx, std::string(segment_label)).Signal(ref);
 }
 
 int64_t LongestRangeMs(const Condition& condition) {

@@ -43,22 +43,6 @@ std::string Number(double v) {
   return std::string(buf, end);
 }
 
-// A PromQL double-quoted string literal.
-std::string QuoteValue(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '\\' || c == '"') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
 std::string Selector(const MetricSelector& selector, const std::vector<LabelMatcher>& user,
                      const PromOptions& options, std::string_view suffix = "") {
   std::string out = MetricName(selector, options.prefix);
@@ -71,7 +55,7 @@ std::string Selector(const MetricSelector& selector, const std::vector<LabelMatc
     if (i > 0) out += ", ";
     out += all[i].label;
     out += MatcherOpText(all[i].op);
-    out += QuoteValue(all[i].value);
+    out += QuotePromQLString(all[i].value);
   }
   return out + '}';
 }
@@ -226,6 +210,21 @@ std::string ToPrometheusRuleFile(const RuleSet& rules, const PromOptions& option
   }
   out << YAML::EndSeq << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
+}
+
+std::string QuotePromQLString(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
 }
 
 }  // namespace mw::alerting

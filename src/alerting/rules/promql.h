@@ -1,5 +1,6 @@
 // PromQL export: conditions and whole rule sets translated for a standard Prometheus that scrapes
-// modelwatch, from the same signal recipes the built-in engine evaluates (alerting/rules/signals.h).
+// modelwatch, from the same signal recipes the built-in engine evaluates
+// (alerting/rules/signals.h).
 //
 // Translation (P = prefix; L = the signal's identifying labels; r = the condition's range):
 //   counters       sum by (L) (rate(P_x_total{m}[r]))   (sum(...) when L is empty)
@@ -40,6 +41,10 @@ std::string SignalToPromQL(const SignalRef& ref, std::string_view segment_label,
 // The names of the series a signal reads, as exported with `options.prefix`: the families of its
 // recipe ("_bucket" appended for histograms), "up" for service_up.
 std::vector<std::string> SignalSeriesNames(const SignalDef& signal, const PromOptions& options);
+
+// `s` as a PromQL double-quoted string literal (\\ and \" escaped, a newline as \n): how label
+// values are written in selectors, promtool input series and Alertmanager-style matchers.
+std::string QuotePromQLString(std::string_view s);
 
 // A Prometheus rule file (YAML) with every group and alert of `rules`, each expr translated by
 // ToPromQL and the rest (for, labels, annotations, interval) carried over unchanged. The text
