@@ -1,5 +1,5 @@
-// Alert conditions (alerting/rules/condition.h, ParseCondition): the `expr` of a rule. The whole input
-// is the condition text. A parsed condition is also put through what a rule does with it: the
+// Alert conditions (alerting/rules/condition.h, ParseCondition): the `expr` of a rule. The whole
+// input is the condition text. A parsed condition is also put through what a rule does with it: the
 // labels of its result, its PromQL translation and an evaluation over an empty sampler.
 //
 // Checked besides memory safety: an error names a column within the text (or just past its end);

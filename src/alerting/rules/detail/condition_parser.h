@@ -1,5 +1,5 @@
-// The parser of the condition language behind ParseCondition (alerting/rules/condition.h), with a work
-// counter so tests can bound its complexity without timing it. Internal to src/alerting.
+// The parser of the condition language behind ParseCondition (alerting/rules/condition.h), with a
+// work counter so tests can bound its complexity without timing it. Internal to src/alerting.
 #pragma once
 
 #include <cstdint>
