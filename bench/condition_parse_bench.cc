@@ -1,13 +1,13 @@
-// Parsing alert conditions (alerting/condition.h) as they grow: a balanced sum of 2^k signals,
-// (((s + s) + (s + s)) + ...), within the nesting limit, from 2^6 to 2^16 signals. Issue 17 found
-// a chain of 4,000 "+" taking 45 s (cubic); the parser is linear now, which the reported
+// Parsing alert conditions (alerting/rules/condition.h) as they grow: a balanced sum of 2^k
+// signals, (((s + s) + (s + s)) + ...), within the nesting limit, from 2^6 to 2^16 signals. Issue
+// 17 found a chain of 4,000 "+" taking 45 s (cubic); the parser is linear now, which the reported
 // complexity shows (the unit test bounds it by a work counter, without timing).
 //   build/condition_parse_bench
 #include <benchmark/benchmark.h>
 
 #include <string>
 
-#include "alerting/condition.h"
+#include "alerting/rules/condition.h"
 
 namespace {
 

@@ -19,7 +19,7 @@
 #include <cstdint>
 #include <string>
 
-#include "alerting/engine.h"
+#include "alerting/engine/engine.h"
 #include "api/model_catalog.h"
 #include "auth/auth.h"
 #include "common/clock.h"

@@ -2,13 +2,13 @@
 // notification channel (or the one named), synchronously and without the outbox, and prints one
 // line per channel: "ok <name> (<type>)" or "FAILED <name> (<type>): <reason>: <detail>".
 // Exit 0 when every channel accepted it, 1 when one did not, 2 for usage or configuration errors.
-#include "alerting/alert.h"
+#include "alerting/notify/alert.h"
 
 #include <iostream>
 
-#include "alerting/notify_channels.h"
-#include "alerting/notify_render.h"
-#include "alerting/notify_router.h"
+#include "alerting/notify/channels.h"
+#include "alerting/notify/render.h"
+#include "alerting/notify/router.h"
 #include "cli/commands.h"
 #include "common/clock.h"
 

@@ -3,8 +3,8 @@
 // and its alert rules file (export/prometheus_export.h, export/grafana.h).
 #include <iostream>
 
-#include "alerting/engine.h"
-#include "alerting/rules.h"
+#include "alerting/engine/engine.h"
+#include "alerting/rules/rules.h"
 #include "auth/auth.h"
 #include "cli/commands.h"
 #include "export/grafana.h"

@@ -3,9 +3,9 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "alerting/promql.h"
-#include "alerting/rules.h"
-#include "alerting/signals.h"
+#include "alerting/rules/promql.h"
+#include "alerting/rules/rules.h"
+#include "alerting/rules/signals.h"
 #include "cli/commands.h"
 #include "common/strings.h"
 

@@ -9,10 +9,10 @@
 #include <mutex>
 #include <thread>
 
-#include "alerting/engine.h"
-#include "alerting/notify_channels.h"
-#include "alerting/notify_router.h"
-#include "alerting/outbox.h"
+#include "alerting/engine/engine.h"
+#include "alerting/notify/channels.h"
+#include "alerting/notify/router.h"
+#include "alerting/outbox/outbox.h"
 #include "api/api.h"
 #include "cli/commands.h"
 #include "common/clock.h"

@@ -42,9 +42,8 @@ void AddModelVariables(DashboardBuilder& d) {
                 R"(label_values({P}_predictions_total{model_type=~"$model"}, {S}))");
 }
 
-GrafanaDashboard ApiDashboard(const GrafanaOptions& o) {
-  DashboardBuilder d(o, "modelwatch-api", "modelwatch / ML API performance",
-                     "Requests, latency, errors, cache and ingest of the modelwatch API.");
+// The API dashboard's top row: one number each for traffic, errors, latency and the cache.
+void AddApiSummary(DashboardBuilder& d) {
   const std::string requests = Rate("{P}_api_requests_total");
   const std::string errors5xx = Rate(R"({P}_api_errors_total{status=~"5.."})");
   d.Add({.type = "stat",
@@ -97,7 +96,11 @@ GrafanaDashboard ApiDashboard(const GrafanaOptions& o) {
          .height = 4,
          .queries = {{"sum(increase({P}_api_errors_total[1h])) or vector(0)", ""}},
          .thresholds = {{50, "orange"}, {100, "red"}}});
-  d.NewRow();
+}
+
+// Request rate, latency and errors over time.
+void AddApiTraffic(DashboardBuilder& d) {
+  const std::string requests = Rate("{P}_api_requests_total");
   d.Add({.type = "timeseries",
          .title = "Requests/s by endpoint",
          .description = "Request rate per route template.",
@@ -124,6 +127,10 @@ GrafanaDashboard ApiDashboard(const GrafanaOptions& o) {
          .queries = {{"sum by (status) (" + Rate("{P}_api_errors_total") + ") / scalar(sum(" +
                           requests + ")) or vector(0)",
                       "{{status}}"}}});
+}
+
+// The cache, in-flight requests and ingest over time.
+void AddApiCacheAndIngest(DashboardBuilder& d) {
   d.Add({.type = "timeseries",
          .title = "Cache hit rate",
          .description = "Reference-profile cache hits / lookups; evictions per second.",
@@ -155,15 +162,20 @@ GrafanaDashboard ApiDashboard(const GrafanaOptions& o) {
          .queries = {{"sum by (reason) (" + Rate("{P}_ingest_rejected_total") + ") or vector(0)",
                       "rejected {{reason}}"},
                      {Quantile("0.5", "ingest_batch_size"), "batch size p50"}}});
+}
+
+GrafanaDashboard ApiDashboard(const GrafanaOptions& o) {
+  DashboardBuilder d(o, "modelwatch-api", "modelwatch / ML API performance",
+                     "Requests, latency, errors, cache and ingest of the modelwatch API.");
+  AddApiSummary(d);
+  d.NewRow();
+  AddApiTraffic(d);
+  AddApiCacheAndIngest(d);
   return {"modelwatch-api.json", d.Build()};
 }
 
-GrafanaDashboard ModelDashboard(const GrafanaOptions& o) {
-  DashboardBuilder d(o, "modelwatch-models", "modelwatch / Model performance",
-                     "Predictions, accuracy against training, drift and risk bands per model and "
-                     "{S}. The quality gauges are refreshed by the evaluator "
-                     "(quality.evaluation_interval_seconds).");
-  AddModelVariables(d);
+// The models dashboard's top row: models loaded and registered, drift, evaluator freshness.
+void AddModelSummary(DashboardBuilder& d) {
   d.Add({.type = "stat",
          .title = "Active models",
          .description = "Reference profiles loaded in the model cache.",
@@ -192,7 +204,10 @@ GrafanaDashboard ModelDashboard(const GrafanaOptions& o) {
          .width = 6,
          .height = 4,
          .queries = {{"time() - max({P}_evaluator_last_success_timestamp_seconds)", ""}}});
-  d.NewRow();
+}
+
+// Predictions and the quality gauges against their training values.
+void AddModelPerformance(DashboardBuilder& d) {
   d.Add({.type = "timeseries",
          .title = "Predictions/s by model and {S}",
          .unit = "ops",
@@ -224,6 +239,10 @@ GrafanaDashboard ModelDashboard(const GrafanaOptions& o) {
        .width = 12,
        .queries = {{"{P}_model_degradation_ratio" + With(kModel), "{{model}} {{{S}}} {{metric}}"}},
        .thresholds = {{0.2, "orange"}, {0.5, "red"}}});
+}
+
+// Drift: status, per-feature scores and PSI, risk bands, drifted features.
+void AddModelDrift(DashboardBuilder& d) {
   d.Add({.type = "table",
          .title = "Drift status",
          .description = "1 = drifted (performance degraded or dataset drift); share of drifted "
@@ -259,6 +278,10 @@ GrafanaDashboard ModelDashboard(const GrafanaOptions& o) {
          .width = 8,
          .queries = {{"sum by (model, {S}) ({P}_feature_drift_detected" + With(kModel) + ")",
                       "{{model}} {{{S}}}"}}});
+}
+
+// The evaluation window's rows, missing values and classifier scores.
+void AddModelWindow(DashboardBuilder& d) {
   d.Add({.type = "timeseries",
          .title = "Rows in the evaluation window",
          .description = "Predictions in the window, and those with an actual (the sample the "
@@ -279,6 +302,19 @@ GrafanaDashboard ModelDashboard(const GrafanaOptions& o) {
          .queries = {{"sum by (le) (increase({P}_prediction_score_bucket" + With(kModel) +
                           "[$__rate_interval]))",
                       "le {{le}}"}}});
+}
+
+GrafanaDashboard ModelDashboard(const GrafanaOptions& o) {
+  DashboardBuilder d(o, "modelwatch-models", "modelwatch / Model performance",
+                     "Predictions, accuracy against training, drift and risk bands per model and "
+                     "{S}. The quality gauges are refreshed by the evaluator "
+                     "(quality.evaluation_interval_seconds).");
+  AddModelVariables(d);
+  AddModelSummary(d);
+  d.NewRow();
+  AddModelPerformance(d);
+  AddModelDrift(d);
+  AddModelWindow(d);
   return {"modelwatch-models.json", d.Build()};
 }
 

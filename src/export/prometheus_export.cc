@@ -1,6 +1,6 @@
 #include "export/prometheus_export.h"
 
-#include "alerting/promql.h"
+#include "alerting/rules/promql.h"
 #include "export/rule_tests.h"
 
 namespace mw::exporting {

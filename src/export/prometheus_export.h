@@ -1,8 +1,9 @@
 // `modelwatch export prometheus --out DIR`: everything a standard Prometheus needs to watch
 // modelwatch, generated from the same rules file the built-in engine evaluates:
 //   prometheus.yml                  scrape jobs (modelwatch, node-exporter), rule_files, alerting
-//   rules/modelwatch.rules.yml      the rules with `expr` translated to PromQL (alerting/promql.h);
-//                                   alert names, for, labels and annotations unchanged
+//   rules/modelwatch.rules.yml      the rules with `expr` translated to PromQL
+//                                   (alerting/rules/promql.h); alert names, for, labels and
+//                                   annotations unchanged
 //   rules/tests/<group>.test.yml    promtool unit tests per group (export/rule_tests.h)
 //   modelwatch.token                only with auth: the bearer token for the scrape (mode 0600)
 // Check with: promtool check config DIR/prometheus.yml && promtool test rules
@@ -14,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "alerting/rules.h"
+#include "alerting/rules/rules.h"
 #include "common/status.h"
 #include "export/files.h"
 #include "export/prometheus_config.h"

@@ -8,7 +8,7 @@
 #include <optional>
 #include <set>
 
-#include "alerting/annotation_template.h"
+#include "alerting/rules/annotation_template.h"
 #include "common/duration.h"
 #include "export/detail/promql_model.h"
 #include "export/detail/series_synth.h"
@@ -161,14 +161,19 @@ class RuleCaseBuilder {
     return s;
   }
 
-  std::vector<Sample> Evaluate(const Rule& r, const Scenario& s) const {
+  // What the model evaluates at: the test's evaluation time, over its input series.
+  ModelContext Context() const {
     ModelContext ctx;
     ctx.prefix = options_.prefix;
     ctx.segment_label = options_.segment_label;
     ctx.job = options_.job;
     ctx.interval_ms = interval_ms_;
     ctx.eval_step = eval_ms_ / interval_ms_;
-    return detail::EvaluateCondition(r.condition.root, s.input, ctx);
+    return ctx;
+  }
+
+  std::vector<Sample> Evaluate(const Rule& r, const Scenario& s) const {
+    return detail::EvaluateCondition(r.condition.root, s.input, Context());
   }
 
   bool Fires(const Scenario& s) const { return !Evaluate(rule_, s).empty(); }
@@ -271,12 +276,7 @@ class RuleCaseBuilder {
 
   // "error_rate[5m] = 0.1": each signal's value as Prometheus computes it from the input.
   std::string Describe(const Scenario& s) const {
-    ModelContext ctx;
-    ctx.prefix = options_.prefix;
-    ctx.segment_label = options_.segment_label;
-    ctx.job = options_.job;
-    ctx.interval_ms = interval_ms_;
-    ctx.eval_step = eval_ms_ / interval_ms_;
+    const ModelContext ctx = Context();
     std::string out;
     for (const Leaf& leaf : leaves_) {
       Expr e;

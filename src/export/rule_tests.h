@@ -6,8 +6,8 @@
 //     name firing just before `for` has elapsed;
 //   - a case whose input series keep it silent (no alert of that name, or only other rules of the
 //     same name that the values also trigger).
-// Inputs come from the signal catalog (alerting/signals.h: which families each signal reads, and
-// how), with values chosen around the condition's own thresholds; the expected alerts come from
+// Inputs come from the signal catalog (alerting/rules/signals.h: which families each signal reads,
+// and how), with values chosen around the condition's own thresholds; the expected alerts come from
 // a model of the PromQL ToPromQL writes (detail/promql_model.h), evaluated over every rule of the
 // same name in the file — promtool reports all of them for an alertname.
 //
@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "alerting/rules.h"
+#include "alerting/rules/rules.h"
 #include "export/files.h"
 
 namespace mw::exporting {

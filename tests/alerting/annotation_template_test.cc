@@ -1,4 +1,4 @@
-#include "alerting/annotation_template.h"
+#include "alerting/rules/annotation_template.h"
 
 #include <gtest/gtest.h>
 

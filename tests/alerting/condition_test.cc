@@ -1,4 +1,4 @@
-#include "alerting/condition.h"
+#include "alerting/rules/condition.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "alerting/detail/condition_parser.h"
+#include "alerting/rules/detail/condition_parser.h"
 
 namespace mw::alerting {
 namespace {

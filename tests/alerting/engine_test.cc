@@ -2,7 +2,7 @@
 // sink: the pending → firing → resolved life cycle, `for`, state and history across restarts
 // (for-state restoration, outage tolerance, warm-up of range rules, rules removed from the file),
 // group intervals, the P_alerts gauges and the history API's filters.
-#include "alerting/engine.h"
+#include "alerting/engine/engine.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -5,7 +5,7 @@
 // extrapolation does not apply), with the numbers worked out by hand in the comments. Then the
 // parts of the language that scenario does not reach: arithmetic, scalars on the left, `or`,
 // staleness, one-to-one errors, matchers.
-#include "alerting/evaluate.h"
+#include "alerting/rules/evaluate.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -13,7 +13,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "alerting/promql.h"
+#include "alerting/rules/promql.h"
 
 namespace mw::alerting::evaluate_test {
 namespace {

@@ -1,5 +1,5 @@
 // The exact payloads of every receiver type, field by field.
-#include "alerting/notify_render.h"
+#include "alerting/notify/render.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

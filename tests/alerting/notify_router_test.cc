@@ -1,12 +1,12 @@
 // Routing, grouping and timing of notifications, with a FakeClock and a recording queue.
-#include "alerting/notify_router.h"
+#include "alerting/notify/router.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-#include "alerting/notify_render.h"
+#include "alerting/notify/render.h"
 
 namespace mw::alerting::notify_router_test {
 namespace {

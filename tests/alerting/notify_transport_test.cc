@@ -1,5 +1,5 @@
 // One delivery attempt against loopback receivers: what is sent, and how answers are judged.
-#include "alerting/notify_transport.h"
+#include "alerting/notify/transport.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

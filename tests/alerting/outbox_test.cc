@@ -1,6 +1,6 @@
 // The durable outbox: retries with backoff, permanent failures, order, superseding, expiry,
 // metrics, and delivery across a restart.
-#include "alerting/outbox.h"
+#include "alerting/outbox/outbox.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@
 #include <deque>
 #include <filesystem>
 
-#include "alerting/notify_channels.h"
+#include "alerting/notify/channels.h"
 #include "alerting/notify_test_listener.h"
 
 namespace mw::alerting {

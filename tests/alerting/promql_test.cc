@@ -1,4 +1,4 @@
-#include "alerting/promql.h"
+#include "alerting/rules/promql.h"
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>

@@ -16,9 +16,9 @@
 #include <random>
 #include <sstream>
 
-#include "alerting/annotation_template.h"
-#include "alerting/promql.h"
-#include "alerting/rules.h"
+#include "alerting/rules/annotation_template.h"
+#include "alerting/rules/promql.h"
+#include "alerting/rules/rules.h"
 
 namespace mw::alerting {
 namespace {

@@ -1,4 +1,4 @@
-#include "alerting/rules.h"
+#include "alerting/rules/rules.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "alerting/sampler.h"
+#include "alerting/rules/sampler.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "alerting/signals.h"
+#include "alerting/rules/signals.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
-// Annotation templates (alerting/annotation_template.h): the `annotations` of a rule, checked when
-// rules load and expanded for every notification. The whole input is the template; it is checked,
-// its labels listed and renamed, and expanded for a few values (the first 8 input bytes, read as
-// a double, are one of them).
+// Annotation templates (alerting/rules/annotation_template.h): the `annotations` of a rule, checked
+// when rules load and expanded for every notification. The whole input is the template; it is
+// checked, its labels listed and renamed, and expanded for a few values (the first 8 input bytes,
+// read as a double, are one of them).
 //
 // Checked besides memory safety: FormatGoFloat's promise that its digits read back exactly.
 #include <cmath>
@@ -11,7 +11,7 @@
 #include <map>
 #include <string>
 
-#include "alerting/annotation_template.h"
+#include "alerting/rules/annotation_template.h"
 #include "fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,5 +1,5 @@
-// Alert conditions (alerting/condition.h, ParseCondition): the `expr` of a rule. The whole input
-// is the condition text. A parsed condition is also put through what a rule does with it: the
+// Alert conditions (alerting/rules/condition.h, ParseCondition): the `expr` of a rule. The whole
+// input is the condition text. A parsed condition is also put through what a rule does with it: the
 // labels of its result, its PromQL translation and an evaluation over an empty sampler.
 //
 // Checked besides memory safety: an error names a column within the text (or just past its end);
@@ -8,10 +8,10 @@
 #include <cstdlib>
 #include <string>
 
-#include "alerting/condition.h"
-#include "alerting/evaluate.h"
-#include "alerting/promql.h"
-#include "alerting/sampler.h"
+#include "alerting/rules/condition.h"
+#include "alerting/rules/evaluate.h"
+#include "alerting/rules/promql.h"
+#include "alerting/rules/sampler.h"
 #include "fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,4 +1,4 @@
-// Alert rules files (alerting/rules.h, LoadRules): `alerting.rules_files`, `modelwatch rules
+// Alert rules files (alerting/rules/rules.h, LoadRules): `alerting.rules_files`, `modelwatch rules
 // check`, and the shipped config/rules/default.yml. The whole input is the YAML text, loaded with
 // a segment label other than "segment" so the renaming of conditions and templates runs too.
 //
@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "alerting/annotation_template.h"
-#include "alerting/promql.h"
-#include "alerting/rules.h"
+#include "alerting/rules/annotation_template.h"
+#include "alerting/rules/promql.h"
+#include "alerting/rules/rules.h"
 #include "fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

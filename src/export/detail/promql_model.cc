@@ -3,39 +3,25 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <limits>
 #include <optional>
 #include <regex>
-#include <variant>
+
+#include "alerting/rules/evaluate.h"
+#include "alerting/rules/promql.h"
 
 namespace mw::exporting::detail {
 
 namespace {
 
 using alerting::BinaryOp;
-using alerting::Expr;
 using alerting::LabelMatcher;
 using alerting::MetricSelector;
 using alerting::RecipeKind;
 using alerting::SignalRef;
 
 using Vector = std::vector<Sample>;
-using Value = std::variant<double, Vector>;
 
 constexpr const char* kName = "__name__";
-
-std::string Quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
-}
 
 // The values of `names` in `labels` ("" when absent), joined: a matching key.
 std::string Key(const Labels& labels, const std::vector<std::string>& names) {
@@ -61,168 +47,12 @@ Labels Without(Labels labels, const std::vector<std::string>& names) {
   return labels;
 }
 
-std::vector<std::string> Intersect(std::vector<std::string> a, std::vector<std::string> b) {
-  std::sort(a.begin(), a.end());
-  std::sort(b.begin(), b.end());
-  std::vector<std::string> out;
-  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
-  return out;
-}
-
-std::optional<double> Arithmetic(BinaryOp op, double l, double r) {
-  switch (op) {
-    case BinaryOp::kAdd:
-      return l + r;
-    case BinaryOp::kSub:
-      return l - r;
-    case BinaryOp::kMul:
-      return l * r;
-    case BinaryOp::kDiv:
-      return l / r;
-    default:
-      return std::nullopt;
-  }
-}
-
-bool Compare(BinaryOp op, double l, double r) {
-  switch (op) {
-    case BinaryOp::kGt:
-      return l > r;
-    case BinaryOp::kGe:
-      return l >= r;
-    case BinaryOp::kLt:
-      return l < r;
-    case BinaryOp::kLe:
-      return l <= r;
-    case BinaryOp::kEq:
-      return l == r;
-    case BinaryOp::kNe:
-      return l != r;
-    default:
-      return false;
-  }
-}
-
-// Prometheus' bucketQuantile (promql/quantile.go) on (upper bound, cumulative count) pairs.
-double BucketQuantile(double q, std::vector<std::pair<double, double>> buckets) {
-  if (std::isnan(q)) return std::numeric_limits<double>::quiet_NaN();
-  if (q < 0) return -std::numeric_limits<double>::infinity();
-  if (q > 1) return std::numeric_limits<double>::infinity();
-  std::sort(buckets.begin(), buckets.end());
-  if (buckets.empty() || !std::isinf(buckets.back().first)) {
-    return std::numeric_limits<double>::quiet_NaN();
-  }
-  // coalesceBuckets: equal upper bounds are summed.
-  std::vector<std::pair<double, double>> merged;
-  for (const auto& b : buckets) {
-    if (!merged.empty() && merged.back().first == b.first) {
-      merged.back().second += b.second;
-    } else {
-      merged.push_back(b);
-    }
-  }
-  // ensureMonotonic.
-  double max = -std::numeric_limits<double>::infinity();
-  for (auto& b : merged) {
-    if (b.second > max) {
-      max = b.second;
-    } else if (b.second < max) {
-      b.second = max;
-    }
-  }
-  if (merged.size() < 2) return std::numeric_limits<double>::quiet_NaN();
-  const double observations = merged.back().second;
-  if (observations == 0) return std::numeric_limits<double>::quiet_NaN();
-  double rank = q * observations;
-  size_t b = 0;
-  while (b < merged.size() - 1 && merged[b].second < rank) ++b;
-  if (b == merged.size() - 1) return merged[merged.size() - 2].first;
-  if (b == 0 && merged[0].first <= 0) return merged[0].first;
-  double start = 0, end = merged[b].first, count = merged[b].second;
-  if (b > 0) {
-    start = merged[b - 1].first;
-    count -= merged[b - 1].second;
-    rank -= merged[b - 1].second;
-  }
-  return start + (end - start) * (rank / count);
-}
-
-class Model {
+// The signals of a condition over promtool input series, as Prometheus computes them at
+// ctx.eval_step (every series keeps its labels; instant selections also "__name__").
+class Model final : public alerting::SignalSource {
  public:
   Model(const std::vector<InputSeries>& input, const ModelContext& ctx)
       : input_(input), ctx_(ctx) {}
-
-  Value Eval(const Expr& e) const {
-    switch (e.kind) {
-      case Expr::Kind::kNumber:
-        return e.number;
-      case Expr::Kind::kSignal:
-        return Signal(e.signal);
-      case Expr::Kind::kBinary:
-        break;
-    }
-    Value l = Eval(e.left()), r = Eval(e.right());
-    const bool lv = std::holds_alternative<Vector>(l), rv = std::holds_alternative<Vector>(r);
-    if (!lv && !rv) {
-      if (auto v = Arithmetic(e.op, std::get<double>(l), std::get<double>(r))) return *v;
-      return Vector{};  // PromQL has no scalar comparisons without `bool`
-    }
-    if (lv && rv) {
-      const std::vector<std::string> on =
-          Intersect(alerting::ResultLabels(e.left(), ctx_.segment_label),
-                    alerting::ResultLabels(e.right(), ctx_.segment_label));
-      return VectorVector(e.op, std::get<Vector>(l), std::get<Vector>(r), on);
-    }
-    return VectorScalar(e.op, lv ? std::get<Vector>(l) : std::get<Vector>(r),
-                        lv ? std::get<double>(r) : std::get<double>(l), /*vector_left=*/lv);
-  }
-
- private:
-  static Vector VectorScalar(BinaryOp op, const Vector& v, double s, bool vector_left) {
-    Vector out;
-    for (const Sample& x : v) {
-      const double l = vector_left ? x.value : s, r = vector_left ? s : x.value;
-      if (auto a = Arithmetic(op, l, r)) {
-        out.push_back({Without(x.labels, {kName}), *a});
-      } else if (Compare(op, l, r)) {
-        out.push_back(x);  // the vector's element, name and value kept
-      }
-    }
-    return out;
-  }
-
-  static Vector VectorVector(BinaryOp op, const Vector& l, const Vector& r,
-                             const std::vector<std::string>& on) {
-    Vector out;
-    if (op == BinaryOp::kAnd || op == BinaryOp::kOr) {
-      std::map<std::string, bool> right_keys;
-      for (const Sample& x : r) right_keys[Key(x.labels, on)] = true;
-      std::map<std::string, bool> left_keys;
-      for (const Sample& x : l) {
-        left_keys[Key(x.labels, on)] = true;
-        if (op == BinaryOp::kOr || right_keys.count(Key(x.labels, on))) out.push_back(x);
-      }
-      if (op == BinaryOp::kOr) {
-        for (const Sample& x : r) {
-          if (!left_keys.count(Key(x.labels, on))) out.push_back(x);
-        }
-      }
-      return out;
-    }
-    std::map<std::string, const Sample*> right;
-    for (const Sample& x : r) right[Key(x.labels, on)] = &x;
-    for (const Sample& x : l) {
-      auto it = right.find(Key(x.labels, on));
-      if (it == right.end()) continue;
-      const double rv = it->second->value;
-      if (auto a = Arithmetic(op, x.value, rv)) {
-        out.push_back({Keep(x.labels, on), *a});
-      } else if (Compare(op, x.value, rv)) {
-        out.push_back({Keep(x.labels, on), x.value});
-      }
-    }
-    return out;
-  }
 
   std::vector<const InputSeries*> Select(const MetricSelector& selector,
                                          const std::vector<LabelMatcher>& user,
@@ -287,7 +117,7 @@ class Model {
     return out;
   }
 
-  Vector Signal(const SignalRef& ref) const {
+  Vector Signal(const SignalRef& ref) const override {
     const alerting::SignalDef& def = *ref.def;
     const alerting::Recipe& recipe = def.recipe;
     const std::vector<std::string> labels = alerting::SignalLabels(def, ctx_.segment_label);
@@ -327,9 +157,9 @@ class Model {
         std::optional<Vector> den;
         for (const MetricSelector& d : recipe.denominator) {
           Vector part = SumBy(Range(Select(d, ref.matchers), ref.range_ms, true), labels);
-          den = den ? VectorVector(BinaryOp::kAdd, *den, part, labels) : part;
+          den = den ? OneToOne(BinaryOp::kAdd, *den, part, labels) : part;
         }
-        return VectorVector(BinaryOp::kDiv, num, den.value_or(Vector{}), labels);
+        return OneToOne(BinaryOp::kDiv, num, den.value_or(Vector{}), labels);
       }
       case RecipeKind::kHistogramQuantile: {
         std::vector<std::string> by = {"le"};
@@ -351,12 +181,23 @@ class Model {
         }
         Vector out;
         for (const std::string& k : order) {
-          out.push_back({groups[k].first, BucketQuantile(recipe.quantile, groups[k].second)});
+          auto& [group_labels, bucket_list] = groups[k];
+          std::sort(bucket_list.begin(), bucket_list.end());  // by upper bound, +Inf last
+          out.push_back({group_labels, alerting::BucketQuantile(recipe.quantile, bucket_list)});
         }
         return out;
       }
     }
     return {};
+  }
+
+ private:
+  // One-to-one `op` on `on`, as the condition language does it; PromQL refuses the evaluation
+  // when a side repeats a label set (no series then).
+  static Vector OneToOne(BinaryOp op, const Vector& left, const Vector& right,
+                         const std::vector<std::string>& on) {
+    auto out = alerting::MatchOneToOne(op, left, right, on);
+    return out ? std::move(*out) : Vector{};
   }
 
   const std::vector<InputSeries>& input_;
@@ -379,7 +220,7 @@ std::string InputSeries::SeriesText() const {
   for (const auto& [k, v] : labels) {
     if (!first) out += ", ";
     first = false;
-    out += k + "=" + Quoted(v);
+    out += k + "=" + alerting::QuotePromQLString(v);
   }
   return out + "}";
 }
@@ -414,9 +255,8 @@ bool Matches(const LabelMatcher& m, const std::string& value) {
 std::vector<Sample> EvaluateCondition(const alerting::Expr& root,
                                       const std::vector<InputSeries>& input,
                                       const ModelContext& ctx) {
-  Value v = Model(input, ctx).Eval(root);
-  if (auto* vector = std::get_if<Vector>(&v)) return *vector;
-  return {};
+  auto series = alerting::EvaluateExpr(root, ctx.segment_label, Model(input, ctx));
+  return series ? std::move(*series) : Vector{};
 }
 
 }  // namespace mw::exporting::detail

@@ -1,10 +1,11 @@
-// A small model of what Prometheus computes for an exported condition (alerting/promql.h) over
-// synthetic promtool input series, used to write the expected alerts of the generated
-// `promtool test rules` files. It covers exactly the PromQL shapes ToPromQL emits: selectors,
-// rate/increase under sum by, histogram_quantile, one-to-one vector matching with on()/ignoring(),
-// comparisons as filters, and / or — evaluated at a time when every range window is full (so
-// Prometheus' rate extrapolation factor is exactly 1 and the model's doubles are the ones
-// Prometheus gets).
+// A small model of what Prometheus computes for an exported condition (alerting/rules/promql.h)
+// over synthetic promtool input series, used to write the expected alerts of the generated
+// `promtool test rules` files. Only the signals are modelled here (selectors, rate/increase
+// under sum by, ratios of rates, histogram_quantile, gauge ratios with ignoring(), up): the
+// operators above them are evaluated by alerting's one evaluator of the condition language
+// (alerting::EvaluateExpr), as the built-in engine evaluates them. The model runs at a time when
+// every range window is full, so Prometheus' rate extrapolation factor is exactly 1 and the
+// model's doubles are the ones Prometheus gets.
 //
 // Input series are what promtool's expanding notation writes: `start+step x N`, the k-th value
 // being start plus k additions of step. The generators choose start and step with few significant
@@ -16,11 +17,12 @@
 #include <string>
 #include <vector>
 
-#include "alerting/condition.h"
+#include "alerting/rules/condition.h"
+#include "alerting/rules/sampler.h"
 
 namespace mw::exporting::detail {
 
-using Labels = std::map<std::string, std::string>;
+using Labels = alerting::Labels;
 
 struct InputSeries {
   std::string name;  // metric name, prefix included
@@ -45,13 +47,13 @@ struct ModelContext {
   int64_t eval_step = 0;         // the sample index evaluated (time = eval_step * interval_ms)
 };
 
-struct Sample {
-  Labels labels;  // including "__name__" where Prometheus keeps it
-  double value = 0;
-};
+// One series of a result: labels (including "__name__" where Prometheus keeps it) and value.
+using Sample = alerting::SeriesValue;
 
-// The series the condition's PromQL returns at ctx.eval_step over `input`. Precondition: every
-// range in the condition is a multiple of ctx.interval_ms and at most eval_step intervals long.
+// The series the condition's PromQL returns at ctx.eval_step over `input` (none when PromQL would
+// refuse the evaluation, e.g. two series for one label set in a one-to-one match). Precondition:
+// every range in the condition is a multiple of ctx.interval_ms and at most eval_step intervals
+// long.
 std::vector<Sample> EvaluateCondition(const alerting::Expr& root,
                                       const std::vector<InputSeries>& input,
                                       const ModelContext& ctx);

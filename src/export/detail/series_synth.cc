@@ -126,6 +126,98 @@ struct SeriesPlan {
   Labels extra;  // e.g. le
 };
 
+// The numerator's series and the denominators' others (a denominator that is the numerator's
+// own family and matchers is that same series).
+void PlanRatioOfRates(const alerting::Recipe& recipe, double target,
+                      std::vector<SeriesPlan>& plans) {
+  // Per-step increments out of 64: rates are then small exact fractions.
+  constexpr double kTotal = 64;
+  const bool self = std::any_of(
+      recipe.denominator.begin(), recipe.denominator.end(), [&](const MetricSelector& d) {
+        return d.family == recipe.metric.family && d.matchers == recipe.metric.matchers;
+      });
+  const double clamped = std::max(target, 0.0);
+  const double numerator =
+      self ? std::round(std::min(clamped, 1.0) * kTotal) : Dyadic(clamped * kTotal);
+  plans.push_back({&recipe.metric, "", 0, numerator, {}});
+  bool first_other = true;
+  for (const MetricSelector& d : recipe.denominator) {
+    if (d.family == recipe.metric.family && d.matchers == recipe.metric.matchers) continue;
+    const double step = first_other ? (self ? kTotal - numerator : kTotal) : 0;
+    plans.push_back({&d, "", 0, step, {}});
+    first_other = false;
+  }
+}
+
+// The series to write for one signal use so that it evaluates to about `target`.
+std::vector<SeriesPlan> PlanSeries(const SignalRef& ref, double target, const SynthContext& ctx) {
+  const alerting::Recipe& recipe = ref.def->recipe;
+  const double interval_s = static_cast<double>(ctx.interval_ms) / 1000.0;
+  const double steps_in_range =
+      ref.range_ms > 0 ? static_cast<double>(ref.range_ms / ctx.interval_ms) : 0.0;
+  std::vector<SeriesPlan> plans;
+  switch (recipe.kind) {
+    case RecipeKind::kGauge:
+    case RecipeKind::kUp:
+      plans.push_back({&recipe.metric, "", target, 0, {}});
+      break;
+    case RecipeKind::kGaugeRatio:
+      plans.push_back({&recipe.metric, "", target, 0, {}});
+      plans.push_back({&recipe.denominator.at(0), "", 1, 0, {}});
+      break;
+    case RecipeKind::kRate:
+      plans.push_back({&recipe.metric, "", 0, Dyadic(std::max(target, 0.0) * interval_s), {}});
+      break;
+    case RecipeKind::kIncrease:
+      plans.push_back({&recipe.metric, "", 0, Dyadic(std::max(target, 0.0) / steps_in_range), {}});
+      break;
+    case RecipeKind::kRatioOfRates:
+      PlanRatioOfRates(recipe, target, plans);
+      break;
+    case RecipeKind::kHistogramQuantile: {
+      // Two buckets counting one observation per second: the quantile q lies in the first, at
+      // upper * q (Prometheus interpolates from 0).
+      const double upper = target <= 0 ? 0 : target / recipe.quantile;
+      plans.push_back({&recipe.metric, "_bucket", 0, interval_s, {{"le", NumberText(upper)}}});
+      plans.push_back({&recipe.metric, "_bucket", 0, interval_s, {{"le", "+Inf"}}});
+      break;
+    }
+  }
+  return plans;
+}
+
+// One planned series with label values that satisfy the use's matchers (the recipe's and the
+// condition's): every matchable label of the signal, job, instance and each matched label.
+// nullopt when some label has no such value.
+std::optional<InputSeries> LabelSeries(const SeriesPlan& plan, const SignalRef& ref,
+                                       const std::vector<std::string>& labels,
+                                       const SynthContext& ctx) {
+  const alerting::Recipe& recipe = ref.def->recipe;
+  std::vector<LabelMatcher> matchers = plan.selector->matchers;
+  matchers.insert(matchers.end(), ref.matchers.begin(), ref.matchers.end());
+  if (recipe.kind == RecipeKind::kUp) {
+    matchers.push_back({"job", LabelMatcher::Op::kEqual, ctx.job});
+  }
+  std::vector<std::string> names = labels;
+  names.push_back("job");
+  names.push_back("instance");
+  for (const LabelMatcher& m : matchers) names.push_back(m.label);
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+
+  InputSeries s;
+  s.name = alerting::MetricName(*plan.selector, ctx.prefix) + plan.suffix;
+  for (const std::string& name : names) {
+    auto value = ChooseValue(name, matchers, ctx);
+    if (!value) return std::nullopt;
+    if (!value->empty()) s.labels[name] = *value;
+  }
+  for (const auto& [k, v] : plan.extra) s.labels[k] = v;
+  s.start = plan.start;
+  s.step = plan.step;
+  return s;
+}
+
 }  // namespace
 
 std::string SignalRefText(const SignalRef& ref) {
@@ -145,84 +237,12 @@ std::string SignalRefText(const SignalRef& ref) {
 
 std::optional<std::vector<InputSeries>> Synthesize(const SignalRef& ref, double target,
                                                    const SynthContext& ctx) {
-  const alerting::SignalDef& def = *ref.def;
-  const alerting::Recipe& recipe = def.recipe;
-  const double interval_s = static_cast<double>(ctx.interval_ms) / 1000.0;
-  const double steps_in_range =
-      ref.range_ms > 0 ? static_cast<double>(ref.range_ms / ctx.interval_ms) : 0.0;
-
-  std::vector<SeriesPlan> plans;
-  switch (recipe.kind) {
-    case RecipeKind::kGauge:
-    case RecipeKind::kUp:
-      plans.push_back({&recipe.metric, "", target, 0, {}});
-      break;
-    case RecipeKind::kGaugeRatio:
-      plans.push_back({&recipe.metric, "", target, 0, {}});
-      plans.push_back({&recipe.denominator.at(0), "", 1, 0, {}});
-      break;
-    case RecipeKind::kRate:
-      plans.push_back({&recipe.metric, "", 0, Dyadic(std::max(target, 0.0) * interval_s), {}});
-      break;
-    case RecipeKind::kIncrease:
-      plans.push_back({&recipe.metric, "", 0, Dyadic(std::max(target, 0.0) / steps_in_range), {}});
-      break;
-    case RecipeKind::kRatioOfRates: {
-      // Per-step increments out of 64: rates are then small exact fractions.
-      constexpr double kTotal = 64;
-      const bool self = std::any_of(
-          recipe.denominator.begin(), recipe.denominator.end(), [&](const MetricSelector& d) {
-            return d.family == recipe.metric.family && d.matchers == recipe.metric.matchers;
-          });
-      const double clamped = std::max(target, 0.0);
-      const double numerator =
-          self ? std::round(std::min(clamped, 1.0) * kTotal) : Dyadic(clamped * kTotal);
-      plans.push_back({&recipe.metric, "", 0, numerator, {}});
-      bool first_other = true;
-      for (const MetricSelector& d : recipe.denominator) {
-        if (d.family == recipe.metric.family && d.matchers == recipe.metric.matchers) continue;
-        const double step = first_other ? (self ? kTotal - numerator : kTotal) : 0;
-        plans.push_back({&d, "", 0, step, {}});
-        first_other = false;
-      }
-      break;
-    }
-    case RecipeKind::kHistogramQuantile: {
-      // Two buckets counting one observation per second: the quantile q lies in the first, at
-      // upper * q (Prometheus interpolates from 0).
-      const double upper = target <= 0 ? 0 : target / recipe.quantile;
-      plans.push_back({&recipe.metric, "_bucket", 0, interval_s, {{"le", NumberText(upper)}}});
-      plans.push_back({&recipe.metric, "_bucket", 0, interval_s, {{"le", "+Inf"}}});
-      break;
-    }
-  }
-
+  const std::vector<std::string> labels = alerting::MatchableLabels(*ref.def, ctx.segment_label);
   std::vector<InputSeries> out;
-  const std::vector<std::string> labels = alerting::MatchableLabels(def, ctx.segment_label);
-  for (const SeriesPlan& plan : plans) {
-    std::vector<LabelMatcher> matchers = plan.selector->matchers;
-    matchers.insert(matchers.end(), ref.matchers.begin(), ref.matchers.end());
-    if (recipe.kind == RecipeKind::kUp) {
-      matchers.push_back({"job", LabelMatcher::Op::kEqual, ctx.job});
-    }
-    std::vector<std::string> names = labels;
-    names.push_back("job");
-    names.push_back("instance");
-    for (const LabelMatcher& m : matchers) names.push_back(m.label);
-    std::sort(names.begin(), names.end());
-    names.erase(std::unique(names.begin(), names.end()), names.end());
-
-    InputSeries s;
-    s.name = alerting::MetricName(*plan.selector, ctx.prefix) + plan.suffix;
-    for (const std::string& name : names) {
-      auto value = ChooseValue(name, matchers, ctx);
-      if (!value) return std::nullopt;
-      if (!value->empty()) s.labels[name] = *value;
-    }
-    for (const auto& [k, v] : plan.extra) s.labels[k] = v;
-    s.start = plan.start;
-    s.step = plan.step;
-    out.push_back(std::move(s));
+  for (const SeriesPlan& plan : PlanSeries(ref, target, ctx)) {
+    auto s = LabelSeries(plan, ref, labels, ctx);
+    if (!s) return std::nullopt;
+    out.push_back(std::move(*s));
   }
   return out;
 }

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "alerting/condition.h"
+#include "alerting/rules/condition.h"
 #include "export/detail/promql_model.h"
 
 namespace mw::exporting::detail {

@@ -1,0 +1,365 @@
+#include "alerting/rules/signals.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace mw::alerting {
+namespace {
+
+using Op = LabelMatcher::Op;
+
+MetricSelector Family(std::string name, std::vector<LabelMatcher> matchers = {}) {
+  return MetricSelector{std::move(name), true, std::move(matchers)};
+}
+
+SignalDef Signal(std::string name, std::string description, std::string unit, Recipe recipe) {
+  SignalDef s;
+  s.name = std::move(name);
+  s.description = std::move(description);
+  s.unit = std::move(unit);
+  s.recipe = std::move(recipe);
+  return s;
+}
+
+Recipe MakeRecipe(RecipeKind kind, MetricSelector metric) {
+  Recipe r;
+  r.kind = kind;
+  r.metric = std::move(metric);
+  return r;
+}
+
+Recipe Gauge(std::string family) {
+  return MakeRecipe(RecipeKind::kGauge, Family(std::move(family)));
+}
+
+// A per-(model, segment) gauge of the quality engine (monitor/quality_metrics.h).
+SignalDef ModelGauge(std::string name, std::string family, std::string description,
+                     std::string unit, std::vector<std::string> extra = {}) {
+  SignalDef s =
+      Signal(std::move(name), std::move(description), std::move(unit), Gauge(std::move(family)));
+  s.labels = {"model"};
+  s.segmented = true;
+  s.extra_labels = std::move(extra);
+  return s;
+}
+
+SignalDef FeatureGauge(std::string name, std::string description, std::string unit,
+                       std::vector<std::string> extra = {}) {
+  SignalDef s = ModelGauge(name, name, std::move(description), std::move(unit), std::move(extra));
+  s.labels = {"feature", "model"};
+  return s;
+}
+
+SignalDef Quantile(std::string name, std::string family, double q, std::string description,
+                   std::vector<std::string> filter) {
+  Recipe r = MakeRecipe(RecipeKind::kHistogramQuantile, Family(std::move(family)));
+  r.quantile = q;
+  SignalDef s = Signal(std::move(name), std::move(description), "seconds", std::move(r));
+  s.filter_labels = std::move(filter);
+  return s;
+}
+
+// API (telemetry/metrics.h).
+void AddApiSignals(std::vector<SignalDef>& c) {
+  const std::vector<std::string> route = {"endpoint", "method"};
+  const LabelMatcher server_error{"status", Op::kRegexMatch, "5.."};
+
+  {
+    SignalDef s = Signal("request_rate", "HTTP requests answered per second.", "per second",
+                         MakeRecipe(RecipeKind::kRate, Family("api_requests_total")));
+    s.filter_labels = {"endpoint", "method", "status"};
+    c.push_back(std::move(s));
+  }
+  {
+    Recipe r = MakeRecipe(RecipeKind::kRatioOfRates, Family("api_errors_total", {server_error}));
+    r.denominator = {Family("api_requests_total")};
+    SignalDef s = Signal("error_rate", "Share of HTTP requests answered with a server error (5xx).",
+                         "ratio", std::move(r));
+    s.filter_labels = route;
+    c.push_back(std::move(s));
+  }
+  {
+    SignalDef s =
+        Signal("errors", "HTTP requests answered with a server error (5xx) in the range.", "count",
+               MakeRecipe(RecipeKind::kIncrease, Family("api_errors_total", {server_error})));
+    s.filter_labels = route;
+    c.push_back(std::move(s));
+  }
+  c.push_back(Quantile("latency_p50", "api_request_duration_seconds", 0.5,
+                       "Median time to answer an HTTP request.", route));
+  c.push_back(Quantile("latency_p95", "api_request_duration_seconds", 0.95,
+                       "95th percentile of the time to answer an HTTP request.", route));
+  c.push_back(Quantile("latency_p99", "api_request_duration_seconds", 0.99,
+                       "99th percentile of the time to answer an HTTP request.", route));
+  c.push_back(Signal("in_flight", "HTTP requests being handled now.", "count",
+                     Gauge("api_requests_in_flight")));
+  {
+    Recipe r = MakeRecipe(RecipeKind::kRatioOfRates, Family("cache_hits_total"));
+    r.denominator = {Family("cache_hits_total"), Family("cache_misses_total")};
+    SignalDef s = Signal("cache_hit_ratio", "Share of cache lookups answered from memory.", "ratio",
+                         std::move(r));
+    s.filter_labels = {"cache_type"};
+    s.note =
+        "modelwatch's cache is the LRU cache of reference profiles (cache_type=\"model\"), filled "
+        "by the quality evaluator.";
+    c.push_back(std::move(s));
+  }
+}
+
+// Ingest and the store.
+void AddIngestAndStoreSignals(std::vector<SignalDef>& c) {
+  {
+    SignalDef s = Signal("prediction_rate", "Predictions newly stored per second.", "per second",
+                         MakeRecipe(RecipeKind::kRate, Family("predictions_total")));
+    s.labels = {"model_type"};
+    s.segmented = true;
+    s.note = "model_type holds the model name, as in P_predictions_total.";
+    c.push_back(std::move(s));
+  }
+  {
+    SignalDef s = Signal("ingest_rejected", "Ingest requests rejected in the range.", "count",
+                         MakeRecipe(RecipeKind::kIncrease, Family("ingest_rejected_total")));
+    s.labels = {"reason"};
+    c.push_back(std::move(s));
+  }
+
+  c.push_back(Quantile("db_query_p95", "db_query_duration_seconds", 0.95,
+                       "95th percentile of the time of a store operation.", {"operation"}));
+  c.push_back(Signal("db_write_queue_depth", "Write requests waiting for the store's writer.",
+                     "count", Gauge("db_write_queue_depth")));
+  c.push_back(Signal("db_size_bytes", "Database files on disk, including the WAL.", "bytes",
+                     Gauge("db_size_bytes")));
+}
+
+// Model quality (monitor/quality_metrics.h): the evaluation window's value per model and segment,
+// the training value it is compared with, drift and data quality.
+void AddModelSignals(std::vector<SignalDef>& c) {
+  const std::vector<std::pair<std::string, std::string>> metrics = {
+      {"mae", "mean absolute error"},
+      {"rmse", "root mean squared error"},
+      {"mape", "mean absolute percentage error"},
+      {"r2", "coefficient of determination R2"},
+      {"mean_error", "mean error (bias: prediction - actual)"},
+      {"auc", "ROC AUC"},
+      {"average_precision", "average precision"},
+      {"accuracy", "accuracy"},
+      {"precision", "precision"},
+      {"recall", "recall"},
+      {"f1", "F1 score"},
+      {"log_loss", "log loss"},
+      {"brier_score", "Brier score"}};
+  // Families keep the quality engine's names: the AUC gauge is P_model_auc_score.
+  auto family_suffix = [](const std::string& m) { return m == "auc" ? "auc_score" : m; };
+  for (const auto& [metric, what] : metrics) {
+    c.push_back(ModelGauge("model_" + metric, "model_" + family_suffix(metric),
+                           "The model's " + what + " over the evaluation window.",
+                           "the metric's unit"));
+  }
+  // The quality engine exports a training value for the metrics it compares with training.
+  for (const auto& [metric, what] : metrics) {
+    if (metric == "mean_error" || metric == "precision" || metric == "recall") continue;
+    c.push_back(ModelGauge("model_training_" + metric, "model_training_" + family_suffix(metric),
+                           "The " + what +
+                               " recorded at training for the model version compared "
+                               "with.",
+                           "the metric's unit", {"version"}));
+  }
+  c.push_back(ModelGauge("model_degradation_ratio", "model_degradation_ratio",
+                         "How much worse the primary metric (MAE or AUC) is than at training "
+                         "(0.25 = 25% worse).",
+                         "ratio", {"metric"}));
+  c.push_back(ModelGauge("model_drift_detected", "model_drift_detected",
+                         "1 when the model shows performance drift or dataset drift.", "0/1"));
+  c.push_back(ModelGauge("model_performance_drift", "model_performance_drift",
+                         "1 when the primary metric degraded past the threshold against training.",
+                         "0/1"));
+  c.push_back(ModelGauge("model_sample_size", "model_sample_size",
+                         "Predictions with actuals in the evaluation window.", "count"));
+  c.push_back(ModelGauge("data_drift_share", "data_drift_share",
+                         "Share of the model's features that drifted.", "ratio"));
+  c.push_back(ModelGauge("prediction_drift_score", "prediction_drift_score",
+                         "Drift statistic of the prediction column against the reference.",
+                         "the test's statistic", {"test"}));
+  c.push_back(FeatureGauge("feature_drift_score",
+                           "The drift test's statistic or distance for one feature.",
+                           "the test's statistic", {"test"}));
+  c.push_back(FeatureGauge("feature_drift_detected", "1 when the feature drifted.", "0/1"));
+  c.push_back(
+      FeatureGauge("feature_psi", "Population stability index of a numeric feature.", "PSI"));
+  c.push_back(FeatureGauge("feature_missing_rate", "Share of rows missing the feature.", "ratio"));
+  {
+    SignalDef s = Signal("active_models", "Models whose reference profile is loaded.", "count",
+                         Gauge("active_models"));
+    s.labels = {"model_type"};
+    c.push_back(std::move(s));
+  }
+}
+
+// Host, process, service and maintenance.
+void AddSystemSignals(std::vector<SignalDef>& c) {
+  c.push_back(Signal("cpu_usage_ratio", "Share of host CPU time spent busy.", "ratio",
+                     Gauge("system_cpu_usage_ratio")));
+  {
+    Recipe r = MakeRecipe(RecipeKind::kGaugeRatio,
+                          Family("system_memory_bytes", {{"state", Op::kEqual, "used"}}));
+    r.denominator = {Family("system_memory_bytes", {{"state", Op::kEqual, "total"}})};
+    c.push_back(Signal("memory_usage_ratio",
+                       "Share of host memory in use (total - available, over total).", "ratio",
+                       std::move(r)));
+  }
+  {
+    Recipe r =
+        MakeRecipe(RecipeKind::kGauge, MetricSelector{"process_resident_memory_bytes", false, {}});
+    c.push_back(Signal("process_resident_memory_bytes", "Resident memory of modelwatch.", "bytes",
+                       std::move(r)));
+  }
+  {
+    Recipe r = MakeRecipe(RecipeKind::kGaugeRatio, Family("system_disk_free_bytes"));
+    r.denominator = {Family("system_disk_total_bytes")};
+    SignalDef s = Signal("disk_free_ratio",
+                         "Share of the data directory's file system still free for modelwatch.",
+                         "ratio", std::move(r));
+    s.labels = {"path"};
+    c.push_back(std::move(s));
+  }
+  {
+    SignalDef s = Signal("service_up", "1 while Prometheus can scrape modelwatch, else 0.", "0/1",
+                         MakeRecipe(RecipeKind::kUp, MetricSelector{"up", false, {}}));
+    s.note =
+        "Prometheus' own `up` series of the modelwatch scrape job. The built-in engine runs "
+        "inside the service, so it always sees 1: only an outside Prometheus can report the "
+        "service down.";
+    c.push_back(std::move(s));
+  }
+  {
+    SignalDef s = Signal("maintenance_failed", "1 while the last run of a maintenance task failed.",
+                         "0/1", Gauge("maintenance_last_run_failed"));
+    s.labels = {"task"};
+    s.available = false;
+    s.note =
+        "Defined against P_maintenance_last_run_failed{task}, which the maintenance subsystem "
+        "(retention, vacuum, compaction; not built yet) is to export. Until then rules over it "
+        "load and export, and the built-in engine reports no data.";
+    c.push_back(std::move(s));
+  }
+}
+
+std::vector<SignalDef> BuildCatalog() {
+  std::vector<SignalDef> c;
+  AddApiSignals(c);
+  AddIngestAndStoreSignals(c);
+  AddModelSignals(c);
+  AddSystemSignals(c);
+  return c;
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::vector<std::string> WithSegment(std::vector<std::string> labels, bool segmented,
+                                     std::string_view segment_label) {
+  if (segmented) labels.emplace_back(segment_label);
+  std::sort(labels.begin(), labels.end());
+  labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
+  return labels;
+}
+
+}  // namespace
+
+std::string_view MatcherOpText(LabelMatcher::Op op) {
+  switch (op) {
+    case Op::kEqual:
+      return "=";
+    case Op::kNotEqual:
+      return "!=";
+    case Op::kRegexMatch:
+      return "=~";
+    case Op::kRegexNoMatch:
+      return "!~";
+  }
+  return "=";
+}
+
+std::string MetricName(const MetricSelector& selector, std::string_view prefix) {
+  if (!selector.prefixed) return selector.family;
+  std::string name(prefix);
+  name += '_';
+  name += selector.family;
+  return name;
+}
+
+std::string_view RecipeKindName(RecipeKind kind) {
+  switch (kind) {
+    case RecipeKind::kGauge:
+      return "gauge";
+    case RecipeKind::kGaugeRatio:
+      return "gauge_ratio";
+    case RecipeKind::kRate:
+      return "rate";
+    case RecipeKind::kIncrease:
+      return "increase";
+    case RecipeKind::kRatioOfRates:
+      return "ratio_of_rates";
+    case RecipeKind::kHistogramQuantile:
+      return "histogram_quantile";
+    case RecipeKind::kUp:
+      return "up";
+  }
+  return "gauge";
+}
+
+bool NeedsRange(RecipeKind kind) {
+  return kind == RecipeKind::kRate || kind == RecipeKind::kIncrease ||
+         kind == RecipeKind::kRatioOfRates || kind == RecipeKind::kHistogramQuantile;
+}
+
+std::span<const SignalDef> Signals() {
+  static const std::vector<SignalDef> catalog = BuildCatalog();
+  return catalog;
+}
+
+const SignalDef* FindSignal(std::string_view name) {
+  for (const SignalDef& s : Signals()) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+std::string SuggestSignal(std::string_view name) {
+  const size_t limit = name.size() >= 10 ? 3 : 2;
+  std::string best;
+  size_t best_distance = limit + 1;
+  for (const SignalDef& s : Signals()) {
+    const size_t d = EditDistance(name, s.name);
+    if (d < best_distance) {
+      best_distance = d;
+      best = s.name;
+    }
+  }
+  return best;
+}
+
+std::vector<std::string> SignalLabels(const SignalDef& signal, std::string_view segment_label) {
+  return WithSegment(signal.labels, signal.segmented, segment_label);
+}
+
+std::vector<std::string> MatchableLabels(const SignalDef& signal, std::string_view segment_label) {
+  std::vector<std::string> all = signal.labels;
+  all.insert(all.end(), signal.extra_labels.begin(), signal.extra_labels.end());
+  all.insert(all.end(), signal.filter_labels.begin(), signal.filter_labels.end());
+  return WithSegment(std::move(all), signal.segmented, segment_label);
+}
+
+}  // namespace mw::alerting
