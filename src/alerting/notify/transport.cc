@@ -9,6 +9,8 @@
 #include <memory>
 #include <mutex>
 
+#include "http/client.h"
+
 namespace mw::alerting {
 namespace {
 
@@ -39,40 +41,6 @@ Slist Append(Slist list, const std::string& item) {
   return list;
 }
 
-size_t CollectBody(char* data, size_t size, size_t n, void* out) {
-  auto* body = static_cast<std::string*>(out);
-  const size_t bytes = size * n;
-  if (body->size() < kMaxBodyKept) body->append(data, std::min(bytes, kMaxBodyKept - body->size()));
-  return bytes;
-}
-
-struct HeaderCapture {
-  std::string retry_after;
-};
-
-size_t CaptureHeader(char* data, size_t size, size_t n, void* out) {
-  const size_t bytes = size * n;
-  std::string_view line(data, bytes);
-  constexpr std::string_view kName = "retry-after:";
-  if (line.size() > kName.size()) {
-    std::string lower(line.substr(0, kName.size()));
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    if (lower == kName) {
-      std::string_view value = line.substr(kName.size());
-      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
-        value.remove_prefix(1);
-      }
-      while (!value.empty() &&
-             (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
-        value.remove_suffix(1);
-      }
-      static_cast<HeaderCapture*>(out)->retry_after = std::string(value);
-    }
-  }
-  return bytes;
-}
-
 struct ReadState {
   std::string_view rest;
 };
@@ -89,7 +57,8 @@ std::string CurlDetail(CURLcode rc, const char* errbuf) {
   return errbuf[0] != '\0' ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
 }
 
-// A transfer that failed before an answer: most failures may heal, a few cannot.
+// An SMTP transfer that failed before an answer: most failures may heal, a few cannot. (HTTP
+// transfers are classified by http::Client alike.)
 DeliveryResult ClassifyCurlError(CURLcode rc, const char* errbuf) {
   const std::string detail = CurlDetail(rc, errbuf);
   switch (rc) {
@@ -193,40 +162,33 @@ std::optional<int64_t> ParseRetryAfter(std::string_view value, int64_t now_ms) {
 }
 
 DeliveryResult PostJson(const HttpPost& request, int64_t now_ms) {
-  EnsureCurl();
-  CurlHandle curl(curl_easy_init());
-  if (!curl) return DeliveryResult::Retry("network", "curl_easy_init failed");
-  Slist headers;
-  headers = Append(std::move(headers), "Content-Type: application/json");
-  headers = Append(std::move(headers), "User-Agent: modelwatch");
-  headers = Append(std::move(headers), "Expect:");  // no 100-continue round trip
-  for (const std::string& h : request.headers) headers = Append(std::move(headers), h);
-  std::string body;
-  HeaderCapture captured;
-  char errbuf[CURL_ERROR_SIZE] = {0};
-  CURL* c = curl.get();
-  curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_POST, 1L);
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
-  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, CollectBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, CaptureHeader);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &captured);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout_ms));
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(std::min(request.timeout_ms, kMaxConnectMs)));
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-  const CURLcode rc = curl_easy_perform(c);
-  if (rc != CURLE_OK) return ClassifyCurlError(rc, errbuf);
-  long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  const int64_t retry_after = ParseRetryAfter(captured.retry_after, now_ms).value_or(-1);
-  return ClassifyHttpStatus(static_cast<int>(status), body, retry_after);
+  auto client = http::Client::Create();
+  if (!client) return DeliveryResult::Retry("network", client.error().message());
+  http::ClientRequest post;
+  post.method = "POST";
+  post.url = request.url;
+  post.headers = {"Content-Type: application/json", "User-Agent: modelwatch",
+                  "Expect:"};  // no 100-continue round trip
+  post.headers.insert(post.headers.end(), request.headers.begin(), request.headers.end());
+  post.body = request.body;
+  post.timeout_ms = request.timeout_ms;
+  post.connect_timeout_ms = std::min(request.timeout_ms, kMaxConnectMs);
+  post.max_body_bytes = kMaxBodyKept;
+  const http::ClientResponse response = (*client)->Send(post);
+  switch (response.error) {
+    case http::TransferError::kNone:
+      break;
+    case http::TransferError::kTimeout:
+      return DeliveryResult::Retry("timeout", response.error_detail);
+    case http::TransferError::kInvalidUrl:
+      return DeliveryResult::Permanent("invalid_url", response.error_detail);
+    case http::TransferError::kTls:
+      return DeliveryResult::Retry("tls", response.error_detail);
+    case http::TransferError::kNetwork:
+      return DeliveryResult::Retry("network", response.error_detail);
+  }
+  const int64_t retry_after = ParseRetryAfter(response.retry_after, now_ms).value_or(-1);
+  return ClassifyHttpStatus(static_cast<int>(response.status), response.body, retry_after);
 }
 
 DeliveryResult SendMail(const SmtpMessage& mail) {

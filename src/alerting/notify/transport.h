@@ -1,11 +1,12 @@
-// One delivery attempt over the network (libcurl): an HTTP POST of a JSON body, or an e-mail
-// over SMTP; and how its outcome is judged — delivered, worth retrying, or permanently failed.
+// One delivery attempt over the network: an HTTP POST of a JSON body (http::Client), or an e-mail
+// over SMTP (libcurl); and how its outcome is judged — delivered, worth retrying, or permanently
+// failed.
 //
 // Only the URL given is contacted: redirects are not followed, and only http/https (HTTP) or
 // smtp/smtps (mail) are allowed, so a receiver cannot send modelwatch elsewhere.
 //
 // Thread-safety: the functions may be called from any thread concurrently (each attempt uses its
-// own curl handle; curl_global_init runs once, guarded).
+// own client or curl handle; curl_global_init runs once, guarded).
 #pragma once
 
 #include <cstdint>
