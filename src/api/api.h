@@ -20,6 +20,7 @@
 #include <string>
 
 #include "alerting/engine.h"
+#include "api/metrics/service_metrics.h"
 #include "api/model_catalog.h"
 #include "auth/auth.h"
 #include "common/clock.h"
@@ -32,7 +33,6 @@
 #include "profile/profile_cache.h"
 #include "store/store.h"
 #include "telemetry/logging.h"
-#include "telemetry/metrics.h"
 
 namespace mw::api {
 
@@ -40,7 +40,7 @@ namespace mw::api {
 struct ApiContext {
   const Config* config = nullptr;
   Store* store = nullptr;
-  Metrics* metrics = nullptr;
+  ServiceMetrics* metrics = nullptr;
   Logger* logger = nullptr;
   const Authenticator* auth = nullptr;
   const Clock* clock = nullptr;

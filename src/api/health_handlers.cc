@@ -43,7 +43,7 @@ http::Handler GetMetrics(const ApiContext& ctx) {
     http::Response r;
     r.status = 200;
     r.content_type = Metrics::kContentType;
-    r.body = ctx.metrics->Serialize();
+    r.body = ctx.metrics->core.Serialize();
     respond(std::move(r));
   };
 }

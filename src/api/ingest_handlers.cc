@@ -57,13 +57,13 @@ bool AnswerDecodeFailure(const ApiContext& ctx, const http::Request& req, const 
     case DecodeFailure::kNone:
       return false;
     case DecodeFailure::kMalformed:
-      ctx.metrics->RecordRejected("malformed");
+      ctx.metrics->ingest.RecordRejected("malformed");
       respond(http::Problem(400, "Malformed request body",
                             decoded.errors.empty() ? "not valid JSON" : decoded.errors[0].detail,
                             req.path, ToProblemFields(decoded.errors)));
       return true;
     case DecodeFailure::kTooManyEvents:
-      ctx.metrics->RecordRejected("too_many_events");
+      ctx.metrics->ingest.RecordRejected("too_many_events");
       respond(http::Problem(413, "Too many events",
                             "a request may carry at most " +
                                 std::to_string(ctx.config->ingest.max_events_per_request) +
@@ -71,7 +71,7 @@ bool AnswerDecodeFailure(const ApiContext& ctx, const http::Request& req, const 
                             req.path, ToProblemFields(decoded.errors)));
       return true;
     case DecodeFailure::kInvalid:
-      ctx.metrics->RecordRejected("invalid");
+      ctx.metrics->ingest.RecordRejected("invalid");
       respond(http::Problem(422, "Invalid request body", InvalidFieldsDetail(decoded), req.path,
                             ToProblemFields(decoded.errors)));
       return true;
@@ -186,7 +186,7 @@ std::shared_ptr<ModelCatalog::Admission> AdmitModels(const ApiContext& ctx,
   if (admitted.refused.empty()) return std::move(admitted.admission);
 
   const bool over_cap = admitted.refused[0].reason == ModelCatalog::Refusal::Reason::kOverCap;
-  ctx.metrics->RecordRejected(over_cap ? "max_models" : "unregistered_model");
+  ctx.metrics->ingest.RecordRejected(over_cap ? "max_models" : "unregistered_model");
   std::map<std::string_view, std::string> details;
   for (const auto& r : admitted.refused) {
     details[r.model] =
@@ -266,7 +266,7 @@ http::Handler PostPredictions(const ApiContext& ctx) {
     const bool enveloped = *format == BodyFormat::kJson && StartsWithEventsKey(req.body);
 
     const int64_t batch_size = static_cast<int64_t>(decoded.events.size());
-    ctx.metrics->RecordBatch(batch_size);
+    ctx.metrics->ingest.RecordBatch(batch_size);
     // What the response needs of the events once the store owns them: each event's id (to point
     // a 409 at its event) and its (model, segment) label set (to count newly stored predictions).
     auto labels = std::make_shared<BatchLabels>(LabelBatch(decoded.events));
@@ -278,9 +278,9 @@ http::Handler PostPredictions(const ApiContext& ctx) {
           // with this callback gives their slots back.
           if (result) admission->Commit();
           if (!result) {
-            ctx.metrics->RecordRejected(result.error().code() == StatusCode::kAlreadyExists
-                                            ? "conflict"
-                                            : "store_unavailable");
+            ctx.metrics->ingest.RecordRejected(result.error().code() == StatusCode::kAlreadyExists
+                                                   ? "conflict"
+                                                   : "store_unavailable");
             http::Response r = StoreProblem(result.error(), path);
             if (result.error().code() == StatusCode::kAlreadyExists) {
               r = http::Problem(
@@ -304,8 +304,8 @@ http::Handler PostPredictions(const ApiContext& ctx) {
             }
             for (size_t k = 0; k < counts.size(); ++k) {
               if (counts[k] > 0) {
-                ctx.metrics->RecordPredictions(labels->sets[k].first, labels->sets[k].second,
-                                               counts[k]);
+                ctx.metrics->ingest.RecordPredictions(labels->sets[k].first, labels->sets[k].second,
+                                                      counts[k]);
               }
             }
             out.body = R"({"accepted":)" + std::to_string(batch->ids.size()) + R"(,"inserted":)" +
@@ -329,13 +329,13 @@ http::Handler PostActuals(const ApiContext& ctx) {
     if (!format) return;
     DecodedActuals decoded = DecodeActuals(req.body, *format, MakeDecodeOptions(ctx));
     if (AnswerDecodeFailure(ctx, req, decoded, respond)) return;
-    ctx.metrics->RecordBatch(static_cast<int64_t>(decoded.actuals.size()));
+    ctx.metrics->ingest.RecordBatch(static_cast<int64_t>(decoded.actuals.size()));
     ctx.store->AppendActuals(
         std::move(decoded.actuals),
         [&ctx, respond = std::move(respond), path = req.path](Result<ActualBatchResult> result) {
           if (!result) return respond(StoreProblem(result.error(), path));
-          ctx.metrics->RecordActuals(static_cast<int64_t>(result->matched.size()),
-                                     static_cast<int64_t>(result->unmatched.size()));
+          ctx.metrics->ingest.RecordActuals(static_cast<int64_t>(result->matched.size()),
+                                            static_cast<int64_t>(result->unmatched.size()));
           json body = {{"matched_count", result->matched.size()},
                        {"unmatched_count", result->unmatched.size()},
                        {"matched", std::move(result->matched)},

@@ -101,7 +101,7 @@ http::Handler PutModelVersion(const ApiContext& ctx) {
                       {{"segment", info.segment},
                        {"latest", info.is_latest},
                        {"client.address", req.remote_address}});
-    ctx.metrics->RecordModelVersion(info);
+    ctx.metrics->models.Record(info);
     respond(JsonResponse(200, ModelVersionToJson(info)));
   };
 }

@@ -14,11 +14,13 @@
 #include "alerting/notify_router.h"
 #include "alerting/outbox.h"
 #include "api/api.h"
+#include "api/metrics/request_observer.h"
+#include "api/metrics/service_metrics.h"
 #include "cli/commands.h"
+#include "cli/wiring/options.h"
 #include "common/clock.h"
 #include "store/store.h"
 #include "telemetry/background_errors.h"
-#include "telemetry/request_observer.h"
 
 namespace mw::cli {
 
@@ -164,18 +166,17 @@ int RunServe(const CommonOptions& options, const std::string& version) {
 
   std::error_code ec;
   std::filesystem::create_directories(config->storage.data_dir, ec);
-  Logger logger(config->logging, config->LogDir());
+  Logger logger(LoggerOptionsFromConfig(config->logging, config->LogDir()));
   RaiseOpenFileLimit(*config, logger);
-  Metrics metrics(MetricsOptions{config->metrics.prefix, config->metrics.segment_label,
-                                 config->metrics.max_segments, config->storage.data_dir, version});
+  ServiceMetrics metrics(MetricsOptionsFromConfig(*config, version));
   // Every background thread reports a pass that threw here (logged and counted), and goes on.
-  BackgroundErrorLog background_errors(&logger, &metrics);
+  BackgroundErrorLog background_errors(&logger, &metrics.background_errors);
   logger.SetBackgroundErrorReporter(&background_errors);
   struct ReporterReset {  // the flusher must not report into background_errors once it is gone
     Logger& logger;
     ~ReporterReset() { logger.SetBackgroundErrorReporter(nullptr); }
   } reporter_reset{logger};
-  auto store = OpenStore(*config, metrics.store_observer(), &background_errors, logger);
+  auto store = OpenStore(*config, &metrics.store, &background_errors, logger);
   if (!store) {
     logger.Error("cannot open store", {{"error.message", store.error().message()}});
     std::cerr << "modelwatch: cannot open store: " << store.error().message() << "\n";
@@ -192,7 +193,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
       auto versions = (*store)->ListModelVersions(model.name);
       if (!versions) continue;
       for (const auto& v : *versions) {
-        if (v.is_latest) metrics.RecordModelVersion(v);
+        if (v.is_latest) metrics.models.Record(v);
       }
     }
   }
@@ -210,7 +211,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   service_options.drift.dataset_drift_share = config->quality.drift_share_threshold;
   service_options.drift.all_statistics = true;
   monitor::QualityService quality(**store, profiles, service_options, clock);
-  monitor::QualityMetrics quality_metrics(metrics.registry(), config->metrics.prefix,
+  monitor::QualityMetrics quality_metrics(metrics.core.registry(), config->metrics.prefix,
                                           config->metrics.segment_label);
   std::unique_ptr<monitor::Evaluator> evaluator;
   if (config->quality.evaluation_interval_seconds > 0) {
@@ -235,7 +236,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
     alerting::OutboxOptions oo;
     oo.path = (data_dir / "outbox.db").string();
     oo.max_age_ms = config->alerting.notification_max_age_seconds * 1000;
-    oo.registry = &metrics.registry();
+    oo.registry = &metrics.core.registry();
     oo.metrics_prefix = config->metrics.prefix;
     oo.errors = &background_errors;
     auto opened = alerting::Outbox::Open(oo, clock, *channels);
@@ -261,7 +262,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
     eo.default_interval_ms = config->alerting.evaluation_interval_seconds * 1000;
     eo.history_retention_ms = config->alerting.history_retention_days * 86400 * 1000;
     eo.external_url = config->alerting.external_url;
-    eo.registry = &metrics.registry();
+    eo.registry = &metrics.core.registry();
     eo.errors = &background_errors;
     // The quality gauges exist only after the evaluator's first pass: until then a restored
     // drift alert must not resolve for want of data.
@@ -270,7 +271,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
       eo.sources_ready = [quality_evaluator] { return quality_evaluator->status().passes > 0; };
     }
     auto engine = alerting::RuleEngine::Open(
-        std::move(*alert_rules), [&metrics] { return metrics.Serialize(); },
+        std::move(*alert_rules), [&metrics] { return metrics.core.Serialize(); },
         notification_router.get(), clock, eo);
     if (!engine) {
       std::cerr << "modelwatch: cannot open the alert state: " << engine.error().message() << "\n";
@@ -299,7 +300,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   api::RegisterRoutes(router, ctx);
   // The logger is attached even with the access log off (RequestObserver skips access lines
   // then): connection warnings still need it.
-  RequestObserver request_observer(&metrics, &logger);
+  RequestObserver request_observer(&metrics.requests, &metrics.connections, &logger);
   http::ServerOptions so;
   so.host = config->server.host;
   so.port = config->server.port;
@@ -340,7 +341,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
     do {
       lock.unlock();
       RunBackgroundPass(&background_errors, "gauge_refresher", [&] {
-        if (auto stats = (*store)->Stats()) metrics.UpdateStoreStats(*stats);
+        if (auto stats = (*store)->Stats()) metrics.store.Update(*stats);
         std::map<std::string, int64_t> loaded;
         for (const std::string& key : profiles.Keys()) ++loaded[key.substr(0, key.find('\x1f'))];
         quality_metrics.SetCache(loaded, profiles.hits(), profiles.misses(), profiles.evictions());
