@@ -51,27 +51,26 @@ std::string InvalidFieldsDetail(const Decoded& decoded) {
 
 // Answers 400/413/422 for a failed decode. Returns true when it answered.
 template <typename Decoded>
-bool AnswerDecodeFailure(const ApiContext& ctx, const http::Request& req, const Decoded& decoded,
+bool AnswerDecodeFailure(const IngestContext& ctx, const http::Request& req, const Decoded& decoded,
                          const http::Responder& respond) {
   switch (decoded.failure) {
     case DecodeFailure::kNone:
       return false;
     case DecodeFailure::kMalformed:
-      ctx.metrics->ingest.RecordRejected("malformed");
+      ctx.metrics->RecordRejected("malformed");
       respond(http::Problem(400, "Malformed request body",
                             decoded.errors.empty() ? "not valid JSON" : decoded.errors[0].detail,
                             req.path, ToProblemFields(decoded.errors)));
       return true;
     case DecodeFailure::kTooManyEvents:
-      ctx.metrics->ingest.RecordRejected("too_many_events");
+      ctx.metrics->RecordRejected("too_many_events");
       respond(http::Problem(413, "Too many events",
                             "a request may carry at most " +
-                                std::to_string(ctx.config->ingest.max_events_per_request) +
-                                " events",
+                                std::to_string(ctx.limits->max_events_per_request) + " events",
                             req.path, ToProblemFields(decoded.errors)));
       return true;
     case DecodeFailure::kInvalid:
-      ctx.metrics->ingest.RecordRejected("invalid");
+      ctx.metrics->RecordRejected("invalid");
       respond(http::Problem(422, "Invalid request body", InvalidFieldsDetail(decoded), req.path,
                             ToProblemFields(decoded.errors)));
       return true;
@@ -79,11 +78,11 @@ bool AnswerDecodeFailure(const ApiContext& ctx, const http::Request& req, const 
   return false;
 }
 
-DecodeOptions MakeDecodeOptions(const ApiContext& ctx) {
+DecodeOptions MakeDecodeOptions(const IngestContext& ctx) {
   DecodeOptions o;
   o.now_ms = ctx.clock->NowMillis();
-  o.max_future_ms = ctx.config->ingest.max_future_seconds * 1000;
-  o.max_events = ctx.config->ingest.max_events_per_request;
+  o.max_future_ms = ctx.limits->max_future_seconds * 1000;
+  o.max_events = ctx.limits->max_events_per_request;
   o.task_of = [catalog = ctx.catalog](std::string_view model) { return catalog->TaskOf(model); };
   o.generate_id = [now = o.now_ms] { return GenerateUlid(now); };
   return o;
@@ -163,15 +162,15 @@ std::string EventPointer(std::string_view body, BodyFormat format, bool envelope
 // Admits the batch's models (ingest.max_models, ingest.require_registered_models; see
 // ModelCatalog). On refusal answers 422 naming the "/model" of every event of a refused model
 // (at most 100) and returns null; nothing of the request is stored.
-std::shared_ptr<ModelCatalog::Admission> AdmitModels(const ApiContext& ctx,
+std::shared_ptr<ModelCatalog::Admission> AdmitModels(const IngestContext& ctx,
                                                      const http::Request& req, BodyFormat format,
                                                      const std::vector<PredictionEvent>& events,
                                                      const http::Responder& respond) {
   std::vector<std::string_view> models;
   models.reserve(events.size());
   for (const PredictionEvent& e : events) models.push_back(e.model);
-  const AdmissionPolicy policy{static_cast<size_t>(ctx.config->ingest.max_models),
-                               ctx.config->ingest.require_registered_models};
+  const AdmissionPolicy policy{static_cast<size_t>(ctx.limits->max_models),
+                               ctx.limits->require_registered_models};
   ModelCatalog::AdmitResult admitted = ctx.catalog->Admit(models, policy);
   // A refused model may be in the store already (`registry import` while the server runs):
   // load those and try once more.
@@ -186,7 +185,7 @@ std::shared_ptr<ModelCatalog::Admission> AdmitModels(const ApiContext& ctx,
   if (admitted.refused.empty()) return std::move(admitted.admission);
 
   const bool over_cap = admitted.refused[0].reason == ModelCatalog::Refusal::Reason::kOverCap;
-  ctx.metrics->ingest.RecordRejected(over_cap ? "max_models" : "unregistered_model");
+  ctx.metrics->RecordRejected(over_cap ? "max_models" : "unregistered_model");
   std::map<std::string_view, std::string> details;
   for (const auto& r : admitted.refused) {
     details[r.model] =
@@ -254,7 +253,7 @@ http::Response StoreProblem(const Status& status, const std::string& instance) {
   }
 }
 
-http::Handler PostPredictions(const ApiContext& ctx) {
+http::Handler PostPredictions(const IngestContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams&, http::Responder respond) {
     const auto format = RequireIngestMediaType(req, respond);
     if (!format) return;
@@ -266,7 +265,7 @@ http::Handler PostPredictions(const ApiContext& ctx) {
     const bool enveloped = *format == BodyFormat::kJson && StartsWithEventsKey(req.body);
 
     const int64_t batch_size = static_cast<int64_t>(decoded.events.size());
-    ctx.metrics->ingest.RecordBatch(batch_size);
+    ctx.metrics->RecordBatch(batch_size);
     // What the response needs of the events once the store owns them: each event's id (to point
     // a 409 at its event) and its (model, segment) label set (to count newly stored predictions).
     auto labels = std::make_shared<BatchLabels>(LabelBatch(decoded.events));
@@ -278,9 +277,9 @@ http::Handler PostPredictions(const ApiContext& ctx) {
           // with this callback gives their slots back.
           if (result) admission->Commit();
           if (!result) {
-            ctx.metrics->ingest.RecordRejected(result.error().code() == StatusCode::kAlreadyExists
-                                                   ? "conflict"
-                                                   : "store_unavailable");
+            ctx.metrics->RecordRejected(result.error().code() == StatusCode::kAlreadyExists
+                                            ? "conflict"
+                                            : "store_unavailable");
             http::Response r = StoreProblem(result.error(), path);
             if (result.error().code() == StatusCode::kAlreadyExists) {
               r = http::Problem(
@@ -304,8 +303,8 @@ http::Handler PostPredictions(const ApiContext& ctx) {
             }
             for (size_t k = 0; k < counts.size(); ++k) {
               if (counts[k] > 0) {
-                ctx.metrics->ingest.RecordPredictions(labels->sets[k].first, labels->sets[k].second,
-                                                      counts[k]);
+                ctx.metrics->RecordPredictions(labels->sets[k].first, labels->sets[k].second,
+                                               counts[k]);
               }
             }
             out.body = R"({"accepted":)" + std::to_string(batch->ids.size()) + R"(,"inserted":)" +
@@ -323,19 +322,19 @@ http::Handler PostPredictions(const ApiContext& ctx) {
   };
 }
 
-http::Handler PostActuals(const ApiContext& ctx) {
+http::Handler PostActuals(const IngestContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams&, http::Responder respond) {
     const auto format = RequireIngestMediaType(req, respond);
     if (!format) return;
     DecodedActuals decoded = DecodeActuals(req.body, *format, MakeDecodeOptions(ctx));
     if (AnswerDecodeFailure(ctx, req, decoded, respond)) return;
-    ctx.metrics->ingest.RecordBatch(static_cast<int64_t>(decoded.actuals.size()));
+    ctx.metrics->RecordBatch(static_cast<int64_t>(decoded.actuals.size()));
     ctx.store->AppendActuals(
         std::move(decoded.actuals),
         [&ctx, respond = std::move(respond), path = req.path](Result<ActualBatchResult> result) {
           if (!result) return respond(StoreProblem(result.error(), path));
-          ctx.metrics->ingest.RecordActuals(static_cast<int64_t>(result->matched.size()),
-                                            static_cast<int64_t>(result->unmatched.size()));
+          ctx.metrics->RecordActuals(static_cast<int64_t>(result->matched.size()),
+                                     static_cast<int64_t>(result->unmatched.size()));
           json body = {{"matched_count", result->matched.size()},
                        {"unmatched_count", result->unmatched.size()},
                        {"matched", std::move(result->matched)},
@@ -345,7 +344,7 @@ http::Handler PostActuals(const ApiContext& ctx) {
   };
 }
 
-http::Handler GetPrediction(const ApiContext& ctx) {
+http::Handler GetPrediction(const IngestContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams& params, http::Responder respond) {
     const auto& id = params.at("id");
     auto found = ctx.store->GetPrediction(id);

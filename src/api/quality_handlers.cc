@@ -16,6 +16,7 @@
 #include "common/names.h"
 #include "common/time_format.h"
 #include "common/truncate.h"
+#include "monitor/profile_key.h"
 #include "profile/reference_builder.h"
 #include "profile/serialize.h"
 #include "stats/rank.h"
@@ -48,14 +49,14 @@ constexpr std::string_view kWindowReason =
     "must be a duration such as 15m, 24h, 7d, of at most 3650d (about 10 years)";
 
 // The window of a request, or the problem fields explaining why not.
-Result<monitor::WindowQuery> ParseWindow(const ApiContext& ctx, const http::Request& req,
+Result<monitor::WindowQuery> ParseWindow(const QualityContext& ctx, const http::Request& req,
                                          const std::string& model,
                                          std::vector<http::ProblemField>& errors) {
   monitor::WindowQuery q;
   q.model = model;
   const int64_t now = ctx.clock->NowMillis();
   q.to_ms = now + 1;
-  q.from_ms = now - ctx.config->quality.window_seconds * 1000;
+  q.from_ms = now - ctx.settings->window_seconds * 1000;
   const std::string* window = req.query_param("window");
   const std::string* from = req.query_param("from");
   const std::string* to = req.query_param("to");
@@ -95,7 +96,7 @@ http::Response InvalidQuery(const http::Request& req, const std::vector<http::Pr
 }
 
 // Runs `work` on the worker pool and answers with its JSON (200) or its problem.
-void OnWorkers(const ApiContext& ctx, std::string path, http::Responder respond,
+void OnWorkers(const QualityContext& ctx, std::string path, http::Responder respond,
                std::function<Result<Json>()> work) {
   boost::asio::post(*ctx.workers,
                     [path = std::move(path), respond = std::move(respond), work = std::move(work)] {
@@ -107,7 +108,7 @@ void OnWorkers(const ApiContext& ctx, std::string path, http::Responder respond,
 
 using ServiceCall = Result<Json> (monitor::QualityService::*)(const monitor::WindowQuery&);
 
-http::Handler WindowRoute(const ApiContext& ctx, ServiceCall call) {
+http::Handler WindowRoute(const QualityContext& ctx, ServiceCall call) {
   return [&ctx, call](http::Request& req, const http::PathParams& params, http::Responder respond) {
     std::vector<http::ProblemField> errors;
     auto q = ParseWindow(ctx, req, params.at("model"), errors);
@@ -136,17 +137,17 @@ Json ProfileSummary(const profile::ReferenceProfile& p) {
 
 }  // namespace
 
-http::Handler GetPerformance(const ApiContext& ctx) {
+http::Handler GetPerformance(const QualityContext& ctx) {
   return WindowRoute(ctx, &monitor::QualityService::Performance);
 }
-http::Handler GetDrift(const ApiContext& ctx) {
+http::Handler GetDrift(const QualityContext& ctx) {
   return WindowRoute(ctx, &monitor::QualityService::Drift);
 }
-http::Handler GetQuality(const ApiContext& ctx) {
+http::Handler GetQuality(const QualityContext& ctx) {
   return WindowRoute(ctx, &monitor::QualityService::Quality);
 }
 
-http::Handler GetHistory(const ApiContext& ctx) {
+http::Handler GetHistory(const QualityContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams& params, http::Responder respond) {
     std::vector<http::ProblemField> errors;
     auto q = ParseWindow(ctx, req, params.at("model"), errors);
@@ -172,7 +173,7 @@ http::Handler GetHistory(const ApiContext& ctx) {
   };
 }
 
-http::Handler PostReference(const ApiContext& ctx) {
+http::Handler PostReference(const QualityContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams& params, http::Responder respond) {
     const std::string model = params.at("model");
     const std::string version = params.at("version");
@@ -287,7 +288,7 @@ http::Handler PostReference(const ApiContext& ctx) {
                 record.profile = profile::SerializeProfile(*profile);
                 if (Status s = ctx.store->PutReferenceProfile(record); !s.ok()) return s;
                 // A replaced reference must not be served from the cache.
-                ctx.profiles->Unload(monitor::QualityService::CacheKey(model, version, seg));
+                ctx.profiles->Unload(monitor::ProfileKey{model, version, seg}.Encode());
                 ctx.logger->Audit(actor, "reference.put", model + "/" + version,
                                   {{"segment", seg},
                                    {"source", source},
@@ -308,7 +309,7 @@ http::Handler PostReference(const ApiContext& ctx) {
   };
 }
 
-http::Handler ListReferences(const ApiContext& ctx) {
+http::Handler ListReferences(const QualityContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams& params, http::Responder respond) {
     const std::string& model = params.at("model");
     auto known = ctx.store->GetModel(model);
@@ -328,15 +329,12 @@ http::Handler ListReferences(const ApiContext& ctx) {
   };
 }
 
-http::Handler GetProfileCache(const ApiContext& ctx) {
+http::Handler GetProfileCache(const QualityContext& ctx) {
   return [&ctx](http::Request&, const http::PathParams&, http::Responder respond) {
     Json keys = Json::array();
-    for (const std::string& key : ctx.profiles->Keys()) {
-      const size_t a = key.find('\x1f');
-      const size_t b = key.find('\x1f', a + 1);
-      keys.push_back({{"model", key.substr(0, a)},
-                      {"version", key.substr(a + 1, b - a - 1)},
-                      {"segment", key.substr(b + 1)}});
+    for (const std::string& encoded : ctx.profiles->Keys()) {
+      const monitor::ProfileKey key = monitor::ProfileKey::Decode(encoded);
+      keys.push_back({{"model", key.model}, {"version", key.version}, {"segment", key.segment}});
     }
     respond(JsonResponse(200, Json{{"capacity", ctx.profiles->capacity()},
                                    {"loaded", ctx.profiles->size()},
@@ -348,7 +346,7 @@ http::Handler GetProfileCache(const ApiContext& ctx) {
 }
 
 // Body {"model": M, "version": V?, "segment": S?}: unloads the matching profiles ({} = all).
-http::Handler PostProfileUnload(const ApiContext& ctx) {
+http::Handler PostProfileUnload(const QualityContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams&, http::Responder respond) {
     const std::string_view text = StripUtf8Bom(req.body);
     if (!RequireJsonDepth(text, req, respond)) return;
@@ -374,15 +372,13 @@ http::Handler PostProfileUnload(const ApiContext& ctx) {
                                    errors));
     }
     Json unloaded = Json::array();
-    for (const std::string& key : ctx.profiles->Keys()) {
-      const size_t a = key.find('\x1f');
-      const size_t b = key.find('\x1f', a + 1);
-      const std::map<std::string, std::string> parts = {{"model", key.substr(0, a)},
-                                                        {"version", key.substr(a + 1, b - a - 1)},
-                                                        {"segment", key.substr(b + 1)}};
+    for (const std::string& encoded : ctx.profiles->Keys()) {
+      const monitor::ProfileKey key = monitor::ProfileKey::Decode(encoded);
+      const std::map<std::string, std::string> parts = {
+          {"model", key.model}, {"version", key.version}, {"segment", key.segment}};
       bool match = true;
       for (const auto& [field, value] : filter) match = match && parts.at(field) == value;
-      if (match && ctx.profiles->Unload(key)) unloaded.push_back(parts);
+      if (match && ctx.profiles->Unload(encoded)) unloaded.push_back(parts);
     }
     ctx.logger->Audit(Actor(req), "profiles.unload", doc.value("model", "*"),
                       {{"unloaded", static_cast<int64_t>(unloaded.size())}});
@@ -393,7 +389,7 @@ http::Handler PostProfileUnload(const ApiContext& ctx) {
 // GET /v1/models/{model}/importance-change?from=V1&to=V2[&segment=S]: how the feature importance
 // of two registered versions differs (Spearman rank correlation, the features whose rank moved
 // most). Without from/to: the two most recently registered versions of the segment.
-http::Handler GetImportanceChange(const ApiContext& ctx) {
+http::Handler GetImportanceChange(const QualityContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams& params, http::Responder respond) {
     const std::string& model = params.at("model");
     const std::string* segment_param = req.query_param("segment");
@@ -460,7 +456,7 @@ http::Handler GetImportanceChange(const ApiContext& ctx) {
   };
 }
 
-http::Handler GetEvaluator(const ApiContext& ctx) {
+http::Handler GetEvaluator(const QualityContext& ctx) {
   return [&ctx](http::Request&, const http::PathParams&, http::Responder respond) {
     if (ctx.evaluator == nullptr) {
       return respond(JsonResponse(200, Json{{"enabled", false}}));
@@ -468,7 +464,7 @@ http::Handler GetEvaluator(const ApiContext& ctx) {
     const monitor::EvaluatorStatus s = ctx.evaluator->status();
     respond(JsonResponse(
         200, Json{{"enabled", true},
-                  {"interval_seconds", ctx.config->quality.evaluation_interval_seconds},
+                  {"interval_seconds", ctx.settings->evaluation_interval_seconds},
                   {"passes", s.passes},
                   {"last_pass_at", s.last_pass_at_ms ? Json(FormatRfc3339Millis(s.last_pass_at_ms))
                                                      : Json(nullptr)},

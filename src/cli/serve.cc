@@ -19,6 +19,7 @@
 #include "cli/commands.h"
 #include "cli/wiring/options.h"
 #include "common/clock.h"
+#include "monitor/profile_key.h"
 #include "store/store.h"
 #include "telemetry/background_errors.h"
 
@@ -281,20 +282,14 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   }
 
   api::ApiContext ctx;
-  ctx.config = &*config;
-  ctx.store = store->get();
-  ctx.metrics = &metrics;
-  ctx.logger = &logger;
   ctx.auth = &auth;
-  ctx.clock = &clock;
-  ctx.catalog = &catalog;
-  ctx.quality = &quality;
-  ctx.profiles = &profiles;
-  ctx.evaluator = evaluator.get();
-  ctx.workers = &workers;
-  ctx.alerts = alert_engine.get();
-  ctx.version = version;
-  ctx.started_at_ms = clock.NowMillis();
+  ctx.ingest = {&config->ingest, store->get(), &metrics.ingest, &catalog, &clock};
+  ctx.registry = {store->get(), &catalog, &metrics.models, &logger, &clock};
+  ctx.quality = {&config->quality, store->get(), &quality, &profiles,
+                 evaluator.get(),  &workers,     &logger,  &clock};
+  ctx.alerts = {alert_engine.get()};
+  ctx.health = {&config->storage, &config->redis, store->get(), &catalog,
+                &metrics.core,    &clock,         version,      clock.NowMillis()};
 
   http::Router router;
   api::RegisterRoutes(router, ctx);
@@ -343,7 +338,9 @@ int RunServe(const CommonOptions& options, const std::string& version) {
       RunBackgroundPass(&background_errors, "gauge_refresher", [&] {
         if (auto stats = (*store)->Stats()) metrics.store.Update(*stats);
         std::map<std::string, int64_t> loaded;
-        for (const std::string& key : profiles.Keys()) ++loaded[key.substr(0, key.find('\x1f'))];
+        for (const std::string& key : profiles.Keys()) {
+          ++loaded[monitor::ProfileKey::Decode(key).model];
+        }
         quality_metrics.SetCache(loaded, profiles.hits(), profiles.misses(), profiles.evictions());
       });
       lock.lock();

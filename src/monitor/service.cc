@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/time_format.h"
+#include "monitor/profile_key.h"
 #include "profile/serialize.h"
 
 namespace mw::monitor {
@@ -39,11 +40,6 @@ std::map<std::string, std::vector<Row>> BySegment(const std::vector<Row>& rows) 
 QualityService::QualityService(Store& store, profile::ProfileCache& cache, ServiceOptions options,
                                const Clock& /*clock*/)
     : store_(store), cache_(cache), options_(std::move(options)) {}
-
-std::string QualityService::CacheKey(const std::string& model, const std::string& version,
-                                     const std::string& segment) {
-  return model + "\x1f" + version + "\x1f" + segment;
-}
 
 Result<std::vector<Row>> QualityService::LoadRows(const WindowQuery& q, bool* truncated) {
   PredictionQuery pq;
@@ -111,7 +107,7 @@ Result<std::shared_ptr<const profile::ReferenceProfile>> QualityService::Referen
       continue;
     }
     auto bytes = std::make_shared<std::string>(std::move((*record)->profile));
-    return cache_.Get(CacheKey(model, version, seg), [bytes]() -> Result<Ptr> {
+    return cache_.Get(ProfileKey{model, version, seg}.Encode(), [bytes]() -> Result<Ptr> {
       auto profile = profile::DeserializeProfile(*bytes);
       if (!profile.has_value()) return profile.error();
       return Ptr(std::make_shared<profile::ReferenceProfile>(std::move(*profile)));

@@ -73,9 +73,6 @@ class QualityService {
   // Rows of the window, oldest first. `truncated` is set when more than max_rows matched.
   Result<std::vector<Row>> LoadRows(const WindowQuery& q, bool* truncated);
 
-  static std::string CacheKey(const std::string& model, const std::string& version,
-                              const std::string& segment);
-
  private:
   Json WindowJson(const WindowQuery& q) const;
 
