@@ -348,12 +348,12 @@ http::Handler GetPrediction(const IngestContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams& params, http::Responder respond) {
     const auto& id = params.at("id");
     auto found = ctx.store->GetPrediction(id);
-    if (!found) return respond(StoreProblem(found.error(), req.path));
-    if (!found->has_value()) {
+    if (!found && found.error().code() == StatusCode::kNotFound) {
       return respond(http::Problem(
           404, "Not Found", "no prediction with id '" + TruncateForEcho(id) + "'", req.path));
     }
-    const PredictionRecord& p = **found;
+    if (!found) return respond(StoreProblem(found.error(), req.path));
+    const PredictionRecord& p = *found;
     json body = {{"id", p.id},
                  {"model", p.model},
                  {"version", p.version.empty() ? json(nullptr) : json(p.version)},

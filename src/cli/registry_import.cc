@@ -9,6 +9,7 @@
 #include "cli/wiring/options.h"
 #include "common/clock.h"
 #include "registry/import.h"
+#include "store/sqlite_store.h"
 #include "store/store.h"
 #include "telemetry/logging.h"
 

@@ -20,6 +20,7 @@
 #include "cli/wiring/options.h"
 #include "common/clock.h"
 #include "monitor/profile_key.h"
+#include "store/sqlite_store.h"
 #include "store/store.h"
 #include "telemetry/background_errors.h"
 

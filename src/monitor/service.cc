@@ -101,12 +101,12 @@ Result<std::shared_ptr<const profile::ReferenceProfile>> QualityService::Referen
   using Ptr = std::shared_ptr<const profile::ReferenceProfile>;
   for (const std::string& seg : {segment, std::string()}) {
     auto record = store_.GetReferenceProfile(model, version, seg);
-    if (!record.has_value()) return record.error();
-    if (!record->has_value()) {
+    if (!record.has_value() && record.error().code() == StatusCode::kNotFound) {
       if (seg.empty()) break;
       continue;
     }
-    auto bytes = std::make_shared<std::string>(std::move((*record)->profile));
+    if (!record.has_value()) return record.error();
+    auto bytes = std::make_shared<std::string>(std::move(record->profile));
     return cache_.Get(ProfileKey{model, version, seg}.Encode(), [bytes]() -> Result<Ptr> {
       auto profile = profile::DeserializeProfile(*bytes);
       if (!profile.has_value()) return profile.error();
