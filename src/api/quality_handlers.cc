@@ -173,18 +173,165 @@ http::Handler GetHistory(const QualityContext& ctx) {
   };
 }
 
+namespace {
+
+// A reference upload, as handed to the worker pool.
+struct ReferenceUpload {
+  std::string model, version;
+  std::string segment;  // the ?segment= of the request ("" = the whole model)
+  std::string media;    // text/csv, application/x-ndjson, or application/json (a window)
+  std::shared_ptr<std::string> body;
+  std::optional<monitor::WindowQuery> window;  // set for application/json
+  std::string actor, client;
+};
+
+// The "from"/"to" of a window body: RFC 3339 or unix seconds; a problem field when missing or bad.
+void ReadWindowTime(const Json& doc, const char* key, monitor::WindowQuery& q,
+                    std::vector<http::ProblemField>& errors) {
+  std::optional<int64_t> t;
+  if (doc.contains(key) && doc[key].is_string()) t = ParseTime(doc[key].get<std::string>());
+  // Unsigned first: a number past INT64_MAX is not read as a negative one.
+  if (doc.contains(key) && doc[key].is_number_unsigned()) {
+    const uint64_t seconds = doc[key].get<uint64_t>();
+    if (seconds <= static_cast<uint64_t>(kMaxEpochMillis / 1000)) {
+      t = UnixSecondsToMillis(static_cast<int64_t>(seconds));
+    }
+  }
+  if (!t) {
+    errors.push_back(
+        {std::string("/") + key, "is required: " + std::string(kTimeParameterReason.substr(5))});
+  } else {
+    (std::string_view(key) == "from" ? q.from_ms : q.to_ms) = *t;
+  }
+}
+
+// A JSON body names a window of logged predictions: {"from": ..., "to": ..., "segment": ...}.
+// The window, or nullopt after answering 400/422.
+std::optional<monitor::WindowQuery> ReadReferenceWindow(const http::Request& req,
+                                                        const http::Responder& respond,
+                                                        const std::string& model,
+                                                        const std::string& segment) {
+  const std::string_view text = StripUtf8Bom(req.body);
+  if (!RequireJsonDepth(text, req, respond)) return std::nullopt;
+  const Json doc = Json::parse(text, nullptr, false);
+  if (!doc.is_object()) {
+    respond(http::Problem(400, "Malformed request body", "not a JSON object", req.path,
+                          {{"", "not a JSON object"}}));
+    return std::nullopt;
+  }
+  std::vector<http::ProblemField> errors;
+  monitor::WindowQuery q;
+  q.model = model;
+  for (const char* key : {"from", "to"}) ReadWindowTime(doc, key, q, errors);
+  if (errors.empty() && q.from_ms >= q.to_ms) errors.push_back({"/from", "must be before to"});
+  if (!segment.empty()) q.segment = segment;
+  if (doc.contains("segment")) {
+    if (!doc["segment"].is_string()) {
+      errors.push_back({"/segment", "must be a string"});
+    } else if (auto problem =
+                   doc["segment"].get<std::string>().empty()
+                       ? std::nullopt
+                       : NameProblem(doc["segment"].get<std::string>(), kMaxSegmentNameBytes)) {
+      errors.push_back({"/segment", *problem});
+    } else if (!doc["segment"].get<std::string>().empty()) {
+      q.segment = doc["segment"].get<std::string>();
+    }
+  }
+  if (!errors.empty()) {
+    respond(http::Problem(422, "Invalid request body",
+                          std::to_string(errors.size()) + " invalid field(s)", req.path, errors));
+    return std::nullopt;
+  }
+  return q;
+}
+
+// The profile of an upload: of the window's logged predictions, or of the CSV/NDJSON rows.
+// `source` and `segment` are set to what the stored record says.
+Result<profile::ReferenceProfile> BuildReference(const QualityContext& ctx,
+                                                 const ReferenceUpload& u, std::string& source,
+                                                 std::string& segment) {
+  source = "upload";
+  segment = u.segment;
+  Result<profile::ReferenceProfile> profile = InvalidArgument("no rows");
+  if (u.window) {
+    auto rows = ctx.quality->LoadRows(*u.window, nullptr);
+    if (!rows.has_value()) return rows.error();
+    if (rows->empty()) return InvalidArgument("the window holds no logged predictions");
+    std::vector<profile::LoggedRow> logged;
+    logged.reserve(rows->size());
+    for (const monitor::Row& row : *rows) {
+      logged.push_back({row.features_json, row.prediction, row.actual});
+    }
+    profile = profile::BuildProfileFromLogged(logged);
+    source = "window";
+    segment = u.window->segment.value_or("");
+  } else if (u.media == "text/csv") {
+    profile = profile::BuildProfileFromCsv(*u.body);
+  } else {
+    profile = profile::BuildProfileFromNdjson(*u.body);
+  }
+  if (!profile.has_value()) return InvalidArgument(profile.error().message());
+  // Column names become feature names (common/names.h).
+  for (const profile::FeatureProfile& f : profile->features) {
+    if (auto problem = NameProblem(f.name, kMaxFieldNameBytes)) {
+      return InvalidArgument("column \"" + ReplaceUnsafeText(f.name) + "\": the feature name " +
+                             *problem);
+    }
+  }
+  return profile;
+}
+
+// Builds, stores and audits the reference; the answer's JSON. Runs on the worker pool.
+Result<Json> StoreReference(const QualityContext& ctx, const ReferenceUpload& u) {
+  auto known = ctx.store->GetModel(u.model);
+  if (!known.has_value()) return known.error();
+  std::string source, seg;
+  auto profile = BuildReference(ctx, u, source, seg);
+  if (!profile.has_value()) return profile.error();
+  ReferenceProfileRecord record;
+  record.model = u.model;
+  record.version = u.version;
+  record.segment = seg;
+  record.source = source;
+  record.rows = profile->rows;
+  record.profile = profile::SerializeProfile(*profile);
+  if (Status s = ctx.store->PutReferenceProfile(record); !s.ok()) return s;
+  // A replaced reference must not be served from the cache.
+  ctx.profiles->Unload(monitor::ProfileKey{u.model, u.version, seg}.Encode());
+  ctx.logger->Audit(u.actor, "reference.put", u.model + "/" + u.version,
+                    {{"segment", seg},
+                     {"source", source},
+                     {"rows", profile->rows},
+                     {"client.address", u.client}});
+  Json out;
+  out["model"] = u.model;
+  out["version"] = u.version;
+  out["segment"] = seg;
+  out["source"] = source;
+  out["rows"] = profile->rows;
+  out["size_bytes"] = static_cast<int64_t>(record.profile.size());
+  out["features"] = ProfileSummary(*profile);
+  out["has_prediction"] = profile->prediction.has_value();
+  out["has_actual"] = profile->actual.has_value();
+  return out;
+}
+
+}  // namespace
+
 http::Handler PostReference(const QualityContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams& params, http::Responder respond) {
-    const std::string model = params.at("model");
-    const std::string version = params.at("version");
+    ReferenceUpload u;
+    u.model = params.at("model");
+    u.version = params.at("version");
     const std::string* segment_param = req.query_param("segment");
-    const std::string segment = segment_param != nullptr ? *segment_param : "";
+    u.segment = segment_param != nullptr ? *segment_param : "";
     if (auto problem =
-            segment.empty() ? std::nullopt : NameProblem(segment, kMaxSegmentNameBytes)) {
+            u.segment.empty() ? std::nullopt : NameProblem(u.segment, kMaxSegmentNameBytes)) {
       return respond(InvalidQuery(req, {{"/query/segment", *problem}}));
     }
-    const std::string media = req.media_type();
-    if (media != "text/csv" && media != "application/x-ndjson" && media != "application/json") {
+    u.media = req.media_type();
+    if (u.media != "text/csv" && u.media != "application/x-ndjson" &&
+        u.media != "application/json") {
       return respond(
           http::Problem(415, "Unsupported Media Type",
                         "Content-Type must be text/csv, application/x-ndjson (training rows) or "
@@ -192,120 +339,15 @@ http::Handler PostReference(const QualityContext& ctx) {
                             TruncateForEcho(req.header("content-type")) + "'",
                         req.path, {{"", "unsupported content type"}}));
     }
-    // A JSON body names a window of logged predictions: {"from": ..., "to": ..., "segment": ...}.
-    std::optional<monitor::WindowQuery> window;
-    if (media == "application/json") {
-      const std::string_view text = StripUtf8Bom(req.body);
-      if (!RequireJsonDepth(text, req, respond)) return;
-      const Json doc = Json::parse(text, nullptr, false);
-      if (!doc.is_object()) {
-        return respond(http::Problem(400, "Malformed request body", "not a JSON object", req.path,
-                                     {{"", "not a JSON object"}}));
-      }
-      std::vector<http::ProblemField> errors;
-      monitor::WindowQuery q;
-      q.model = model;
-      for (const char* key : {"from", "to"}) {
-        std::optional<int64_t> t;
-        if (doc.contains(key) && doc[key].is_string()) t = ParseTime(doc[key].get<std::string>());
-        // Unsigned first: a number past INT64_MAX is not read as a negative one.
-        if (doc.contains(key) && doc[key].is_number_unsigned()) {
-          const uint64_t seconds = doc[key].get<uint64_t>();
-          if (seconds <= static_cast<uint64_t>(kMaxEpochMillis / 1000)) {
-            t = UnixSecondsToMillis(static_cast<int64_t>(seconds));
-          }
-        }
-        if (!t) {
-          errors.push_back({std::string("/") + key,
-                            "is required: " + std::string(kTimeParameterReason.substr(5))});
-        } else {
-          (std::string_view(key) == "from" ? q.from_ms : q.to_ms) = *t;
-        }
-      }
-      if (errors.empty() && q.from_ms >= q.to_ms) errors.push_back({"/from", "must be before to"});
-      if (!segment.empty()) q.segment = segment;
-      if (doc.contains("segment")) {
-        if (!doc["segment"].is_string()) {
-          errors.push_back({"/segment", "must be a string"});
-        } else if (auto problem =
-                       doc["segment"].get<std::string>().empty()
-                           ? std::nullopt
-                           : NameProblem(doc["segment"].get<std::string>(), kMaxSegmentNameBytes)) {
-          errors.push_back({"/segment", *problem});
-        } else if (!doc["segment"].get<std::string>().empty()) {
-          q.segment = doc["segment"].get<std::string>();
-        }
-      }
-      if (!errors.empty()) {
-        return respond(http::Problem(422, "Invalid request body",
-                                     std::to_string(errors.size()) + " invalid field(s)", req.path,
-                                     errors));
-      }
-      window = q;
+    if (u.media == "application/json") {
+      u.window = ReadReferenceWindow(req, respond, u.model, u.segment);
+      if (!u.window) return;  // answered
     }
-    auto body = std::make_shared<std::string>(std::move(req.body));
+    u.body = std::make_shared<std::string>(std::move(req.body));
+    u.actor = Actor(req);
+    u.client = req.remote_address;
     OnWorkers(ctx, req.path, std::move(respond),
-              [&ctx, model, version, segment, media, body, window, actor = Actor(req),
-               client = req.remote_address]() -> Result<Json> {
-                auto known = ctx.store->GetModel(model);
-                if (!known.has_value()) return known.error();
-                std::string source = "upload";
-                std::string seg = segment;
-                Result<profile::ReferenceProfile> profile = InvalidArgument("no rows");
-                if (window) {
-                  auto rows = ctx.quality->LoadRows(*window, nullptr);
-                  if (!rows.has_value()) return rows.error();
-                  if (rows->empty()) {
-                    return InvalidArgument("the window holds no logged predictions");
-                  }
-                  std::vector<profile::LoggedRow> logged;
-                  logged.reserve(rows->size());
-                  for (const monitor::Row& row : *rows) {
-                    logged.push_back({row.features_json, row.prediction, row.actual});
-                  }
-                  profile = profile::BuildProfileFromLogged(logged);
-                  source = "window";
-                  seg = window->segment.value_or("");
-                } else if (media == "text/csv") {
-                  profile = profile::BuildProfileFromCsv(*body);
-                } else {
-                  profile = profile::BuildProfileFromNdjson(*body);
-                }
-                if (!profile.has_value()) return InvalidArgument(profile.error().message());
-                // Column names become feature names (common/names.h).
-                for (const profile::FeatureProfile& f : profile->features) {
-                  if (auto problem = NameProblem(f.name, kMaxFieldNameBytes)) {
-                    return InvalidArgument("column \"" + ReplaceUnsafeText(f.name) +
-                                           "\": the feature name " + *problem);
-                  }
-                }
-                ReferenceProfileRecord record;
-                record.model = model;
-                record.version = version;
-                record.segment = seg;
-                record.source = source;
-                record.rows = profile->rows;
-                record.profile = profile::SerializeProfile(*profile);
-                if (Status s = ctx.store->PutReferenceProfile(record); !s.ok()) return s;
-                // A replaced reference must not be served from the cache.
-                ctx.profiles->Unload(monitor::ProfileKey{model, version, seg}.Encode());
-                ctx.logger->Audit(actor, "reference.put", model + "/" + version,
-                                  {{"segment", seg},
-                                   {"source", source},
-                                   {"rows", profile->rows},
-                                   {"client.address", client}});
-                Json out;
-                out["model"] = model;
-                out["version"] = version;
-                out["segment"] = seg;
-                out["source"] = source;
-                out["rows"] = profile->rows;
-                out["size_bytes"] = static_cast<int64_t>(record.profile.size());
-                out["features"] = ProfileSummary(*profile);
-                out["has_prediction"] = profile->prediction.has_value();
-                out["has_actual"] = profile->actual.has_value();
-                return out;
-              });
+              [&ctx, u = std::move(u)]() -> Result<Json> { return StoreReference(ctx, u); });
   };
 }
 
