@@ -51,7 +51,7 @@ struct CommandLine {
   CLI::App* rules_signals = nullptr;
   CLI::App* export_prometheus = nullptr;
   CLI::App* export_grafana = nullptr;
-  CLI::App* alert_test = nullptr;
+  CLI::App* test_alert = nullptr;
   CLI::App* version = nullptr;
 };
 
@@ -188,10 +188,10 @@ void AddExportCommands(CLI::App& app, CommandLine& c) {
 void AddAlertAndVersionCommands(CLI::App& app, CommandLine& c) {
   auto* alert = app.add_subcommand("alert", "Alert notification commands");
   alert->require_subcommand(1);
-  c.alert_test = alert->add_subcommand(
+  c.test_alert = alert->add_subcommand(
       "test", "Send a clearly marked test alert to every notification channel (0: all accepted)");
-  AddCommonOptions(c.alert_test, c.common);
-  c.alert_test->add_option("--channel", c.alert_channel, "Only the channel with this name");
+  AddCommonOptions(c.test_alert, c.common);
+  c.test_alert->add_option("--channel", c.alert_channel, "Only the channel with this name");
 
   c.version = app.add_subcommand("version", "Print the version");
 }
@@ -213,7 +213,7 @@ int Dispatch(const CommandLine& c) {
   if (c.export_prometheus->parsed())
     return mw::cli::RunExportPrometheus(c.common, c.export_options);
   if (c.export_grafana->parsed()) return mw::cli::RunExportGrafana(c.common, c.export_options);
-  if (c.alert_test->parsed()) return mw::cli::RunAlertTest(c.common, c.alert_channel);
+  if (c.test_alert->parsed()) return mw::cli::RunSendTestAlert(c.common, c.alert_channel);
   return 2;
 }
 

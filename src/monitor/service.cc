@@ -11,18 +11,6 @@ namespace {
 
 constexpr int64_t kPage = 50000;
 
-Row ServiceToRow(PredictionRecord&& r) {
-  Row row;
-  row.seq = r.seq;
-  row.created_at_ms = r.created_at_ms;
-  row.segment = std::move(r.segment);
-  row.version = std::move(r.version);
-  row.prediction = r.prediction;
-  row.actual = r.actual;
-  row.features_json = std::move(r.features_json);
-  return row;
-}
-
 // Copies every member of `from` into `into` (`from` is held by value: iterating the items of a
 // temporary would dangle).
 void MergeInto(Json& into, Json from) {
@@ -56,7 +44,7 @@ Result<std::vector<Row>> QualityService::LoadRows(const WindowQuery& q, bool* tr
     if (!page.has_value()) return page.error();
     const bool last = static_cast<int64_t>(page->size()) < kPage;
     if (!page->empty()) pq.after_seq = page->back().seq;
-    for (PredictionRecord& r : *page) rows.push_back(ServiceToRow(std::move(r)));
+    for (PredictionRecord& r : *page) rows.push_back(ToRow(std::move(r)));
     if (static_cast<int64_t>(rows.size()) > options_.max_rows) {
       // Keep the newest max_rows (in append order).
       rows.erase(rows.begin(), rows.end() - options_.max_rows);

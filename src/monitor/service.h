@@ -1,6 +1,6 @@
 // QualityService: the quality engine's on-demand answers for the HTTP API and the CLI — reads a
 // window of logged predictions from the store, the training metrics from the registry and the
-// reference profile (through the LRU cache), and assembles them with quality.h.
+// reference profile (through the LRU cache), and assembles them with assessment.h.
 //
 // Windows are on the event timestamp (created_at), [from, to). Without a segment a model's answer
 // covers every segment pooled, plus a per-segment breakdown (each segment compared with its own
@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "monitor/quality.h"
+#include "monitor/assessment.h"
 #include "profile/profile.h"
 #include "profile/profile_cache.h"
 #include "store/store.h"
