@@ -75,6 +75,20 @@ class QualityService {
 
  private:
   Json WindowJson(const WindowQuery& q) const;
+  // The model (kNotFound when unknown) and the rows of its window.
+  struct Window {
+    ModelInfo model;
+    std::vector<Row> rows;
+    bool truncated = false;
+  };
+  Result<Window> LoadWindow(const WindowQuery& q);
+  // The version a segment's window is compared with (ChooseVersion) and its reference profile
+  // (Reference); the profile is null when the version is empty or has no reference.
+  struct SegmentReference {
+    std::string version;
+    std::shared_ptr<const profile::ReferenceProfile> profile;
+  };
+  Result<SegmentReference> ReferenceFor(const WindowQuery& q, const std::string& segment);
 
   Store& store_;
   profile::ProfileCache& cache_;
