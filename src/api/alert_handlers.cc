@@ -43,7 +43,7 @@ bool ValidState(const std::string& s, bool allow_resolved) {
 
 }  // namespace
 
-http::Handler GetAlerts(const ApiContext& ctx) {
+http::Handler GetAlerts(const AlertContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams&, http::Responder respond) {
     if (ctx.alerts == nullptr) return respond(Disabled(req));
     const std::string* state = req.query_param("state");
@@ -74,7 +74,7 @@ http::Handler GetAlerts(const ApiContext& ctx) {
   };
 }
 
-http::Handler GetAlertHistory(const ApiContext& ctx) {
+http::Handler GetAlertHistory(const AlertContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams&, http::Responder respond) {
     if (ctx.alerts == nullptr) return respond(Disabled(req));
     alerting::HistoryQuery q;
@@ -135,7 +135,7 @@ http::Handler GetAlertHistory(const ApiContext& ctx) {
   };
 }
 
-http::Handler GetRules(const ApiContext& ctx) {
+http::Handler GetRules(const AlertContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams&, http::Responder respond) {
     if (ctx.alerts == nullptr) return respond(Disabled(req));
     Json groups = Json::array();

@@ -23,15 +23,15 @@ std::optional<http::Response> CheckPathNames(const http::Request& req,
 
 // The acting token's name travels to handlers (audit log) as the internal header
 // x-modelwatch-actor; a client-sent header of that name is dropped first so it cannot be spoofed.
-http::Handler Guard(const ApiContext& ctx, Role role, http::Handler handler) {
-  return [&ctx, role, handler = std::move(handler)](
+http::Handler Guard(const Authenticator* auth, Role role, http::Handler handler) {
+  return [auth, role, handler = std::move(handler)](
              http::Request& req, const http::PathParams& params, http::Responder respond) {
     req.headers.erase("x-modelwatch-actor");
-    if (!ctx.auth->enabled()) {
+    if (!auth->enabled()) {
       if (auto bad = CheckPathNames(req, params)) return respond(std::move(*bad));
       return handler(req, params, std::move(respond));
     }
-    auto token = ctx.auth->Authenticate(req.header("authorization"));
+    auto token = auth->Authenticate(req.header("authorization"));
     if (!token) {
       http::Response r = http::Problem(401, "Unauthorized", token.error().message(), req.path);
       r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"modelwatch\"");
@@ -50,34 +50,45 @@ http::Handler Guard(const ApiContext& ctx, Role role, http::Handler handler) {
 }
 
 void RegisterRoutes(http::Router& router, const ApiContext& ctx) {
-  router.Add("POST", "/v1/predictions", Guard(ctx, Role::kIngest, PostPredictions(ctx)));
-  router.Add("POST", "/v1/actuals", Guard(ctx, Role::kIngest, PostActuals(ctx)));
-  router.Add("GET", "/v1/models", Guard(ctx, Role::kRead, ListModels(ctx)));
-  router.Add("GET", "/v1/models/{model}", Guard(ctx, Role::kRead, GetModel(ctx)));
-  router.Add("PUT", "/v1/models/{model}", Guard(ctx, Role::kAdmin, PutModel(ctx)));
+  router.Add("POST", "/v1/predictions",
+             Guard(ctx.auth, Role::kIngest, PostPredictions(ctx.ingest)));
+  router.Add("POST", "/v1/actuals", Guard(ctx.auth, Role::kIngest, PostActuals(ctx.ingest)));
+  router.Add("GET", "/v1/models", Guard(ctx.auth, Role::kRead, ListModels(ctx.registry)));
+  router.Add("GET", "/v1/models/{model}", Guard(ctx.auth, Role::kRead, GetModel(ctx.registry)));
+  router.Add("PUT", "/v1/models/{model}", Guard(ctx.auth, Role::kAdmin, PutModel(ctx.registry)));
   router.Add("PUT", "/v1/models/{model}/versions/{version}",
-             Guard(ctx, Role::kAdmin, PutModelVersion(ctx)));
-  router.Add("GET", "/v1/predictions/{id}", Guard(ctx, Role::kRead, GetPrediction(ctx)));
-  router.Add("GET", "/v1/models/{model}/performance", Guard(ctx, Role::kRead, GetPerformance(ctx)));
-  router.Add("GET", "/v1/models/{model}/drift", Guard(ctx, Role::kRead, GetDrift(ctx)));
-  router.Add("GET", "/v1/models/{model}/quality", Guard(ctx, Role::kRead, GetQuality(ctx)));
-  router.Add("GET", "/v1/models/{model}/history", Guard(ctx, Role::kRead, GetHistory(ctx)));
+             Guard(ctx.auth, Role::kAdmin, PutModelVersion(ctx.registry)));
+  router.Add("GET", "/v1/predictions/{id}",
+             Guard(ctx.auth, Role::kRead, GetPrediction(ctx.ingest)));
+  router.Add("GET", "/v1/models/{model}/performance",
+             Guard(ctx.auth, Role::kRead, GetPerformance(ctx.quality)));
+  router.Add("GET", "/v1/models/{model}/drift",
+             Guard(ctx.auth, Role::kRead, GetDrift(ctx.quality)));
+  router.Add("GET", "/v1/models/{model}/quality",
+             Guard(ctx.auth, Role::kRead, GetQuality(ctx.quality)));
+  router.Add("GET", "/v1/models/{model}/history",
+             Guard(ctx.auth, Role::kRead, GetHistory(ctx.quality)));
   router.Add("POST", "/v1/models/{model}/versions/{version}/reference",
-             Guard(ctx, Role::kAdmin, PostReference(ctx)));
-  router.Add("GET", "/v1/models/{model}/references", Guard(ctx, Role::kRead, ListReferences(ctx)));
-  router.Add("GET", "/v1/admin/profiles", Guard(ctx, Role::kAdmin, GetProfileCache(ctx)));
-  router.Add("POST", "/v1/admin/profiles/unload", Guard(ctx, Role::kAdmin, PostProfileUnload(ctx)));
-  router.Add("GET", "/v1/admin/evaluator", Guard(ctx, Role::kAdmin, GetEvaluator(ctx)));
+             Guard(ctx.auth, Role::kAdmin, PostReference(ctx.quality)));
+  router.Add("GET", "/v1/models/{model}/references",
+             Guard(ctx.auth, Role::kRead, ListReferences(ctx.quality)));
+  router.Add("GET", "/v1/admin/profiles",
+             Guard(ctx.auth, Role::kAdmin, GetProfileCache(ctx.quality)));
+  router.Add("POST", "/v1/admin/profiles/unload",
+             Guard(ctx.auth, Role::kAdmin, PostProfileUnload(ctx.quality)));
+  router.Add("GET", "/v1/admin/evaluator",
+             Guard(ctx.auth, Role::kAdmin, GetEvaluator(ctx.quality)));
   router.Add("GET", "/v1/models/{model}/importance-change",
-             Guard(ctx, Role::kRead, GetImportanceChange(ctx)));
-  router.Add("GET", "/v1/alerts", Guard(ctx, Role::kRead, GetAlerts(ctx)));
-  router.Add("GET", "/v1/alerts/history", Guard(ctx, Role::kRead, GetAlertHistory(ctx)));
-  router.Add("GET", "/v1/rules", Guard(ctx, Role::kRead, GetRules(ctx)));
-  router.Add("GET", "/metrics", Guard(ctx, Role::kRead, GetMetrics(ctx)));
-  router.Add("GET", "/health", GetHealth(ctx));
-  router.Add("GET", "/health/db", GetHealthDb(ctx));
-  router.Add("GET", "/livez", GetLivez(ctx));
-  router.Add("GET", "/readyz", GetReadyz(ctx));
+             Guard(ctx.auth, Role::kRead, GetImportanceChange(ctx.quality)));
+  router.Add("GET", "/v1/alerts", Guard(ctx.auth, Role::kRead, GetAlerts(ctx.alerts)));
+  router.Add("GET", "/v1/alerts/history",
+             Guard(ctx.auth, Role::kRead, GetAlertHistory(ctx.alerts)));
+  router.Add("GET", "/v1/rules", Guard(ctx.auth, Role::kRead, GetRules(ctx.alerts)));
+  router.Add("GET", "/metrics", Guard(ctx.auth, Role::kRead, GetMetrics(ctx.health)));
+  router.Add("GET", "/health", GetHealth(ctx.health));
+  router.Add("GET", "/health/db", GetHealthDb(ctx.health));
+  router.Add("GET", "/livez", GetLivez(ctx.health));
+  router.Add("GET", "/readyz", GetReadyz(ctx.health));
 }
 
 }  // namespace mw::api

@@ -20,13 +20,14 @@
 #include <string>
 
 #include "alerting/engine/engine.h"
+#include "api/metrics/ingest_metrics.h"
+#include "api/metrics/model_metrics.h"
 #include "api/model_catalog.h"
 #include "auth/auth.h"
 #include "common/clock.h"
 #include "config/config.h"
 #include "http/http.h"
 #include "monitor/evaluator.h"
-#include "monitor/quality_metrics.h"
 #include "monitor/service.h"
 #include "profile/profile.h"
 #include "profile/profile_cache.h"
@@ -36,27 +37,68 @@
 
 namespace mw::api {
 
-// Everything the handlers use; all pointers outlive the server and are non-null unless said.
-struct ApiContext {
-  const Config* config = nullptr;
+// What each group of handlers uses, and nothing more. All pointers outlive the server and are
+// non-null unless said.
+
+// /v1/predictions, /v1/actuals, /v1/predictions/{id} (ingest_handlers.cc).
+struct IngestContext {
+  const Config::Ingest* limits = nullptr;  // ingest.* (event caps, model admission)
   Store* store = nullptr;
-  Metrics* metrics = nullptr;
-  Logger* logger = nullptr;
-  const Authenticator* auth = nullptr;
-  const Clock* clock = nullptr;
+  IngestMetrics* metrics = nullptr;
   ModelCatalog* catalog = nullptr;
-  // The quality engine. `evaluator` may be null (quality.evaluation_interval_seconds 0);
-  // `workers` runs the quality computations off the HTTP I/O threads.
+  const Clock* clock = nullptr;
+};
+
+// /v1/models... registry reads and writes (registry_handlers.cc).
+struct RegistryContext {
+  Store* store = nullptr;
+  ModelCatalog* catalog = nullptr;
+  ModelVersionMetrics* metrics = nullptr;
+  Logger* logger = nullptr;  // audit lines
+  const Clock* clock = nullptr;
+};
+
+// The quality engine's routes (quality_handlers.cc). `evaluator` may be null
+// (quality.evaluation_interval_seconds 0); `workers` runs the quality computations off the HTTP
+// I/O threads.
+struct QualityContext {
+  const Config::Quality* settings = nullptr;  // quality.*
+  Store* store = nullptr;
   monitor::QualityService* quality = nullptr;
   profile::ProfileCache* profiles = nullptr;
   monitor::Evaluator* evaluator = nullptr;
   boost::asio::thread_pool* workers = nullptr;
-  // The built-in alert engine; null when alerting.enabled is false.
-  alerting::RuleEngine* alerts = nullptr;
+  Logger* logger = nullptr;
+  const Clock* clock = nullptr;
+};
+
+// /v1/alerts, /v1/alerts/history, /v1/rules (alert_handlers.cc).
+struct AlertContext {
+  alerting::RuleEngine* alerts = nullptr;  // null when alerting.enabled is false
+};
+
+// /health, /health/db, /livez, /readyz and /metrics (health_handlers.cc).
+struct HealthContext {
+  const Config::Storage* storage = nullptr;
+  const Config::Redis* redis = nullptr;
+  Store* store = nullptr;
+  ModelCatalog* catalog = nullptr;
+  const Metrics* metrics = nullptr;  // serialized on /metrics
+  const Clock* clock = nullptr;
   std::string version;
   int64_t started_at_ms = 0;
 };
 
+struct ApiContext {
+  const Authenticator* auth = nullptr;  // every guarded route
+  IngestContext ingest;
+  RegistryContext registry;
+  QualityContext quality;
+  AlertContext alerts;
+  HealthContext health;
+};
+
+// Adds every route; `ctx` must outlive the router.
 void RegisterRoutes(http::Router& router, const ApiContext& ctx);
 
 }  // namespace mw::api

@@ -1,5 +1,6 @@
 // Route handlers, grouped by concern: ingest_handlers.cc, registry_handlers.cc,
-// health_handlers.cc. Each returns an http::Handler bound to the context.
+// quality_handlers.cc, alert_handlers.cc, health_handlers.cc. Each returns an http::Handler bound
+// to its group's context (api.h), which must outlive the handler.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -14,37 +15,37 @@
 
 namespace mw::api {
 
-http::Handler PostPredictions(const ApiContext& ctx);
-http::Handler PostActuals(const ApiContext& ctx);
-http::Handler GetPrediction(const ApiContext& ctx);
+http::Handler PostPredictions(const IngestContext& ctx);
+http::Handler PostActuals(const IngestContext& ctx);
+http::Handler GetPrediction(const IngestContext& ctx);
 
-http::Handler ListModels(const ApiContext& ctx);
-http::Handler GetModel(const ApiContext& ctx);
-http::Handler PutModel(const ApiContext& ctx);
-http::Handler PutModelVersion(const ApiContext& ctx);
+http::Handler ListModels(const RegistryContext& ctx);
+http::Handler GetModel(const RegistryContext& ctx);
+http::Handler PutModel(const RegistryContext& ctx);
+http::Handler PutModelVersion(const RegistryContext& ctx);
 
 // Quality engine (quality_handlers.cc).
-http::Handler GetPerformance(const ApiContext& ctx);
-http::Handler GetDrift(const ApiContext& ctx);
-http::Handler GetQuality(const ApiContext& ctx);
-http::Handler GetHistory(const ApiContext& ctx);
-http::Handler PostReference(const ApiContext& ctx);
-http::Handler ListReferences(const ApiContext& ctx);
-http::Handler GetProfileCache(const ApiContext& ctx);
-http::Handler PostProfileUnload(const ApiContext& ctx);
-http::Handler GetEvaluator(const ApiContext& ctx);
-http::Handler GetImportanceChange(const ApiContext& ctx);
+http::Handler GetPerformance(const QualityContext& ctx);
+http::Handler GetDrift(const QualityContext& ctx);
+http::Handler GetQuality(const QualityContext& ctx);
+http::Handler GetHistory(const QualityContext& ctx);
+http::Handler PostReference(const QualityContext& ctx);
+http::Handler ListReferences(const QualityContext& ctx);
+http::Handler GetProfileCache(const QualityContext& ctx);
+http::Handler PostProfileUnload(const QualityContext& ctx);
+http::Handler GetEvaluator(const QualityContext& ctx);
+http::Handler GetImportanceChange(const QualityContext& ctx);
 
 // Built-in alert engine (alert_handlers.cc).
-http::Handler GetAlerts(const ApiContext& ctx);
-http::Handler GetAlertHistory(const ApiContext& ctx);
-http::Handler GetRules(const ApiContext& ctx);
+http::Handler GetAlerts(const AlertContext& ctx);
+http::Handler GetAlertHistory(const AlertContext& ctx);
+http::Handler GetRules(const AlertContext& ctx);
 
-http::Handler GetMetrics(const ApiContext& ctx);
-http::Handler GetHealth(const ApiContext& ctx);
-http::Handler GetHealthDb(const ApiContext& ctx);
-http::Handler GetLivez(const ApiContext& ctx);
-http::Handler GetReadyz(const ApiContext& ctx);
+http::Handler GetMetrics(const HealthContext& ctx);
+http::Handler GetHealth(const HealthContext& ctx);
+http::Handler GetHealthDb(const HealthContext& ctx);
+http::Handler GetLivez(const HealthContext& ctx);
+http::Handler GetReadyz(const HealthContext& ctx);
 
 // A time query parameter (from, to): RFC 3339 or unix seconds, as epoch milliseconds; nullopt
 // for anything else and for times outside 1970-01-01T00:00:00Z .. 9999-12-31T23:59:59.999Z

@@ -38,7 +38,7 @@ Status StoreUsable(const Store& store) {
 
 }  // namespace
 
-http::Handler GetMetrics(const ApiContext& ctx) {
+http::Handler GetMetrics(const HealthContext& ctx) {
   return [&ctx](http::Request&, const http::PathParams&, http::Responder respond) {
     http::Response r;
     r.status = 200;
@@ -51,7 +51,7 @@ http::Handler GetMetrics(const ApiContext& ctx) {
 // unhealthy (503): the database does not answer, or writes to it fail (a full disk);
 // degraded (200): Redis down, the write queue over 80 % full, or the disk's free space under
 // storage.min_free_bytes.
-http::Handler GetHealth(const ApiContext& ctx) {
+http::Handler GetHealth(const HealthContext& ctx) {
   return [&ctx](http::Request&, const http::PathParams&, http::Responder respond) {
     const Status db = ctx.store->Ping();
     const bool db_ok = db.ok();
@@ -60,13 +60,13 @@ http::Handler GetHealth(const ApiContext& ctx) {
     // Redis is optional: null when not configured; when configured and down we are degraded.
     Json redis_connected = nullptr;
     std::string redis_check = "not_configured";
-    if (!ctx.config->redis.url.empty()) {
-      const Status redis = ProbeRedis(ctx.config->redis.url, std::chrono::milliseconds(250));
+    if (!ctx.redis->url.empty()) {
+      const Status redis = ProbeRedis(ctx.redis->url, std::chrono::milliseconds(250));
       redis_connected = redis.ok();
       redis_check = redis.ok() ? "up" : "down";
     }
-    const std::string& data_dir = ctx.config->storage.data_dir;
-    const int64_t min_free = ctx.config->storage.min_free_bytes;
+    const std::string& data_dir = ctx.storage->data_dir;
+    const int64_t min_free = ctx.storage->min_free_bytes;
     const std::optional<int64_t> free_bytes = DiskFreeBytes(data_dir);
     const std::string disk_check = !free_bytes ? "unknown" : *free_bytes < min_free ? "low" : "ok";
     Json checks = {{"database", db_ok ? "up" : "down"},
@@ -78,7 +78,7 @@ http::Handler GetHealth(const ApiContext& ctx) {
     if (healthy && (redis_check == "down" || disk_check == "low")) status = "degraded";
     if (db_ok) {
       auto stats = ctx.store->Stats();
-      const auto queue_limit = ctx.config->storage.max_queue_requests;
+      const auto queue_limit = ctx.storage->max_queue_requests;
       if (stats && stats->write_queue_depth * 10 >= queue_limit * 8) {
         if (healthy) status = "degraded";
         checks["write_queue"] = "near_full";
@@ -105,14 +105,14 @@ http::Handler GetHealth(const ApiContext& ctx) {
   };
 }
 
-http::Handler GetHealthDb(const ApiContext& ctx) {
+http::Handler GetHealthDb(const HealthContext& ctx) {
   return [&ctx](http::Request&, const http::PathParams&, http::Responder respond) {
     const Status db = ctx.store->Ping();
     const Status writes = ctx.store->WriteHealth();
     auto stats = ctx.store->Stats();
     Json body = {{"database_status", db.ok() ? "connected" : "disconnected"},
                  {"writes", writes.ok() ? "ok" : "failing"},
-                 {"backend", ctx.config->storage.backend}};
+                 {"backend", ctx.storage->backend}};
     if (stats) {
       body["connection_pool"] = {
           {"total", stats->pool.total}, {"active", stats->pool.active}, {"idle", stats->pool.idle}};
@@ -128,7 +128,7 @@ http::Handler GetHealthDb(const ApiContext& ctx) {
   };
 }
 
-http::Handler GetLivez(const ApiContext&) {
+http::Handler GetLivez(const HealthContext&) {
   return [](http::Request&, const http::PathParams&, http::Responder respond) {
     http::Response r;
     r.content_type = "text/plain; charset=utf-8";
@@ -137,7 +137,7 @@ http::Handler GetLivez(const ApiContext&) {
   };
 }
 
-http::Handler GetReadyz(const ApiContext& ctx) {
+http::Handler GetReadyz(const HealthContext& ctx) {
   return [&ctx](http::Request&, const http::PathParams&, http::Responder respond) {
     const Status usable = StoreUsable(*ctx.store);
     http::Response r;

@@ -51,7 +51,7 @@ std::string InvalidFieldsDetail(const Decoded& decoded) {
 
 // Answers 400/413/422 for a failed decode. Returns true when it answered.
 template <typename Decoded>
-bool AnswerDecodeFailure(const ApiContext& ctx, const http::Request& req, const Decoded& decoded,
+bool AnswerDecodeFailure(const IngestContext& ctx, const http::Request& req, const Decoded& decoded,
                          const http::Responder& respond) {
   switch (decoded.failure) {
     case DecodeFailure::kNone:
@@ -66,8 +66,7 @@ bool AnswerDecodeFailure(const ApiContext& ctx, const http::Request& req, const 
       ctx.metrics->RecordRejected("too_many_events");
       respond(http::Problem(413, "Too many events",
                             "a request may carry at most " +
-                                std::to_string(ctx.config->ingest.max_events_per_request) +
-                                " events",
+                                std::to_string(ctx.limits->max_events_per_request) + " events",
                             req.path, ToProblemFields(decoded.errors)));
       return true;
     case DecodeFailure::kInvalid:
@@ -79,11 +78,11 @@ bool AnswerDecodeFailure(const ApiContext& ctx, const http::Request& req, const 
   return false;
 }
 
-DecodeOptions MakeDecodeOptions(const ApiContext& ctx) {
+DecodeOptions MakeDecodeOptions(const IngestContext& ctx) {
   DecodeOptions o;
   o.now_ms = ctx.clock->NowMillis();
-  o.max_future_ms = ctx.config->ingest.max_future_seconds * 1000;
-  o.max_events = ctx.config->ingest.max_events_per_request;
+  o.max_future_ms = ctx.limits->max_future_seconds * 1000;
+  o.max_events = ctx.limits->max_events_per_request;
   o.task_of = [catalog = ctx.catalog](std::string_view model) { return catalog->TaskOf(model); };
   o.generate_id = [now = o.now_ms] { return GenerateUlid(now); };
   return o;
@@ -163,15 +162,15 @@ std::string EventPointer(std::string_view body, BodyFormat format, bool envelope
 // Admits the batch's models (ingest.max_models, ingest.require_registered_models; see
 // ModelCatalog). On refusal answers 422 naming the "/model" of every event of a refused model
 // (at most 100) and returns null; nothing of the request is stored.
-std::shared_ptr<ModelCatalog::Admission> AdmitModels(const ApiContext& ctx,
+std::shared_ptr<ModelCatalog::Admission> AdmitModels(const IngestContext& ctx,
                                                      const http::Request& req, BodyFormat format,
                                                      const std::vector<PredictionEvent>& events,
                                                      const http::Responder& respond) {
   std::vector<std::string_view> models;
   models.reserve(events.size());
   for (const PredictionEvent& e : events) models.push_back(e.model);
-  const AdmissionPolicy policy{static_cast<size_t>(ctx.config->ingest.max_models),
-                               ctx.config->ingest.require_registered_models};
+  const AdmissionPolicy policy{static_cast<size_t>(ctx.limits->max_models),
+                               ctx.limits->require_registered_models};
   ModelCatalog::AdmitResult admitted = ctx.catalog->Admit(models, policy);
   // A refused model may be in the store already (`registry import` while the server runs):
   // load those and try once more.
@@ -253,7 +252,7 @@ http::Response StoreProblem(const Status& status, const std::string& instance) {
   }
 }
 
-http::Handler PostPredictions(const ApiContext& ctx) {
+http::Handler PostPredictions(const IngestContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams&, http::Responder respond) {
     const auto format = RequireIngestMediaType(req, respond);
     if (!format) return;
@@ -322,7 +321,7 @@ http::Handler PostPredictions(const ApiContext& ctx) {
   };
 }
 
-http::Handler PostActuals(const ApiContext& ctx) {
+http::Handler PostActuals(const IngestContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams&, http::Responder respond) {
     const auto format = RequireIngestMediaType(req, respond);
     if (!format) return;
@@ -344,16 +343,16 @@ http::Handler PostActuals(const ApiContext& ctx) {
   };
 }
 
-http::Handler GetPrediction(const ApiContext& ctx) {
+http::Handler GetPrediction(const IngestContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams& params, http::Responder respond) {
     const auto& id = params.at("id");
     auto found = ctx.store->GetPrediction(id);
-    if (!found) return respond(StoreProblem(found.error(), req.path));
-    if (!found->has_value()) {
+    if (!found && found.error().code() == StatusCode::kNotFound) {
       return respond(http::Problem(
           404, "Not Found", "no prediction with id '" + TruncateForEcho(id) + "'", req.path));
     }
-    const PredictionRecord& p = **found;
+    if (!found) return respond(StoreProblem(found.error(), req.path));
+    const PredictionRecord& p = *found;
     json body = {{"id", p.id},
                  {"model", p.model},
                  {"version", p.version.empty() ? json(nullptr) : json(p.version)},

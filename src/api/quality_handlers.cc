@@ -16,6 +16,7 @@
 #include "common/names.h"
 #include "common/time_format.h"
 #include "common/truncate.h"
+#include "monitor/profile_key.h"
 #include "profile/reference_builder.h"
 #include "profile/serialize.h"
 #include "stats/rank.h"
@@ -48,14 +49,14 @@ constexpr std::string_view kWindowReason =
     "must be a duration such as 15m, 24h, 7d, of at most 3650d (about 10 years)";
 
 // The window of a request, or the problem fields explaining why not.
-Result<monitor::WindowQuery> ParseWindow(const ApiContext& ctx, const http::Request& req,
+Result<monitor::WindowQuery> ParseWindow(const QualityContext& ctx, const http::Request& req,
                                          const std::string& model,
                                          std::vector<http::ProblemField>& errors) {
   monitor::WindowQuery q;
   q.model = model;
   const int64_t now = ctx.clock->NowMillis();
   q.to_ms = now + 1;
-  q.from_ms = now - ctx.config->quality.window_seconds * 1000;
+  q.from_ms = now - ctx.settings->window_seconds * 1000;
   const std::string* window = req.query_param("window");
   const std::string* from = req.query_param("from");
   const std::string* to = req.query_param("to");
@@ -95,7 +96,7 @@ http::Response InvalidQuery(const http::Request& req, const std::vector<http::Pr
 }
 
 // Runs `work` on the worker pool and answers with its JSON (200) or its problem.
-void OnWorkers(const ApiContext& ctx, std::string path, http::Responder respond,
+void OnWorkers(const QualityContext& ctx, std::string path, http::Responder respond,
                std::function<Result<Json>()> work) {
   boost::asio::post(*ctx.workers,
                     [path = std::move(path), respond = std::move(respond), work = std::move(work)] {
@@ -107,7 +108,7 @@ void OnWorkers(const ApiContext& ctx, std::string path, http::Responder respond,
 
 using ServiceCall = Result<Json> (monitor::QualityService::*)(const monitor::WindowQuery&);
 
-http::Handler WindowRoute(const ApiContext& ctx, ServiceCall call) {
+http::Handler WindowRoute(const QualityContext& ctx, ServiceCall call) {
   return [&ctx, call](http::Request& req, const http::PathParams& params, http::Responder respond) {
     std::vector<http::ProblemField> errors;
     auto q = ParseWindow(ctx, req, params.at("model"), errors);
@@ -136,17 +137,17 @@ Json ProfileSummary(const profile::ReferenceProfile& p) {
 
 }  // namespace
 
-http::Handler GetPerformance(const ApiContext& ctx) {
+http::Handler GetPerformance(const QualityContext& ctx) {
   return WindowRoute(ctx, &monitor::QualityService::Performance);
 }
-http::Handler GetDrift(const ApiContext& ctx) {
+http::Handler GetDrift(const QualityContext& ctx) {
   return WindowRoute(ctx, &monitor::QualityService::Drift);
 }
-http::Handler GetQuality(const ApiContext& ctx) {
+http::Handler GetQuality(const QualityContext& ctx) {
   return WindowRoute(ctx, &monitor::QualityService::Quality);
 }
 
-http::Handler GetHistory(const ApiContext& ctx) {
+http::Handler GetHistory(const QualityContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams& params, http::Responder respond) {
     std::vector<http::ProblemField> errors;
     auto q = ParseWindow(ctx, req, params.at("model"), errors);
@@ -172,18 +173,165 @@ http::Handler GetHistory(const ApiContext& ctx) {
   };
 }
 
-http::Handler PostReference(const ApiContext& ctx) {
+namespace {
+
+// A reference upload, as handed to the worker pool.
+struct ReferenceUpload {
+  std::string model, version;
+  std::string segment;  // the ?segment= of the request ("" = the whole model)
+  std::string media;    // text/csv, application/x-ndjson, or application/json (a window)
+  std::shared_ptr<std::string> body;
+  std::optional<monitor::WindowQuery> window;  // set for application/json
+  std::string actor, client;
+};
+
+// The "from"/"to" of a window body: RFC 3339 or unix seconds; a problem field when missing or bad.
+void ReadWindowTime(const Json& doc, const char* key, monitor::WindowQuery& q,
+                    std::vector<http::ProblemField>& errors) {
+  std::optional<int64_t> t;
+  if (doc.contains(key) && doc[key].is_string()) t = ParseTime(doc[key].get<std::string>());
+  // Unsigned first: a number past INT64_MAX is not read as a negative one.
+  if (doc.contains(key) && doc[key].is_number_unsigned()) {
+    const uint64_t seconds = doc[key].get<uint64_t>();
+    if (seconds <= static_cast<uint64_t>(kMaxEpochMillis / 1000)) {
+      t = UnixSecondsToMillis(static_cast<int64_t>(seconds));
+    }
+  }
+  if (!t) {
+    errors.push_back(
+        {std::string("/") + key, "is required: " + std::string(kTimeParameterReason.substr(5))});
+  } else {
+    (std::string_view(key) == "from" ? q.from_ms : q.to_ms) = *t;
+  }
+}
+
+// A JSON body names a window of logged predictions: {"from": ..., "to": ..., "segment": ...}.
+// The window, or nullopt after answering 400/422.
+std::optional<monitor::WindowQuery> ReadReferenceWindow(const http::Request& req,
+                                                        const http::Responder& respond,
+                                                        const std::string& model,
+                                                        const std::string& segment) {
+  const std::string_view text = StripUtf8Bom(req.body);
+  if (!RequireJsonDepth(text, req, respond)) return std::nullopt;
+  const Json doc = Json::parse(text, nullptr, false);
+  if (!doc.is_object()) {
+    respond(http::Problem(400, "Malformed request body", "not a JSON object", req.path,
+                          {{"", "not a JSON object"}}));
+    return std::nullopt;
+  }
+  std::vector<http::ProblemField> errors;
+  monitor::WindowQuery q;
+  q.model = model;
+  for (const char* key : {"from", "to"}) ReadWindowTime(doc, key, q, errors);
+  if (errors.empty() && q.from_ms >= q.to_ms) errors.push_back({"/from", "must be before to"});
+  if (!segment.empty()) q.segment = segment;
+  if (doc.contains("segment")) {
+    if (!doc["segment"].is_string()) {
+      errors.push_back({"/segment", "must be a string"});
+    } else if (auto problem =
+                   doc["segment"].get<std::string>().empty()
+                       ? std::nullopt
+                       : NameProblem(doc["segment"].get<std::string>(), kMaxSegmentNameBytes)) {
+      errors.push_back({"/segment", *problem});
+    } else if (!doc["segment"].get<std::string>().empty()) {
+      q.segment = doc["segment"].get<std::string>();
+    }
+  }
+  if (!errors.empty()) {
+    respond(http::Problem(422, "Invalid request body",
+                          std::to_string(errors.size()) + " invalid field(s)", req.path, errors));
+    return std::nullopt;
+  }
+  return q;
+}
+
+// The profile of an upload: of the window's logged predictions, or of the CSV/NDJSON rows.
+// `source` and `segment` are set to what the stored record says.
+Result<profile::ReferenceProfile> BuildReference(const QualityContext& ctx,
+                                                 const ReferenceUpload& u, std::string& source,
+                                                 std::string& segment) {
+  source = "upload";
+  segment = u.segment;
+  Result<profile::ReferenceProfile> profile = InvalidArgument("no rows");
+  if (u.window) {
+    auto rows = ctx.quality->LoadRows(*u.window, nullptr);
+    if (!rows.has_value()) return rows.error();
+    if (rows->empty()) return InvalidArgument("the window holds no logged predictions");
+    std::vector<profile::LoggedRow> logged;
+    logged.reserve(rows->size());
+    for (const monitor::Row& row : *rows) {
+      logged.push_back({row.features_json, row.prediction, row.actual});
+    }
+    profile = profile::BuildProfileFromLogged(logged);
+    source = "window";
+    segment = u.window->segment.value_or("");
+  } else if (u.media == "text/csv") {
+    profile = profile::BuildProfileFromCsv(*u.body);
+  } else {
+    profile = profile::BuildProfileFromNdjson(*u.body);
+  }
+  if (!profile.has_value()) return InvalidArgument(profile.error().message());
+  // Column names become feature names (common/names.h).
+  for (const profile::FeatureProfile& f : profile->features) {
+    if (auto problem = NameProblem(f.name, kMaxFieldNameBytes)) {
+      return InvalidArgument("column \"" + ReplaceUnsafeText(f.name) + "\": the feature name " +
+                             *problem);
+    }
+  }
+  return profile;
+}
+
+// Builds, stores and audits the reference; the answer's JSON. Runs on the worker pool.
+Result<Json> StoreReference(const QualityContext& ctx, const ReferenceUpload& u) {
+  auto known = ctx.store->GetModel(u.model);
+  if (!known.has_value()) return known.error();
+  std::string source, seg;
+  auto profile = BuildReference(ctx, u, source, seg);
+  if (!profile.has_value()) return profile.error();
+  ReferenceProfileRecord record;
+  record.model = u.model;
+  record.version = u.version;
+  record.segment = seg;
+  record.source = source;
+  record.rows = profile->rows;
+  record.profile = profile::SerializeProfile(*profile);
+  if (Status s = ctx.store->PutReferenceProfile(record); !s.ok()) return s;
+  // A replaced reference must not be served from the cache.
+  ctx.profiles->Unload(monitor::ProfileKey{u.model, u.version, seg}.Encode());
+  ctx.logger->Audit(u.actor, "reference.put", u.model + "/" + u.version,
+                    {{"segment", seg},
+                     {"source", source},
+                     {"rows", profile->rows},
+                     {"client.address", u.client}});
+  Json out;
+  out["model"] = u.model;
+  out["version"] = u.version;
+  out["segment"] = seg;
+  out["source"] = source;
+  out["rows"] = profile->rows;
+  out["size_bytes"] = static_cast<int64_t>(record.profile.size());
+  out["features"] = ProfileSummary(*profile);
+  out["has_prediction"] = profile->prediction.has_value();
+  out["has_actual"] = profile->actual.has_value();
+  return out;
+}
+
+}  // namespace
+
+http::Handler PostReference(const QualityContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams& params, http::Responder respond) {
-    const std::string model = params.at("model");
-    const std::string version = params.at("version");
+    ReferenceUpload u;
+    u.model = params.at("model");
+    u.version = params.at("version");
     const std::string* segment_param = req.query_param("segment");
-    const std::string segment = segment_param != nullptr ? *segment_param : "";
+    u.segment = segment_param != nullptr ? *segment_param : "";
     if (auto problem =
-            segment.empty() ? std::nullopt : NameProblem(segment, kMaxSegmentNameBytes)) {
+            u.segment.empty() ? std::nullopt : NameProblem(u.segment, kMaxSegmentNameBytes)) {
       return respond(InvalidQuery(req, {{"/query/segment", *problem}}));
     }
-    const std::string media = req.media_type();
-    if (media != "text/csv" && media != "application/x-ndjson" && media != "application/json") {
+    u.media = req.media_type();
+    if (u.media != "text/csv" && u.media != "application/x-ndjson" &&
+        u.media != "application/json") {
       return respond(
           http::Problem(415, "Unsupported Media Type",
                         "Content-Type must be text/csv, application/x-ndjson (training rows) or "
@@ -191,124 +339,19 @@ http::Handler PostReference(const ApiContext& ctx) {
                             TruncateForEcho(req.header("content-type")) + "'",
                         req.path, {{"", "unsupported content type"}}));
     }
-    // A JSON body names a window of logged predictions: {"from": ..., "to": ..., "segment": ...}.
-    std::optional<monitor::WindowQuery> window;
-    if (media == "application/json") {
-      const std::string_view text = StripUtf8Bom(req.body);
-      if (!RequireJsonDepth(text, req, respond)) return;
-      const Json doc = Json::parse(text, nullptr, false);
-      if (!doc.is_object()) {
-        return respond(http::Problem(400, "Malformed request body", "not a JSON object", req.path,
-                                     {{"", "not a JSON object"}}));
-      }
-      std::vector<http::ProblemField> errors;
-      monitor::WindowQuery q;
-      q.model = model;
-      for (const char* key : {"from", "to"}) {
-        std::optional<int64_t> t;
-        if (doc.contains(key) && doc[key].is_string()) t = ParseTime(doc[key].get<std::string>());
-        // Unsigned first: a number past INT64_MAX is not read as a negative one.
-        if (doc.contains(key) && doc[key].is_number_unsigned()) {
-          const uint64_t seconds = doc[key].get<uint64_t>();
-          if (seconds <= static_cast<uint64_t>(kMaxEpochMillis / 1000)) {
-            t = UnixSecondsToMillis(static_cast<int64_t>(seconds));
-          }
-        }
-        if (!t) {
-          errors.push_back({std::string("/") + key,
-                            "is required: " + std::string(kTimeParameterReason.substr(5))});
-        } else {
-          (std::string_view(key) == "from" ? q.from_ms : q.to_ms) = *t;
-        }
-      }
-      if (errors.empty() && q.from_ms >= q.to_ms) errors.push_back({"/from", "must be before to"});
-      if (!segment.empty()) q.segment = segment;
-      if (doc.contains("segment")) {
-        if (!doc["segment"].is_string()) {
-          errors.push_back({"/segment", "must be a string"});
-        } else if (auto problem =
-                       doc["segment"].get<std::string>().empty()
-                           ? std::nullopt
-                           : NameProblem(doc["segment"].get<std::string>(), kMaxSegmentNameBytes)) {
-          errors.push_back({"/segment", *problem});
-        } else if (!doc["segment"].get<std::string>().empty()) {
-          q.segment = doc["segment"].get<std::string>();
-        }
-      }
-      if (!errors.empty()) {
-        return respond(http::Problem(422, "Invalid request body",
-                                     std::to_string(errors.size()) + " invalid field(s)", req.path,
-                                     errors));
-      }
-      window = q;
+    if (u.media == "application/json") {
+      u.window = ReadReferenceWindow(req, respond, u.model, u.segment);
+      if (!u.window) return;  // answered
     }
-    auto body = std::make_shared<std::string>(std::move(req.body));
+    u.body = std::make_shared<std::string>(std::move(req.body));
+    u.actor = Actor(req);
+    u.client = req.remote_address;
     OnWorkers(ctx, req.path, std::move(respond),
-              [&ctx, model, version, segment, media, body, window, actor = Actor(req),
-               client = req.remote_address]() -> Result<Json> {
-                auto known = ctx.store->GetModel(model);
-                if (!known.has_value()) return known.error();
-                std::string source = "upload";
-                std::string seg = segment;
-                Result<profile::ReferenceProfile> profile = InvalidArgument("no rows");
-                if (window) {
-                  auto rows = ctx.quality->LoadRows(*window, nullptr);
-                  if (!rows.has_value()) return rows.error();
-                  if (rows->empty()) {
-                    return InvalidArgument("the window holds no logged predictions");
-                  }
-                  std::vector<profile::LoggedRow> logged;
-                  logged.reserve(rows->size());
-                  for (const monitor::Row& row : *rows) {
-                    logged.push_back({row.features_json, row.prediction, row.actual});
-                  }
-                  profile = profile::BuildProfileFromLogged(logged);
-                  source = "window";
-                  seg = window->segment.value_or("");
-                } else if (media == "text/csv") {
-                  profile = profile::BuildProfileFromCsv(*body);
-                } else {
-                  profile = profile::BuildProfileFromNdjson(*body);
-                }
-                if (!profile.has_value()) return InvalidArgument(profile.error().message());
-                // Column names become feature names (common/names.h).
-                for (const profile::FeatureProfile& f : profile->features) {
-                  if (auto problem = NameProblem(f.name, kMaxFieldNameBytes)) {
-                    return InvalidArgument("column \"" + ReplaceUnsafeText(f.name) +
-                                           "\": the feature name " + *problem);
-                  }
-                }
-                ReferenceProfileRecord record;
-                record.model = model;
-                record.version = version;
-                record.segment = seg;
-                record.source = source;
-                record.rows = profile->rows;
-                record.profile = profile::SerializeProfile(*profile);
-                if (Status s = ctx.store->PutReferenceProfile(record); !s.ok()) return s;
-                // A replaced reference must not be served from the cache.
-                ctx.profiles->Unload(monitor::QualityService::CacheKey(model, version, seg));
-                ctx.logger->Audit(actor, "reference.put", model + "/" + version,
-                                  {{"segment", seg},
-                                   {"source", source},
-                                   {"rows", profile->rows},
-                                   {"client.address", client}});
-                Json out;
-                out["model"] = model;
-                out["version"] = version;
-                out["segment"] = seg;
-                out["source"] = source;
-                out["rows"] = profile->rows;
-                out["size_bytes"] = static_cast<int64_t>(record.profile.size());
-                out["features"] = ProfileSummary(*profile);
-                out["has_prediction"] = profile->prediction.has_value();
-                out["has_actual"] = profile->actual.has_value();
-                return out;
-              });
+              [&ctx, u = std::move(u)]() -> Result<Json> { return StoreReference(ctx, u); });
   };
 }
 
-http::Handler ListReferences(const ApiContext& ctx) {
+http::Handler ListReferences(const QualityContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams& params, http::Responder respond) {
     const std::string& model = params.at("model");
     auto known = ctx.store->GetModel(model);
@@ -328,15 +371,12 @@ http::Handler ListReferences(const ApiContext& ctx) {
   };
 }
 
-http::Handler GetProfileCache(const ApiContext& ctx) {
+http::Handler GetProfileCache(const QualityContext& ctx) {
   return [&ctx](http::Request&, const http::PathParams&, http::Responder respond) {
     Json keys = Json::array();
-    for (const std::string& key : ctx.profiles->Keys()) {
-      const size_t a = key.find('\x1f');
-      const size_t b = key.find('\x1f', a + 1);
-      keys.push_back({{"model", key.substr(0, a)},
-                      {"version", key.substr(a + 1, b - a - 1)},
-                      {"segment", key.substr(b + 1)}});
+    for (const std::string& encoded : ctx.profiles->Keys()) {
+      const monitor::ProfileKey key = monitor::ProfileKey::Decode(encoded);
+      keys.push_back({{"model", key.model}, {"version", key.version}, {"segment", key.segment}});
     }
     respond(JsonResponse(200, Json{{"capacity", ctx.profiles->capacity()},
                                    {"loaded", ctx.profiles->size()},
@@ -348,7 +388,7 @@ http::Handler GetProfileCache(const ApiContext& ctx) {
 }
 
 // Body {"model": M, "version": V?, "segment": S?}: unloads the matching profiles ({} = all).
-http::Handler PostProfileUnload(const ApiContext& ctx) {
+http::Handler PostProfileUnload(const QualityContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams&, http::Responder respond) {
     const std::string_view text = StripUtf8Bom(req.body);
     if (!RequireJsonDepth(text, req, respond)) return;
@@ -374,15 +414,13 @@ http::Handler PostProfileUnload(const ApiContext& ctx) {
                                    errors));
     }
     Json unloaded = Json::array();
-    for (const std::string& key : ctx.profiles->Keys()) {
-      const size_t a = key.find('\x1f');
-      const size_t b = key.find('\x1f', a + 1);
-      const std::map<std::string, std::string> parts = {{"model", key.substr(0, a)},
-                                                        {"version", key.substr(a + 1, b - a - 1)},
-                                                        {"segment", key.substr(b + 1)}};
+    for (const std::string& encoded : ctx.profiles->Keys()) {
+      const monitor::ProfileKey key = monitor::ProfileKey::Decode(encoded);
+      const std::map<std::string, std::string> parts = {
+          {"model", key.model}, {"version", key.version}, {"segment", key.segment}};
       bool match = true;
       for (const auto& [field, value] : filter) match = match && parts.at(field) == value;
-      if (match && ctx.profiles->Unload(key)) unloaded.push_back(parts);
+      if (match && ctx.profiles->Unload(encoded)) unloaded.push_back(parts);
     }
     ctx.logger->Audit(Actor(req), "profiles.unload", doc.value("model", "*"),
                       {{"unloaded", static_cast<int64_t>(unloaded.size())}});
@@ -393,7 +431,7 @@ http::Handler PostProfileUnload(const ApiContext& ctx) {
 // GET /v1/models/{model}/importance-change?from=V1&to=V2[&segment=S]: how the feature importance
 // of two registered versions differs (Spearman rank correlation, the features whose rank moved
 // most). Without from/to: the two most recently registered versions of the segment.
-http::Handler GetImportanceChange(const ApiContext& ctx) {
+http::Handler GetImportanceChange(const QualityContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams& params, http::Responder respond) {
     const std::string& model = params.at("model");
     const std::string* segment_param = req.query_param("segment");
@@ -460,7 +498,7 @@ http::Handler GetImportanceChange(const ApiContext& ctx) {
   };
 }
 
-http::Handler GetEvaluator(const ApiContext& ctx) {
+http::Handler GetEvaluator(const QualityContext& ctx) {
   return [&ctx](http::Request&, const http::PathParams&, http::Responder respond) {
     if (ctx.evaluator == nullptr) {
       return respond(JsonResponse(200, Json{{"enabled", false}}));
@@ -468,7 +506,7 @@ http::Handler GetEvaluator(const ApiContext& ctx) {
     const monitor::EvaluatorStatus s = ctx.evaluator->status();
     respond(JsonResponse(
         200, Json{{"enabled", true},
-                  {"interval_seconds", ctx.config->quality.evaluation_interval_seconds},
+                  {"interval_seconds", ctx.settings->evaluation_interval_seconds},
                   {"passes", s.passes},
                   {"last_pass_at", s.last_pass_at_ms ? Json(FormatRfc3339Millis(s.last_pass_at_ms))
                                                      : Json(nullptr)},

@@ -34,7 +34,7 @@ void RespondInvalid(const http::Request& req, const std::vector<FieldError>& err
 
 }  // namespace
 
-http::Handler ListModels(const ApiContext& ctx) {
+http::Handler ListModels(const RegistryContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams&, http::Responder respond) {
     auto models = ctx.store->ListModels();
     if (!models) return respond(StoreProblem(models.error(), req.path));
@@ -44,7 +44,7 @@ http::Handler ListModels(const ApiContext& ctx) {
   };
 }
 
-http::Handler GetModel(const ApiContext& ctx) {
+http::Handler GetModel(const RegistryContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams& params, http::Responder respond) {
     const std::string& name = params.at("model");
     auto model = ctx.store->GetModel(name);
@@ -59,7 +59,7 @@ http::Handler GetModel(const ApiContext& ctx) {
   };
 }
 
-http::Handler PutModel(const ApiContext& ctx) {
+http::Handler PutModel(const RegistryContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams& params, http::Responder respond) {
     if (!RequireJsonResponse(req, respond)) return;
     const std::string& name = params.at("model");
@@ -83,7 +83,7 @@ http::Handler PutModel(const ApiContext& ctx) {
   };
 }
 
-http::Handler PutModelVersion(const ApiContext& ctx) {
+http::Handler PutModelVersion(const RegistryContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams& params, http::Responder respond) {
     if (!RequireJsonResponse(req, respond)) return;
     const std::string& name = params.at("model");
@@ -101,7 +101,7 @@ http::Handler PutModelVersion(const ApiContext& ctx) {
                       {{"segment", info.segment},
                        {"latest", info.is_latest},
                        {"client.address", req.remote_address}});
-    ctx.metrics->RecordModelVersion(info);
+    ctx.metrics->Record(info);
     respond(JsonResponse(200, ModelVersionToJson(info)));
   };
 }

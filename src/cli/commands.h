@@ -69,21 +69,21 @@ int RunRulesSignals(const CommonOptions& options, bool json);
 // configuration or rules.
 struct ExportOptions {
   std::string out_dir;
-  std::string rules_file;                                 // prometheus: the alert rules file
-  std::string job = "modelwatch";                         // Prometheus job scraping modelwatch
+  std::string rules_file;          // prometheus: the alert rules file
+  std::string job = "modelwatch";  // Prometheus job scraping modelwatch
   std::string scrape_interval = "15s";
-  std::string modelwatch_target;                          // default: server.host:server.port
-  std::string node_exporter_target = "127.0.0.1:9100";   // "none": no node-exporter job
+  std::string modelwatch_target;                           // default: server.host:server.port
+  std::string node_exporter_target = "127.0.0.1:9100";     // "none": no node-exporter job
   std::string alertmanager_url = "http://127.0.0.1:9093";  // "none": no alerting section
-  std::string datasource_uid = "prom";                    // grafana
-  std::string prometheus_url = "http://127.0.0.1:9090";   // grafana: the data source URL
+  std::string datasource_uid = "prom";                     // grafana
+  std::string prometheus_url = "http://127.0.0.1:9090";    // grafana: the data source URL
   std::string dashboards_path = "/var/lib/grafana/dashboards/modelwatch";  // grafana provider
 };
 int RunExportPrometheus(const CommonOptions& common, const ExportOptions& options);
 int RunExportGrafana(const CommonOptions& common, const ExportOptions& options);
 
-// alert test (alert_test.cc): a test alert to every notification channel, or only_channel.
+// alert test (send_test_alert.cc): a test alert to every notification channel, or only_channel.
 // 0 every channel accepted it, 1 one did not, 2 bad usage or configuration.
-int RunAlertTest(const CommonOptions& options, const std::string& only_channel);
+int RunSendTestAlert(const CommonOptions& options, const std::string& only_channel);
 
 }  // namespace mw::cli

@@ -25,6 +25,200 @@
 #define MODELWATCH_VERSION "0.0.0"
 #endif
 
+namespace {
+
+using mw::cli::CommonOptions;
+
+// Where the parsed options land, and the subcommands main dispatches on. Built in place and
+// never moved: CLI11 keeps pointers to the fields.
+struct CommandLine {
+  CommonOptions common;
+  std::string import_dir;
+  mw::cli::QualityCommandOptions quality;
+  mw::cli::DriftReportOptions drift_report;
+  std::string rules_file;
+  bool signals_json = false;
+  mw::cli::ExportOptions export_options;
+  mw::cli::SimulateCommand simulate;
+  std::string alert_channel;
+
+  CLI::App* serve = nullptr;
+  CLI::App* import = nullptr;
+  CLI::App* performance = nullptr;
+  CLI::App* check_drift = nullptr;
+  CLI::App* report = nullptr;
+  CLI::App* rules_check = nullptr;
+  CLI::App* rules_signals = nullptr;
+  CLI::App* export_prometheus = nullptr;
+  CLI::App* export_grafana = nullptr;
+  CLI::App* test_alert = nullptr;
+  CLI::App* version = nullptr;
+};
+
+// --config, --data-dir and --set, shared by the commands that read the configuration.
+void AddCommonOptions(CLI::App* sub, CommonOptions& common) {
+  sub->add_option("--config", common.config_file, "YAML configuration file")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--data-dir", common.data_dir, "Directory for the database and logs");
+  sub->add_option("--set", common.overrides,
+                  "Override any configuration key: --set metrics.prefix=iit (repeatable)");
+}
+
+// serve; registry import.
+void AddServerCommands(CLI::App& app, CommandLine& c) {
+  c.serve = app.add_subcommand("serve", "Run the HTTP server");
+  AddCommonOptions(c.serve, c.common);
+  c.serve->add_option("--listen", c.common.listen,
+                      "HOST:PORT to listen on (port 0 = any free port)");
+
+  auto* registry = app.add_subcommand("registry", "Model registry commands");
+  registry->require_subcommand(1);
+  c.import = registry->add_subcommand(
+      "import", "Import DIR/{model}/{segment}/{version}/metadata.json into the registry");
+  AddCommonOptions(c.import, c.common);
+  c.import->add_option("DIR", c.import_dir, "Directory of models")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+}
+
+// The options of performance and check-drift, which ask a running server.
+void AddQualityOptions(CLI::App* sub, mw::cli::QualityCommandOptions& quality) {
+  sub->add_option("--model", quality.model, "Model name")->required();
+  sub->add_option("--segment", quality.segment, "Only this segment (default: every segment)");
+  sub->add_option("--version", quality.version, "Only this model version");
+  sub->add_option("--window", quality.window, "Window ending now: 15m, 24h, 7d (default 24h)")
+      ->check([](const std::string& v) {
+        const auto ms = mw::ParseDurationMillis(v);
+        return ms && *ms <= mw::monitor::kMaxWindowMillis
+                   ? std::string()
+                   : "must be a duration like 24h or 7d, of at most 3650d";
+      });
+  sub->add_option("--server", quality.server, "modelwatch server URL")->capture_default_str();
+  sub->add_option("--token", quality.token, "Bearer token (default: $MODELWATCH_TOKEN)");
+  sub->add_flag("--json", quality.json, "Print the answer as JSON");
+}
+
+// performance, check-drift, drift-report.
+void AddQualityCommands(CLI::App& app, CommandLine& c) {
+  c.performance = app.add_subcommand(
+      "performance", "Model performance (MAE/RMSE/MAPE/R2 or AUC/F1/...) against training");
+  AddQualityOptions(c.performance, c.quality);
+  c.check_drift = app.add_subcommand(
+      "check-drift", "Exit 1 when data drift or performance drift is detected (0: none, 3: error)");
+  AddQualityOptions(c.check_drift, c.quality);
+  c.report = app.add_subcommand("drift-report",
+                                "Drift report of a current CSV against a reference CSV (offline)");
+  c.report->add_option("--reference", c.drift_report.reference, "Reference (training) rows, CSV")
+      ->required()
+      ->check(CLI::ExistingFile);
+  c.report->add_option("--current", c.drift_report.current, "Current rows, CSV")
+      ->required()
+      ->check(CLI::ExistingFile);
+  c.report->add_option("--threads", c.drift_report.threads, "Worker threads (0 = cores)");
+  c.report->add_flag("--json", c.drift_report.json, "Every statistic of every feature as JSON");
+}
+
+// rules check, rules signals.
+void AddRulesCommands(CLI::App& app, CommandLine& c) {
+  auto* rules = app.add_subcommand("rules", "Alert rules commands");
+  rules->require_subcommand(1);
+  c.rules_check = rules->add_subcommand(
+      "check", "Check an alert rules file: exit 0 when valid, 2 with every problem on stderr");
+  c.rules_check->add_option("FILE", c.rules_file, "Rules file (YAML)")->required();
+  c.rules_signals = rules->add_subcommand("signals", "List the signals alert conditions can use");
+  c.rules_signals->add_flag("--json", c.signals_json, "Print the catalog as JSON");
+  for (CLI::App* sub : {c.rules_check, c.rules_signals}) {
+    // The segment label and prefix come from the configuration, as for serve.
+    sub->add_option("--config", c.common.config_file, "YAML configuration file")
+        ->check(CLI::ExistingFile);
+    sub->add_option("--set", c.common.overrides, "Override a configuration key (repeatable)");
+  }
+}
+
+// export prometheus, export grafana.
+void AddExportCommands(CLI::App& app, CommandLine& c) {
+  auto* export_cmd = app.add_subcommand("export", "Files for Prometheus, Grafana and Alertmanager");
+  export_cmd->require_subcommand(1);
+  c.export_prometheus = export_cmd->add_subcommand(
+      "prometheus", "prometheus.yml, the alert rules as PromQL, and promtool tests for them");
+  c.export_grafana = export_cmd->add_subcommand(
+      "grafana", "Grafana provisioning (Prometheus data source) and the modelwatch dashboards");
+  for (CLI::App* sub : {c.export_prometheus, c.export_grafana}) {
+    sub->add_option("--out", c.export_options.out_dir, "Directory to write the files to")
+        ->required();
+    sub->add_option("--config", c.common.config_file, "YAML configuration file")
+        ->check(CLI::ExistingFile);
+    sub->add_option("--set", c.common.overrides, "Override a configuration key (repeatable)");
+    sub->add_option("--job", c.export_options.job, "Prometheus job name of the modelwatch scrape")
+        ->capture_default_str();
+    sub->add_option("--scrape-interval", c.export_options.scrape_interval,
+                    "Prometheus' scrape (and rule evaluation) interval")
+        ->capture_default_str();
+  }
+  c.export_prometheus
+      ->add_option("--rules", c.export_options.rules_file,
+                   "Alert rules file; default: alerting.rules_file, else the shipped rules "
+                   "built into the binary")
+      ->check(CLI::ExistingFile);
+  c.export_prometheus
+      ->add_option("--alertmanager", c.export_options.alertmanager_url,
+                   "Alertmanager base URL, or none")
+      ->capture_default_str();
+  c.export_prometheus->add_option("--modelwatch-target", c.export_options.modelwatch_target,
+                                  "HOST:PORT Prometheus scrapes (default: server.listen)");
+  c.export_prometheus
+      ->add_option("--node-exporter-target", c.export_options.node_exporter_target,
+                   "HOST:PORT of node-exporter, or none")
+      ->capture_default_str();
+  c.export_grafana
+      ->add_option("--datasource-uid", c.export_options.datasource_uid,
+                   "uid of the Prometheus data source every panel uses")
+      ->capture_default_str();
+  c.export_grafana
+      ->add_option("--prometheus-url", c.export_options.prometheus_url,
+                   "Prometheus URL as Grafana reaches it")
+      ->capture_default_str();
+  c.export_grafana
+      ->add_option("--dashboards-path", c.export_options.dashboards_path,
+                   "Where Grafana reads the dashboards (file provider path)")
+      ->capture_default_str();
+}
+
+// alert test; version.
+void AddAlertAndVersionCommands(CLI::App& app, CommandLine& c) {
+  auto* alert = app.add_subcommand("alert", "Alert notification commands");
+  alert->require_subcommand(1);
+  c.test_alert = alert->add_subcommand(
+      "test", "Send a clearly marked test alert to every notification channel (0: all accepted)");
+  AddCommonOptions(c.test_alert, c.common);
+  c.test_alert->add_option("--channel", c.alert_channel, "Only the channel with this name");
+
+  c.version = app.add_subcommand("version", "Print the version");
+}
+
+// Runs the one parsed subcommand; its exit code.
+int Dispatch(const CommandLine& c) {
+  if (c.version->parsed()) {
+    std::cout << "modelwatch " << MODELWATCH_VERSION << "\n";
+    return 0;
+  }
+  if (c.serve->parsed()) return mw::cli::RunServe(c.common, MODELWATCH_VERSION);
+  if (c.import->parsed()) return mw::cli::RunRegistryImport(c.common, c.import_dir);
+  if (c.simulate.subcommand->parsed()) return mw::cli::RunSimulate(c.simulate);
+  if (c.performance->parsed()) return mw::cli::RunPerformance(c.quality);
+  if (c.check_drift->parsed()) return mw::cli::RunCheckDrift(c.quality);
+  if (c.report->parsed()) return mw::cli::RunDriftReport(c.drift_report);
+  if (c.rules_check->parsed()) return mw::cli::RunRulesCheck(c.common, c.rules_file);
+  if (c.rules_signals->parsed()) return mw::cli::RunRulesSignals(c.common, c.signals_json);
+  if (c.export_prometheus->parsed())
+    return mw::cli::RunExportPrometheus(c.common, c.export_options);
+  if (c.export_grafana->parsed()) return mw::cli::RunExportGrafana(c.common, c.export_options);
+  if (c.test_alert->parsed()) return mw::cli::RunSendTestAlert(c.common, c.alert_channel);
+  return 2;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{
       "modelwatch: records ML predictions and their ground truth, measures how the API "
@@ -32,137 +226,14 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", MODELWATCH_VERSION);
 
-  mw::cli::CommonOptions common;
-  auto add_common = [&common](CLI::App* sub) {
-    sub->add_option("--config", common.config_file, "YAML configuration file")
-        ->check(CLI::ExistingFile);
-    sub->add_option("--data-dir", common.data_dir, "Directory for the database and logs");
-    sub->add_option("--set", common.overrides,
-                    "Override any configuration key: --set metrics.prefix=iit (repeatable)");
-  };
-
-  auto* serve = app.add_subcommand("serve", "Run the HTTP server");
-  add_common(serve);
-  serve->add_option("--listen", common.listen, "HOST:PORT to listen on (port 0 = any free port)");
-
-  auto* registry = app.add_subcommand("registry", "Model registry commands");
-  registry->require_subcommand(1);
-  auto* import = registry->add_subcommand(
-      "import", "Import DIR/{model}/{segment}/{version}/metadata.json into the registry");
-  add_common(import);
-  std::string import_dir;
-  import->add_option("DIR", import_dir, "Directory of models")
-      ->required()
-      ->check(CLI::ExistingDirectory);
-
-  mw::cli::QualityCommandOptions quality;
-  auto add_quality = [&quality](CLI::App* sub) {
-    sub->add_option("--model", quality.model, "Model name")->required();
-    sub->add_option("--segment", quality.segment, "Only this segment (default: every segment)");
-    sub->add_option("--version", quality.version, "Only this model version");
-    sub->add_option("--window", quality.window, "Window ending now: 15m, 24h, 7d (default 24h)")
-        ->check([](const std::string& v) {
-          const auto ms = mw::ParseDurationMillis(v);
-          return ms && *ms <= mw::monitor::kMaxWindowMillis
-                     ? std::string()
-                     : "must be a duration like 24h or 7d, of at most 3650d";
-        });
-    sub->add_option("--server", quality.server, "modelwatch server URL")->capture_default_str();
-    sub->add_option("--token", quality.token, "Bearer token (default: $MODELWATCH_TOKEN)");
-    sub->add_flag("--json", quality.json, "Print the answer as JSON");
-  };
-  auto* performance = app.add_subcommand(
-      "performance", "Model performance (MAE/RMSE/MAPE/R2 or AUC/F1/...) against training");
-  add_quality(performance);
-  auto* check_drift = app.add_subcommand(
-      "check-drift", "Exit 1 when data drift or performance drift is detected (0: none, 3: error)");
-  add_quality(check_drift);
-  mw::cli::DriftReportOptions drift_report;
-  auto* report = app.add_subcommand(
-      "drift-report", "Drift report of a current CSV against a reference CSV (offline)");
-  report->add_option("--reference", drift_report.reference, "Reference (training) rows, CSV")
-      ->required()
-      ->check(CLI::ExistingFile);
-  report->add_option("--current", drift_report.current, "Current rows, CSV")
-      ->required()
-      ->check(CLI::ExistingFile);
-  report->add_option("--threads", drift_report.threads, "Worker threads (0 = cores)");
-  report->add_flag("--json", drift_report.json, "Every statistic of every feature as JSON");
-
-  auto* rules = app.add_subcommand("rules", "Alert rules commands");
-  rules->require_subcommand(1);
-  auto* rules_check = rules->add_subcommand(
-      "check", "Check an alert rules file: exit 0 when valid, 2 with every problem on stderr");
-  std::string rules_file;
-  rules_check->add_option("FILE", rules_file, "Rules file (YAML)")->required();
-  auto* rules_signals =
-      rules->add_subcommand("signals", "List the signals alert conditions can use");
-  bool signals_json = false;
-  rules_signals->add_flag("--json", signals_json, "Print the catalog as JSON");
-  for (CLI::App* sub : {rules_check, rules_signals}) {
-    // The segment label and prefix come from the configuration, as for serve.
-    sub->add_option("--config", common.config_file, "YAML configuration file")
-        ->check(CLI::ExistingFile);
-    sub->add_option("--set", common.overrides, "Override a configuration key (repeatable)");
-  }
-
-  mw::cli::ExportOptions export_options;
-  auto* export_cmd = app.add_subcommand("export", "Files for Prometheus, Grafana and Alertmanager");
-  export_cmd->require_subcommand(1);
-  auto* export_prometheus = export_cmd->add_subcommand(
-      "prometheus", "prometheus.yml, the alert rules as PromQL, and promtool tests for them");
-  auto* export_grafana = export_cmd->add_subcommand(
-      "grafana", "Grafana provisioning (Prometheus data source) and the modelwatch dashboards");
-  for (CLI::App* sub : {export_prometheus, export_grafana}) {
-    sub->add_option("--out", export_options.out_dir, "Directory to write the files to")->required();
-    sub->add_option("--config", common.config_file, "YAML configuration file")
-        ->check(CLI::ExistingFile);
-    sub->add_option("--set", common.overrides, "Override a configuration key (repeatable)");
-    sub->add_option("--job", export_options.job, "Prometheus job name of the modelwatch scrape")
-        ->capture_default_str();
-    sub->add_option("--scrape-interval", export_options.scrape_interval,
-                    "Prometheus' scrape (and rule evaluation) interval")
-        ->capture_default_str();
-  }
-  export_prometheus
-      ->add_option("--rules", export_options.rules_file,
-                   "Alert rules file; default: alerting.rules_file, else the shipped rules "
-                   "built into the binary")
-      ->check(CLI::ExistingFile);
-  export_prometheus
-      ->add_option("--alertmanager", export_options.alertmanager_url,
-                   "Alertmanager base URL, or none")
-      ->capture_default_str();
-  export_prometheus->add_option("--modelwatch-target", export_options.modelwatch_target,
-                                "HOST:PORT Prometheus scrapes (default: server.listen)");
-  export_prometheus
-      ->add_option("--node-exporter-target", export_options.node_exporter_target,
-                   "HOST:PORT of node-exporter, or none")
-      ->capture_default_str();
-  export_grafana
-      ->add_option("--datasource-uid", export_options.datasource_uid,
-                   "uid of the Prometheus data source every panel uses")
-      ->capture_default_str();
-  export_grafana
-      ->add_option("--prometheus-url", export_options.prometheus_url,
-                   "Prometheus URL as Grafana reaches it")
-      ->capture_default_str();
-  export_grafana
-      ->add_option("--dashboards-path", export_options.dashboards_path,
-                   "Where Grafana reads the dashboards (file provider path)")
-      ->capture_default_str();
-
-  const mw::cli::SimulateCommand simulate = mw::cli::AddSimulateCommand(app);
-
-  auto* alert = app.add_subcommand("alert", "Alert notification commands");
-  alert->require_subcommand(1);
-  auto* alert_test = alert->add_subcommand(
-      "test", "Send a clearly marked test alert to every notification channel (0: all accepted)");
-  add_common(alert_test);
-  std::string alert_channel;
-  alert_test->add_option("--channel", alert_channel, "Only the channel with this name");
-
-  auto* version = app.add_subcommand("version", "Print the version");
+  // The order of the subcommands is the order of --help.
+  CommandLine commands;
+  AddServerCommands(app, commands);
+  AddQualityCommands(app, commands);
+  AddRulesCommands(app, commands);
+  AddExportCommands(app, commands);
+  commands.simulate = mw::cli::AddSimulateCommand(app);
+  AddAlertAndVersionCommands(app, commands);
 
   try {
     app.parse(argc, argv);
@@ -171,21 +242,5 @@ int main(int argc, char** argv) {
     // CLI11 answers --help with 0; every real usage error exits 2 per our convention.
     return rc == 0 ? 0 : 2;
   }
-
-  if (version->parsed()) {
-    std::cout << "modelwatch " << MODELWATCH_VERSION << "\n";
-    return 0;
-  }
-  if (serve->parsed()) return mw::cli::RunServe(common, MODELWATCH_VERSION);
-  if (import->parsed()) return mw::cli::RunRegistryImport(common, import_dir);
-  if (simulate.subcommand->parsed()) return mw::cli::RunSimulate(simulate);
-  if (performance->parsed()) return mw::cli::RunPerformance(quality);
-  if (check_drift->parsed()) return mw::cli::RunCheckDrift(quality);
-  if (report->parsed()) return mw::cli::RunDriftReport(drift_report);
-  if (rules_check->parsed()) return mw::cli::RunRulesCheck(common, rules_file);
-  if (rules_signals->parsed()) return mw::cli::RunRulesSignals(common, signals_json);
-  if (export_prometheus->parsed()) return mw::cli::RunExportPrometheus(common, export_options);
-  if (export_grafana->parsed()) return mw::cli::RunExportGrafana(common, export_options);
-  if (alert_test->parsed()) return mw::cli::RunAlertTest(common, alert_channel);
-  return 2;
+  return Dispatch(commands);
 }

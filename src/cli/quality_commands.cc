@@ -200,21 +200,48 @@ int RunCheckDrift(const QualityCommandOptions& o) {
   return drifted ? 1 : 0;
 }
 
+namespace {
+
+bool ReadWholeFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream text;
+  text << in.rdbuf();
+  *out = text.str();
+  return true;
+}
+
+// The report on stdout: every statistic of every feature as JSON, or one line per feature and
+// the dataset verdict.
+void PrintDriftReport(const stats::DriftReport& report, bool json) {
+  if (json) {
+    Json out = Json::object();
+    for (const stats::FeatureDrift& f : report.features) {
+      Json item = Json::object();
+      for (const auto& [k, v] : f.statistics) item[k] = v;
+      out[f.name] = std::move(item);
+    }
+    std::cout << out.dump(1) << "\n";
+    return;
+  }
+  for (const stats::FeatureDrift& f : report.features) {
+    std::cout << std::left << std::setw(10) << f.name << std::setw(14)
+              << stats::DriftTestName(f.test) << " score=" << f.score
+              << (f.drift_detected ? "  DRIFT" : "") << "\n";
+  }
+  std::cout << "dataset_drift=" << (report.dataset_drift ? "true" : "false")
+            << " drift_share=" << report.drift_share << "\n";
+}
+
+}  // namespace
+
 int RunDriftReport(const DriftReportOptions& o) {
-  auto slurp = [](const std::string& path, std::string* out) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return false;
-    std::ostringstream text;
-    text << in.rdbuf();
-    *out = text.str();
-    return true;
-  };
   std::string reference_text, current_text;
-  if (!slurp(o.reference, &reference_text)) {
+  if (!ReadWholeFile(o.reference, &reference_text)) {
     std::cerr << "modelwatch: cannot read --reference " << o.reference << "\n";
     return 2;
   }
-  if (!slurp(o.current, &current_text)) {
+  if (!ReadWholeFile(o.current, &current_text)) {
     std::cerr << "modelwatch: cannot read --current " << o.current << "\n";
     return 2;
   }
@@ -263,23 +290,7 @@ int RunDriftReport(const DriftReportOptions& o) {
     std::cerr << "modelwatch: " << report.error().message() << "\n";
     return 1;
   }
-  if (o.json) {
-    Json out = Json::object();
-    for (const stats::FeatureDrift& f : report->features) {
-      Json item = Json::object();
-      for (const auto& [k, v] : f.statistics) item[k] = v;
-      out[f.name] = std::move(item);
-    }
-    std::cout << out.dump(1) << "\n";
-  } else {
-    for (const stats::FeatureDrift& f : report->features) {
-      std::cout << std::left << std::setw(10) << f.name << std::setw(14)
-                << stats::DriftTestName(f.test) << " score=" << f.score
-                << (f.drift_detected ? "  DRIFT" : "") << "\n";
-    }
-    std::cout << "dataset_drift=" << (report->dataset_drift ? "true" : "false")
-              << " drift_share=" << report->drift_share << "\n";
-  }
+  PrintDriftReport(*report, o.json);
   // Through clock_gettime-free fields so scripts can grep it, like drift_scipy.py's last line.
   std::cerr << "modelwatch_report_seconds=" << std::fixed << std::setprecision(3) << seconds
             << " load_seconds=" << load_seconds << " reference_rows=" << reference->rows

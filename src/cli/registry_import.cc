@@ -6,8 +6,10 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/wiring/options.h"
 #include "common/clock.h"
 #include "registry/import.h"
+#include "store/sqlite_store.h"
 #include "store/store.h"
 #include "telemetry/logging.h"
 
@@ -26,7 +28,7 @@ int RunRegistryImport(const CommonOptions& options, const std::string& dir) {
   }
   Config::Logging log_config = config->logging;
   log_config.stdout_enabled = false;  // this command reports on stdout itself
-  Logger logger(log_config, config->LogDir());
+  Logger logger(LoggerOptionsFromConfig(log_config, config->LogDir()));
 
   const ImportResult scanned = ScanModelDirectory(dir);
   for (const auto& e : scanned.errors) {

@@ -14,11 +14,15 @@
 #include "alerting/notify/router.h"
 #include "alerting/outbox/outbox.h"
 #include "api/api.h"
+#include "api/metrics/request_observer.h"
+#include "api/metrics/service_metrics.h"
 #include "cli/commands.h"
+#include "cli/wiring/options.h"
 #include "common/clock.h"
+#include "monitor/profile_key.h"
+#include "store/sqlite_store.h"
 #include "store/store.h"
 #include "telemetry/background_errors.h"
-#include "telemetry/request_observer.h"
 
 namespace mw::cli {
 
@@ -149,6 +153,229 @@ void RaiseOpenFileLimit(const Config& config, Logger& logger) {
   }
 }
 
+// The quality engine: profile cache, on-demand service, gauges and the background evaluator.
+// Members are built (and destroyed in reverse) in this order.
+struct QualityEngine {
+  QualityEngine(const Config& config, Store& store, Metrics& metrics, const Clock& clock,
+                BackgroundErrorReporter* errors);
+
+  profile::ProfileCache profiles;
+  monitor::QualityService quality;
+  monitor::QualityMetrics gauges;
+  std::unique_ptr<monitor::Evaluator> evaluator;  // null: quality.evaluation_interval_seconds 0
+};
+
+monitor::ServiceOptions QualityServiceOptions(const Config::Quality& q) {
+  monitor::ServiceOptions o;
+  o.settings.min_samples = q.min_samples;
+  o.settings.degradation_threshold = q.degradation_threshold;
+  o.settings.model_degradation_thresholds = q.model_degradation_thresholds;
+  o.settings.classification_threshold = q.classification_threshold;
+  o.settings.drift_share_threshold = q.drift_share_threshold;
+  o.drift.dataset_drift_share = q.drift_share_threshold;
+  o.drift.all_statistics = true;
+  return o;
+}
+
+QualityEngine::QualityEngine(const Config& config, Store& store, Metrics& metrics,
+                             const Clock& clock, BackgroundErrorReporter* errors)
+    : profiles(static_cast<size_t>(config.quality.profile_cache_size)),
+      quality(store, profiles, QualityServiceOptions(config.quality), clock),
+      gauges(metrics.registry(), config.metrics.prefix, config.metrics.segment_label) {
+  if (config.quality.evaluation_interval_seconds <= 0) return;
+  monitor::EvaluatorOptions eo;
+  eo.interval_ms = config.quality.evaluation_interval_seconds * 1000;
+  eo.window_ms = config.quality.window_seconds * 1000;
+  eo.max_window_rows = config.quality.max_window_rows;
+  eo.errors = errors;
+  evaluator = std::make_unique<monitor::Evaluator>(store, quality, &gauges, clock, eo);
+}
+
+// Alerting: the rule engine hands alert events to the router, which queues notifications in the
+// durable outbox (<data_dir>/outbox.db), whose sender delivers them to the channels.
+struct AlertingStack {
+  std::unique_ptr<alerting::Channels> channels;
+  std::unique_ptr<alerting::Outbox> outbox;
+  std::unique_ptr<alerting::NotificationRouter> router;
+  std::unique_ptr<alerting::RuleEngine> engine;
+
+  void Start() {
+    outbox->Start();
+    router->Start();
+    engine->Start();
+  }
+  void Stop() {
+    engine->Stop();
+    router->Stop();
+    outbox->Stop();
+  }
+};
+
+// Everything the alerting stack shares with the rest of the server.
+struct AlertingDeps {
+  const Config& config;
+  const Clock& clock;
+  Metrics& metrics;  // the registry its families go on, and the scrape the engine samples
+  Logger& logger;
+  BackgroundErrorReporter* errors;
+  monitor::Evaluator* evaluator;  // may be null
+};
+
+// Opens the rule engine and its state (<data_dir>/alerts.db), sampling the metrics exposition.
+Result<std::unique_ptr<alerting::RuleEngine>> OpenRuleEngine(alerting::RuleSet rules,
+                                                             const AlertingDeps& d,
+                                                             alerting::NotificationRouter* router) {
+  const std::filesystem::path data_dir(d.config.storage.data_dir);
+  alerting::EngineOptions eo;
+  eo.state_path = (data_dir / "alerts.db").string();
+  eo.metrics_prefix = d.config.metrics.prefix;
+  eo.default_interval_ms = d.config.alerting.evaluation_interval_seconds * 1000;
+  eo.history_retention_ms = d.config.alerting.history_retention_days * 86400 * 1000;
+  eo.external_url = d.config.alerting.external_url;
+  eo.registry = &d.metrics.registry();
+  eo.errors = d.errors;
+  // The quality gauges exist only after the evaluator's first pass: until then a restored
+  // drift alert must not resolve for want of data.
+  if (monitor::Evaluator* quality_evaluator = d.evaluator) {
+    eo.sources_ready = [quality_evaluator] { return quality_evaluator->status().passes > 0; };
+  }
+  Metrics& metrics = d.metrics;
+  return alerting::RuleEngine::Open(
+      std::move(rules), [&metrics] { return metrics.Serialize(); }, router, d.clock, eo);
+}
+
+// Builds the stack into `out`; false (after printing why) when the outbox or the alert state
+// cannot be opened.
+bool BuildAlerting(AlertingStack& out, alerting::RuleSet rules, const AlertingDeps& d) {
+  const Config& config = d.config;
+  out.channels = std::make_unique<alerting::Channels>(config.alerting.channels, d.clock);
+  alerting::OutboxOptions oo;
+  oo.path = (std::filesystem::path(config.storage.data_dir) / "outbox.db").string();
+  oo.max_age_ms = config.alerting.notification_max_age_seconds * 1000;
+  oo.registry = &d.metrics.registry();
+  oo.metrics_prefix = config.metrics.prefix;
+  oo.errors = d.errors;
+  auto opened = alerting::Outbox::Open(oo, d.clock, *out.channels);
+  if (!opened) {
+    std::cerr << "modelwatch: cannot open the notification outbox: " << opened.error().message()
+              << "\n";
+    return false;
+  }
+  out.outbox = std::move(*opened);
+  alerting::RouterOptions ro;
+  ro.external_url = config.alerting.external_url;
+  ro.evaluation_interval_ms = config.alerting.evaluation_interval_seconds * 1000;
+  ro.segment_label = config.metrics.segment_label;
+  ro.errors = d.errors;
+  ro.on_error = [&logger = d.logger](const Status& s) {
+    logger.Error("cannot queue a notification", {{"error.message", s.message()}});
+  };
+  out.router =
+      std::make_unique<alerting::NotificationRouter>(config.alerting, *out.outbox, d.clock, ro);
+  auto engine = OpenRuleEngine(std::move(rules), d, out.router.get());
+  if (!engine) {
+    std::cerr << "modelwatch: cannot open the alert state: " << engine.error().message() << "\n";
+    return false;
+  }
+  out.engine = std::move(*engine);
+  return true;
+}
+
+// Training-metric gauges of the latest versions, so they are exported right after a restart.
+void RecordLatestVersions(const Store& store, ModelVersionMetrics& metrics) {
+  auto models = store.ListModels();
+  if (!models) return;
+  for (const auto& model : *models) {
+    auto versions = store.ListModelVersions(model.name);
+    if (!versions) continue;
+    for (const auto& v : *versions) {
+      if (v.is_latest) metrics.Record(v);
+    }
+  }
+}
+
+http::ServerOptions ServerOptionsFromConfig(const Config::Server& server,
+                                            http::ServerObserver* observer) {
+  http::ServerOptions so;
+  so.host = server.host;
+  so.port = server.port;
+  so.threads = server.threads;
+  so.max_body_bytes = server.max_body_bytes;
+  so.request_timeout_seconds = server.request_timeout_seconds;
+  so.max_connections = server.max_connections;
+  so.observer = observer;
+  return so;
+}
+
+// Refreshes the store gauges (row counts, sizes, pool) and the profile-cache gauges every 10 s
+// off the request path, from construction until Stop (or destruction).
+class GaugeRefresher {
+ public:
+  GaugeRefresher(const Store& store, StoreMetrics& store_metrics, QualityEngine& quality,
+                 BackgroundErrorReporter* errors)
+      : thread_([this, &store, &store_metrics, &quality, errors] {
+          std::unique_lock lock(mu_);
+          do {
+            lock.unlock();
+            RunBackgroundPass(errors, "gauge_refresher", [&] {
+              if (auto stats = store.Stats()) store_metrics.Update(*stats);
+              std::map<std::string, int64_t> loaded;
+              for (const std::string& key : quality.profiles.Keys()) {
+                ++loaded[monitor::ProfileKey::Decode(key).model];
+              }
+              quality.gauges.SetCache(loaded, quality.profiles.hits(), quality.profiles.misses(),
+                                      quality.profiles.evictions());
+            });
+            lock.lock();
+          } while (!cv_.wait_for(lock, std::chrono::seconds(10), [this] { return stopping_; }));
+        }) {}
+  ~GaugeRefresher() { Stop(); }
+
+  void Stop() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts once the members it uses exist
+};
+
+void AnnounceListening(const Config& config, uint16_t port, const std::string& version,
+                       Logger& logger) {
+  logger.Info("listening", {{"server.address", config.server.host},
+                            {"server.port", port},
+                            {"service.version", version},
+                            {"storage.data_dir", config.storage.data_dir}});
+  // The readiness line tests and scripts wait for (stderr, plain text, always printed).
+  std::cerr << "modelwatch listening on " << config.server.host << ":" << port << std::endl;
+}
+
+// Graceful: no new connections, idle keep-alive connections are closed, and every response from
+// now on closes its connection; the requests already being read are stored and answered (bounded
+// wait for every connection to close, so none can bring a request after the store closed); then
+// the background work stops, the store drains and closes, and the I/O threads stop.
+void ShutDown(http::Server& server, Logger& logger, QualityEngine& quality, AlertingStack* alerting,
+              boost::asio::thread_pool& workers, Store& store) {
+  server.StopAccepting();
+  if (!server.WaitIdle(std::chrono::seconds(10))) {
+    logger.Warn("shutdown: connections still open after 10 s", {});
+  }
+  if (quality.evaluator) quality.evaluator->Stop();
+  if (alerting != nullptr) alerting->Stop();
+  workers.join();
+  store.Close();
+  server.Stop();
+  logger.Info("stopped", {});
+  logger.Flush();
+}
+
 }  // namespace
 
 int RunServe(const CommonOptions& options, const std::string& version) {
@@ -164,18 +391,17 @@ int RunServe(const CommonOptions& options, const std::string& version) {
 
   std::error_code ec;
   std::filesystem::create_directories(config->storage.data_dir, ec);
-  Logger logger(config->logging, config->LogDir());
+  Logger logger(LoggerOptionsFromConfig(config->logging, config->LogDir()));
   RaiseOpenFileLimit(*config, logger);
-  Metrics metrics(MetricsOptions{config->metrics.prefix, config->metrics.segment_label,
-                                 config->metrics.max_segments, config->storage.data_dir, version});
+  ServiceMetrics metrics(MetricsOptionsFromConfig(*config, version));
   // Every background thread reports a pass that threw here (logged and counted), and goes on.
-  BackgroundErrorLog background_errors(&logger, &metrics);
+  BackgroundErrorLog background_errors(&logger, &metrics.background_errors);
   logger.SetBackgroundErrorReporter(&background_errors);
   struct ReporterReset {  // the flusher must not report into background_errors once it is gone
     Logger& logger;
     ~ReporterReset() { logger.SetBackgroundErrorReporter(nullptr); }
   } reporter_reset{logger};
-  auto store = OpenStore(*config, metrics.store_observer(), &background_errors, logger);
+  auto store = OpenStore(*config, &metrics.store, &background_errors, logger);
   if (!store) {
     logger.Error("cannot open store", {{"error.message", store.error().message()}});
     std::cerr << "modelwatch: cannot open store: " << store.error().message() << "\n";
@@ -186,197 +412,50 @@ int RunServe(const CommonOptions& options, const std::string& version) {
     std::cerr << "modelwatch: cannot read the registry: " << s.message() << "\n";
     return 1;
   }
-  // Training-metric gauges of the latest versions, so they are exported right after a restart.
-  if (auto models = (*store)->ListModels()) {
-    for (const auto& model : *models) {
-      auto versions = (*store)->ListModelVersions(model.name);
-      if (!versions) continue;
-      for (const auto& v : *versions) {
-        if (v.is_latest) metrics.RecordModelVersion(v);
-      }
-    }
-  }
+  RecordLatestVersions(**store, metrics.models);
   Authenticator auth(config->auth.tokens);
-
-  // The quality engine: profile cache, on-demand service, gauges and the background evaluator.
-  profile::ProfileCache profiles(static_cast<size_t>(config->quality.profile_cache_size));
-  monitor::ServiceOptions service_options;
-  service_options.settings.min_samples = config->quality.min_samples;
-  service_options.settings.degradation_threshold = config->quality.degradation_threshold;
-  service_options.settings.model_degradation_thresholds =
-      config->quality.model_degradation_thresholds;
-  service_options.settings.classification_threshold = config->quality.classification_threshold;
-  service_options.settings.drift_share_threshold = config->quality.drift_share_threshold;
-  service_options.drift.dataset_drift_share = config->quality.drift_share_threshold;
-  service_options.drift.all_statistics = true;
-  monitor::QualityService quality(**store, profiles, service_options, clock);
-  monitor::QualityMetrics quality_metrics(metrics.registry(), config->metrics.prefix,
-                                          config->metrics.segment_label);
-  std::unique_ptr<monitor::Evaluator> evaluator;
-  if (config->quality.evaluation_interval_seconds > 0) {
-    monitor::EvaluatorOptions eo;
-    eo.interval_ms = config->quality.evaluation_interval_seconds * 1000;
-    eo.window_ms = config->quality.window_seconds * 1000;
-    eo.max_window_rows = config->quality.max_window_rows;
-    eo.errors = &background_errors;
-    evaluator = std::make_unique<monitor::Evaluator>(**store, quality, &quality_metrics, clock, eo);
-  }
+  QualityEngine quality(*config, **store, metrics.core, clock, &background_errors);
   boost::asio::thread_pool workers(2);
-
-  // Alerting: the rule engine hands alert events to the router, which queues notifications in
-  // the durable outbox (<data_dir>/outbox.db), whose sender delivers them to the channels.
-  std::unique_ptr<alerting::Channels> channels;
-  std::unique_ptr<alerting::Outbox> outbox;
-  std::unique_ptr<alerting::NotificationRouter> notification_router;
-  std::unique_ptr<alerting::RuleEngine> alert_engine;
-  if (alert_rules) {
-    const std::filesystem::path data_dir(config->storage.data_dir);
-    channels = std::make_unique<alerting::Channels>(config->alerting.channels, clock);
-    alerting::OutboxOptions oo;
-    oo.path = (data_dir / "outbox.db").string();
-    oo.max_age_ms = config->alerting.notification_max_age_seconds * 1000;
-    oo.registry = &metrics.registry();
-    oo.metrics_prefix = config->metrics.prefix;
-    oo.errors = &background_errors;
-    auto opened = alerting::Outbox::Open(oo, clock, *channels);
-    if (!opened) {
-      std::cerr << "modelwatch: cannot open the notification outbox: " << opened.error().message()
-                << "\n";
-      return 1;
-    }
-    outbox = std::move(*opened);
-    alerting::RouterOptions ro;
-    ro.external_url = config->alerting.external_url;
-    ro.evaluation_interval_ms = config->alerting.evaluation_interval_seconds * 1000;
-    ro.segment_label = config->metrics.segment_label;
-    ro.errors = &background_errors;
-    ro.on_error = [&logger](const Status& s) {
-      logger.Error("cannot queue a notification", {{"error.message", s.message()}});
-    };
-    notification_router =
-        std::make_unique<alerting::NotificationRouter>(config->alerting, *outbox, clock, ro);
-    alerting::EngineOptions eo;
-    eo.state_path = (data_dir / "alerts.db").string();
-    eo.metrics_prefix = config->metrics.prefix;
-    eo.default_interval_ms = config->alerting.evaluation_interval_seconds * 1000;
-    eo.history_retention_ms = config->alerting.history_retention_days * 86400 * 1000;
-    eo.external_url = config->alerting.external_url;
-    eo.registry = &metrics.registry();
-    eo.errors = &background_errors;
-    // The quality gauges exist only after the evaluator's first pass: until then a restored
-    // drift alert must not resolve for want of data.
-    if (evaluator) {
-      monitor::Evaluator* quality_evaluator = evaluator.get();
-      eo.sources_ready = [quality_evaluator] { return quality_evaluator->status().passes > 0; };
-    }
-    auto engine = alerting::RuleEngine::Open(
-        std::move(*alert_rules), [&metrics] { return metrics.Serialize(); },
-        notification_router.get(), clock, eo);
-    if (!engine) {
-      std::cerr << "modelwatch: cannot open the alert state: " << engine.error().message() << "\n";
-      return 1;
-    }
-    alert_engine = std::move(*engine);
+  AlertingStack alerting;
+  if (alert_rules && !BuildAlerting(alerting, std::move(*alert_rules),
+                                    {*config, clock, metrics.core, logger, &background_errors,
+                                     quality.evaluator.get()})) {
+    return 1;
   }
+  AlertingStack* const alerts = alert_rules ? &alerting : nullptr;
 
   api::ApiContext ctx;
-  ctx.config = &*config;
-  ctx.store = store->get();
-  ctx.metrics = &metrics;
-  ctx.logger = &logger;
   ctx.auth = &auth;
-  ctx.clock = &clock;
-  ctx.catalog = &catalog;
-  ctx.quality = &quality;
-  ctx.profiles = &profiles;
-  ctx.evaluator = evaluator.get();
-  ctx.workers = &workers;
-  ctx.alerts = alert_engine.get();
-  ctx.version = version;
-  ctx.started_at_ms = clock.NowMillis();
-
+  ctx.ingest = {&config->ingest, store->get(), &metrics.ingest, &catalog, &clock};
+  ctx.registry = {store->get(), &catalog, &metrics.models, &logger, &clock};
+  ctx.quality = {&config->quality,        store->get(), &quality.quality, &quality.profiles,
+                 quality.evaluator.get(), &workers,     &logger,          &clock};
+  ctx.alerts = {alerting.engine.get()};
+  ctx.health = {&config->storage, &config->redis, store->get(), &catalog,
+                &metrics.core,    &clock,         version,      clock.NowMillis()};
   http::Router router;
   api::RegisterRoutes(router, ctx);
   // The logger is attached even with the access log off (RequestObserver skips access lines
   // then): connection warnings still need it.
-  RequestObserver request_observer(&metrics, &logger);
-  http::ServerOptions so;
-  so.host = config->server.host;
-  so.port = config->server.port;
-  so.threads = config->server.threads;
-  so.max_body_bytes = config->server.max_body_bytes;
-  so.request_timeout_seconds = config->server.request_timeout_seconds;
-  so.max_connections = config->server.max_connections;
-  so.observer = &request_observer;
-  http::Server server(so, router);
+  RequestObserver request_observer(&metrics.requests, &metrics.connections, &logger);
+  http::Server server(ServerOptionsFromConfig(config->server, &request_observer), router);
   std::string error;
   if (!server.Start(&error)) {
     logger.Error("cannot start HTTP server", {{"error.message", error}});
     std::cerr << "modelwatch: " << error << "\n";
     return 1;
   }
-  logger.Info("listening", {{"server.address", config->server.host},
-                            {"server.port", server.port()},
-                            {"service.version", version},
-                            {"storage.data_dir", config->storage.data_dir}});
-  // The readiness line tests and scripts wait for (stderr, plain text, always printed).
-  std::cerr << "modelwatch listening on " << config->server.host << ":" << server.port()
-            << std::endl;
+  AnnounceListening(*config, server.port(), version, logger);
 
-  if (evaluator) evaluator->Start();
-  if (alert_engine) {
-    outbox->Start();
-    notification_router->Start();
-    alert_engine->Start();
-  }
-
-  // Refreshes store gauges (row counts, sizes, pool) and the profile-cache gauges off the
-  // request path.
-  std::mutex mu;
-  std::condition_variable cv;
-  bool stopping = false;
-  std::thread refresher([&] {
-    std::unique_lock lock(mu);
-    do {
-      lock.unlock();
-      RunBackgroundPass(&background_errors, "gauge_refresher", [&] {
-        if (auto stats = (*store)->Stats()) metrics.UpdateStoreStats(*stats);
-        std::map<std::string, int64_t> loaded;
-        for (const std::string& key : profiles.Keys()) ++loaded[key.substr(0, key.find('\x1f'))];
-        quality_metrics.SetCache(loaded, profiles.hits(), profiles.misses(), profiles.evictions());
-      });
-      lock.lock();
-    } while (!cv.wait_for(lock, std::chrono::seconds(10), [&] { return stopping; }));
-  });
+  if (quality.evaluator) quality.evaluator->Start();
+  if (alerts != nullptr) alerts->Start();
+  GaugeRefresher refresher(**store, metrics.store, quality, &background_errors);
 
   int sig = 0;
   sigwait(&signals, &sig);
   logger.Info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
-  {
-    std::lock_guard lock(mu);
-    stopping = true;
-  }
-  cv.notify_all();
-  refresher.join();
-  // Graceful: no new connections, idle keep-alive connections are closed, and every response
-  // from now on closes its connection; the requests already being read are stored and answered
-  // (bounded wait for every connection to close, so none can bring a request after the store
-  // closed); then the store drains and closes, and the I/O threads stop.
-  server.StopAccepting();
-  if (!server.WaitIdle(std::chrono::seconds(10))) {
-    logger.Warn("shutdown: connections still open after 10 s", {});
-  }
-  if (evaluator) evaluator->Stop();
-  if (alert_engine) {
-    alert_engine->Stop();
-    notification_router->Stop();
-    outbox->Stop();
-  }
-  workers.join();
-  (*store)->Close();
-  server.Stop();
-  logger.Info("stopped", {});
-  logger.Flush();
+  refresher.Stop();
+  ShutDown(server, logger, quality, alerts, workers, **store);
   return 0;
 }
 

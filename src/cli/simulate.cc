@@ -90,13 +90,10 @@ int Usage(const std::string& message) {
 
 }  // namespace
 
-SimulateCommand AddSimulateCommand(CLI::App& app) {
-  SimulateCommand command;
-  command.flags = std::make_shared<SimulateFlags>();
-  SimulateFlags& f = *command.flags;
-  CLI::App* sub = app.add_subcommand(
-      "simulate", "Send realistic predictions and actuals (with optional drift) to a server");
-  command.subcommand = sub;
+namespace {
+
+// What to send where: target, scenario, simulated span, volume and pace, actuals.
+void AddTrafficOptions(CLI::App* sub, SimulateFlags& f) {
   sub->add_option("--target", f.target, "modelwatch server URL")->capture_default_str();
   sub->add_option("--token", f.token, "Bearer token (default: $MODELWATCH_TOKEN)");
   sub->add_option("--scenario", f.scenario, "Models to simulate")
@@ -116,7 +113,7 @@ SimulateCommand AddSimulateCommand(CLI::App& app) {
       ->check(CheckDuration)
       ->capture_default_str();
   auto* events = sub->add_option("--events", f.events, "Predictions to send")
-                     ->check(CLI::Range(int64_t{0}, int64_t{1'000'000'000}))
+                     ->check(CLI::Range(int64_t{0}, int64_t{1000000000}))
                      ->capture_default_str();
   sub->add_option("--duration", f.duration, "Send for this much wall time instead of --events")
       ->check(CheckDuration)
@@ -136,6 +133,10 @@ SimulateCommand AddSimulateCommand(CLI::App& app) {
   sub->add_option("--actual-fraction", f.actual_fraction, "Share of predictions with an actual")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+}
+
+// --drift and the options that shape it (those in f.drift_only need --drift).
+void AddDriftOptions(CLI::App* sub, SimulateFlags& f) {
   sub->add_option("--drift", f.drift,
                   "Drift to inject: feature_shift, new_category, concept (repeatable or a "
                   "comma list)")
@@ -156,11 +157,15 @@ SimulateCommand AddSimulateCommand(CLI::App& app) {
   f.drift_only.push_back(sub->add_option("--drift-magnitude", f.drift_magnitude,
                                          "feature_shift: shift in reference standard deviations")
                              ->capture_default_str());
+}
+
+// Registration, ids, retries and output.
+void AddRunOptions(CLI::App* sub, SimulateFlags& f) {
   sub->add_flag("--register,!--no-register", f.register_models,
                 "Register the models and versions with training metrics (default on)");
   sub->add_option("--reference-rows", f.reference_rows,
                   "Training rows per version, uploaded as its reference (0: no upload)")
-      ->check(CLI::Range(0, 10'000'000))
+      ->check(CLI::Range(0, 10000000))
       ->capture_default_str();
   sub->add_option("--id-prefix", f.id_prefix,
                   "Event ids are PREFIX-N (default: sim-SEED-START, unique per span)");
@@ -169,15 +174,39 @@ SimulateCommand AddSimulateCommand(CLI::App& app) {
       ->capture_default_str();
   sub->add_flag("--json", f.json, "Print the summary as JSON on stdout");
   sub->add_flag("--quiet", f.quiet, "No progress lines on stderr");
-  return command;
 }
 
-int RunSimulate(const SimulateCommand& command) {
-  const SimulateFlags& f = *command.flags;
-  SystemClock clock;
-  const int64_t now = clock.NowMillis();
+// The drift to inject, from --drift and its options; 0, or the usage exit status (2).
+int DriftOptionsFromFlags(const SimulateFlags& f, simulate::DriftOptions& drift) {
+  for (const CLI::Option* option : f.drift_only) {
+    if (option->count() > 0 && f.drift.empty()) {
+      return Usage(option->get_name() + ": needs --drift");
+    }
+  }
+  for (const std::string& kind : f.drift) {
+    drift.kinds.push_back(*simulate::ParseDriftKind(kind));  // checked by CLI11
+  }
+  if (!f.drift_at.empty() && f.drift_at.find_first_not_of("0123456789.") == std::string::npos) {
+    try {
+      drift.at_fraction = std::stod(f.drift_at);
+    } catch (const std::exception&) {
+      return Usage("--drift-at: must be a fraction like 0.5 or an RFC 3339 time");
+    }
+  } else if (auto at = ParseRfc3339Millis(f.drift_at); at && InTimeRange(*at)) {
+    drift.at_ms = *at;
+  } else {
+    return Usage("--drift-at: must be a fraction like 0.5 or an RFC 3339 time, got '" + f.drift_at +
+                 "'");
+  }
+  drift.models = f.drift_models;
+  drift.segments = f.drift_segments;
+  drift.features = f.drift_features;
+  drift.magnitude = f.drift_magnitude;
+  return 0;
+}
 
-  simulate::GeneratorOptions g;
+// The generator's options from the flags; 0, or the usage exit status (2) after saying why.
+int GeneratorOptionsFromFlags(const SimulateFlags& f, int64_t now, simulate::GeneratorOptions& g) {
   g.seed = f.seed;
   g.demand = f.scenario != "risk";
   g.risk = f.scenario != "demand";
@@ -209,44 +238,10 @@ int RunSimulate(const SimulateCommand& command) {
     g.id_prefix = "sim-" + std::to_string(f.seed) + "-" + Base36(static_cast<uint64_t>(g.start_ms));
     if (!f.duration.empty()) g.id_prefix += "-" + Base36(static_cast<uint64_t>(now));
   }
-  for (const CLI::Option* option : f.drift_only) {
-    if (option->count() > 0 && f.drift.empty()) {
-      return Usage(option->get_name() + ": needs --drift");
-    }
-  }
-  for (const std::string& kind : f.drift) {
-    g.drift.kinds.push_back(*simulate::ParseDriftKind(kind));  // checked by CLI11
-  }
-  if (!f.drift_at.empty() && f.drift_at.find_first_not_of("0123456789.") == std::string::npos) {
-    try {
-      g.drift.at_fraction = std::stod(f.drift_at);
-    } catch (const std::exception&) {
-      return Usage("--drift-at: must be a fraction like 0.5 or an RFC 3339 time");
-    }
-  } else if (auto at = ParseRfc3339Millis(f.drift_at); at && InTimeRange(*at)) {
-    g.drift.at_ms = *at;
-  } else {
-    return Usage("--drift-at: must be a fraction like 0.5 or an RFC 3339 time, got '" + f.drift_at +
-                 "'");
-  }
-  g.drift.models = f.drift_models;
-  g.drift.segments = f.drift_segments;
-  g.drift.features = f.drift_features;
-  g.drift.magnitude = f.drift_magnitude;
+  return DriftOptionsFromFlags(f, g.drift);
+}
 
-  auto generator = simulate::TrafficGenerator::Create(g);
-  if (!generator) return Usage(generator.error().message());
-
-  simulate::SenderOptions so;
-  so.target = f.target;
-  so.token = f.token;
-  if (so.token.empty()) {
-    if (const char* env = std::getenv("MODELWATCH_TOKEN")) so.token = env;
-  }
-  so.max_retries = f.max_retries;
-  auto sender = simulate::HttpSender::Create(so);
-  if (!sender) return Usage(sender.error().message());
-
+simulate::RunOptions RunOptionsFromFlags(const SimulateFlags& f) {
   simulate::RunOptions ro;
   ro.events = f.events;
   ro.duration_ms = f.duration.empty() ? 0 : *ParseDurationMillis(f.duration);
@@ -260,6 +255,44 @@ int RunSimulate(const SimulateCommand& command) {
       std::cerr << simulate::ProgressLine(p) << std::endl;
     };
   }
+  return ro;
+}
+
+}  // namespace
+
+SimulateCommand AddSimulateCommand(CLI::App& app) {
+  SimulateCommand command;
+  command.flags = std::make_shared<SimulateFlags>();
+  CLI::App* sub = app.add_subcommand(
+      "simulate", "Send realistic predictions and actuals (with optional drift) to a server");
+  command.subcommand = sub;
+  AddTrafficOptions(sub, *command.flags);
+  AddDriftOptions(sub, *command.flags);
+  AddRunOptions(sub, *command.flags);
+  return command;
+}
+
+int RunSimulate(const SimulateCommand& command) {
+  const SimulateFlags& f = *command.flags;
+  SystemClock clock;
+  const int64_t now = clock.NowMillis();
+
+  simulate::GeneratorOptions g;
+  if (int usage = GeneratorOptionsFromFlags(f, now, g); usage != 0) return usage;
+  auto generator = simulate::TrafficGenerator::Create(g);
+  if (!generator) return Usage(generator.error().message());
+
+  simulate::SenderOptions so;
+  so.target = f.target;
+  so.token = f.token;
+  if (so.token.empty()) {
+    if (const char* env = std::getenv("MODELWATCH_TOKEN")) so.token = env;
+  }
+  so.max_retries = f.max_retries;
+  auto sender = simulate::HttpSender::Create(so);
+  if (!sender) return Usage(sender.error().message());
+
+  const simulate::RunOptions ro = RunOptionsFromFlags(f);
   if (!f.quiet) {
     std::cerr << "simulate: sending to " << so.target << ", simulated "
               << FormatRfc3339Seconds(g.start_ms) << " .. "

@@ -202,6 +202,8 @@ Field StringField(std::string key, config_detail::StringValidator validate, Ref 
 
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 
+// Every configuration key, its range or validator and where it lands: a data table (one entry per
+// key; docs/configuration.md documents them), kept whole so a key is added in one place.
 const std::vector<Field>& Fields() {
   namespace v = config_detail;
   static const std::vector<Field> fields = {

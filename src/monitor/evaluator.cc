@@ -9,18 +9,6 @@ namespace {
 constexpr int64_t kScanPage = 20000;
 constexpr size_t kRefreshChunk = 2000;
 
-Row ToRow(PredictionRecord&& r) {
-  Row row;
-  row.seq = r.seq;
-  row.created_at_ms = r.created_at_ms;
-  row.segment = std::move(r.segment);
-  row.version = std::move(r.version);
-  row.prediction = r.prediction;
-  row.actual = r.actual;
-  row.features_json = std::move(r.features_json);
-  return row;
-}
-
 // Names in the payload (model, version, features) come from outside: invalid UTF-8 stored by an
 // older version is replaced rather than making dump() throw.
 template <typename Json>

@@ -206,8 +206,8 @@ void QualityMetrics::Remove(const std::string& model, const std::string& segment
   }
 }
 
-void QualityMetrics::SetCache(const std::map<std::string, int64_t>& loaded_by_model,
-                              int64_t hits, int64_t misses, int64_t evictions) {
+void QualityMetrics::SetCache(const std::map<std::string, int64_t>& loaded_by_model, int64_t hits,
+                              int64_t misses, int64_t evictions) {
   std::lock_guard lock(mu_);
   auto& active = Gauge("active_models", "Models whose reference profile is loaded (LRU cache)");
   for (const auto& [type, count] : loaded_by_model) model_types_seen_.insert(type);

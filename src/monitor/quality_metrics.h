@@ -37,7 +37,7 @@
 #include <set>
 #include <string>
 
-#include "monitor/quality.h"
+#include "monitor/assessment.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
@@ -64,8 +64,8 @@ class QualityMetrics {
   void Remove(const std::string& model, const std::string& segment);
 
   // Profile cache: absolute counts (the cache counts; these export the increase).
-  void SetCache(const std::map<std::string, int64_t>& loaded_by_model, int64_t hits,
-                int64_t misses, int64_t evictions);
+  void SetCache(const std::map<std::string, int64_t>& loaded_by_model, int64_t hits, int64_t misses,
+                int64_t evictions);
   void RecordPass(double seconds, bool ok, int64_t now_ms);
 
  private:

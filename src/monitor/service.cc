@@ -3,24 +3,13 @@
 #include <algorithm>
 
 #include "common/time_format.h"
+#include "monitor/profile_key.h"
 #include "profile/serialize.h"
 
 namespace mw::monitor {
 namespace {
 
 constexpr int64_t kPage = 50000;
-
-Row ServiceToRow(PredictionRecord&& r) {
-  Row row;
-  row.seq = r.seq;
-  row.created_at_ms = r.created_at_ms;
-  row.segment = std::move(r.segment);
-  row.version = std::move(r.version);
-  row.prediction = r.prediction;
-  row.actual = r.actual;
-  row.features_json = std::move(r.features_json);
-  return row;
-}
 
 // Copies every member of `from` into `into` (`from` is held by value: iterating the items of a
 // temporary would dangle).
@@ -34,16 +23,23 @@ std::map<std::string, std::vector<Row>> BySegment(const std::vector<Row>& rows) 
   return out;
 }
 
+// The window's rows by segment: all of them under the segment asked for, else per segment.
+std::map<std::string, std::vector<Row>> SegmentGroups(const WindowQuery& q,
+                                                      std::vector<Row>& rows) {
+  std::map<std::string, std::vector<Row>> groups;
+  if (q.segment) {
+    groups[*q.segment] = std::move(rows);
+  } else {
+    groups = BySegment(rows);
+  }
+  return groups;
+}
+
 }  // namespace
 
 QualityService::QualityService(Store& store, profile::ProfileCache& cache, ServiceOptions options,
                                const Clock& /*clock*/)
     : store_(store), cache_(cache), options_(std::move(options)) {}
-
-std::string QualityService::CacheKey(const std::string& model, const std::string& version,
-                                     const std::string& segment) {
-  return model + "\x1f" + version + "\x1f" + segment;
-}
 
 Result<std::vector<Row>> QualityService::LoadRows(const WindowQuery& q, bool* truncated) {
   PredictionQuery pq;
@@ -60,7 +56,7 @@ Result<std::vector<Row>> QualityService::LoadRows(const WindowQuery& q, bool* tr
     if (!page.has_value()) return page.error();
     const bool last = static_cast<int64_t>(page->size()) < kPage;
     if (!page->empty()) pq.after_seq = page->back().seq;
-    for (PredictionRecord& r : *page) rows.push_back(ServiceToRow(std::move(r)));
+    for (PredictionRecord& r : *page) rows.push_back(ToRow(std::move(r)));
     if (static_cast<int64_t>(rows.size()) > options_.max_rows) {
       // Keep the newest max_rows (in append order).
       rows.erase(rows.begin(), rows.end() - options_.max_rows);
@@ -105,13 +101,13 @@ Result<std::shared_ptr<const profile::ReferenceProfile>> QualityService::Referen
   using Ptr = std::shared_ptr<const profile::ReferenceProfile>;
   for (const std::string& seg : {segment, std::string()}) {
     auto record = store_.GetReferenceProfile(model, version, seg);
-    if (!record.has_value()) return record.error();
-    if (!record->has_value()) {
+    if (!record.has_value() && record.error().code() == StatusCode::kNotFound) {
       if (seg.empty()) break;
       continue;
     }
-    auto bytes = std::make_shared<std::string>(std::move((*record)->profile));
-    return cache_.Get(CacheKey(model, version, seg), [bytes]() -> Result<Ptr> {
+    if (!record.has_value()) return record.error();
+    auto bytes = std::make_shared<std::string>(std::move(record->profile));
+    return cache_.Get(ProfileKey{model, version, seg}.Encode(), [bytes]() -> Result<Ptr> {
       auto profile = profile::DeserializeProfile(*bytes);
       if (!profile.has_value()) return profile.error();
       return Ptr(std::make_shared<profile::ReferenceProfile>(std::move(*profile)));
@@ -127,12 +123,37 @@ Json QualityService::WindowJson(const WindowQuery& q) const {
   return w;
 }
 
-Result<Json> QualityService::Performance(const WindowQuery& q) {
+Result<QualityService::Window> QualityService::LoadWindow(const WindowQuery& q) {
   auto model = store_.GetModel(q.model);
   if (!model.has_value()) return model.error();
-  bool truncated = false;
-  auto rows = LoadRows(q, &truncated);
+  Window window;
+  window.model = std::move(*model);
+  auto rows = LoadRows(q, &window.truncated);
   if (!rows.has_value()) return rows.error();
+  window.rows = std::move(*rows);
+  return window;
+}
+
+Result<QualityService::SegmentReference> QualityService::ReferenceFor(const WindowQuery& q,
+                                                                      const std::string& segment) {
+  auto choice = ChooseVersion(q.model, segment, q.version);
+  if (!choice.has_value()) return choice.error();
+  SegmentReference ref;
+  ref.version = choice->version;
+  if (!ref.version.empty()) {
+    auto loaded = Reference(q.model, ref.version, segment);
+    if (!loaded.has_value()) return loaded.error();
+    ref.profile = *loaded;
+  }
+  return ref;
+}
+
+Result<Json> QualityService::Performance(const WindowQuery& q) {
+  auto window = LoadWindow(q);
+  if (!window.has_value()) return window.error();
+  const ModelInfo& model = window->model;
+  std::vector<Row>& rows = window->rows;
+  const bool truncated = window->truncated;
   Json out;
   out["model"] = q.model;
   out["segment"] = q.segment ? Json(*q.segment) : Json(nullptr);
@@ -141,15 +162,15 @@ Result<Json> QualityService::Performance(const WindowQuery& q) {
   out["truncated"] = truncated;
   auto choice = ChooseVersion(q.model, q.segment.value_or(""), q.version);
   if (!choice.has_value()) return choice.error();
-  const PerformanceResult overall = ComputePerformance(model->task, *rows, choice->training_metrics,
+  const PerformanceResult overall = ComputePerformance(model.task, rows, choice->training_metrics,
                                                        choice->version, q.model, options_.settings);
   MergeInto(out, ToJson(overall));
   if (!q.segment) {
     Json segments = Json::array();
-    for (const auto& [segment, seg_rows] : BySegment(*rows)) {
+    for (const auto& [segment, seg_rows] : BySegment(rows)) {
       auto seg_choice = ChooseVersion(q.model, segment, q.version);
       if (!seg_choice.has_value()) return seg_choice.error();
-      PerformanceResult r = ComputePerformance(model->task, seg_rows, seg_choice->training_metrics,
+      PerformanceResult r = ComputePerformance(model.task, seg_rows, seg_choice->training_metrics,
                                                seg_choice->version, q.model, options_.settings);
       Json item;
       item["segment"] = segment;
@@ -162,37 +183,26 @@ Result<Json> QualityService::Performance(const WindowQuery& q) {
 }
 
 Result<Json> QualityService::Drift(const WindowQuery& q) {
-  auto model = store_.GetModel(q.model);
-  if (!model.has_value()) return model.error();
-  bool truncated = false;
-  auto rows = LoadRows(q, &truncated);
-  if (!rows.has_value()) return rows.error();
+  auto window = LoadWindow(q);
+  if (!window.has_value()) return window.error();
+  std::vector<Row>& rows = window->rows;
+  const bool truncated = window->truncated;
   Json out;
   out["model"] = q.model;
   out["segment"] = q.segment ? Json(*q.segment) : Json(nullptr);
   out["window"] = WindowJson(q);
   out["truncated"] = truncated;
   // Per segment when the model has per-segment references; the pooled window otherwise.
-  std::map<std::string, std::vector<Row>> groups;
-  if (q.segment) {
-    groups[*q.segment] = std::move(*rows);
-  } else {
-    groups = BySegment(*rows);
-  }
+  std::map<std::string, std::vector<Row>> groups = SegmentGroups(q, rows);
   Json segments = Json::array();
   bool any_drift = false;
   for (auto& [segment, seg_rows] : groups) {
-    auto choice = ChooseVersion(q.model, segment, q.version);
-    if (!choice.has_value()) return choice.error();
+    auto ref = ReferenceFor(q, segment);
+    if (!ref.has_value()) return ref.error();
     Json item;
     item["segment"] = segment;
-    item["reference_version"] = choice->version.empty() ? Json(nullptr) : Json(choice->version);
-    std::shared_ptr<const profile::ReferenceProfile> reference;
-    if (!choice->version.empty()) {
-      auto loaded = Reference(q.model, choice->version, segment);
-      if (!loaded.has_value()) return loaded.error();
-      reference = *loaded;
-    }
+    item["reference_version"] = ref->version.empty() ? Json(nullptr) : Json(ref->version);
+    const std::shared_ptr<const profile::ReferenceProfile>& reference = ref->profile;
     if (!reference) {
       item["status"] = "no_reference";
       segments.push_back(std::move(item));
@@ -213,34 +223,23 @@ Result<Json> QualityService::Drift(const WindowQuery& q) {
 }
 
 Result<Json> QualityService::Quality(const WindowQuery& q) {
-  auto model = store_.GetModel(q.model);
-  if (!model.has_value()) return model.error();
-  bool truncated = false;
-  auto rows = LoadRows(q, &truncated);
-  if (!rows.has_value()) return rows.error();
+  auto window = LoadWindow(q);
+  if (!window.has_value()) return window.error();
+  std::vector<Row>& rows = window->rows;
+  const bool truncated = window->truncated;
   Json out;
   out["model"] = q.model;
   out["segment"] = q.segment ? Json(*q.segment) : Json(nullptr);
   out["window"] = WindowJson(q);
   out["truncated"] = truncated;
-  std::map<std::string, std::vector<Row>> groups;
-  if (q.segment) {
-    groups[*q.segment] = std::move(*rows);
-  } else {
-    groups = BySegment(*rows);
-  }
+  std::map<std::string, std::vector<Row>> groups = SegmentGroups(q, rows);
   Json segments = Json::array();
   for (auto& [segment, seg_rows] : groups) {
-    auto choice = ChooseVersion(q.model, segment, q.version);
-    if (!choice.has_value()) return choice.error();
+    auto ref = ReferenceFor(q, segment);
+    if (!ref.has_value()) return ref.error();
     Json item;
     item["segment"] = segment;
-    std::shared_ptr<const profile::ReferenceProfile> reference;
-    if (!choice->version.empty()) {
-      auto loaded = Reference(q.model, choice->version, segment);
-      if (!loaded.has_value()) return loaded.error();
-      reference = *loaded;
-    }
+    const std::shared_ptr<const profile::ReferenceProfile>& reference = ref->profile;
     if (!reference) {
       item["status"] = "no_reference";
       segments.push_back(std::move(item));
@@ -249,7 +248,7 @@ Result<Json> QualityService::Quality(const WindowQuery& q) {
     int64_t bad_rows = 0;
     const profile::CurrentColumns columns = BuildColumns(*reference, seg_rows, &bad_rows);
     item["status"] = "ok";
-    item["reference_version"] = choice->version;
+    item["reference_version"] = ref->version;
     MergeInto(item, ToJson(profile::ComputeQuality(*reference, columns)));
     item["unparsable_rows"] = bad_rows;
     segments.push_back(std::move(item));
@@ -262,11 +261,11 @@ Result<Json> QualityService::History(const WindowQuery& q, const std::string& me
                                      int64_t bucket_ms) {
   if (!IsKnownMetric(metric)) return InvalidArgument("unknown metric \"" + metric + "\"");
   if (bucket_ms < 60'000) return InvalidArgument("bucket must be at least 1m");
-  auto model = store_.GetModel(q.model);
-  if (!model.has_value()) return model.error();
-  bool truncated = false;
-  auto rows = LoadRows(q, &truncated);
-  if (!rows.has_value()) return rows.error();
+  auto window = LoadWindow(q);
+  if (!window.has_value()) return window.error();
+  const ModelInfo& model = window->model;
+  std::vector<Row>& rows = window->rows;
+  const bool truncated = window->truncated;
   Json out;
   out["model"] = q.model;
   out["segment"] = q.segment ? Json(*q.segment) : Json(nullptr);
@@ -276,7 +275,7 @@ Result<Json> QualityService::History(const WindowQuery& q, const std::string& me
   out["truncated"] = truncated;
   Json points = Json::array();
   for (const HistoryPoint& p :
-       ComputeHistory(model->task, *rows, metric, bucket_ms, options_.settings)) {
+       ComputeHistory(model.task, rows, metric, bucket_ms, options_.settings)) {
     points.push_back({{"start", FormatRfc3339Millis(p.start_ms)},
                       {"sample_size", p.sample_size},
                       {"value", p.value ? Json(*p.value) : Json(nullptr)}});

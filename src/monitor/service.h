@@ -1,6 +1,6 @@
 // QualityService: the quality engine's on-demand answers for the HTTP API and the CLI — reads a
 // window of logged predictions from the store, the training metrics from the registry and the
-// reference profile (through the LRU cache), and assembles them with quality.h.
+// reference profile (through the LRU cache), and assembles them with assessment.h.
 //
 // Windows are on the event timestamp (created_at), [from, to). Without a segment a model's answer
 // covers every segment pooled, plus a per-segment breakdown (each segment compared with its own
@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "monitor/quality.h"
+#include "monitor/assessment.h"
 #include "profile/profile.h"
 #include "profile/profile_cache.h"
 #include "store/store.h"
@@ -73,11 +73,22 @@ class QualityService {
   // Rows of the window, oldest first. `truncated` is set when more than max_rows matched.
   Result<std::vector<Row>> LoadRows(const WindowQuery& q, bool* truncated);
 
-  static std::string CacheKey(const std::string& model, const std::string& version,
-                              const std::string& segment);
-
  private:
   Json WindowJson(const WindowQuery& q) const;
+  // The model (kNotFound when unknown) and the rows of its window.
+  struct Window {
+    ModelInfo model;
+    std::vector<Row> rows;
+    bool truncated = false;
+  };
+  Result<Window> LoadWindow(const WindowQuery& q);
+  // The version a segment's window is compared with (ChooseVersion) and its reference profile
+  // (Reference); the profile is null when the version is empty or has no reference.
+  struct SegmentReference {
+    std::string version;
+    std::shared_ptr<const profile::ReferenceProfile> profile;
+  };
+  Result<SegmentReference> ReferenceFor(const WindowQuery& q, const std::string& segment);
 
   Store& store_;
   profile::ProfileCache& cache_;

@@ -70,6 +70,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/background.h"
 #include "common/clock.h"
 #include "store/detail/sqlite_handle.h"
 #include "store/id_index.h"
@@ -77,6 +78,44 @@
 #include "store/store.h"
 
 namespace mw {
+
+// The SQLite store's own options (the Store interface carries none: another backend has its own).
+struct SqliteStoreOptions {
+  std::string path;                  // database file; parent directory must exist
+  int read_connections = 4;          // pool of read-only connections
+  size_t max_queue_requests = 4096;  // queued write requests before kResourceExhausted
+  size_t max_rows_per_commit = 20000;
+  bool synchronous_full = true;       // fsync every group commit (durable against power loss)
+  StoreObserver* observer = nullptr;  // not owned; may be null
+  const Clock* clock = nullptr;       // not owned; null = the system clock (received_at, registry)
+  // The id index moves committed ids from memory into its file (<path>-ids) in batches of this
+  // many rows (or every couple of seconds); see store/id_index.h.
+  size_t id_index_batch_rows = 50000;
+  // Open writes zeros past the end of the WAL file up to the length one WAL cycle reaches, so
+  // commits overwrite allocated blocks instead of growing the file (SqliteStore::PreallocateWal).
+  // Off by default for library users and tests; `modelwatch serve` turns it on
+  // (storage.sqlite_preallocate_wal). Never a reason for Open to fail: when the disk would be
+  // left with less than preallocate_min_free_bytes free, or writing fails (the file is then cut
+  // back to its old length), Open calls `warn` and the store runs without it.
+  bool preallocate_wal = false;
+  int64_t preallocate_min_free_bytes = 0;
+  // Called by Open (on the calling thread) with a warning about a fallback it took; may be empty.
+  std::function<void(const std::string&)> warn;
+  // While writes fail (Store::WriteHealth), how often the writer tries a probe write when no
+  // other write comes.
+  std::chrono::milliseconds write_probe_interval{2000};
+  // Tests only: replaces ::fdatasync for the WAL syncs of synchronous_full (to inject failures).
+  int (*wal_fdatasync)(int fd) = nullptr;
+  // Not owned; may be null (stderr). Where the store's threads report a pass that threw (threads
+  // "store_writer", "store_mover", "store_checkpointer", "store_id_index"). An exception in the
+  // writer's own work fails the requests of its group with kUnavailable and latches the store
+  // into refusing every later write (and Ping) until it is reopened, as a failed WAL fdatasync
+  // does; one thrown by a completion callback is only reported.
+  BackgroundErrorReporter* errors = nullptr;
+};
+
+// Opens (creating and migrating as needed) a SQLite store in WAL mode.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options);
 
 class SqliteStore final : public Store {
  public:
@@ -96,7 +135,7 @@ class SqliteStore final : public Store {
   // Ordered by segment, then created_at, then version; empty for an unknown model.
   Result<std::vector<ModelVersionInfo>> ListModelVersions(const std::string& model) const override;
 
-  Result<std::optional<PredictionRecord>> GetPrediction(const std::string& id) const override;
+  Result<PredictionRecord> GetPrediction(const std::string& id) const override;
   // Ordered by seq. kInvalidArgument when limit < 1. version "" matches unversioned rows.
   Result<std::vector<PredictionRecord>> QueryPredictions(const PredictionQuery& q) const override;
 
@@ -105,9 +144,9 @@ class SqliteStore final : public Store {
   // The quality engine's tables (sqlite_store_quality.cc). Writes run on the writer thread like
   // registry upserts.
   Status PutReferenceProfile(const ReferenceProfileRecord& record) override;
-  Result<std::optional<ReferenceProfileRecord>> GetReferenceProfile(
-      const std::string& model, const std::string& version,
-      const std::string& segment) const override;
+  Result<ReferenceProfileRecord> GetReferenceProfile(const std::string& model,
+                                                     const std::string& version,
+                                                     const std::string& segment) const override;
   Result<std::vector<ReferenceProfileRecord>> ListReferenceProfiles(
       const std::string& model) const override;
   Status AppendSnapshots(const std::vector<EvaluationSnapshot>& snapshots) override;

@@ -61,8 +61,9 @@ Status SqliteStore::PutReferenceProfile(const ReferenceProfileRecord& record) {
   });
 }
 
-Result<std::optional<ReferenceProfileRecord>> SqliteStore::GetReferenceProfile(
-    const std::string& model, const std::string& version, const std::string& segment) const {
+Result<ReferenceProfileRecord> SqliteStore::GetReferenceProfile(const std::string& model,
+                                                                const std::string& version,
+                                                                const std::string& segment) const {
   auto lease = pool_->Acquire();
   if (!lease) return lease.error();
   auto stmt = (*lease)->Prepare(std::string(kSelectProfile));
@@ -74,8 +75,11 @@ Result<std::optional<ReferenceProfileRecord>> SqliteStore::GetReferenceProfile(
   select.BindText(3, segment);
   auto row = select.Step();
   if (!row) return row.error();
-  if (!*row) return std::optional<ReferenceProfileRecord>();
-  return std::optional<ReferenceProfileRecord>(ReadProfileRow(select, true));
+  if (!*row) {
+    return NotFound("no reference profile for model \"" + model + "\" version \"" + version +
+                    "\" segment \"" + segment + "\"");
+  }
+  return ReadProfileRow(select, true);
 }
 
 Result<std::vector<ReferenceProfileRecord>> SqliteStore::ListReferenceProfiles(

@@ -66,7 +66,7 @@ class Timer {
 
 }  // namespace
 
-Result<std::optional<PredictionRecord>> SqliteStore::GetPrediction(const std::string& id) const {
+Result<PredictionRecord> SqliteStore::GetPrediction(const std::string& id) const {
   Timer timer([this](double s) { Observe("select", s); });
   auto lease = pool_->Acquire();
   if (!lease) return lease.error();
@@ -82,10 +82,10 @@ Result<std::optional<PredictionRecord>> SqliteStore::GetPrediction(const std::st
     auto row = select.Step();
     if (!row) return row.error();
     if (*row && select.ColumnTextView(1) == id) {
-      return std::optional<PredictionRecord>(ReadPrediction(select));
+      return ReadPrediction(select);
     }
   }
-  return std::optional<PredictionRecord>();
+  return NotFound("prediction \"" + id + "\" not found");
 }
 
 Result<std::vector<PredictionRecord>> SqliteStore::QueryPredictions(

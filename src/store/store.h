@@ -8,7 +8,6 @@
 // Thread-safety: every method may be called from any thread concurrently.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -18,8 +17,6 @@
 #include <string>
 #include <vector>
 
-#include "common/background.h"
-#include "common/clock.h"
 #include "common/status.h"
 #include "ingest/event.h"
 #include "registry/model.h"
@@ -94,8 +91,9 @@ struct SnapshotQuery {
   int64_t limit = 1000;                   // newest first
 };
 
-// Observes storage timings, so telemetry can export <prefix>_db_query_duration_seconds without the
-// store depending on telemetry. Called from store threads; implementations must be thread-safe.
+// Observes storage timings, so the program can export <prefix>_db_query_duration_seconds
+// (api/metrics/store_metrics.h) without the store depending on metrics. Called from store threads;
+// implementations must be thread-safe.
 class StoreObserver {
  public:
   virtual ~StoreObserver() = default;
@@ -105,6 +103,8 @@ class StoreObserver {
   virtual void OnGroupCommit(int64_t requests, int64_t rows, double seconds) = 0;
 };
 
+// Not found: every getter of one item (GetModel, GetPrediction, GetReferenceProfile) answers
+// kNotFound when there is no such item, and only then; any other error is a failure of the store.
 class Store {
  public:
   using PredictionsDone = std::function<void(Result<PredictionBatchResult>)>;
@@ -131,12 +131,12 @@ class Store {
   // of its (model, segment).
   virtual Status UpsertModelVersion(const ModelVersionInfo& version) = 0;
   virtual Result<std::vector<ModelInfo>> ListModels() const = 0;
-  virtual Result<ModelInfo> GetModel(const std::string& name) const = 0;  // kNotFound
+  virtual Result<ModelInfo> GetModel(const std::string& name) const = 0;
   virtual Result<std::vector<ModelVersionInfo>> ListModelVersions(
       const std::string& model) const = 0;
 
   // Reads.
-  virtual Result<std::optional<PredictionRecord>> GetPrediction(const std::string& id) const = 0;
+  virtual Result<PredictionRecord> GetPrediction(const std::string& id) const = 0;
   virtual Result<std::vector<PredictionRecord>> QueryPredictions(
       const PredictionQuery& q) const = 0;
 
@@ -146,8 +146,9 @@ class Store {
 
   // Reference profiles. Put replaces the (model, version, segment) entry; synchronous and durable.
   virtual Status PutReferenceProfile(const ReferenceProfileRecord& record) = 0;
-  virtual Result<std::optional<ReferenceProfileRecord>> GetReferenceProfile(
-      const std::string& model, const std::string& version, const std::string& segment) const = 0;
+  virtual Result<ReferenceProfileRecord> GetReferenceProfile(const std::string& model,
+                                                             const std::string& version,
+                                                             const std::string& segment) const = 0;
   // Without the profile bytes; by version, then segment.
   virtual Result<std::vector<ReferenceProfileRecord>> ListReferenceProfiles(
       const std::string& model) const = 0;
@@ -167,42 +168,5 @@ class Store {
   // Stops accepting writes, finishes queued ones, closes. Idempotent.
   virtual void Close() = 0;
 };
-
-struct SqliteStoreOptions {
-  std::string path;                  // database file; parent directory must exist
-  int read_connections = 4;          // pool of read-only connections
-  size_t max_queue_requests = 4096;  // queued write requests before kResourceExhausted
-  size_t max_rows_per_commit = 20000;
-  bool synchronous_full = true;       // fsync every group commit (durable against power loss)
-  StoreObserver* observer = nullptr;  // not owned; may be null
-  const Clock* clock = nullptr;       // not owned; null = the system clock (received_at, registry)
-  // The id index moves committed ids from memory into its file (<path>-ids) in batches of this
-  // many rows (or every couple of seconds); see store/id_index.h.
-  size_t id_index_batch_rows = 50000;
-  // Open writes zeros past the end of the WAL file up to the length one WAL cycle reaches, so
-  // commits overwrite allocated blocks instead of growing the file (SqliteStore::PreallocateWal).
-  // Off by default for library users and tests; `modelwatch serve` turns it on
-  // (storage.sqlite_preallocate_wal). Never a reason for Open to fail: when the disk would be
-  // left with less than preallocate_min_free_bytes free, or writing fails (the file is then cut
-  // back to its old length), Open calls `warn` and the store runs without it.
-  bool preallocate_wal = false;
-  int64_t preallocate_min_free_bytes = 0;
-  // Called by Open (on the calling thread) with a warning about a fallback it took; may be empty.
-  std::function<void(const std::string&)> warn;
-  // While writes fail (Store::WriteHealth), how often the writer tries a probe write when no
-  // other write comes.
-  std::chrono::milliseconds write_probe_interval{2000};
-  // Tests only: replaces ::fdatasync for the WAL syncs of synchronous_full (to inject failures).
-  int (*wal_fdatasync)(int fd) = nullptr;
-  // Not owned; may be null (stderr). Where the store's threads report a pass that threw (threads
-  // "store_writer", "store_mover", "store_checkpointer", "store_id_index"). An exception in the
-  // writer's own work fails the requests of its group with kUnavailable and latches the store
-  // into refusing every later write (and Ping) until it is reopened, as a failed WAL fdatasync
-  // does; one thrown by a completion callback is only reported.
-  BackgroundErrorReporter* errors = nullptr;
-};
-
-// Opens (creating and migrating as needed) a SQLite store in WAL mode.
-Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options);
 
 }  // namespace mw

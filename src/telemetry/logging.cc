@@ -92,21 +92,6 @@ std::string FormatEcsLine(int64_t epoch_ms, LogLevel level, std::string_view mes
   return line.dump(-1, ' ', false, nlohmann::detail::error_handler_t::replace);
 }
 
-LoggerOptions LoggerOptionsFromConfig(const Config::Logging& logging, std::string log_dir,
-                                      const Clock* clock) {
-  LoggerOptions o;
-  const auto level = ParseLogLevel(logging.level);
-  o.level = level ? *level : LogLevel::kInfo;
-  o.dir = log_dir == "-" ? "" : std::move(log_dir);
-  o.stdout_enabled = logging.stdout_enabled;
-  o.access_log = logging.access_log;
-  o.max_file_bytes = logging.max_file_bytes;
-  o.app_retention_days = logging.app_retention_days;
-  o.audit_retention_days = logging.audit_retention_days;
-  o.clock = clock;
-  return o;
-}
-
 Status Logger::ValidateOptions(const LoggerOptions& options) {
   if (options.max_file_bytes <= 0) return InvalidArgument("logging.max_file_bytes must be > 0");
   if (options.app_retention_days < 1) {

@@ -35,7 +35,6 @@
 #include "common/background.h"
 #include "common/clock.h"
 #include "common/status.h"
-#include "config/config.h"
 #include "nlohmann/json.hpp"
 
 namespace spdlog {
@@ -88,11 +87,6 @@ struct AccessEntry {
   std::string_view remote_address;
 };
 
-// Maps the configuration: level (an unknown name, which config validation rejects, means info),
-// dir ("" or "-" = no files; pass Config::LogDir()), and the other logging.* keys.
-LoggerOptions LoggerOptionsFromConfig(const Config::Logging& logging, std::string log_dir,
-                                      const Clock* clock = nullptr);
-
 class Logger {
  public:
   // kInvalidArgument for out-of-range options; kUnavailable when the directory or a log file
@@ -102,8 +96,6 @@ class Logger {
   // files cannot be opened the Logger writes to stdout only (to stderr when stdout is disabled,
   // so nothing is lost), logs an error line saying why, and reports it in status().
   explicit Logger(LoggerOptions options);
-  Logger(const Config::Logging& logging, std::string log_dir, const Clock* clock = nullptr)
-      : Logger(LoggerOptionsFromConfig(logging, std::move(log_dir), clock)) {}
   ~Logger();  // stops the flusher and flushes
   Logger(const Logger&) = delete;
   Logger& operator=(const Logger&) = delete;

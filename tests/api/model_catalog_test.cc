@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "store/sqlite_store.h"
+
 namespace mw::api {
 namespace {
 

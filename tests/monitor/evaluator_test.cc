@@ -17,6 +17,7 @@
 
 #include "common/background.h"
 #include "profile/profile_cache.h"
+#include "store/sqlite_store.h"
 
 namespace mw::monitor {
 namespace {
@@ -63,7 +64,7 @@ class ThrowingStore final : public Store {
   Result<std::vector<ModelVersionInfo>> ListModelVersions(const std::string& m) const override {
     return real_.ListModelVersions(m);
   }
-  Result<std::optional<PredictionRecord>> GetPrediction(const std::string& id) const override {
+  Result<PredictionRecord> GetPrediction(const std::string& id) const override {
     return real_.GetPrediction(id);
   }
   Result<std::vector<PredictionRecord>> QueryPredictions(const PredictionQuery& q) const override {
@@ -76,8 +77,8 @@ class ThrowingStore final : public Store {
   Status PutReferenceProfile(const ReferenceProfileRecord& r) override {
     return real_.PutReferenceProfile(r);
   }
-  Result<std::optional<ReferenceProfileRecord>> GetReferenceProfile(
-      const std::string& m, const std::string& v, const std::string& s) const override {
+  Result<ReferenceProfileRecord> GetReferenceProfile(const std::string& m, const std::string& v,
+                                                     const std::string& s) const override {
     return real_.GetReferenceProfile(m, v, s);
   }
   Result<std::vector<ReferenceProfileRecord>> ListReferenceProfiles(

@@ -27,15 +27,14 @@ TEST_F(SqliteStoreQualityTest, ReferenceProfilesRoundTripBinaryAndSurviveReopen)
   Reopen();
   auto got = store_->GetReferenceProfile("demand", "v1", "restaurant_1");
   ASSERT_TRUE(got.has_value()) << got.error().ToString();
-  ASSERT_TRUE(got->has_value());
-  EXPECT_EQ((*got)->profile, bytes);
-  EXPECT_EQ((*got)->size_bytes, 13);
-  EXPECT_EQ((*got)->rows, 42);
-  EXPECT_EQ((*got)->source, "upload");
-  EXPECT_EQ((*got)->created_at_ms, clock_.NowMillis());
+  EXPECT_EQ(got->profile, bytes);
+  EXPECT_EQ(got->size_bytes, 13);
+  EXPECT_EQ(got->rows, 42);
+  EXPECT_EQ(got->source, "upload");
+  EXPECT_EQ(got->created_at_ms, clock_.NowMillis());
   auto missing = store_->GetReferenceProfile("demand", "v2", "restaurant_1");
-  ASSERT_TRUE(missing.has_value());
-  EXPECT_FALSE(missing->has_value());
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code(), StatusCode::kNotFound);
 
   auto list = store_->ListReferenceProfiles("demand");
   ASSERT_TRUE(list.has_value());
@@ -52,9 +51,9 @@ TEST_F(SqliteStoreQualityTest, PutReplacesTheProfileOfTheSameVersionAndSegment) 
   newer.rows = 7;
   ASSERT_TRUE(store_->PutReferenceProfile(newer).ok());
   auto got = store_->GetReferenceProfile("demand", "v1", "");
-  ASSERT_TRUE(got.has_value() && got->has_value());
-  EXPECT_EQ((*got)->profile, "newer bytes");
-  EXPECT_EQ((*got)->rows, 7);
+  ASSERT_TRUE(got.has_value()) << got.error().ToString();
+  EXPECT_EQ(got->profile, "newer bytes");
+  EXPECT_EQ(got->rows, 7);
   EXPECT_EQ(Rows("reference_profiles"), 1);
 }
 

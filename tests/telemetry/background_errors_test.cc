@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "telemetry/metrics.h"
 #include "telemetry/test_util.h"
 
 namespace mw {
@@ -22,7 +23,8 @@ TEST(BackgroundErrorLogTest, AFailedPassIsLoggedAndCountedUnderItsThread) {
   MetricsOptions mo;
   mo.system_metrics = false;
   Metrics metrics(mo);
-  BackgroundErrorLog reporter(&logger, &metrics);
+  BackgroundErrorMetrics counts(metrics.registry());
+  BackgroundErrorLog reporter(&logger, &counts);
   EXPECT_FALSE(RunBackgroundPass(&reporter, "evaluator",
                                  [] { throw std::runtime_error("invalid UTF-8 byte"); }));
   logger.Flush();

@@ -314,26 +314,5 @@ TEST(LoggerTest, StdoutLinesAreEcsJson) {
             (std::vector<std::string>{"@timestamp", "log.level", "message", "ecs.version"}));
 }
 
-TEST(LoggerOptionsFromConfigTest, MapsEveryLoggingKey) {
-  Config::Logging c;
-  c.level = "debug";
-  c.stdout_enabled = false;
-  c.access_log = false;
-  c.max_file_bytes = 4096;
-  c.app_retention_days = 7;
-  c.audit_retention_days = 365;
-  FakeClock clock;
-  const LoggerOptions o = LoggerOptionsFromConfig(c, "/var/log/mw", &clock);
-  EXPECT_EQ(o.level, LogLevel::kDebug);
-  EXPECT_EQ(o.dir, "/var/log/mw");
-  EXPECT_FALSE(o.stdout_enabled);
-  EXPECT_FALSE(o.access_log);
-  EXPECT_EQ(o.max_file_bytes, 4096);
-  EXPECT_EQ(o.app_retention_days, 7);
-  EXPECT_EQ(o.audit_retention_days, 365);
-  EXPECT_EQ(o.clock, &clock);
-  EXPECT_EQ(LoggerOptionsFromConfig(c, "-").dir, "");
-}
-
 }  // namespace
 }  // namespace mw

@@ -1,5 +1,5 @@
 // The quality engine's assembly layer: performance vs training, drift/quality wiring, history.
-#include "monitor/quality.h"
+#include "monitor/assessment.h"
 
 #include <gtest/gtest.h>
 

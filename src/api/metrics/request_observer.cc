@@ -1,4 +1,4 @@
-#include "telemetry/request_observer.h"
+#include "api/metrics/request_observer.h"
 
 #include <cmath>
 #include <cstdint>
@@ -10,19 +10,21 @@ namespace {
 const SystemClock kObserverSystemClock;
 }  // namespace
 
-RequestObserver::RequestObserver(Metrics* metrics, Logger* logger, const Clock* clock)
-    : metrics_(metrics),
+RequestObserver::RequestObserver(RequestMetrics* requests, ConnectionMetrics* connections,
+                                 Logger* logger, const Clock* clock)
+    : requests_(requests),
+      connections_(connections),
       logger_(logger),
       clock_(clock != nullptr ? clock : &kObserverSystemClock) {}
 
 void RequestObserver::OnRequestStart() {
-  if (metrics_ != nullptr) metrics_->RequestStarted();
+  if (requests_ != nullptr) requests_->RequestStarted();
 }
 
 void RequestObserver::OnRequestDone(const http::Request& request, std::string_view endpoint,
                                     int status, double seconds, size_t response_bytes) {
-  if (metrics_ != nullptr) {
-    metrics_->RequestFinished(request.method, endpoint, status, seconds, response_bytes);
+  if (requests_ != nullptr) {
+    requests_->RequestFinished(request.method, endpoint, status, seconds, response_bytes);
   }
   if (logger_ != nullptr && logger_->access_log_enabled()) {
     AccessEntry entry;
@@ -38,11 +40,11 @@ void RequestObserver::OnRequestDone(const http::Request& request, std::string_vi
 }
 
 void RequestObserver::OnConnectionOpened() {
-  if (metrics_ != nullptr) metrics_->ConnectionOpened();
+  if (connections_ != nullptr) connections_->ConnectionOpened();
 }
 
 void RequestObserver::OnConnectionClosed() {
-  if (metrics_ != nullptr) metrics_->ConnectionClosed();
+  if (connections_ != nullptr) connections_->ConnectionClosed();
 }
 
 int64_t RequestObserver::Due(Throttle& throttle) {
@@ -58,7 +60,7 @@ int64_t RequestObserver::Due(Throttle& throttle) {
 }
 
 void RequestObserver::OnConnectionRejected(std::string_view reason) {
-  if (metrics_ != nullptr) metrics_->ConnectionRejected(reason);
+  if (connections_ != nullptr) connections_->ConnectionRejected(reason);
   if (logger_ == nullptr) return;
   if (const int64_t events = Due(rejected_); events > 0) {
     logger_->Warn(
@@ -68,7 +70,7 @@ void RequestObserver::OnConnectionRejected(std::string_view reason) {
 }
 
 void RequestObserver::OnAcceptError(std::string_view error, std::chrono::milliseconds retry_in) {
-  if (metrics_ != nullptr) metrics_->AcceptFailed();
+  if (connections_ != nullptr) connections_->AcceptFailed();
   if (logger_ == nullptr) return;
   if (const int64_t events = Due(accept_errors_); events > 0) {
     logger_->Warn("cannot accept HTTP connections; retrying with back-off",

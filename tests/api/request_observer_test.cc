@@ -1,6 +1,8 @@
-#include "telemetry/request_observer.h"
+#include "api/metrics/request_observer.h"
 
 #include <gtest/gtest.h>
+
+#include "api/metrics/service_metrics.h"
 
 #include "telemetry/test_util.h"
 
@@ -21,19 +23,19 @@ http::Request MakeRequest() {
   return r;
 }
 
-std::unique_ptr<Metrics> MakeMetrics() {
+std::unique_ptr<ServiceMetrics> MakeMetrics() {
   MetricsOptions o;
   o.system_metrics = false;
-  return Metrics::Create(o).value();
+  return ServiceMetrics::Create(o).value();
 }
 
 TEST(RequestObserverTest, RecordsMetricsUnderTheRouteTemplate) {
   auto metrics = MakeMetrics();
-  RequestObserver observer(metrics.get(), nullptr);
+  RequestObserver observer(&metrics->requests, &metrics->connections, nullptr);
   observer.OnRequestStart();
-  EXPECT_EQ(Sample(metrics->Serialize(), "ml_api_requests_in_flight"), 1);
+  EXPECT_EQ(Sample(metrics->core.Serialize(), "ml_api_requests_in_flight"), 1);
   observer.OnRequestDone(MakeRequest(), "/v1/models/{model}", 404, 0.003, 120);
-  const std::string text = metrics->Serialize();
+  const std::string text = metrics->core.Serialize();
   EXPECT_EQ(Sample(text, "ml_api_requests_in_flight"), 0);
   EXPECT_EQ(
       Sample(text,
@@ -54,7 +56,7 @@ TEST(RequestObserverTest, WritesOneAccessLinePerRequest) {
   o.clock = &clock;
   auto logger = Logger::Create(o).value();
   auto metrics = MakeMetrics();
-  RequestObserver observer(metrics.get(), logger.get());
+  RequestObserver observer(&metrics->requests, &metrics->connections, logger.get());
   observer.OnRequestStart();
   observer.OnRequestDone(MakeRequest(), "/v1/models/{model}", 200, 0.0018431, 512);
   logger->Flush();
@@ -74,7 +76,7 @@ TEST(RequestObserverTest, WorksWithoutMetrics) {
   o.dir = dir.path().string();
   o.stdout_enabled = false;
   auto logger = Logger::Create(o).value();
-  RequestObserver observer(nullptr, logger.get());
+  RequestObserver observer(nullptr, nullptr, logger.get());
   observer.OnRequestStart();
   observer.OnRequestDone(MakeRequest(), "unmatched", 404, 0.001, 0);
   logger->Flush();
@@ -83,14 +85,14 @@ TEST(RequestObserverTest, WorksWithoutMetrics) {
 
 TEST(RequestObserverTest, CountsOpenAndRefusedConnections) {
   auto metrics = MakeMetrics();
-  RequestObserver observer(metrics.get(), nullptr);
+  RequestObserver observer(&metrics->requests, &metrics->connections, nullptr);
   observer.OnConnectionOpened();
   observer.OnConnectionOpened();
   observer.OnConnectionClosed();
   observer.OnConnectionRejected("max_connections");
   observer.OnConnectionRejected("max_connections");
   observer.OnAcceptError("Too many open files", std::chrono::milliseconds(5));
-  const std::string text = metrics->Serialize();
+  const std::string text = metrics->core.Serialize();
   EXPECT_EQ(Sample(text, "modelwatch_http_connections_open"), 1);
   EXPECT_EQ(Sample(text, R"(modelwatch_http_connections_rejected_total{reason="max_connections"})"),
             2);
@@ -106,7 +108,7 @@ TEST(RequestObserverTest, LogsAcceptErrorsOncePerInterval) {
   o.clock = &clock;
   auto logger = Logger::Create(o).value();
   auto metrics = MakeMetrics();
-  RequestObserver observer(metrics.get(), logger.get(), &clock);
+  RequestObserver observer(&metrics->requests, &metrics->connections, logger.get(), &clock);
   for (int i = 0; i < 100; ++i) {
     observer.OnAcceptError("Too many open files", std::chrono::milliseconds(5));
     clock.Advance(10);
@@ -132,7 +134,7 @@ TEST(RequestObserverTest, LogsAcceptErrorsOncePerInterval) {
   EXPECT_EQ(doc["modelwatch.retry_in_ms"], 1000);
   doc = nlohmann::json::parse(lines[2]);
   EXPECT_NE(doc["message"].get<std::string>().find("max_connections"), std::string::npos);
-  EXPECT_EQ(Sample(metrics->Serialize(), "modelwatch_http_accept_errors_total"), 101);
+  EXPECT_EQ(Sample(metrics->core.Serialize(), "modelwatch_http_accept_errors_total"), 101);
 }
 
 }  // namespace

@@ -2,10 +2,9 @@
 // notification channel (or the one named), synchronously and without the outbox, and prints one
 // line per channel: "ok <name> (<type>)" or "FAILED <name> (<type>): <reason>: <detail>".
 // Exit 0 when every channel accepted it, 1 when one did not, 2 for usage or configuration errors.
-#include "alerting/notify/alert.h"
-
 #include <iostream>
 
+#include "alerting/notify/alert.h"
 #include "alerting/notify/channels.h"
 #include "alerting/notify/render.h"
 #include "alerting/notify/router.h"
@@ -61,7 +60,7 @@ std::vector<std::string> Payloads(const Config::AlertChannel& channel, const Ale
 
 }  // namespace
 
-int RunAlertTest(const CommonOptions& options, const std::string& only_channel) {
+int RunSendTestAlert(const CommonOptions& options, const std::string& only_channel) {
   auto config = LoadConfigOrReport(options);
   if (!config) return 2;
   const auto& configured = config->alerting.channels;

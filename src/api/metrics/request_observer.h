@@ -14,7 +14,7 @@
 // ones when the interval has passed, with the number of events since the previous line), so a
 // flood of refused connections or failed accepts cannot flood the log.
 //
-// Thread-safety: called concurrently from the server's I/O threads; Metrics and Logger are
+// Thread-safety: called concurrently from the server's I/O threads; the metrics and the Logger are
 // thread-safe.
 #pragma once
 
@@ -25,9 +25,9 @@
 #include <string_view>
 
 #include "common/clock.h"
+#include "api/metrics/http_metrics.h"
 #include "http/http.h"
 #include "telemetry/logging.h"
-#include "telemetry/metrics.h"
 
 namespace mw {
 
@@ -35,9 +35,10 @@ inline constexpr int64_t kConnectionLogIntervalMs = 10'000;
 
 class RequestObserver final : public http::ServerObserver {
  public:
-  // Either of metrics and logger may be null (that half is skipped). clock times the warnings'
-  // interval; null = the system clock. Not owned; all must outlive the server.
-  RequestObserver(Metrics* metrics, Logger* logger, const Clock* clock = nullptr);
+  // Any of requests, connections and logger may be null (that part is skipped). clock times the
+  // warnings' interval; null = the system clock. Not owned; all must outlive the server.
+  RequestObserver(RequestMetrics* requests, ConnectionMetrics* connections, Logger* logger,
+                  const Clock* clock = nullptr);
 
   void OnRequestStart() override;
   void OnRequestDone(const http::Request& request, std::string_view endpoint, int status,
@@ -60,7 +61,8 @@ class RequestObserver final : public http::ServerObserver {
   // is due now, else 0.
   int64_t Due(Throttle& throttle);
 
-  Metrics* metrics_;
+  RequestMetrics* requests_;
+  ConnectionMetrics* connections_;
   Logger* logger_;
   const Clock* clock_;
   Throttle rejected_;

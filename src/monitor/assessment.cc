@@ -1,9 +1,22 @@
-#include "monitor/quality.h"
+#include "monitor/assessment.h"
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace mw::monitor {
+
+Row ToRow(PredictionRecord&& r) {
+  Row row;
+  row.seq = r.seq;
+  row.created_at_ms = r.created_at_ms;
+  row.segment = std::move(r.segment);
+  row.version = std::move(r.version);
+  row.prediction = r.prediction;
+  row.actual = r.actual;
+  row.features_json = std::move(r.features_json);
+  return row;
+}
 namespace {
 
 Json OptionalNumber(const std::optional<double>& v) {

@@ -1,5 +1,6 @@
-// The quality engine's assembly layer: turns a window of logged predictions (with their actuals
-// and features) plus the registry's training metrics and a reference profile into the answers of
+// The quality engine's assessment of a window (not to be confused with profile/quality.h, the
+// data-quality figures alone): turns a window of logged predictions (with their actuals and
+// features) plus the registry's training metrics and a reference profile into the answers of
 // /performance, /drift, /quality and /history, and into the evaluator's gauges. No I/O: the
 // service (service.h) and the evaluator (evaluator.h) feed it rows; statistics come from stats/,
 // columns and data quality from profile/.
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "ingest/event.h"
 #include "profile/current_columns.h"
 #include "profile/profile.h"
 #include "profile/quality.h"
@@ -44,6 +46,9 @@ struct Row {
   std::optional<double> actual;
   std::string features_json;
 };
+
+// The row of a stored prediction (its fields are moved out of `record`).
+Row ToRow(PredictionRecord&& record);
 
 // The headline metric whose degradation decides performance drift: mae for regression, auc for
 // binary classification.

@@ -1,0 +1,110 @@
+#include "api/metrics/ingest_metrics.h"
+
+#include <string>
+#include <utility>
+
+namespace mw {
+namespace {
+
+using prometheus::Counter;
+
+// One registration function per family, so each name and HELP text reads in one place.
+prometheus::Family<Counter>& RegisterPredictions(Metrics& m) {
+  return prometheus::BuildCounter()
+      .Name(m.prefix() + "_predictions_total")
+      .Help("Prediction events stored, by model and segment.")
+      .Register(m.registry());
+}
+
+prometheus::Family<Counter>& RegisterActuals(Metrics& m) {
+  return prometheus::BuildCounter()
+      .Name(m.prefix() + "_actuals_total")
+      .Help(
+          "Actual (ground truth) events stored, by model and whether a "
+          "prediction was already there to join.")
+      .Register(m.registry());
+}
+
+Counter& RegisterSegmentOverflow(Metrics& m) {
+  return prometheus::BuildCounter()
+      .Name(m.prefix() + "_segment_overflow_total")
+      .Help(
+          "Prediction events counted under segment \"other\" because the "
+          "distinct segment values reached metrics.max_segments.")
+      .Register(m.registry())
+      .Add({});
+}
+
+prometheus::Histogram& RegisterBatchSize(Metrics& m) {
+  return prometheus::BuildHistogram()
+      .Name(m.prefix() + "_ingest_batch_size")
+      .Help("Events per ingest request.")
+      .Register(m.registry())
+      .Add({}, IngestBatchSizeBuckets());
+}
+
+prometheus::Family<Counter>& RegisterRejected(Metrics& m) {
+  return prometheus::BuildCounter()
+      .Name(m.prefix() + "_ingest_rejected_total")
+      .Help("Ingest requests rejected, by reason.")
+      .Register(m.registry());
+}
+
+}  // namespace
+
+const std::vector<double>& IngestBatchSizeBuckets() {
+  static const std::vector<double> kBuckets = {1,   2,    5,    10,    50,    100,
+                                               500, 1000, 5000, 10000, 50000, 100000};
+  return kBuckets;
+}
+
+IngestMetrics::IngestMetrics(Metrics& metrics)
+    : metrics_(metrics),
+      predictions_family_(RegisterPredictions(metrics)),
+      actuals_family_(RegisterActuals(metrics)),
+      segment_overflow_(RegisterSegmentOverflow(metrics)),
+      batch_size_(RegisterBatchSize(metrics)),
+      rejected_family_(RegisterRejected(metrics)) {}
+
+void IngestMetrics::RecordPredictions(std::string_view model, std::string_view segment,
+                                      int64_t count) {
+  if (count <= 0) return;
+  if (!metrics_.AdmitSegment(segment)) {
+    segment_overflow_.Increment(static_cast<double>(count));
+    segment = "other";
+  }
+  Counter* counter = predictions_.Get({model, segment}, [&] {
+    return &predictions_family_.Add(
+        {{"model_type", std::string(model)}, {metrics_.segment_label(), std::string(segment)}});
+  });
+  counter->Increment(static_cast<double>(count));
+}
+
+void IngestMetrics::RecordActuals(std::string_view model, int64_t matched, int64_t unmatched) {
+  if (model.empty()) model = "unknown";
+  for (const auto& [value, count] : {std::pair<std::string_view, int64_t>{"true", matched},
+                                     std::pair<std::string_view, int64_t>{"false", unmatched}}) {
+    if (count <= 0) continue;
+    // `value = value`: clang 14 cannot capture a structured binding (a C++20 feature it lacks).
+    Counter* counter = actuals_.Get({model, value}, [&, value = value] {
+      return &actuals_family_.Add(
+          {{"model_type", std::string(model)}, {"matched", std::string(value)}});
+    });
+    counter->Increment(static_cast<double>(count));
+  }
+}
+
+void IngestMetrics::RecordBatch(int64_t size) {
+  if (size <= 0) return;
+  batch_size_.Observe(static_cast<double>(size));
+}
+
+void IngestMetrics::RecordRejected(std::string_view reason, int64_t count) {
+  if (count <= 0) return;
+  Counter* counter = rejected_.Get({reason}, [&] {
+    return &rejected_family_.Add({{"reason", std::string(reason)}});
+  });
+  counter->Increment(static_cast<double>(count));
+}
+
+}  // namespace mw

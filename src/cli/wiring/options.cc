@@ -1,0 +1,32 @@
+#include "cli/wiring/options.h"
+
+#include <utility>
+
+namespace mw::cli {
+
+LoggerOptions LoggerOptionsFromConfig(const Config::Logging& logging, std::string log_dir,
+                                      const Clock* clock) {
+  LoggerOptions o;
+  const auto level = ParseLogLevel(logging.level);
+  o.level = level ? *level : LogLevel::kInfo;
+  o.dir = log_dir == "-" ? "" : std::move(log_dir);
+  o.stdout_enabled = logging.stdout_enabled;
+  o.access_log = logging.access_log;
+  o.max_file_bytes = logging.max_file_bytes;
+  o.app_retention_days = logging.app_retention_days;
+  o.audit_retention_days = logging.audit_retention_days;
+  o.clock = clock;
+  return o;
+}
+
+MetricsOptions MetricsOptionsFromConfig(const Config& config, const std::string& version) {
+  MetricsOptions o;
+  o.prefix = config.metrics.prefix;
+  o.segment_label = config.metrics.segment_label;
+  o.max_segments = config.metrics.max_segments;
+  o.data_dir = config.storage.data_dir;
+  o.version = version;
+  return o;
+}
+
+}  // namespace mw::cli

@@ -1,0 +1,23 @@
+// Maps the configuration (config/config.h) to the options of the building blocks below it, which
+// know nothing of the configuration file: the program is the only place where both meet.
+#pragma once
+
+#include <string>
+
+#include "common/clock.h"
+#include "config/config.h"
+#include "telemetry/logging.h"
+#include "telemetry/metrics.h"
+
+namespace mw::cli {
+
+// level (an unknown name, which config validation rejects, means info), dir ("" or "-" = no
+// files; pass Config::LogDir()), and the other logging.* keys.
+LoggerOptions LoggerOptionsFromConfig(const Config::Logging& logging, std::string log_dir,
+                                      const Clock* clock = nullptr);
+
+// metrics.prefix, metrics.segment_label, metrics.max_segments; storage.data_dir for the disk
+// gauges; `version` for P_build_info.
+MetricsOptions MetricsOptionsFromConfig(const Config& config, const std::string& version);
+
+}  // namespace mw::cli
