@@ -1,6 +1,9 @@
 #include "common/json.h"
 
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <string>
 
 #include "common/json_limits.h"
 
@@ -22,6 +25,34 @@ bool IsNonFiniteToken(std::string_view token) {
   return token == "NaN" || token == "Infinity" || token == "-Infinity";
 }
 
+// The number of digits of a number token's mantissa (before any exponent).
+size_t MantissaDigits(std::string_view token) {
+  size_t digits = 0;
+  for (const char c : token) {
+    if (c == 'e' || c == 'E') break;
+    if (c >= '0' && c <= '9') ++digits;
+  }
+  return digits;
+}
+
+// simdjson 3.0.1 (Debian 12) parses some numbers of more than 19 mantissa digits wrongly:
+// 0.7599999999999999999999999999999999999999999991e309 gives 6.09809e+281 where the value
+// overflows a double (found by fuzzing ingest). Such tokens are parsed again here: std::from_chars
+// rounds exactly; when it reports the value out of range, strtod (C locale: modelwatch never sets
+// another) tells overflow (infinite, refused like 1e400) from underflow (0 or a subnormal).
+bool ReparseLongNumber(std::string_view token, double* value) {
+  double exact = 0;
+  const auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), exact);
+  if (ec == std::errc::result_out_of_range) {
+    exact = std::strtod(std::string(token).c_str(), nullptr);
+  } else if (ec != std::errc() || end != token.data() + token.size()) {
+    return true;  // not a number from_chars reads: keep simdjson's value
+  }
+  if (!std::isfinite(exact)) return false;
+  *value = exact;
+  return true;
+}
+
 error_code ReadNumber(ondemand::value& v, std::string_view token, JsonScalar* out) {
   out->text = token;
   if (IsNonFiniteToken(token)) {
@@ -30,6 +61,10 @@ error_code ReadNumber(ondemand::value& v, std::string_view token, JsonScalar* ou
   }
   double d = 0;
   if (v.get_double().get(d) == simdjson::SUCCESS) {
+    if (MantissaDigits(token) > 19 && !ReparseLongNumber(token, &d)) {
+      out->kind = JsonKind::kNonFinite;
+      return simdjson::SUCCESS;
+    }
     out->kind = JsonKind::kNumber;
     out->number = d;
     return simdjson::SUCCESS;

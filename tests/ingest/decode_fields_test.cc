@@ -311,7 +311,10 @@ TEST(DecodeFields, PredictionOfWrongTypeIsRejected) {
 }
 
 TEST(DecodeFields, NonFinitePredictionSpellingsAreFieldErrors) {
-  for (const char* token : {"NaN", "Infinity", "-Infinity", "1e400", "-1e400"}) {
+  // The last two overflow a double; simdjson 3.0.1 alone reads them as +-6.09809e+281 (fuzzing).
+  for (const char* token : {"NaN", "Infinity", "-Infinity", "1e400", "-1e400",
+                            "0.7599999999999999999999999999999999999999999991e309",
+                            "-0.7599999999999999999999999999999999999999999991e309"}) {
     EXPECT_THAT(Invalid(std::string(R"({"model":"eta","prediction":)") + token + "}"),
                 ElementsAre(FieldErr("/prediction", "must be a finite number")))
         << token;
