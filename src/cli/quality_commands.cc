@@ -5,8 +5,6 @@
 // performance and check-drift ask a running server (--server, default http://127.0.0.1:8000;
 // --token or MODELWATCH_TOKEN for a bearer token): the embedded store belongs to the server
 // process, so the CLI never opens the database itself.
-#include <curl/curl.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +15,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "http/client.h"
 #include "profile/current_columns.h"
 #include "profile/profile.h"
 #include "profile/reference_builder.h"
@@ -33,51 +32,29 @@ struct HttpAnswer {
   std::string error;  // transport failure
 };
 
-size_t Collect(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-std::string Escape(CURL* curl, const std::string& text) {
-  char* escaped = curl_easy_escape(curl, text.c_str(), static_cast<int>(text.size()));
-  std::string out = escaped != nullptr ? escaped : "";
-  curl_free(escaped);
-  return out;
-}
-
 HttpAnswer Get(const QualityCommandOptions& o, const std::string& route) {
-  HttpAnswer answer;
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) return {0, "", "curl_easy_init failed"};
-  std::string url = o.server;
+  auto client = http::Client::Create();
+  if (!client) return {0, "", client.error().message()};
+  http::ClientRequest get;
+  std::string& url = get.url;
+  url = o.server;
   while (!url.empty() && url.back() == '/') url.pop_back();
-  url += "/v1/models/" + Escape(curl, o.model) + "/" + route + "?";
-  if (!o.segment.empty()) url += "segment=" + Escape(curl, o.segment) + "&";
-  if (!o.version.empty()) url += "version=" + Escape(curl, o.version) + "&";
-  if (!o.window.empty()) url += "window=" + Escape(curl, o.window) + "&";
+  url += "/v1/models/" + http::UrlEscape(o.model) + "/" + route + "?";
+  if (!o.segment.empty()) url += "segment=" + http::UrlEscape(o.segment) + "&";
+  if (!o.version.empty()) url += "version=" + http::UrlEscape(o.version) + "&";
+  if (!o.window.empty()) url += "window=" + http::UrlEscape(o.window) + "&";
   url.pop_back();
-  curl_slist* headers = nullptr;
   std::string token = o.token;
   if (token.empty()) {
     if (const char* env = std::getenv("MODELWATCH_TOKEN")) token = env;
   }
-  if (!token.empty())
-    headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
-  headers = curl_slist_append(headers, "Accept: application/json");
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer.body);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 300L);
-  const CURLcode rc = curl_easy_perform(curl);
-  if (rc != CURLE_OK) {
-    answer.error = url + ": " + curl_easy_strerror(rc);
-  } else {
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &answer.status);
-  }
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-  return answer;
+  if (!token.empty()) get.headers.push_back("Authorization: Bearer " + token);
+  get.headers.push_back("Accept: application/json");
+  get.timeout_ms = 300'000;
+  get.connect_timeout_ms = 0;  // libcurl's own (within the 300 s)
+  http::ClientResponse response = (*client)->Send(get);
+  if (!response.answered()) return {0, "", url + ": " + response.error_summary};
+  return {response.status, std::move(response.body), ""};
 }
 
 // The JSON body of a 200, or prints why not and returns nullopt.
