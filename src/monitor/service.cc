@@ -148,18 +148,23 @@ Result<QualityService::SegmentReference> QualityService::ReferenceFor(const Wind
   return ref;
 }
 
+Json QualityService::WindowAnswer(const WindowQuery& q, bool truncated, bool with_version) const {
+  Json out;
+  out["model"] = q.model;
+  out["segment"] = q.segment ? Json(*q.segment) : Json(nullptr);
+  if (with_version) out["version"] = q.version ? Json(*q.version) : Json(nullptr);
+  out["window"] = WindowJson(q);
+  out["truncated"] = truncated;
+  return out;
+}
+
 Result<Json> QualityService::Performance(const WindowQuery& q) {
   auto window = LoadWindow(q);
   if (!window.has_value()) return window.error();
   const ModelInfo& model = window->model;
   std::vector<Row>& rows = window->rows;
   const bool truncated = window->truncated;
-  Json out;
-  out["model"] = q.model;
-  out["segment"] = q.segment ? Json(*q.segment) : Json(nullptr);
-  out["version"] = q.version ? Json(*q.version) : Json(nullptr);
-  out["window"] = WindowJson(q);
-  out["truncated"] = truncated;
+  Json out = WindowAnswer(q, truncated, /*with_version=*/true);
   auto choice = ChooseVersion(q.model, q.segment.value_or(""), q.version);
   if (!choice.has_value()) return choice.error();
   const PerformanceResult overall = ComputePerformance(model.task, rows, choice->training_metrics,
@@ -187,11 +192,7 @@ Result<Json> QualityService::Drift(const WindowQuery& q) {
   if (!window.has_value()) return window.error();
   std::vector<Row>& rows = window->rows;
   const bool truncated = window->truncated;
-  Json out;
-  out["model"] = q.model;
-  out["segment"] = q.segment ? Json(*q.segment) : Json(nullptr);
-  out["window"] = WindowJson(q);
-  out["truncated"] = truncated;
+  Json out = WindowAnswer(q, truncated, /*with_version=*/false);
   // Per segment when the model has per-segment references; the pooled window otherwise.
   std::map<std::string, std::vector<Row>> groups = SegmentGroups(q, rows);
   Json segments = Json::array();
@@ -227,11 +228,7 @@ Result<Json> QualityService::Quality(const WindowQuery& q) {
   if (!window.has_value()) return window.error();
   std::vector<Row>& rows = window->rows;
   const bool truncated = window->truncated;
-  Json out;
-  out["model"] = q.model;
-  out["segment"] = q.segment ? Json(*q.segment) : Json(nullptr);
-  out["window"] = WindowJson(q);
-  out["truncated"] = truncated;
+  Json out = WindowAnswer(q, truncated, /*with_version=*/false);
   std::map<std::string, std::vector<Row>> groups = SegmentGroups(q, rows);
   Json segments = Json::array();
   for (auto& [segment, seg_rows] : groups) {

@@ -75,6 +75,9 @@ class QualityService {
 
  private:
   Json WindowJson(const WindowQuery& q) const;
+  // The fields every windowed answer starts with, in the documented order: model, segment,
+  // version (Performance only), window, truncated.
+  Json WindowAnswer(const WindowQuery& q, bool truncated, bool with_version) const;
   // The model (kNotFound when unknown) and the rows of its window.
   struct Window {
     ModelInfo model;
