@@ -1,6 +1,7 @@
 // Health and metrics routes. /livez answers without touching dependencies; /readyz, /health and
 // /health/db check the store (that it answers and that writes succeed); /health also checks the
-// data directory's free space. Formats: ../shared/docs/conventions.md section 7.
+// data directory's free space. Formats: docs/api.md (health), the fields Kubernetes probes and
+// load balancers read.
 #include <sys/statvfs.h>
 
 #include <nlohmann/json.hpp>

@@ -101,7 +101,7 @@ struct Config {
     int64_t max_window_rows = 200000;       // rows per model and segment the evaluator keeps
   } quality;
 
-  // Notifications (alerting/notify*.h, docs/notifications.md): where alerts are sent and how they
+  // Notifications (alerting/notify/, docs/notifications.md): where alerts are sent and how they
   // are grouped. Secrets (webhook URLs, PagerDuty keys, SMTP passwords) may come from environment
   // variables named by *_env keys; they are resolved into the plain fields at load.
   struct AlertChannel {
@@ -137,7 +137,7 @@ struct Config {
     bool continue_matching = false;            // YAML `continue`: also try the next routes
   };
   struct Alerting {
-    // The built-in rule engine (alerting/engine.h): on unless turned off.
+    // The built-in rule engine (alerting/engine/engine.h): on unless turned off.
     bool enabled = true;
     // The rules file; "" = the rules compiled into the binary (config/rules/default.yml).
     std::string rules_file;

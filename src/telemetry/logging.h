@@ -1,4 +1,4 @@
-// Logger: ECS JSON lines (conventions.md section 6) through spdlog.
+// Logger: ECS JSON lines (Elastic Common Schema field names, docs/operations.md) through spdlog.
 //
 // Every line is one JSON object whose first keys are, in this order:
 //   "@timestamp" (RFC 3339 UTC, milliseconds), "log.level", "message", "ecs.version" ("1.6.0"),

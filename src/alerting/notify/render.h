@@ -1,6 +1,7 @@
 // The exact bodies modelwatch sends to each kind of receiver, rendered from alerts. Pure
 // functions: no I/O, no clock (times come in as arguments), so tests compare them field by field.
-// The shapes follow /work/shared/docs/conventions.md §2–§5 and docs/notifications.md:
+// The shapes are those the receivers document (Slack incoming webhooks, PagerDuty Events API v2,
+// Alertmanager's webhook and /api/v2/alerts) and docs/notifications.md:
 //
 //   Slack incoming webhook   {"text", "attachments": [{color, title, title_link?, text, fields,
 //                            footer: "modelwatch", ts}]}; colour by severity (info #36a64f,
