@@ -48,7 +48,17 @@ std::string RegexBoundsProblem(std::string_view re) {
     const char c = re[i];
     Frame& frame = frames.back();
     if (c == '\\') {
-      ++i;  // the escaped character
+      if (i + 1 < re.size() && re[i + 1] >= '1' && re[i + 1] <= '9') {
+        // A back-reference: libstdc++ reads its number into an int without an overflow check,
+        // as it does repetition counts (and RE2, Prometheus' engine, has no back-references).
+        size_t pos = i + 1;
+        if (ReadCount(re, pos) > kMaxRegexRepeat) {
+          return "regular expression back-reference number over " + std::to_string(kMaxRegexRepeat);
+        }
+        i = pos - 1;
+      } else {
+        ++i;  // the escaped character
+      }
       if (!in_class) AddAtom(frame, 1);
     } else if (in_class) {
       in_class = c != ']';

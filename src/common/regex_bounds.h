@@ -8,7 +8,8 @@
 //   - at most kMaxRegexBytes bytes;
 //   - groups nested at most kMaxRegexGroupDepth deep;
 //   - every repetition count at most kMaxRegexRepeat (RE2's limit, which Prometheus applies, so a
-//     pattern Prometheus accepts is not refused for its counts);
+//     pattern Prometheus accepts is not refused for its counts), and every back-reference number
+//     too (libstdc++ reads those the same unchecked way);
 //   - the expanded size (each atom 1, a counted repetition multiplies its operand) at most
 //     kMaxRegexExpandedSize.
 // The scan follows ECMAScript's syntax for escapes and character classes; it does not validate the

@@ -388,6 +388,9 @@ TEST(ConditionDepthTest, MatcherRegexesAreBoundedBeforeStdRegexSeesThem) {
   // Found by fuzzing: libstdc++ reads a repetition count into an int without an overflow check.
   EXPECT_EQ(Error(with_regex("res^^^^4443{888888888888888888888,888888}")),
             "column 18: regular expression repeats more than 1000 times");
+  // Found by fuzzing: back-reference numbers are read the same unchecked way.
+  EXPECT_EQ(Error(with_regex("x\\\\2222222222222222222222222")),
+            "column 18: regular expression back-reference number over 1000");
   // Counted repetitions expand into copies: nested ones multiply.
   EXPECT_EQ(Error(with_regex("((a{100}){100}){100}")),
             "column 18: regular expression expands to more than 100000 states (counted "

@@ -28,6 +28,16 @@ TEST(RegexBoundsTest, RepetitionCountsOverTheLimitAreRefusedWithoutOverflow) {
   }
 }
 
+// Found by fuzzing: a back-reference number is read as unchecked as a repetition count.
+TEST(RegexBoundsTest, BackReferenceNumbersOverTheLimitAreRefusedWithoutOverflow) {
+  EXPECT_EQ(RegexBoundsProblem("(a)\\2222222222222222222222222222"),
+            "regular expression back-reference number over 1000");
+  EXPECT_EQ(RegexBoundsProblem("[\\99999999999999999999]"),
+            "regular expression back-reference number over 1000");
+  EXPECT_EQ(RegexBoundsProblem("(a)\\1"), "");
+  EXPECT_EQ(RegexBoundsProblem("\\0123"), "");  // \0 is the NUL character, then digits
+}
+
 TEST(RegexBoundsTest, NestedCountedRepetitionsMultiply) {
   EXPECT_EQ(RegexBoundsProblem("((a{100}){100}){100}"),
             "regular expression expands to more than 100000 states (counted repetitions multiply)");
