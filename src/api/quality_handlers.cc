@@ -84,8 +84,19 @@ Result<monitor::WindowQuery> ParseWindow(const QualityContext& ctx, const http::
       errors.push_back({"/query/from", "must be before to"});
     }
   }
-  if (const std::string* segment = req.query_param("segment")) q.segment = *segment;
-  if (const std::string* version = req.query_param("version")) q.version = *version;
+  // Names in the query follow the same rules as in paths and bodies (common/names.h).
+  if (const std::string* segment = req.query_param("segment")) {
+    if (auto problem = NameProblem(*segment, kMaxSegmentNameBytes)) {
+      errors.push_back({"/query/segment", *problem});
+    }
+    q.segment = *segment;
+  }
+  if (const std::string* version = req.query_param("version")) {
+    if (auto problem = NameProblem(*version, kMaxVersionNameBytes)) {
+      errors.push_back({"/query/version", *problem});
+    }
+    q.version = *version;
+  }
   if (!errors.empty()) return InvalidArgument("invalid window");
   return q;
 }

@@ -173,6 +173,11 @@ TEST_F(QualityApiTest, QualityHistoryAndQueryErrors) {
   EXPECT_EQ(problem["errors"][0]["pointer"], "/query/window");
   problem = GetJson("/v1/models/demand/history?metric=nope", 400);
   EXPECT_EQ(problem["errors"][0]["pointer"], "/query/metric");
+  // Names in the query follow the rules of names in paths and bodies.
+  problem = GetJson("/v1/models/demand/drift?segment=%FFx", 400);
+  EXPECT_EQ(problem["errors"][0]["pointer"], "/query/segment");
+  problem = GetJson("/v1/models/demand/performance?version=a%01b", 400);
+  EXPECT_EQ(problem["errors"][0]["pointer"], "/query/version");
   GetJson("/v1/models/nope/performance", 404);
 }
 
