@@ -1,11 +1,10 @@
 // How a queued payload reaches each channel type's receiver, over loopback.
-#include "alerting/notify/channels.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
+#include "alerting/notify/channels.h"
 #include "alerting/notify/render.h"
 #include "alerting/notify_test_listener.h"
 

@@ -1,10 +1,10 @@
 // The exact payloads of every receiver type, field by field.
-#include "alerting/notify/render.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+
+#include "alerting/notify/render.h"
 
 namespace mw::alerting {
 namespace {

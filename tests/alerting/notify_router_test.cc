@@ -1,12 +1,11 @@
 // Routing, grouping and timing of notifications, with a FakeClock and a recording queue.
-#include "alerting/notify/router.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "alerting/notify/render.h"
+#include "alerting/notify/router.h"
 
 namespace mw::alerting::notify_router_test {
 namespace {

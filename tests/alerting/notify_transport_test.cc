@@ -1,9 +1,8 @@
 // One delivery attempt against loopback receivers: what is sent, and how answers are judged.
-#include "alerting/notify/transport.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "alerting/notify/transport.h"
 #include "alerting/notify_test_listener.h"
 
 namespace mw::alerting {

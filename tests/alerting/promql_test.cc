@@ -165,8 +165,7 @@ TEST(PromQLTest, RuleFileCarriesEverythingOver) {
   EXPECT_EQ(rule["labels"]["team"].as<std::string>(), "ml");
   EXPECT_EQ(rule["annotations"]["summary"].as<std::string>(),
             "Error rate {{ $value | humanizePercentage }}");
-  EXPECT_EQ(rule["annotations"]["description"].as<std::string>(),
-            "Rate {{ $value }}: it's bad");
+  EXPECT_EQ(rule["annotations"]["description"].as<std::string>(), "Rate {{ $value }}: it's bad");
   // The segment alias is written under the configured segment label.
   const YAML::Node models = out["groups"][1];
   EXPECT_FALSE(models["interval"].IsDefined());

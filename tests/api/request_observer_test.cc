@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include "api/metrics/service_metrics.h"
-
 #include "telemetry/test_util.h"
 
 namespace mw {

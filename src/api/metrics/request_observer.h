@@ -24,8 +24,8 @@
 #include <mutex>
 #include <string_view>
 
-#include "common/clock.h"
 #include "api/metrics/http_metrics.h"
+#include "common/clock.h"
 #include "http/http.h"
 #include "telemetry/logging.h"
 
