@@ -17,10 +17,10 @@ std::string Event(int i) {
   return event;
 }
 
-mw::DecodeOptions Options() {
-  mw::DecodeOptions options;
+mw::ingest::DecodeOptions Options() {
+  mw::ingest::DecodeOptions options;
   options.now_ms = 1'750'000'000'000;
-  options.task_of = [](std::string_view) { return mw::ModelTask::kRegression; };
+  options.task_of = [](std::string_view) { return mw::registry::ModelTask::kRegression; };
   return options;
 }
 
@@ -31,10 +31,10 @@ void Report(benchmark::State& state, size_t bytes, int events) {
 
 void BM_DecodeSingleEvent(benchmark::State& state) {
   const std::string body = Event(0);
-  const mw::DecodeOptions options = Options();
+  const mw::ingest::DecodeOptions options = Options();
   for (auto _ : state) {
-    auto result = mw::DecodePredictions(body, mw::BodyFormat::kJson, options);
-    if (result.failure != mw::DecodeFailure::kNone) state.SkipWithError("decode failed");
+    auto result = mw::ingest::DecodePredictions(body, mw::ingest::BodyFormat::kJson, options);
+    if (result.failure != mw::ingest::DecodeFailure::kNone) state.SkipWithError("decode failed");
     benchmark::DoNotOptimize(result);
   }
   Report(state, body.size(), 1);
@@ -45,10 +45,10 @@ void BM_DecodeSingleEventWithoutId(benchmark::State& state) {
   const std::string body =
       R"({"model":"delivery_eta","segment":17,"features":{"distance_km":3.42,"hour":18},)"
       R"("prediction":27.5})";
-  const mw::DecodeOptions options = Options();  // generate_id unset: GenerateUlid
+  const mw::ingest::DecodeOptions options = Options();  // generate_id unset: GenerateUlid
   for (auto _ : state) {
-    auto result = mw::DecodePredictions(body, mw::BodyFormat::kJson, options);
-    if (result.failure != mw::DecodeFailure::kNone) state.SkipWithError("decode failed");
+    auto result = mw::ingest::DecodePredictions(body, mw::ingest::BodyFormat::kJson, options);
+    if (result.failure != mw::ingest::DecodeFailure::kNone) state.SkipWithError("decode failed");
     benchmark::DoNotOptimize(result);
   }
   Report(state, body.size(), 1);
@@ -63,10 +63,10 @@ void BM_DecodeEventsArray(benchmark::State& state) {
     body += Event(i);
   }
   body += "]}";
-  const mw::DecodeOptions options = Options();
+  const mw::ingest::DecodeOptions options = Options();
   for (auto _ : state) {
-    auto result = mw::DecodePredictions(body, mw::BodyFormat::kJson, options);
-    if (result.failure != mw::DecodeFailure::kNone) state.SkipWithError("decode failed");
+    auto result = mw::ingest::DecodePredictions(body, mw::ingest::BodyFormat::kJson, options);
+    if (result.failure != mw::ingest::DecodeFailure::kNone) state.SkipWithError("decode failed");
     benchmark::DoNotOptimize(result);
   }
   Report(state, body.size(), n);
@@ -77,10 +77,10 @@ void BM_DecodeNdjson(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   std::string body;
   for (int i = 0; i < n; ++i) body += Event(i) + "\n";
-  const mw::DecodeOptions options = Options();
+  const mw::ingest::DecodeOptions options = Options();
   for (auto _ : state) {
-    auto result = mw::DecodePredictions(body, mw::BodyFormat::kNdjson, options);
-    if (result.failure != mw::DecodeFailure::kNone) state.SkipWithError("decode failed");
+    auto result = mw::ingest::DecodePredictions(body, mw::ingest::BodyFormat::kNdjson, options);
+    if (result.failure != mw::ingest::DecodeFailure::kNone) state.SkipWithError("decode failed");
     benchmark::DoNotOptimize(result);
   }
   Report(state, body.size(), n);
@@ -95,10 +95,10 @@ void BM_DecodeActualsArray(benchmark::State& state) {
     body += R"(","actual":26.0,"timestamp":1735725600.5})";
   }
   body += "]}";
-  const mw::DecodeOptions options = Options();
+  const mw::ingest::DecodeOptions options = Options();
   for (auto _ : state) {
-    auto result = mw::DecodeActuals(body, mw::BodyFormat::kJson, options);
-    if (result.failure != mw::DecodeFailure::kNone) state.SkipWithError("decode failed");
+    auto result = mw::ingest::DecodeActuals(body, mw::ingest::BodyFormat::kJson, options);
+    if (result.failure != mw::ingest::DecodeFailure::kNone) state.SkipWithError("decode failed");
     benchmark::DoNotOptimize(result);
   }
   Report(state, body.size(), 1000);

@@ -23,7 +23,7 @@ std::optional<http::Response> CheckPathNames(const http::Request& req,
 
 // The acting token's name travels to handlers (audit log) as the internal header
 // x-modelwatch-actor; a client-sent header of that name is dropped first so it cannot be spoofed.
-http::Handler Guard(const Authenticator* auth, Role role, http::Handler handler) {
+http::Handler Guard(const auth::Authenticator* auth, config::Role role, http::Handler handler) {
   return [auth, role, handler = std::move(handler)](
              http::Request& req, const http::PathParams& params, http::Responder respond) {
     req.headers.erase("x-modelwatch-actor");
@@ -37,10 +37,10 @@ http::Handler Guard(const Authenticator* auth, Role role, http::Handler handler)
       r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"modelwatch\"");
       return respond(std::move(r));
     }
-    if (!Authenticator::Allows(**token, role)) {
+    if (!auth::Authenticator::Allows(**token, role)) {
       return respond(http::Problem(
           403, "Forbidden",
-          "token '" + (*token)->name + "' lacks the role " + std::string(RoleName(role)),
+          "token '" + (*token)->name + "' lacks the role " + std::string(config::RoleName(role)),
           req.path));
     }
     req.headers["x-modelwatch-actor"] = (*token)->name;
@@ -51,40 +51,43 @@ http::Handler Guard(const Authenticator* auth, Role role, http::Handler handler)
 
 void RegisterRoutes(http::Router& router, const ApiContext& ctx) {
   router.Add("POST", "/v1/predictions",
-             Guard(ctx.auth, Role::kIngest, PostPredictions(ctx.ingest)));
-  router.Add("POST", "/v1/actuals", Guard(ctx.auth, Role::kIngest, PostActuals(ctx.ingest)));
-  router.Add("GET", "/v1/models", Guard(ctx.auth, Role::kRead, ListModels(ctx.registry)));
-  router.Add("GET", "/v1/models/{model}", Guard(ctx.auth, Role::kRead, GetModel(ctx.registry)));
-  router.Add("PUT", "/v1/models/{model}", Guard(ctx.auth, Role::kAdmin, PutModel(ctx.registry)));
+             Guard(ctx.auth, config::Role::kIngest, PostPredictions(ctx.ingest)));
+  router.Add("POST", "/v1/actuals",
+             Guard(ctx.auth, config::Role::kIngest, PostActuals(ctx.ingest)));
+  router.Add("GET", "/v1/models", Guard(ctx.auth, config::Role::kRead, ListModels(ctx.registry)));
+  router.Add("GET", "/v1/models/{model}",
+             Guard(ctx.auth, config::Role::kRead, GetModel(ctx.registry)));
+  router.Add("PUT", "/v1/models/{model}",
+             Guard(ctx.auth, config::Role::kAdmin, PutModel(ctx.registry)));
   router.Add("PUT", "/v1/models/{model}/versions/{version}",
-             Guard(ctx.auth, Role::kAdmin, PutModelVersion(ctx.registry)));
+             Guard(ctx.auth, config::Role::kAdmin, PutModelVersion(ctx.registry)));
   router.Add("GET", "/v1/predictions/{id}",
-             Guard(ctx.auth, Role::kRead, GetPrediction(ctx.ingest)));
+             Guard(ctx.auth, config::Role::kRead, GetPrediction(ctx.ingest)));
   router.Add("GET", "/v1/models/{model}/performance",
-             Guard(ctx.auth, Role::kRead, GetPerformance(ctx.quality)));
+             Guard(ctx.auth, config::Role::kRead, GetPerformance(ctx.quality)));
   router.Add("GET", "/v1/models/{model}/drift",
-             Guard(ctx.auth, Role::kRead, GetDrift(ctx.quality)));
+             Guard(ctx.auth, config::Role::kRead, GetDrift(ctx.quality)));
   router.Add("GET", "/v1/models/{model}/quality",
-             Guard(ctx.auth, Role::kRead, GetQuality(ctx.quality)));
+             Guard(ctx.auth, config::Role::kRead, GetQuality(ctx.quality)));
   router.Add("GET", "/v1/models/{model}/history",
-             Guard(ctx.auth, Role::kRead, GetHistory(ctx.quality)));
+             Guard(ctx.auth, config::Role::kRead, GetHistory(ctx.quality)));
   router.Add("POST", "/v1/models/{model}/versions/{version}/reference",
-             Guard(ctx.auth, Role::kAdmin, PostReference(ctx.quality)));
+             Guard(ctx.auth, config::Role::kAdmin, PostReference(ctx.quality)));
   router.Add("GET", "/v1/models/{model}/references",
-             Guard(ctx.auth, Role::kRead, ListReferences(ctx.quality)));
+             Guard(ctx.auth, config::Role::kRead, ListReferences(ctx.quality)));
   router.Add("GET", "/v1/admin/profiles",
-             Guard(ctx.auth, Role::kAdmin, GetProfileCache(ctx.quality)));
+             Guard(ctx.auth, config::Role::kAdmin, GetProfileCache(ctx.quality)));
   router.Add("POST", "/v1/admin/profiles/unload",
-             Guard(ctx.auth, Role::kAdmin, PostProfileUnload(ctx.quality)));
+             Guard(ctx.auth, config::Role::kAdmin, PostProfileUnload(ctx.quality)));
   router.Add("GET", "/v1/admin/evaluator",
-             Guard(ctx.auth, Role::kAdmin, GetEvaluator(ctx.quality)));
+             Guard(ctx.auth, config::Role::kAdmin, GetEvaluator(ctx.quality)));
   router.Add("GET", "/v1/models/{model}/importance-change",
-             Guard(ctx.auth, Role::kRead, GetImportanceChange(ctx.quality)));
-  router.Add("GET", "/v1/alerts", Guard(ctx.auth, Role::kRead, GetAlerts(ctx.alerts)));
+             Guard(ctx.auth, config::Role::kRead, GetImportanceChange(ctx.quality)));
+  router.Add("GET", "/v1/alerts", Guard(ctx.auth, config::Role::kRead, GetAlerts(ctx.alerts)));
   router.Add("GET", "/v1/alerts/history",
-             Guard(ctx.auth, Role::kRead, GetAlertHistory(ctx.alerts)));
-  router.Add("GET", "/v1/rules", Guard(ctx.auth, Role::kRead, GetRules(ctx.alerts)));
-  router.Add("GET", "/metrics", Guard(ctx.auth, Role::kRead, GetMetrics(ctx.health)));
+             Guard(ctx.auth, config::Role::kRead, GetAlertHistory(ctx.alerts)));
+  router.Add("GET", "/v1/rules", Guard(ctx.auth, config::Role::kRead, GetRules(ctx.alerts)));
+  router.Add("GET", "/metrics", Guard(ctx.auth, config::Role::kRead, GetMetrics(ctx.health)));
   router.Add("GET", "/health", GetHealth(ctx.health));
   router.Add("GET", "/health/db", GetHealthDb(ctx.health));
   router.Add("GET", "/livez", GetLivez(ctx.health));

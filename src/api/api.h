@@ -42,8 +42,8 @@ namespace mw::api {
 
 // /v1/predictions, /v1/actuals, /v1/predictions/{id} (ingest_handlers.cc).
 struct IngestContext {
-  const Config::Ingest* limits = nullptr;  // ingest.* (event caps, model admission)
-  Store* store = nullptr;
+  const config::Config::Ingest* limits = nullptr;  // ingest.* (event caps, model admission)
+  store::Store* store = nullptr;
   IngestMetrics* metrics = nullptr;
   ModelCatalog* catalog = nullptr;
   const Clock* clock = nullptr;
@@ -51,10 +51,10 @@ struct IngestContext {
 
 // /v1/models... registry reads and writes (registry_handlers.cc).
 struct RegistryContext {
-  Store* store = nullptr;
+  store::Store* store = nullptr;
   ModelCatalog* catalog = nullptr;
   ModelVersionMetrics* metrics = nullptr;
-  Logger* logger = nullptr;  // audit lines
+  telemetry::Logger* logger = nullptr;  // audit lines
   const Clock* clock = nullptr;
 };
 
@@ -62,13 +62,13 @@ struct RegistryContext {
 // (quality.evaluation_interval_seconds 0); `workers` runs the quality computations off the HTTP
 // I/O threads.
 struct QualityContext {
-  const Config::Quality* settings = nullptr;  // quality.*
-  Store* store = nullptr;
+  const config::Config::Quality* settings = nullptr;  // quality.*
+  store::Store* store = nullptr;
   monitor::QualityService* quality = nullptr;
   profile::ProfileCache* profiles = nullptr;
   monitor::Evaluator* evaluator = nullptr;
   boost::asio::thread_pool* workers = nullptr;
-  Logger* logger = nullptr;
+  telemetry::Logger* logger = nullptr;
   const Clock* clock = nullptr;
 };
 
@@ -79,18 +79,18 @@ struct AlertContext {
 
 // /health, /health/db, /livez, /readyz and /metrics (health_handlers.cc).
 struct HealthContext {
-  const Config::Storage* storage = nullptr;
-  const Config::Redis* redis = nullptr;
-  Store* store = nullptr;
+  const config::Config::Storage* storage = nullptr;
+  const config::Config::Redis* redis = nullptr;
+  store::Store* store = nullptr;
   ModelCatalog* catalog = nullptr;
-  const Metrics* metrics = nullptr;  // serialized on /metrics
+  const telemetry::Metrics* metrics = nullptr;  // serialized on /metrics
   const Clock* clock = nullptr;
   std::string version;
   int64_t started_at_ms = 0;
 };
 
 struct ApiContext {
-  const Authenticator* auth = nullptr;  // every guarded route
+  const auth::Authenticator* auth = nullptr;  // every guarded route
   IngestContext ingest;
   RegistryContext registry;
   QualityContext quality;

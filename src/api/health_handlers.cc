@@ -32,7 +32,7 @@ std::optional<int64_t> DiskFreeBytes(const std::string& dir) {
 }
 
 // Ping, then whether writes succeed: what /readyz and /health/db require.
-Status StoreUsable(const Store& store) {
+Status StoreUsable(const store::Store& store) {
   if (Status s = store.Ping(); !s.ok()) return s;
   return store.WriteHealth();
 }
@@ -43,7 +43,7 @@ http::Handler GetMetrics(const HealthContext& ctx) {
   return [&ctx](http::Request&, const http::PathParams&, http::Responder respond) {
     http::Response r;
     r.status = 200;
-    r.content_type = Metrics::kContentType;
+    r.content_type = telemetry::Metrics::kContentType;
     r.body = ctx.metrics->Serialize();
     respond(std::move(r));
   };

@@ -19,13 +19,13 @@ namespace {
 using nlohmann::json;
 
 // Content negotiation shared by both ingest routes. Returns nullopt after answering 415.
-std::optional<BodyFormat> RequireIngestMediaType(const http::Request& req,
-                                                 const http::Responder& respond) {
+std::optional<ingest::BodyFormat> RequireIngestMediaType(const http::Request& req,
+                                                         const http::Responder& respond) {
   const std::string media = req.media_type();
-  if (media == "application/json") return BodyFormat::kJson;
+  if (media == "application/json") return ingest::BodyFormat::kJson;
   if (media == "application/x-ndjson" || media == "application/ndjson" ||
       media == "application/jsonl") {
-    return BodyFormat::kNdjson;
+    return ingest::BodyFormat::kNdjson;
   }
   http::Response r =
       http::Problem(415, "Unsupported Media Type",
@@ -54,22 +54,22 @@ template <typename Decoded>
 bool AnswerDecodeFailure(const IngestContext& ctx, const http::Request& req, const Decoded& decoded,
                          const http::Responder& respond) {
   switch (decoded.failure) {
-    case DecodeFailure::kNone:
+    case ingest::DecodeFailure::kNone:
       return false;
-    case DecodeFailure::kMalformed:
+    case ingest::DecodeFailure::kMalformed:
       ctx.metrics->RecordRejected("malformed");
       respond(http::Problem(400, "Malformed request body",
                             decoded.errors.empty() ? "not valid JSON" : decoded.errors[0].detail,
                             req.path, ToProblemFields(decoded.errors)));
       return true;
-    case DecodeFailure::kTooManyEvents:
+    case ingest::DecodeFailure::kTooManyEvents:
       ctx.metrics->RecordRejected("too_many_events");
       respond(http::Problem(413, "Too many events",
                             "a request may carry at most " +
                                 std::to_string(ctx.limits->max_events_per_request) + " events",
                             req.path, ToProblemFields(decoded.errors)));
       return true;
-    case DecodeFailure::kInvalid:
+    case ingest::DecodeFailure::kInvalid:
       ctx.metrics->RecordRejected("invalid");
       respond(http::Problem(422, "Invalid request body", InvalidFieldsDetail(decoded), req.path,
                             ToProblemFields(decoded.errors)));
@@ -78,13 +78,13 @@ bool AnswerDecodeFailure(const IngestContext& ctx, const http::Request& req, con
   return false;
 }
 
-DecodeOptions MakeDecodeOptions(const IngestContext& ctx) {
-  DecodeOptions o;
+ingest::DecodeOptions MakeDecodeOptions(const IngestContext& ctx) {
+  ingest::DecodeOptions o;
   o.now_ms = ctx.clock->NowMillis();
   o.max_future_ms = ctx.limits->max_future_seconds * 1000;
   o.max_events = ctx.limits->max_events_per_request;
   o.task_of = [catalog = ctx.catalog](std::string_view model) { return catalog->TaskOf(model); };
-  o.generate_id = [now = o.now_ms] { return GenerateUlid(now); };
+  o.generate_id = [now = o.now_ms] { return ingest::GenerateUlid(now); };
   return o;
 }
 
@@ -107,12 +107,12 @@ bool StartsWithEventsKey(std::string_view body) {
 }
 
 // The pointer of the event carrying `id`, for a 409 naming the offending field.
-std::string PointerOfId(const std::vector<std::string>& ids, BodyFormat format, bool enveloped,
-                        const std::string& message) {
+std::string PointerOfId(const std::vector<std::string>& ids, ingest::BodyFormat format,
+                        bool enveloped, const std::string& message) {
   // From the end: for an id repeated inside the batch, the later occurrence is the offending one.
   for (size_t i = ids.size(); i-- > 0;) {
     if (message.find("id \"" + ids[i] + "\"") != std::string::npos) {
-      if (format == BodyFormat::kNdjson) return "/" + std::to_string(i) + "/id";
+      if (format == ingest::BodyFormat::kNdjson) return "/" + std::to_string(i) + "/id";
       return enveloped ? "/events/" + std::to_string(i) + "/id" : "/id";
     }
   }
@@ -126,7 +126,7 @@ struct BatchLabels {
   std::vector<uint32_t> set_of;
 };
 
-BatchLabels LabelBatch(const std::vector<PredictionEvent>& events) {
+BatchLabels LabelBatch(const std::vector<ingest::PredictionEvent>& events) {
   BatchLabels labels;
   labels.ids.reserve(events.size());
   labels.set_of.reserve(events.size());
@@ -143,8 +143,10 @@ BatchLabels LabelBatch(const std::vector<PredictionEvent>& events) {
 
 // The pointer of event `index` (in decoded order), as the decoder names it: "/events/<i>" or ""
 // for the JSON shapes, "/<line>" for NDJSON, where blank lines count (decode.h).
-std::string EventPointer(std::string_view body, BodyFormat format, bool enveloped, size_t index) {
-  if (format == BodyFormat::kJson) return enveloped ? "/events/" + std::to_string(index) : "";
+std::string EventPointer(std::string_view body, ingest::BodyFormat format, bool enveloped,
+                         size_t index) {
+  if (format == ingest::BodyFormat::kJson)
+    return enveloped ? "/events/" + std::to_string(index) : "";
   size_t line = 0, seen = 0, start = 0;
   while (start <= body.size()) {
     size_t end = body.find('\n', start);
@@ -162,13 +164,12 @@ std::string EventPointer(std::string_view body, BodyFormat format, bool envelope
 // Admits the batch's models (ingest.max_models, ingest.require_registered_models; see
 // ModelCatalog). On refusal answers 422 naming the "/model" of every event of a refused model
 // (at most 100) and returns null; nothing of the request is stored.
-std::shared_ptr<ModelCatalog::Admission> AdmitModels(const IngestContext& ctx,
-                                                     const http::Request& req, BodyFormat format,
-                                                     const std::vector<PredictionEvent>& events,
-                                                     const http::Responder& respond) {
+std::shared_ptr<ModelCatalog::Admission> AdmitModels(
+    const IngestContext& ctx, const http::Request& req, ingest::BodyFormat format,
+    const std::vector<ingest::PredictionEvent>& events, const http::Responder& respond) {
   std::vector<std::string_view> models;
   models.reserve(events.size());
-  for (const PredictionEvent& e : events) models.push_back(e.model);
+  for (const ingest::PredictionEvent& e : events) models.push_back(e.model);
   const AdmissionPolicy policy{static_cast<size_t>(ctx.limits->max_models),
                                ctx.limits->require_registered_models};
   ModelCatalog::AdmitResult admitted = ctx.catalog->Admit(models, policy);
@@ -199,9 +200,9 @@ std::shared_ptr<ModelCatalog::Admission> AdmitModels(const IngestContext& ctx,
                   "first (PUT /v1/models/" +
                   r.model + ")";
   }
-  const bool enveloped = format == BodyFormat::kJson && StartsWithEventsKey(req.body);
+  const bool enveloped = format == ingest::BodyFormat::kJson && StartsWithEventsKey(req.body);
   std::vector<http::ProblemField> fields;
-  for (size_t i = 0; i < events.size() && fields.size() < kMaxReportedFieldErrors; ++i) {
+  for (size_t i = 0; i < events.size() && fields.size() < ingest::kMaxReportedFieldErrors; ++i) {
     auto it = details.find(events[i].model);
     if (it == details.end()) continue;
     fields.push_back({EventPointer(req.body, format, enveloped, i) + "/model", it->second});
@@ -256,12 +257,13 @@ http::Handler PostPredictions(const IngestContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams&, http::Responder respond) {
     const auto format = RequireIngestMediaType(req, respond);
     if (!format) return;
-    DecodedPredictions decoded = DecodePredictions(req.body, *format, MakeDecodeOptions(ctx));
+    ingest::DecodedPredictions decoded =
+        ingest::DecodePredictions(req.body, *format, MakeDecodeOptions(ctx));
     if (AnswerDecodeFailure(ctx, req, decoded, respond)) return;
     std::shared_ptr<ModelCatalog::Admission> admission =
         AdmitModels(ctx, req, *format, decoded.events, respond);
     if (!admission) return;
-    const bool enveloped = *format == BodyFormat::kJson && StartsWithEventsKey(req.body);
+    const bool enveloped = *format == ingest::BodyFormat::kJson && StartsWithEventsKey(req.body);
 
     const int64_t batch_size = static_cast<int64_t>(decoded.events.size());
     ctx.metrics->RecordBatch(batch_size);
@@ -271,7 +273,7 @@ http::Handler PostPredictions(const IngestContext& ctx) {
     ctx.store->AppendPredictions(
         std::move(decoded.events),
         [&ctx, respond = std::move(respond), labels, format = *format, enveloped, path = req.path,
-         admission](Result<PredictionBatchResult> result) {
+         admission](Result<store::PredictionBatchResult> result) {
           // Stored: the batch's new models are known for good. Refused: dropping the admission
           // with this callback gives their slots back.
           if (result) admission->Commit();
@@ -292,7 +294,7 @@ http::Handler PostPredictions(const IngestContext& ctx) {
           http::Response r;
           r.status = 202;
           r.render = [&ctx, labels,
-                      batch = std::make_shared<PredictionBatchResult>(std::move(*result))](
+                      batch = std::make_shared<store::PredictionBatchResult>(std::move(*result))](
                          http::Response& out) {
             // Only newly stored predictions count, so a retried batch is not counted twice.
             std::vector<int64_t> counts(labels->sets.size(), 0);
@@ -325,12 +327,13 @@ http::Handler PostActuals(const IngestContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams&, http::Responder respond) {
     const auto format = RequireIngestMediaType(req, respond);
     if (!format) return;
-    DecodedActuals decoded = DecodeActuals(req.body, *format, MakeDecodeOptions(ctx));
+    ingest::DecodedActuals decoded =
+        ingest::DecodeActuals(req.body, *format, MakeDecodeOptions(ctx));
     if (AnswerDecodeFailure(ctx, req, decoded, respond)) return;
     ctx.metrics->RecordBatch(static_cast<int64_t>(decoded.actuals.size()));
     ctx.store->AppendActuals(
-        std::move(decoded.actuals),
-        [&ctx, respond = std::move(respond), path = req.path](Result<ActualBatchResult> result) {
+        std::move(decoded.actuals), [&ctx, respond = std::move(respond),
+                                     path = req.path](Result<store::ActualBatchResult> result) {
           if (!result) return respond(StoreProblem(result.error(), path));
           ctx.metrics->RecordActuals(static_cast<int64_t>(result->matched.size()),
                                      static_cast<int64_t>(result->unmatched.size()));
@@ -352,7 +355,7 @@ http::Handler GetPrediction(const IngestContext& ctx) {
           404, "Not Found", "no prediction with id '" + TruncateForEcho(id) + "'", req.path));
     }
     if (!found) return respond(StoreProblem(found.error(), req.path));
-    const PredictionRecord& p = *found;
+    const ingest::PredictionRecord& p = *found;
     json body = {{"id", p.id},
                  {"model", p.model},
                  {"version", p.version.empty() ? json(nullptr) : json(p.version)},

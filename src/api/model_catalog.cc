@@ -7,8 +7,8 @@ namespace mw::api {
 namespace {
 
 // Whether the registry knows `model` beyond a row created by traffic: a task, or a version.
-Result<bool> IsRegisteredInStore(const Store& store, const ModelInfo& model) {
-  if (model.task != ModelTask::kUnknown) return true;
+Result<bool> IsRegisteredInStore(const store::Store& store, const registry::ModelInfo& model) {
+  if (model.task != registry::ModelTask::kUnknown) return true;
   auto versions = store.ListModelVersions(model.name);
   if (!versions) return versions.error();
   return !versions->empty();
@@ -16,7 +16,7 @@ Result<bool> IsRegisteredInStore(const Store& store, const ModelInfo& model) {
 
 }  // namespace
 
-Status ModelCatalog::Load(const Store& store) {
+Status ModelCatalog::Load(const store::Store& store) {
   auto models = store.ListModels();
   if (!models) return models.error();
   std::unordered_map<std::string, Entry> loaded;
@@ -30,7 +30,7 @@ Status ModelCatalog::Load(const Store& store) {
   return Status::Ok();
 }
 
-Result<bool> ModelCatalog::LoadOne(const Store& store, const std::string& model) {
+Result<bool> ModelCatalog::LoadOne(const store::Store& store, const std::string& model) {
   auto info = store.GetModel(model);
   if (!info) {
     if (info.error().code() == StatusCode::kNotFound) return false;
@@ -40,19 +40,19 @@ Result<bool> ModelCatalog::LoadOne(const Store& store, const std::string& model)
   if (!registered) return registered.error();
   std::unique_lock lock(mu_);
   Entry& e = models_[model];
-  if (info->task != ModelTask::kUnknown) e.task = info->task;
+  if (info->task != registry::ModelTask::kUnknown) e.task = info->task;
   e.registered = e.registered || *registered;
   e.stored = true;
   return true;
 }
 
-ModelTask ModelCatalog::TaskOf(std::string_view model) const {
+registry::ModelTask ModelCatalog::TaskOf(std::string_view model) const {
   std::shared_lock lock(mu_);
   const auto it = models_.find(std::string(model));
-  return it == models_.end() ? ModelTask::kUnknown : it->second.task;
+  return it == models_.end() ? registry::ModelTask::kUnknown : it->second.task;
 }
 
-void ModelCatalog::Set(const std::string& model, ModelTask task) {
+void ModelCatalog::Set(const std::string& model, registry::ModelTask task) {
   std::unique_lock lock(mu_);
   Entry& e = models_[model];
   e.task = task;

@@ -48,14 +48,15 @@ class ModelCatalog {
  public:
   // Replaces the contents with the store's models (every one known and stored; registered as
   // defined above, which reads the versions of each model whose task is unknown).
-  Status Load(const Store& store);
+  Status Load(const store::Store& store);
   // Adds one model from the store if it is there (e.g. written by `registry import` while the
   // server runs). True when the store has it; kept as is when already known.
-  Result<bool> LoadOne(const Store& store, const std::string& model);
+  Result<bool> LoadOne(const store::Store& store, const std::string& model);
 
-  ModelTask TaskOf(std::string_view model) const;  // kUnknown when not registered with a task
+  registry::ModelTask TaskOf(
+      std::string_view model) const;  // kUnknown when not registered with a task
   // PUT /v1/models/{model}: known, stored and registered with `task`.
-  void Set(const std::string& model, ModelTask task);
+  void Set(const std::string& model, registry::ModelTask task);
   // PUT /v1/models/{model}/versions/{version}: known, stored and registered (task unchanged).
   void MarkRegistered(const std::string& model);
   bool IsRegistered(std::string_view model) const;
@@ -92,7 +93,7 @@ class ModelCatalog {
 
  private:
   struct Entry {
-    ModelTask task = ModelTask::kUnknown;
+    registry::ModelTask task = registry::ModelTask::kUnknown;
     bool registered = false;
     bool stored = false;  // in the store (false while only admitted requests hold it)
     int holders = 0;      // admitted requests being written that hold it

@@ -299,7 +299,7 @@ Result<Json> StoreReference(const QualityContext& ctx, const ReferenceUpload& u)
   std::string source, seg;
   auto profile = BuildReference(ctx, u, source, seg);
   if (!profile.has_value()) return profile.error();
-  ReferenceProfileRecord record;
+  store::ReferenceProfileRecord record;
   record.model = u.model;
   record.version = u.version;
   record.segment = seg;
@@ -370,7 +370,7 @@ http::Handler ListReferences(const QualityContext& ctx) {
     auto list = ctx.store->ListReferenceProfiles(model);
     if (!list.has_value()) return respond(StoreProblem(list.error(), req.path));
     Json items = Json::array();
-    for (const ReferenceProfileRecord& r : *list) {
+    for (const store::ReferenceProfileRecord& r : *list) {
       items.push_back({{"version", r.version},
                        {"segment", r.segment},
                        {"source", r.source},
@@ -453,23 +453,23 @@ http::Handler GetImportanceChange(const QualityContext& ctx) {
       return respond(
           http::Problem(404, "Not Found", "model \"" + model + "\" not found", req.path));
     }
-    std::vector<const ModelVersionInfo*> of_segment;
-    for (const ModelVersionInfo& v : *versions) {
+    std::vector<const registry::ModelVersionInfo*> of_segment;
+    for (const registry::ModelVersionInfo& v : *versions) {
       if (v.segment == segment) of_segment.push_back(&v);
     }
     std::sort(of_segment.begin(), of_segment.end(),
-              [](const ModelVersionInfo* a, const ModelVersionInfo* b) {
+              [](const registry::ModelVersionInfo* a, const registry::ModelVersionInfo* b) {
                 return a->created_at_ms < b->created_at_ms;
               });
-    auto find = [&](const std::string& name) -> const ModelVersionInfo* {
-      for (const ModelVersionInfo* v : of_segment) {
+    auto find = [&](const std::string& name) -> const registry::ModelVersionInfo* {
+      for (const registry::ModelVersionInfo* v : of_segment) {
         if (v->version == name) return v;
       }
       return nullptr;
     };
     std::vector<http::ProblemField> errors;
-    const ModelVersionInfo* from = nullptr;
-    const ModelVersionInfo* to = nullptr;
+    const registry::ModelVersionInfo* from = nullptr;
+    const registry::ModelVersionInfo* to = nullptr;
     const std::string* from_param = req.query_param("from");
     const std::string* to_param = req.query_param("to");
     if (from_param != nullptr || to_param != nullptr) {

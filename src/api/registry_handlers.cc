@@ -39,7 +39,7 @@ http::Handler ListModels(const RegistryContext& ctx) {
     auto models = ctx.store->ListModels();
     if (!models) return respond(StoreProblem(models.error(), req.path));
     json list = json::array();
-    for (const auto& m : *models) list.push_back(ModelToJson(m));
+    for (const auto& m : *models) list.push_back(registry::ModelToJson(m));
     respond(JsonResponse(200, json{{"models", std::move(list)}}));
   };
 }
@@ -51,9 +51,9 @@ http::Handler GetModel(const RegistryContext& ctx) {
     if (!model) return respond(StoreProblem(model.error(), req.path));
     auto versions = ctx.store->ListModelVersions(name);
     if (!versions) return respond(StoreProblem(versions.error(), req.path));
-    json body = ModelToJson(*model);
+    json body = registry::ModelToJson(*model);
     json list = json::array();
-    for (const auto& v : *versions) list.push_back(ModelVersionToJson(v));
+    for (const auto& v : *versions) list.push_back(registry::ModelVersionToJson(v));
     body["versions"] = std::move(list);
     respond(JsonResponse(200, body));
   };
@@ -63,21 +63,21 @@ http::Handler PutModel(const RegistryContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams& params, http::Responder respond) {
     if (!RequireJsonResponse(req, respond)) return;
     const std::string& name = params.at("model");
-    auto parsed = ParseModelDocument(name, req.body);
+    auto parsed = registry::ParseModelDocument(name, req.body);
     if (!parsed.errors.empty())
       return RespondInvalid(req, parsed.errors, parsed.malformed, respond);
-    ModelInfo model = std::move(*parsed.value);
+    registry::ModelInfo model = std::move(*parsed.value);
     const bool existed = ctx.store->GetModel(name).has_value();
     if (Status s = ctx.store->UpsertModel(model); !s.ok()) {
       return respond(StoreProblem(s, req.path));
     }
     ctx.catalog->Set(model.name, model.task);
-    ctx.logger->Audit(
-        Actor(req), existed ? "model.update" : "model.create", name,
-        {{"task", std::string(ModelTaskName(model.task))}, {"client.address", req.remote_address}});
+    ctx.logger->Audit(Actor(req), existed ? "model.update" : "model.create", name,
+                      {{"task", std::string(registry::ModelTaskName(model.task))},
+                       {"client.address", req.remote_address}});
     auto stored = ctx.store->GetModel(name);
     if (!stored) return respond(StoreProblem(stored.error(), req.path));
-    http::Response r = JsonResponse(existed ? 200 : 201, ModelToJson(*stored));
+    http::Response r = JsonResponse(existed ? 200 : 201, registry::ModelToJson(*stored));
     if (!existed) r.headers.emplace_back("Location", "/v1/models/" + name);
     respond(std::move(r));
   };
@@ -88,10 +88,10 @@ http::Handler PutModelVersion(const RegistryContext& ctx) {
     if (!RequireJsonResponse(req, respond)) return;
     const std::string& name = params.at("model");
     const std::string& version = params.at("version");
-    auto parsed = ParseModelVersionDocument(name, version, req.body);
+    auto parsed = registry::ParseModelVersionDocument(name, version, req.body);
     if (!parsed.errors.empty())
       return RespondInvalid(req, parsed.errors, parsed.malformed, respond);
-    ModelVersionInfo info = std::move(*parsed.value);
+    registry::ModelVersionInfo info = std::move(*parsed.value);
     info.created_at_ms = ctx.clock->NowMillis();
     if (Status s = ctx.store->UpsertModelVersion(info); !s.ok()) {
       return respond(StoreProblem(s, req.path));
@@ -102,7 +102,7 @@ http::Handler PutModelVersion(const RegistryContext& ctx) {
                        {"latest", info.is_latest},
                        {"client.address", req.remote_address}});
     ctx.metrics->Record(info);
-    respond(JsonResponse(200, ModelVersionToJson(info)));
+    respond(JsonResponse(200, registry::ModelVersionToJson(info)));
   };
 }
 

@@ -4,7 +4,7 @@
 #include <cctype>
 #include <string>
 
-namespace mw {
+namespace mw::auth {
 namespace {
 
 Status Unauthenticated(std::string message) {
@@ -39,14 +39,15 @@ bool ConstantTimeEquals(std::string_view presented, std::string_view secret) {
 
 }  // namespace
 
-bool Allows(const ApiToken& token, Role required) {
-  return std::any_of(token.roles.begin(), token.roles.end(),
-                     [required](Role held) { return held == Role::kAdmin || held == required; });
+bool Allows(const config::ApiToken& token, config::Role required) {
+  return std::any_of(token.roles.begin(), token.roles.end(), [required](config::Role held) {
+    return held == config::Role::kAdmin || held == required;
+  });
 }
 
-Authenticator::Authenticator(std::vector<ApiToken> tokens) : tokens_(std::move(tokens)) {}
+Authenticator::Authenticator(std::vector<config::ApiToken> tokens) : tokens_(std::move(tokens)) {}
 
-Result<const ApiToken*> Authenticator::Authenticate(std::string_view header) const {
+Result<const config::ApiToken*> Authenticator::Authenticate(std::string_view header) const {
   header = TrimSpaces(header);
   if (header.empty()) return Unauthenticated("missing Authorization header");
   const size_t space = header.find_first_of(" \t");
@@ -59,23 +60,24 @@ Result<const ApiToken*> Authenticator::Authenticate(std::string_view header) con
   }
   // Compare against every token without stopping at a match, so timing does not tell which
   // (or whether an earlier) token matched.
-  const ApiToken* match = nullptr;
-  for (const ApiToken& t : tokens_) {
+  const config::ApiToken* match = nullptr;
+  for (const config::ApiToken& t : tokens_) {
     if (ConstantTimeEquals(presented, t.token) && match == nullptr) match = &t;
   }
   if (match == nullptr) return Unauthenticated("unknown bearer token");
   return match;
 }
 
-Status Authenticator::Authorize(std::string_view header, Role required) const {
+Status Authenticator::Authorize(std::string_view header, config::Role required) const {
   if (!enabled()) return Status::Ok();
   auto token = Authenticate(header);
   if (!token.has_value()) return token.error();
-  if (!mw::Allows(**token, required)) {
+  if (!auth::Allows(**token, required)) {
     return Status(StatusCode::kPermissionDenied, "token \"" + (*token)->name + "\" lacks the " +
-                                                     std::string(RoleName(required)) + " role");
+                                                     std::string(config::RoleName(required)) +
+                                                     " role");
   }
   return Status::Ok();
 }
 
-}  // namespace mw
+}  // namespace mw::auth

@@ -14,23 +14,25 @@
 #include "common/status.h"
 #include "config/config.h"
 
-namespace mw {
+namespace mw::auth {
 
 // True when a token with `token`'s roles may do what `required` guards.
-bool Allows(const ApiToken& token, Role required);
+bool Allows(const config::ApiToken& token, config::Role required);
 
 // Thread-safety: immutable after construction; all methods are const and safe to call
 // concurrently.
 class Authenticator {
  public:
   // Takes the validated token list (Config::auth.tokens).
-  explicit Authenticator(std::vector<ApiToken> tokens);
+  explicit Authenticator(std::vector<config::ApiToken> tokens);
 
   Authenticator(const Authenticator&) = delete;
   Authenticator& operator=(const Authenticator&) = delete;
 
   // Same as the free function Allows(); here so call sites can write Authenticator::Allows.
-  static bool Allows(const ApiToken& token, Role required) { return mw::Allows(token, required); }
+  static bool Allows(const config::ApiToken& token, config::Role required) {
+    return auth::Allows(token, required);
+  }
 
   // False when no tokens are configured: callers then allow every request (see Authorize).
   bool enabled() const { return !tokens_.empty(); }
@@ -41,15 +43,15 @@ class Authenticator {
   // missing token, or a token that matches no configured one (also when auth is disabled). Tokens
   // are compared in constant time with respect to the configured secrets; messages never contain
   // the presented token.
-  Result<const ApiToken*> Authenticate(std::string_view authorization_header) const;
+  Result<const config::ApiToken*> Authenticate(std::string_view authorization_header) const;
 
   // Authenticate + Allows in one step: OK when auth is disabled or the token holds a role that
   // allows `required`; kUnauthenticated as above; kPermissionDenied (naming the token's name and
   // the required role) when the token lacks the role.
-  Status Authorize(std::string_view authorization_header, Role required) const;
+  Status Authorize(std::string_view authorization_header, config::Role required) const;
 
  private:
-  std::vector<ApiToken> tokens_;
+  std::vector<config::ApiToken> tokens_;
 };
 
-}  // namespace mw
+}  // namespace mw::auth

@@ -23,7 +23,7 @@ struct CommonOptions {
 
 // Loads the configuration from file, environment and flags. On error prints every problem to
 // stderr ("config error: <key>: <reason>") and returns nullopt (the caller exits 2).
-std::optional<Config> LoadConfigOrReport(const CommonOptions& options);
+std::optional<config::Config> LoadConfigOrReport(const CommonOptions& options);
 
 int RunServe(const CommonOptions& options, const std::string& version);
 

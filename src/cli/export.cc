@@ -16,7 +16,7 @@ namespace {
 
 // Where Prometheus reaches modelwatch when no --modelwatch-target is given: the listen address,
 // with a wildcard host replaced by loopback.
-std::optional<std::string> TargetFromConfig(const Config& config) {
+std::optional<std::string> TargetFromConfig(const config::Config& config) {
   if (config.server.port == 0) return std::nullopt;
   std::string host = config.server.host;
   if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
@@ -77,8 +77,8 @@ int RunExportPrometheus(const CommonOptions& common, const ExportOptions& option
     return 2;
   }
   if (!config->auth.tokens.empty()) {
-    for (const ApiToken& t : config->auth.tokens) {
-      if (Allows(t, Role::kRead)) {
+    for (const config::ApiToken& t : config->auth.tokens) {
+      if (auth::Allows(t, config::Role::kRead)) {
         o.bearer_token = t.token;
         std::cerr << "modelwatch: auth is enabled: Prometheus scrapes with token '" << t.name
                   << "' (written to " << options.out_dir << "/modelwatch.token, mode 0600)\n";

@@ -26,28 +26,28 @@ int RunRegistryImport(const CommonOptions& options, const std::string& dir) {
               << "': " << ec.message() << "\n";
     return 1;
   }
-  Config::Logging log_config = config->logging;
+  config::Config::Logging log_config = config->logging;
   log_config.stdout_enabled = false;  // this command reports on stdout itself
-  Logger logger(LoggerOptionsFromConfig(log_config, config->LogDir()));
+  telemetry::Logger logger(LoggerOptionsFromConfig(log_config, config->LogDir()));
 
-  const ImportResult scanned = ScanModelDirectory(dir);
+  const registry::ImportResult scanned = registry::ScanModelDirectory(dir);
   for (const auto& e : scanned.errors) {
     std::cerr << "import error: " << e.path.string() << ": " << e.reason << "\n";
   }
 
-  SqliteStoreOptions so;
+  store::SqliteStoreOptions so;
   so.path = (std::filesystem::path(config->storage.data_dir) / "modelwatch.db").string();
   so.synchronous_full = config->storage.sqlite_synchronous == "full";
-  auto store = OpenSqliteStore(so);
+  auto store = store::OpenSqliteStore(so);
   if (!store) {
     std::cerr << "modelwatch: cannot open store: " << store.error().message() << "\n";
     return 1;
   }
   const int64_t now = clock.NowMillis();
   int failures = static_cast<int>(scanned.errors.size());
-  for (ModelInfo model : scanned.models) {
+  for (registry::ModelInfo model : scanned.models) {
     // Never downgrade a registered task to "unknown" because a metadata file does not state it.
-    if (model.task == ModelTask::kUnknown) {
+    if (model.task == registry::ModelTask::kUnknown) {
       if (auto existing = (*store)->GetModel(model.name); existing) continue;
     }
     model.updated_at_ms = now;
@@ -58,10 +58,10 @@ int RunRegistryImport(const CommonOptions& options, const std::string& dir) {
       continue;
     }
     logger.Audit("cli", "model.import", model.name,
-                 {{"task", std::string(ModelTaskName(model.task))}, {"source", dir}});
+                 {{"task", std::string(registry::ModelTaskName(model.task))}, {"source", dir}});
   }
   int imported = 0;
-  for (ModelVersionInfo version : scanned.versions) {
+  for (registry::ModelVersionInfo version : scanned.versions) {
     if (version.created_at_ms == 0) version.created_at_ms = now;
     if (Status s = (*store)->UpsertModelVersion(version); !s.ok()) {
       std::cerr << "import error: " << version.model << "/" << version.segment << "/"

@@ -36,8 +36,9 @@ AlertEvent TestAlert(int64_t now_ms, const std::string& external_url) {
 
 // The test alert rendered for `channel` (a PagerDuty test is a trigger followed by its resolve,
 // so no incident stays open).
-std::vector<std::string> Payloads(const Config::AlertChannel& channel, const AlertEvent& alert,
-                                  const std::string& external_url, int64_t now_ms) {
+std::vector<std::string> Payloads(const config::Config::AlertChannel& channel,
+                                  const AlertEvent& alert, const std::string& external_url,
+                                  int64_t now_ms) {
   alerting::GroupNotification n;
   n.receiver = channel.name;
   n.group_labels = {{"alertname", alert.alertname}};
@@ -79,7 +80,7 @@ int RunSendTestAlert(const CommonOptions& options, const std::string& only_chann
   }
   const std::string& external_url = config->alerting.external_url;
   bool all_ok = true;
-  for (const Config::AlertChannel& channel : configured) {
+  for (const config::Config::AlertChannel& channel : configured) {
     if (!only_channel.empty() && channel.name != only_channel) continue;
     const int64_t now = clock.NowMillis();
     DeliveryResult result = DeliveryResult::Delivered(0);

@@ -26,9 +26,9 @@
 
 namespace mw::cli {
 
-std::optional<Config> LoadConfigOrReport(const CommonOptions& options) {
-  ConfigSources sources;
-  sources.env = ProcessEnvironment();
+std::optional<config::Config> LoadConfigOrReport(const CommonOptions& options) {
+  config::ConfigSources sources;
+  sources.env = config::ProcessEnvironment();
   if (!options.config_file.empty()) {
     sources.file = options.config_file;
   } else if (auto it = sources.env.find("MODELWATCH_CONFIG"); it != sources.env.end()) {
@@ -44,9 +44,9 @@ std::optional<Config> LoadConfigOrReport(const CommonOptions& options) {
   }
   if (!options.listen.empty()) sources.flags["server.listen"] = options.listen;
   if (!options.data_dir.empty()) sources.flags["storage.data_dir"] = options.data_dir;
-  ConfigLoadResult loaded = LoadConfig(sources);
+  config::ConfigLoadResult loaded = config::LoadConfig(sources);
   if (!loaded.errors.empty() || !loaded.config) {
-    std::cerr << FormatConfigErrors(loaded.errors);
+    std::cerr << config::FormatConfigErrors(loaded.errors);
     return std::nullopt;
   }
   return std::move(loaded.config);
@@ -55,15 +55,17 @@ std::optional<Config> LoadConfigOrReport(const CommonOptions& options) {
 namespace {
 
 // Opens the configured store; the data directory is created when missing.
-Result<std::unique_ptr<Store>> OpenStore(const Config& config, StoreObserver* observer,
-                                         BackgroundErrorReporter* errors, Logger& logger) {
+Result<std::unique_ptr<store::Store>> OpenStore(const config::Config& config,
+                                                store::StoreObserver* observer,
+                                                BackgroundErrorReporter* errors,
+                                                telemetry::Logger& logger) {
   std::error_code ec;
   std::filesystem::create_directories(config.storage.data_dir, ec);
   if (ec) {
     return Unavailable("cannot create data directory '" + config.storage.data_dir +
                        "': " + ec.message());
   }
-  SqliteStoreOptions o;
+  store::SqliteStoreOptions o;
   o.path = (std::filesystem::path(config.storage.data_dir) / "modelwatch.db").string();
   o.read_connections = config.storage.read_connections;
   o.max_queue_requests = static_cast<size_t>(config.storage.max_queue_requests);
@@ -74,7 +76,7 @@ Result<std::unique_ptr<Store>> OpenStore(const Config& config, StoreObserver* ob
   o.warn = [&logger](const std::string& message) { logger.Warn(message); };
   o.observer = observer;
   o.errors = errors;
-  return OpenSqliteStore(o);
+  return store::OpenSqliteStore(o);
 }
 
 // Blocks SIGINT/SIGTERM in every thread (call before starting any), so the main thread can take
@@ -90,7 +92,7 @@ sigset_t BlockTerminationSignals() {
 
 // The rules the engine evaluates: alerting.rules_file, or the shipped rules compiled in. On a bad
 // file prints every problem (file:line: reason) and returns nullopt (exit 2, like config errors).
-std::optional<alerting::RuleSet> LoadAlertRules(const Config& config) {
+std::optional<alerting::RuleSet> LoadAlertRules(const config::Config& config) {
   const alerting::RuleOptions options{config.metrics.segment_label};
   std::vector<alerting::RuleError> errors;
   const std::string& file = config.alerting.rules_file;
@@ -111,7 +113,7 @@ std::optional<alerting::RuleSet> LoadAlertRules(const Config& config) {
 // Every connection takes a file descriptor, and the usual soft limit (1024) is far below what
 // server.max_connections allows: raises the soft RLIMIT_NOFILE to the hard limit and logs both
 // values; warns when the connections cap does not fit under the result.
-void RaiseOpenFileLimit(const Config& config, Logger& logger) {
+void RaiseOpenFileLimit(const config::Config& config, telemetry::Logger& logger) {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
     logger.Warn("cannot read the open-file limit", {{"error.message", std::strerror(errno)}});
@@ -126,13 +128,13 @@ void RaiseOpenFileLimit(const Config& config, Logger& logger) {
       limit.rlim_cur = previous;
     }
   }
-  const auto as_json = [](rlim_t v) -> LogFields {
+  const auto as_json = [](rlim_t v) -> telemetry::LogFields {
     if (v == RLIM_INFINITY) return "unlimited";
     return static_cast<uint64_t>(v);
   };
-  LogFields fields = {{"process.nofile.previous", as_json(previous)},
-                      {"process.nofile.current", as_json(limit.rlim_cur)},
-                      {"process.nofile.hard", as_json(limit.rlim_max)}};
+  telemetry::LogFields fields = {{"process.nofile.previous", as_json(previous)},
+                                 {"process.nofile.current", as_json(limit.rlim_cur)},
+                                 {"process.nofile.hard", as_json(limit.rlim_max)}};
   if (!error.empty()) {
     fields["error.message"] = error;
     logger.Warn("cannot raise the open-file limit", fields);
@@ -156,8 +158,8 @@ void RaiseOpenFileLimit(const Config& config, Logger& logger) {
 // The quality engine: profile cache, on-demand service, gauges and the background evaluator.
 // Members are built (and destroyed in reverse) in this order.
 struct QualityEngine {
-  QualityEngine(const Config& config, Store& store, Metrics& metrics, const Clock& clock,
-                BackgroundErrorReporter* errors);
+  QualityEngine(const config::Config& config, store::Store& store, telemetry::Metrics& metrics,
+                const Clock& clock, BackgroundErrorReporter* errors);
 
   profile::ProfileCache profiles;
   monitor::QualityService quality;
@@ -165,7 +167,7 @@ struct QualityEngine {
   std::unique_ptr<monitor::Evaluator> evaluator;  // null: quality.evaluation_interval_seconds 0
 };
 
-monitor::ServiceOptions QualityServiceOptions(const Config::Quality& q) {
+monitor::ServiceOptions QualityServiceOptions(const config::Config::Quality& q) {
   monitor::ServiceOptions o;
   o.settings.min_samples = q.min_samples;
   o.settings.degradation_threshold = q.degradation_threshold;
@@ -177,8 +179,9 @@ monitor::ServiceOptions QualityServiceOptions(const Config::Quality& q) {
   return o;
 }
 
-QualityEngine::QualityEngine(const Config& config, Store& store, Metrics& metrics,
-                             const Clock& clock, BackgroundErrorReporter* errors)
+QualityEngine::QualityEngine(const config::Config& config, store::Store& store,
+                             telemetry::Metrics& metrics, const Clock& clock,
+                             BackgroundErrorReporter* errors)
     : profiles(static_cast<size_t>(config.quality.profile_cache_size)),
       quality(store, profiles, QualityServiceOptions(config.quality), clock),
       gauges(metrics.registry(), config.metrics.prefix, config.metrics.segment_label) {
@@ -213,10 +216,11 @@ struct AlertingStack {
 
 // Everything the alerting stack shares with the rest of the server.
 struct AlertingDeps {
-  const Config& config;
+  const config::Config& config;
   const Clock& clock;
-  Metrics& metrics;  // the registry its families go on, and the scrape the engine samples
-  Logger& logger;
+  telemetry::Metrics&
+      metrics;  // the registry its families go on, and the scrape the engine samples
+  telemetry::Logger& logger;
   BackgroundErrorReporter* errors;
   monitor::Evaluator* evaluator;  // may be null
 };
@@ -239,7 +243,7 @@ Result<std::unique_ptr<alerting::RuleEngine>> OpenRuleEngine(alerting::RuleSet r
   if (monitor::Evaluator* quality_evaluator = d.evaluator) {
     eo.sources_ready = [quality_evaluator] { return quality_evaluator->status().passes > 0; };
   }
-  Metrics& metrics = d.metrics;
+  telemetry::Metrics& metrics = d.metrics;
   return alerting::RuleEngine::Open(
       std::move(rules), [&metrics] { return metrics.Serialize(); }, router, d.clock, eo);
 }
@@ -247,7 +251,7 @@ Result<std::unique_ptr<alerting::RuleEngine>> OpenRuleEngine(alerting::RuleSet r
 // Builds the stack into `out`; false (after printing why) when the outbox or the alert state
 // cannot be opened.
 bool BuildAlerting(AlertingStack& out, alerting::RuleSet rules, const AlertingDeps& d) {
-  const Config& config = d.config;
+  const config::Config& config = d.config;
   out.channels = std::make_unique<alerting::Channels>(config.alerting.channels, d.clock);
   alerting::OutboxOptions oo;
   oo.path = (std::filesystem::path(config.storage.data_dir) / "outbox.db").string();
@@ -282,7 +286,7 @@ bool BuildAlerting(AlertingStack& out, alerting::RuleSet rules, const AlertingDe
 }
 
 // Training-metric gauges of the latest versions, so they are exported right after a restart.
-void RecordLatestVersions(const Store& store, ModelVersionMetrics& metrics) {
+void RecordLatestVersions(const store::Store& store, api::ModelVersionMetrics& metrics) {
   auto models = store.ListModels();
   if (!models) return;
   for (const auto& model : *models) {
@@ -294,7 +298,7 @@ void RecordLatestVersions(const Store& store, ModelVersionMetrics& metrics) {
   }
 }
 
-http::ServerOptions ServerOptionsFromConfig(const Config::Server& server,
+http::ServerOptions ServerOptionsFromConfig(const config::Config::Server& server,
                                             http::ServerObserver* observer) {
   http::ServerOptions so;
   so.host = server.host;
@@ -311,8 +315,8 @@ http::ServerOptions ServerOptionsFromConfig(const Config::Server& server,
 // off the request path, from construction until Stop (or destruction).
 class GaugeRefresher {
  public:
-  GaugeRefresher(const Store& store, StoreMetrics& store_metrics, QualityEngine& quality,
-                 BackgroundErrorReporter* errors)
+  GaugeRefresher(const store::Store& store, api::StoreMetrics& store_metrics,
+                 QualityEngine& quality, BackgroundErrorReporter* errors)
       : thread_([this, &store, &store_metrics, &quality, errors] {
           std::unique_lock lock(mu_);
           do {
@@ -347,8 +351,8 @@ class GaugeRefresher {
   std::thread thread_;  // last: starts once the members it uses exist
 };
 
-void AnnounceListening(const Config& config, uint16_t port, const std::string& version,
-                       Logger& logger) {
+void AnnounceListening(const config::Config& config, uint16_t port, const std::string& version,
+                       telemetry::Logger& logger) {
   logger.Info("listening", {{"server.address", config.server.host},
                             {"server.port", port},
                             {"service.version", version},
@@ -361,8 +365,8 @@ void AnnounceListening(const Config& config, uint16_t port, const std::string& v
 // now on closes its connection; the requests already being read are stored and answered (bounded
 // wait for every connection to close, so none can bring a request after the store closed); then
 // the background work stops, the store drains and closes, and the I/O threads stop.
-void ShutDown(http::Server& server, Logger& logger, QualityEngine& quality, AlertingStack* alerting,
-              boost::asio::thread_pool& workers, Store& store) {
+void ShutDown(http::Server& server, telemetry::Logger& logger, QualityEngine& quality,
+              AlertingStack* alerting, boost::asio::thread_pool& workers, store::Store& store) {
   server.StopAccepting();
   if (!server.WaitIdle(std::chrono::seconds(10))) {
     logger.Warn("shutdown: connections still open after 10 s", {});
@@ -391,14 +395,14 @@ int RunServe(const CommonOptions& options, const std::string& version) {
 
   std::error_code ec;
   std::filesystem::create_directories(config->storage.data_dir, ec);
-  Logger logger(LoggerOptionsFromConfig(config->logging, config->LogDir()));
+  telemetry::Logger logger(LoggerOptionsFromConfig(config->logging, config->LogDir()));
   RaiseOpenFileLimit(*config, logger);
-  ServiceMetrics metrics(MetricsOptionsFromConfig(*config, version));
+  api::ServiceMetrics metrics(MetricsOptionsFromConfig(*config, version));
   // Every background thread reports a pass that threw here (logged and counted), and goes on.
-  BackgroundErrorLog background_errors(&logger, &metrics.background_errors);
+  telemetry::BackgroundErrorLog background_errors(&logger, &metrics.background_errors);
   logger.SetBackgroundErrorReporter(&background_errors);
   struct ReporterReset {  // the flusher must not report into background_errors once it is gone
-    Logger& logger;
+    telemetry::Logger& logger;
     ~ReporterReset() { logger.SetBackgroundErrorReporter(nullptr); }
   } reporter_reset{logger};
   auto store = OpenStore(*config, &metrics.store, &background_errors, logger);
@@ -413,7 +417,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
     return 1;
   }
   RecordLatestVersions(**store, metrics.models);
-  Authenticator auth(config->auth.tokens);
+  auth::Authenticator auth(config->auth.tokens);
   QualityEngine quality(*config, **store, metrics.core, clock, &background_errors);
   boost::asio::thread_pool workers(2);
   AlertingStack alerting;
@@ -437,7 +441,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   api::RegisterRoutes(router, ctx);
   // The logger is attached even with the access log off (RequestObserver skips access lines
   // then): connection warnings still need it.
-  RequestObserver request_observer(&metrics.requests, &metrics.connections, &logger);
+  api::RequestObserver request_observer(&metrics.requests, &metrics.connections, &logger);
   http::Server server(ServerOptionsFromConfig(config->server, &request_observer), router);
   std::string error;
   if (!server.Start(&error)) {

@@ -24,7 +24,7 @@
 
 extern char** environ;  // POSIX; declared by no standard header in C++.
 
-namespace mw {
+namespace mw::config {
 
 std::string_view RoleName(Role role) {
   switch (role) {
@@ -82,9 +82,9 @@ std::map<std::string, std::string> ProcessEnvironment() {
 
 namespace {
 
-using config_detail::Layer;
-using config_detail::RawToken;
-using config_detail::SourceKind;
+using detail::Layer;
+using detail::RawToken;
+using detail::SourceKind;
 
 constexpr std::string_view kTokensKey = "auth.tokens";
 constexpr std::string_view kListenKey = "server.listen";
@@ -187,7 +187,7 @@ Result<std::map<std::string, double>> ParseModelThresholds(std::string_view text
 
 // `validate` returns the reason a value is wrong, or nullopt. A YAML null reads as "".
 template <typename Ref>
-Field StringField(std::string key, config_detail::StringValidator validate, Ref ref) {
+Field StringField(std::string key, detail::StringValidator validate, Ref ref) {
   return {std::move(key),
           [validate, ref](const YAML::Node& node, Config& c) -> std::optional<std::string> {
             if (!node.IsScalar() && !node.IsNull()) return "must be a string";
@@ -205,7 +205,7 @@ constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 // Every configuration key, its range or validator and where it lands: a data table (one entry per
 // key; docs/configuration.md documents them), kept whole so a key is added in one place.
 const std::vector<Field>& Fields() {
-  namespace v = config_detail;
+  namespace v = detail;
   static const std::vector<Field> fields = {
       StringField(
           "server.host", v::ValidateHost, [](Config & c) -> auto& { return c.server.host; }),
@@ -383,7 +383,7 @@ void ReadFileLayer(const std::string& path, Layer& layer, std::vector<ConfigErro
       }
       const std::string key = name + "." + entry.first.Scalar();
       if (key == kTokensKey) {
-        layer.tokens = config_detail::ReadYamlTokens(entry.second, errors);
+        layer.tokens = detail::ReadYamlTokens(entry.second, errors);
       } else if (FindField(key) != nullptr) {
         layer.scalars.emplace_back(key, entry.second);
       } else {
@@ -397,7 +397,7 @@ void ReadFileLayer(const std::string& path, Layer& layer, std::vector<ConfigErro
 void AddStringValue(Layer& layer, const std::string& key, const std::string& value,
                     std::vector<ConfigError>& errors) {
   if (key == kTokensKey) {
-    layer.tokens = config_detail::ParseCompactTokens(value, layer.kind, errors);
+    layer.tokens = detail::ParseCompactTokens(value, layer.kind, errors);
   } else {
     layer.scalars.emplace_back(key, YAML::Node(value));
   }
@@ -439,11 +439,11 @@ void ApplyLayer(const Layer& layer, Config& config, std::vector<ConfigError>& er
       if ((key == kListenKey) != (pass == 0)) continue;
       if (has_listen && (key == "server.host" || key == "server.port")) {
         errors.push_back({key, "conflicts with server.listen set in the same place" +
-                                   config_detail::Where(layer.kind, key)});
+                                   detail::Where(layer.kind, key)});
         continue;
       }
       if (auto reason = FindField(key)->set(node, config)) {
-        errors.push_back({key, *reason + config_detail::Where(layer.kind, key)});
+        errors.push_back({key, *reason + detail::Where(layer.kind, key)});
       }
     }
   }
@@ -469,7 +469,7 @@ ConfigLoadResult LoadConfig(const ConfigSources& sources) {
   std::set<std::string> token_env_names;
   for (const Layer* l : {&file}) {
     for (const auto& [key, node] : l->scalars) {
-      if (key == "alerting.channels") config_detail::CollectAlertEnvNames(node, token_env_names);
+      if (key == "alerting.channels") detail::CollectAlertEnvNames(node, token_env_names);
     }
     if (!l->tokens) continue;
     for (const auto& t : *l->tokens) {
@@ -478,10 +478,10 @@ ConfigLoadResult LoadConfig(const ConfigSources& sources) {
   }
   // Channels given in the environment or a flag may name secret variables too.
   if (auto it = sources.env.find(EnvVarName("alerting.channels")); it != sources.env.end()) {
-    config_detail::CollectAlertEnvNames(YAML::Node(it->second), token_env_names);
+    detail::CollectAlertEnvNames(YAML::Node(it->second), token_env_names);
   }
   if (auto it = sources.flags.find("alerting.channels"); it != sources.flags.end()) {
-    config_detail::CollectAlertEnvNames(YAML::Node(it->second), token_env_names);
+    detail::CollectAlertEnvNames(YAML::Node(it->second), token_env_names);
   }
   ReadEnvLayer(sources.env, token_env_names, env, errors);
   ReadFlagLayer(sources.flags, flags, errors);
@@ -493,11 +493,11 @@ ConfigLoadResult LoadConfig(const ConfigSources& sources) {
     if (l->tokens) tokens = &*l->tokens;
   }
   if (tokens != nullptr) {
-    config.auth.tokens = config_detail::ResolveTokens(*tokens, sources.env, errors);
+    config.auth.tokens = detail::ResolveTokens(*tokens, sources.env, errors);
   }
-  config_detail::FinishAlerting(config, sources.env, errors);
+  detail::FinishAlerting(config, sources.env, errors);
   if (errors.empty()) result.config = std::move(config);
   return result;
 }
 
-}  // namespace mw
+}  // namespace mw::config

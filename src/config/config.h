@@ -14,7 +14,7 @@
 
 #include "common/status.h"
 
-namespace mw {
+namespace mw::config {
 
 enum class Role { kIngest, kRead, kAdmin };
 
@@ -216,4 +216,4 @@ std::vector<std::string> ConfigKeyNames();
 // keys; others may be referenced by auth.tokens[].token_env, so they are included too.)
 std::map<std::string, std::string> ProcessEnvironment();
 
-}  // namespace mw
+}  // namespace mw::config

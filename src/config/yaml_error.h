@@ -8,7 +8,7 @@
 
 #include <string>
 
-namespace mw {
+namespace mw::config {
 
 inline std::string YamlErrorText(const YAML::Exception& e) {
   if (dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr) {
@@ -17,4 +17,4 @@ inline std::string YamlErrorText(const YAML::Exception& e) {
   return e.msg;
 }
 
-}  // namespace mw
+}  // namespace mw::config

@@ -13,16 +13,16 @@
 #include "ingest/detail/error_sink.h"
 #include "ingest/detail/prediction_decoder.h"
 
-namespace mw {
+namespace mw::ingest {
 namespace {
 
-using ingest_detail::ErrorSink;
-using ingest_detail::ondemand::array;
-using ingest_detail::ondemand::document;
-using ingest_detail::ondemand::field;
-using ingest_detail::ondemand::object;
-using ingest_detail::ondemand::parser;
-using ingest_detail::ondemand::value;
+using detail::ErrorSink;
+using detail::ondemand::array;
+using detail::ondemand::document;
+using detail::ondemand::field;
+using detail::ondemand::object;
+using detail::ondemand::parser;
+using detail::ondemand::value;
 using simdjson::error_code;
 
 bool IsBlank(std::string_view s) {
@@ -312,14 +312,14 @@ Result DecodeBody(std::string_view body, BodyFormat format, const DecodeOptions&
 
 DecodedPredictions DecodePredictions(std::string_view body, BodyFormat format,
                                      const DecodeOptions& options) {
-  return DecodeBody<ingest_detail::PredictionDecoder, DecodedPredictions>(
-      body, format, options, &DecodedPredictions::events);
+  return DecodeBody<detail::PredictionDecoder, DecodedPredictions>(body, format, options,
+                                                                   &DecodedPredictions::events);
 }
 
 DecodedActuals DecodeActuals(std::string_view body, BodyFormat format,
                              const DecodeOptions& options) {
-  return DecodeBody<ingest_detail::ActualDecoder, DecodedActuals>(body, format, options,
-                                                                  &DecodedActuals::actuals);
+  return DecodeBody<detail::ActualDecoder, DecodedActuals>(body, format, options,
+                                                           &DecodedActuals::actuals);
 }
 
-}  // namespace mw
+}  // namespace mw::ingest

@@ -45,7 +45,7 @@
 #include "ingest/event.h"
 #include "registry/model.h"
 
-namespace mw {
+namespace mw::ingest {
 
 enum class DecodeFailure {
   kNone,
@@ -63,7 +63,7 @@ struct DecodeOptions {
   // Task of a model by name (kUnknown when not registered). Binary classifiers must have
   // prediction in [0,1] and, when present, actual in {0,1}. Called once per run of consecutive
   // events of the same model; when unset every model is kUnknown.
-  std::function<ModelTask(std::string_view model)> task_of;
+  std::function<registry::ModelTask(std::string_view model)> task_of;
   // Generates an id for events without one (time-ordered, unique). Not called once the body has
   // an error (ids may still be drawn for events before it); when unset, GenerateUlid(now_ms).
   std::function<std::string()> generate_id;
@@ -100,4 +100,4 @@ DecodedActuals DecodeActuals(std::string_view body, BodyFormat format,
 // within a process. Thread-safe.
 std::string GenerateUlid(int64_t now_ms);
 
-}  // namespace mw
+}  // namespace mw::ingest

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace mw {
+namespace mw::ingest {
 
 struct PredictionEvent {
   std::string id;  // client id, or generated (time-ordered) when absent
@@ -47,4 +47,4 @@ struct PredictionRecord {
   int64_t received_at_ms = 0;
 };
 
-}  // namespace mw
+}  // namespace mw::ingest

@@ -13,7 +13,7 @@
 
 #include "ingest/decode.h"
 
-namespace mw {
+namespace mw::ingest {
 namespace {
 
 using Uint128 = unsigned __int128;
@@ -75,4 +75,4 @@ std::string GenerateUlid(int64_t now_ms) {
   return id;
 }
 
-}  // namespace mw
+}  // namespace mw::ingest

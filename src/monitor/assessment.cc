@@ -6,7 +6,7 @@
 
 namespace mw::monitor {
 
-Row ToRow(PredictionRecord&& r) {
+Row ToRow(ingest::PredictionRecord&& r) {
   Row row;
   row.seq = r.seq;
   row.created_at_ms = r.created_at_ms;
@@ -36,13 +36,13 @@ std::optional<double> TrainingValue(const std::map<std::string, double>& trainin
   return std::nullopt;
 }
 
-const std::vector<std::string_view>& ComparedMetrics(ModelTask task) {
+const std::vector<std::string_view>& ComparedMetrics(registry::ModelTask task) {
   static const std::vector<std::string_view> regression = {"mae", "rmse", "mape", "r2"};
   static const std::vector<std::string_view> classification = {
       "auc", "average_precision", "accuracy", "f1", "log_loss", "brier"};
   static const std::vector<std::string_view> none;
-  if (task == ModelTask::kRegression) return regression;
-  if (task == ModelTask::kBinaryClassification) return classification;
+  if (task == registry::ModelTask::kRegression) return regression;
+  if (task == registry::ModelTask::kBinaryClassification) return classification;
   return none;
 }
 
@@ -53,8 +53,8 @@ double QualitySettings::DegradationThresholdFor(const std::string& model) const 
   return it != model_degradation_thresholds.end() ? it->second : degradation_threshold;
 }
 
-std::string_view PrimaryMetric(ModelTask task) {
-  return task == ModelTask::kBinaryClassification ? "auc" : "mae";
+std::string_view PrimaryMetric(registry::ModelTask task) {
+  return task == registry::ModelTask::kBinaryClassification ? "auc" : "mae";
 }
 
 bool IsKnownMetric(std::string_view metric) {
@@ -65,7 +65,7 @@ bool IsKnownMetric(std::string_view metric) {
   return std::find(known.begin(), known.end(), metric) != known.end();
 }
 
-PerformanceResult ComputePerformance(ModelTask task, std::span<const Row> rows,
+PerformanceResult ComputePerformance(registry::ModelTask task, std::span<const Row> rows,
                                      const std::map<std::string, double>& training_metrics,
                                      const std::string& training_version, const std::string& model,
                                      const QualitySettings& settings) {
@@ -73,7 +73,7 @@ PerformanceResult ComputePerformance(ModelTask task, std::span<const Row> rows,
   r.task = task;
   r.predictions = static_cast<int64_t>(rows.size());
   r.training_version = training_version;
-  if (task == ModelTask::kRegression) {
+  if (task == registry::ModelTask::kRegression) {
     stats::RegressionAccumulator acc;
     for (const Row& row : rows) {
       if (!row.actual) continue;
@@ -81,7 +81,7 @@ PerformanceResult ComputePerformance(ModelTask task, std::span<const Row> rows,
     }
     r.with_actual = acc.count();
     if (r.with_actual > 0) r.regression = acc.Finish();
-  } else if (task == ModelTask::kBinaryClassification) {
+  } else if (task == registry::ModelTask::kBinaryClassification) {
     std::vector<double> scores;
     std::vector<uint8_t> labels;
     for (const Row& row : rows) {
@@ -150,11 +150,12 @@ std::optional<double> MetricValue(const PerformanceResult& r, std::string_view m
 
 Json ToJson(const PerformanceResult& r) {
   Json out;
-  out["task"] = std::string(ModelTaskName(r.task));
+  out["task"] = std::string(registry::ModelTaskName(r.task));
   out["status"] = r.status;
   out["predictions"] = r.predictions;
   out["sample_size"] = r.with_actual;
-  if (r.task == ModelTask::kBinaryClassification) out["invalid_labels"] = r.invalid_labels;
+  if (r.task == registry::ModelTask::kBinaryClassification)
+    out["invalid_labels"] = r.invalid_labels;
   Json metrics = Json::object();
   if (r.status == "ok" && r.regression) {
     const stats::RegressionMetrics& m = *r.regression;
@@ -358,7 +359,7 @@ Json ToJson(const profile::QualityReport& report) {
   return out;
 }
 
-std::vector<HistoryPoint> ComputeHistory(ModelTask task, std::span<const Row> rows,
+std::vector<HistoryPoint> ComputeHistory(registry::ModelTask task, std::span<const Row> rows,
                                          std::string_view metric, int64_t bucket_ms,
                                          const QualitySettings& settings) {
   std::map<int64_t, std::vector<Row>> buckets;

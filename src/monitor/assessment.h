@@ -48,14 +48,14 @@ struct Row {
 };
 
 // The row of a stored prediction (its fields are moved out of `record`).
-Row ToRow(PredictionRecord&& record);
+Row ToRow(ingest::PredictionRecord&& record);
 
 // The headline metric whose degradation decides performance drift: mae for regression, auc for
 // binary classification.
-std::string_view PrimaryMetric(ModelTask task);
+std::string_view PrimaryMetric(registry::ModelTask task);
 
 struct PerformanceResult {
-  ModelTask task = ModelTask::kUnknown;
+  registry::ModelTask task = registry::ModelTask::kUnknown;
   int64_t predictions = 0;     // rows in the window
   int64_t with_actual = 0;     // rows with an actual
   int64_t invalid_labels = 0;  // classifier actuals other than 0/1 (excluded)
@@ -69,7 +69,7 @@ struct PerformanceResult {
 };
 
 // Rows without an actual count as predictions only. A classifier's actual must be 0 or 1.
-PerformanceResult ComputePerformance(ModelTask task, std::span<const Row> rows,
+PerformanceResult ComputePerformance(registry::ModelTask task, std::span<const Row> rows,
                                      const std::map<std::string, double>& training_metrics,
                                      const std::string& training_version, const std::string& model,
                                      const QualitySettings& settings);
@@ -105,7 +105,7 @@ struct HistoryPoint {
   int64_t sample_size = 0;
   std::optional<double> value;  // nullopt: fewer than min_samples rows with actuals, or undefined
 };
-std::vector<HistoryPoint> ComputeHistory(ModelTask task, std::span<const Row> rows,
+std::vector<HistoryPoint> ComputeHistory(registry::ModelTask task, std::span<const Row> rows,
                                          std::string_view metric, int64_t bucket_ms,
                                          const QualitySettings& settings);
 // True for the names MetricValue knows.

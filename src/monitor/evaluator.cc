@@ -18,7 +18,7 @@ std::string DumpSnapshot(const Json& payload) {
 
 }  // namespace
 
-Evaluator::Evaluator(Store& store, QualityService& service, QualityMetrics* metrics,
+Evaluator::Evaluator(store::Store& store, QualityService& service, QualityMetrics* metrics,
                      const Clock& clock, EvaluatorOptions options)
     : store_(store), service_(service), metrics_(metrics), clock_(clock), options_(options) {}
 
@@ -68,13 +68,13 @@ EvaluatorStatus Evaluator::status() const {
 }
 
 Status Evaluator::ScanNewRows(int64_t cutoff_ms) {
-  PredictionQuery q;
+  store::PredictionQuery q;
   q.after_seq = last_seq_;
   q.limit = kScanPage;
   while (true) {
     auto page = store_.QueryPredictions(q);
     if (!page.has_value()) return page.error();
-    for (PredictionRecord& r : *page) {
+    for (ingest::PredictionRecord& r : *page) {
       q.after_seq = r.seq;
       if (r.created_at_ms < cutoff_ms) continue;
       Key key{r.model, r.segment};
@@ -99,7 +99,7 @@ Status Evaluator::RefreshPending() {
       auto rows = store_.GetPredictionsBySeq(chunk);
       if (!rows.has_value()) return rows.error();
       std::set<int64_t> joined;
-      for (const PredictionRecord& r : *rows) {
+      for (const ingest::PredictionRecord& r : *rows) {
         if (!r.actual) continue;
         auto it = w.rows.find(r.seq);
         if (it != w.rows.end()) it->second.actual = r.actual;
@@ -133,7 +133,7 @@ void Evaluator::Evict(int64_t cutoff_ms) {
 }
 
 Status Evaluator::Evaluate(const Key& key, Window& w, int64_t now_ms,
-                           std::vector<EvaluationSnapshot>& snapshots) {
+                           std::vector<store::EvaluationSnapshot>& snapshots) {
   const auto& [model, segment] = key;
   std::vector<Row> rows;
   rows.reserve(w.rows.size());
@@ -146,7 +146,7 @@ Status Evaluator::Evaluate(const Key& key, Window& w, int64_t now_ms,
   if (metrics_ != nullptr) metrics_->SetPerformance(model, segment, performance);
   snapshots.push_back({now_ms, model, segment, "performance", DumpSnapshot(ToJson(performance))});
 
-  if (w.task == ModelTask::kBinaryClassification && metrics_ != nullptr) {
+  if (w.task == registry::ModelTask::kBinaryClassification && metrics_ != nullptr) {
     int64_t low = 0, medium = 0, high = 0;
     for (const Row& row : rows) {
       (row.prediction < 0.3 ? low : row.prediction < 0.7 ? medium : high) += 1;
@@ -189,26 +189,26 @@ Status Evaluator::EvaluateOnce() {
   Evict(cutoff);
 
   // Classifier scores seen for the first time go into the score histogram.
-  std::map<std::string, ModelTask> tasks;
+  std::map<std::string, registry::ModelTask> tasks;
   if (result.ok()) {
     auto models = store_.ListModels();
     if (models.has_value()) {
-      for (const ModelInfo& m : *models) tasks[m.name] = m.task;
+      for (const registry::ModelInfo& m : *models) tasks[m.name] = m.task;
     } else {
       result = models.error();
     }
   }
-  std::vector<EvaluationSnapshot> snapshots;
+  std::vector<store::EvaluationSnapshot> snapshots;
   for (auto& [key, w] : windows_) {
     if (!result.ok()) break;
     auto task = tasks.find(key.first);
-    w.task = task == tasks.end() ? ModelTask::kUnknown : task->second;
-    if (w.task == ModelTask::kBinaryClassification && metrics_ != nullptr) {
+    w.task = task == tasks.end() ? registry::ModelTask::kUnknown : task->second;
+    if (w.task == registry::ModelTask::kBinaryClassification && metrics_ != nullptr) {
       for (auto it = w.rows.upper_bound(first_new_seq); it != w.rows.end(); ++it) {
         metrics_->ObserveScore(key.first, key.second, it->second.prediction);
       }
     }
-    if (w.task == ModelTask::kUnknown) continue;
+    if (w.task == registry::ModelTask::kUnknown) continue;
     if (Status s = Evaluate(key, w, now_ms, snapshots); !s.ok()) result = s;
   }
   if (result.ok() && options_.store_snapshots) result = store_.AppendSnapshots(snapshots);

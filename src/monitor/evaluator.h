@@ -52,8 +52,8 @@ struct EvaluatorStatus {
 class Evaluator {
  public:
   // All references must outlive the evaluator. `metrics` may be null (no gauges).
-  Evaluator(Store& store, QualityService& service, QualityMetrics* metrics, const Clock& clock,
-            EvaluatorOptions options);
+  Evaluator(store::Store& store, QualityService& service, QualityMetrics* metrics,
+            const Clock& clock, EvaluatorOptions options);
   ~Evaluator();  // Stop()
 
   void Start();  // first pass right away, then every interval
@@ -64,7 +64,7 @@ class Evaluator {
 
  private:
   struct Window {
-    ModelTask task = ModelTask::kUnknown;
+    registry::ModelTask task = registry::ModelTask::kUnknown;
     std::map<int64_t, Row> rows;   // by seq
     std::vector<int64_t> pending;  // seqs without an actual yet
   };
@@ -75,9 +75,9 @@ class Evaluator {
   void Evict(int64_t cutoff_ms);
   void RecordThrownPass(int64_t started_ms);
   Status Evaluate(const Key& key, Window& window, int64_t now_ms,
-                  std::vector<EvaluationSnapshot>& snapshots);
+                  std::vector<store::EvaluationSnapshot>& snapshots);
 
-  Store& store_;
+  store::Store& store_;
   QualityService& service_;
   QualityMetrics* metrics_;
   const Clock& clock_;

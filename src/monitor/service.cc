@@ -37,12 +37,12 @@ std::map<std::string, std::vector<Row>> SegmentGroups(const WindowQuery& q,
 
 }  // namespace
 
-QualityService::QualityService(Store& store, profile::ProfileCache& cache, ServiceOptions options,
-                               const Clock& /*clock*/)
+QualityService::QualityService(store::Store& store, profile::ProfileCache& cache,
+                               ServiceOptions options, const Clock& /*clock*/)
     : store_(store), cache_(cache), options_(std::move(options)) {}
 
 Result<std::vector<Row>> QualityService::LoadRows(const WindowQuery& q, bool* truncated) {
-  PredictionQuery pq;
+  store::PredictionQuery pq;
   pq.model = q.model;
   pq.segment = q.segment;
   pq.version = q.version;
@@ -56,7 +56,7 @@ Result<std::vector<Row>> QualityService::LoadRows(const WindowQuery& q, bool* tr
     if (!page.has_value()) return page.error();
     const bool last = static_cast<int64_t>(page->size()) < kPage;
     if (!page->empty()) pq.after_seq = page->back().seq;
-    for (PredictionRecord& r : *page) rows.push_back(ToRow(std::move(r)));
+    for (ingest::PredictionRecord& r : *page) rows.push_back(ToRow(std::move(r)));
     if (static_cast<int64_t>(rows.size()) > options_.max_rows) {
       // Keep the newest max_rows (in append order).
       rows.erase(rows.begin(), rows.end() - options_.max_rows);
@@ -75,9 +75,9 @@ Result<QualityService::VersionChoice> QualityService::ChooseVersion(
     const std::optional<std::string>& version) {
   auto versions = store_.ListModelVersions(model);
   if (!versions.has_value()) return versions.error();
-  const ModelVersionInfo* chosen = nullptr;
+  const registry::ModelVersionInfo* chosen = nullptr;
   auto pick = [&](const std::string& seg, bool latest_only) {
-    for (const ModelVersionInfo& v : *versions) {
+    for (const registry::ModelVersionInfo& v : *versions) {
       if (v.segment != seg) continue;
       if (version ? v.version == *version : (!latest_only || v.is_latest)) {
         chosen = &v;
@@ -161,7 +161,7 @@ Json QualityService::WindowAnswer(const WindowQuery& q, bool truncated, bool wit
 Result<Json> QualityService::Performance(const WindowQuery& q) {
   auto window = LoadWindow(q);
   if (!window.has_value()) return window.error();
-  const ModelInfo& model = window->model;
+  const registry::ModelInfo& model = window->model;
   std::vector<Row>& rows = window->rows;
   const bool truncated = window->truncated;
   Json out = WindowAnswer(q, truncated, /*with_version=*/true);
@@ -260,7 +260,7 @@ Result<Json> QualityService::History(const WindowQuery& q, const std::string& me
   if (bucket_ms < 60'000) return InvalidArgument("bucket must be at least 1m");
   auto window = LoadWindow(q);
   if (!window.has_value()) return window.error();
-  const ModelInfo& model = window->model;
+  const registry::ModelInfo& model = window->model;
   std::vector<Row>& rows = window->rows;
   const bool truncated = window->truncated;
   Json out;

@@ -43,7 +43,7 @@ class QualityService {
  public:
   // `store` and `cache` must outlive the service. `clock` is not used: every window comes with its
   // query.
-  QualityService(Store& store, profile::ProfileCache& cache, ServiceOptions options,
+  QualityService(store::Store& store, profile::ProfileCache& cache, ServiceOptions options,
                  const Clock& clock);
 
   const ServiceOptions& options() const { return options_; }
@@ -80,7 +80,7 @@ class QualityService {
   Json WindowAnswer(const WindowQuery& q, bool truncated, bool with_version) const;
   // The model (kNotFound when unknown) and the rows of its window.
   struct Window {
-    ModelInfo model;
+    registry::ModelInfo model;
     std::vector<Row> rows;
     bool truncated = false;
   };
@@ -93,7 +93,7 @@ class QualityService {
   };
   Result<SegmentReference> ReferenceFor(const WindowQuery& q, const std::string& segment);
 
-  Store& store_;
+  store::Store& store_;
   profile::ProfileCache& cache_;
   const ServiceOptions options_;
 };

@@ -9,7 +9,7 @@
 #include "common/names.h"
 #include "common/time_format.h"
 
-namespace mw {
+namespace mw::registry {
 namespace {
 
 using nlohmann::json;
@@ -253,4 +253,4 @@ json ModelVersionToJson(const ModelVersionInfo& v) {
   };
 }
 
-}  // namespace mw
+}  // namespace mw::registry

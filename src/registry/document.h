@@ -35,7 +35,7 @@
 #include "common/field_error.h"
 #include "registry/model.h"
 
-namespace mw {
+namespace mw::registry {
 
 template <typename T>
 struct ParsedDocument {
@@ -69,4 +69,4 @@ nlohmann::json ModelToJson(const ModelInfo& model);
 //  object; {} when empty or unreadable, or nested deeper than kMaxJsonDepth)}.
 nlohmann::json ModelVersionToJson(const ModelVersionInfo& version);
 
-}  // namespace mw
+}  // namespace mw::registry

@@ -17,7 +17,7 @@
 #include "common/status.h"
 #include "registry/document.h"
 
-namespace mw {
+namespace mw::registry {
 namespace {
 
 namespace fs = std::filesystem;
@@ -405,4 +405,4 @@ ImportResult ScanModelDirectory(const fs::path& dir) {
   return result;
 }
 
-}  // namespace mw
+}  // namespace mw::registry

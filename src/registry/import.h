@@ -41,7 +41,7 @@
 
 #include "registry/model.h"
 
-namespace mw {
+namespace mw::registry {
 
 // The largest metadata.json read (bytes).
 inline constexpr size_t kMaxMetadataFileBytes = 1024 * 1024;
@@ -71,4 +71,4 @@ ImportResult ScanModelDirectory(const std::filesystem::path& dir);
 // v2 < v10 and 2024-01-05 < 2024-01-12. Returns <0, 0 or >0.
 int CompareVersionNames(std::string_view a, std::string_view b);
 
-}  // namespace mw
+}  // namespace mw::registry

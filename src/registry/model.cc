@@ -1,6 +1,6 @@
 #include "registry/model.h"
 
-namespace mw {
+namespace mw::registry {
 
 std::string_view ModelTaskName(ModelTask task) {
   switch (task) {
@@ -20,4 +20,4 @@ std::optional<ModelTask> ParseModelTask(std::string_view name) {
   return std::nullopt;
 }
 
-}  // namespace mw
+}  // namespace mw::registry

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace mw {
+namespace mw::registry {
 
 enum class ModelTask { kUnknown, kRegression, kBinaryClassification };
 
@@ -40,4 +40,4 @@ struct ModelVersionInfo {
   bool is_latest = true;
 };
 
-}  // namespace mw
+}  // namespace mw::registry

@@ -11,24 +11,24 @@
 
 #include "common/hash.h"
 
-namespace mw {
+namespace mw::store {
 namespace {
 
-using store_detail::Db;
-using store_detail::Stmt;
-using store_detail::Txn;
+using sqlite::Db;
+using sqlite::Stmt;
+using sqlite::Txn;
 
 constexpr size_t kRebuildChunk = 1 << 22;  // entries sorted in memory at once while rebuilding
 
 int64_t ToSql(uint64_t hash) { return std::bit_cast<int64_t>(hash); }
 
-Status ConfigureWriter(const Db& db) {
+Status ConfigureWriter(const sqlite::Db& db) {
   return db.Exec(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
       "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");
 }
 
-Status CreateSchema(const Db& db) {
+Status CreateSchema(const sqlite::Db& db) {
   return db.Exec(
       "CREATE TABLE IF NOT EXISTS id_index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
       "CREATE TABLE IF NOT EXISTS id_index ("
@@ -36,11 +36,11 @@ Status CreateSchema(const Db& db) {
       " WITHOUT ROWID;");
 }
 
-Status SetMeta(const Db& db, std::string_view key, std::string_view value) {
-  auto stmt = Stmt::Prepare(db,
-                            "INSERT INTO id_index_meta (key, value) VALUES (?, ?)"
-                            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                            false);
+Status SetMeta(const sqlite::Db& db, std::string_view key, std::string_view value) {
+  auto stmt = sqlite::Stmt::Prepare(db,
+                                    "INSERT INTO id_index_meta (key, value) VALUES (?, ?)"
+                                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                                    false);
   if (!stmt) return stmt.error();
   stmt->BindText(1, key);
   stmt->BindText(2, value);
@@ -48,8 +48,8 @@ Status SetMeta(const Db& db, std::string_view key, std::string_view value) {
 }
 
 // Reads a meta value; nullopt when absent.
-Result<std::optional<std::string>> GetMeta(const Db& db, std::string_view key) {
-  auto stmt = Stmt::Prepare(db, "SELECT value FROM id_index_meta WHERE key = ?", false);
+Result<std::optional<std::string>> GetMeta(const sqlite::Db& db, std::string_view key) {
+  auto stmt = sqlite::Stmt::Prepare(db, "SELECT value FROM id_index_meta WHERE key = ?", false);
   if (!stmt) return stmt.error();
   stmt->BindText(1, key);
   auto row = stmt->Step();
@@ -92,7 +92,8 @@ uint64_t IdHash(std::string_view id) {
   return SplitMix64Finalize(Fnv1a64(id));
 }
 
-Result<std::unique_ptr<IdIndex>> IdIndex::Open(const IdIndexOptions& options, const Db& main) {
+Result<std::unique_ptr<IdIndex>> IdIndex::Open(const IdIndexOptions& options,
+                                               const sqlite::Db& main) {
   std::unique_ptr<IdIndex> index(new IdIndex(options));
   index->tail_.reserve(std::min<size_t>(options.batch_rows, 1 << 20));
   bool usable = false;
@@ -112,7 +113,7 @@ Result<std::unique_ptr<IdIndex>> IdIndex::Open(const IdIndexOptions& options, co
 
 // Opens the id file for writing and prepares the indexer's statements; reads the watermark.
 Status IdIndex::OpenWriter() {
-  auto db = Db::Open(options_.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  auto db = sqlite::Db::Open(options_.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (!db) return db.error();
   writer_ = std::move(*db);
   if (Status s = ConfigureWriter(writer_); !s.ok()) return s;
@@ -124,12 +125,12 @@ Status IdIndex::OpenWriter() {
   watermark_ = ParseInt(*watermark).value_or(0);
   file_entries_ = ParseInt(*entries).value_or(0);
   auto insert =
-      Stmt::Prepare(writer_, "INSERT OR IGNORE INTO id_index (id_hash, seq) VALUES (?, ?)");
+      sqlite::Stmt::Prepare(writer_, "INSERT OR IGNORE INTO id_index (id_hash, seq) VALUES (?, ?)");
   if (!insert) return insert.error();
   insert_ = std::move(*insert);
-  auto set = Stmt::Prepare(writer_,
-                           "INSERT INTO id_index_meta (key, value) VALUES (?, ?)"
-                           " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  auto set = sqlite::Stmt::Prepare(writer_,
+                                   "INSERT INTO id_index_meta (key, value) VALUES (?, ?)"
+                                   " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   if (!set) return set.error();
   set_watermark_ = std::move(*set);
   return Status::Ok();
@@ -137,9 +138,9 @@ Status IdIndex::OpenWriter() {
 
 // Decides whether the existing file can be used. Damage or a mismatch yields usable=false (and
 // OK); only a failure of the main database is an error.
-Status IdIndex::Validate(const Db& main, bool* usable) {
+Status IdIndex::Validate(const sqlite::Db& main, bool* usable) {
   *usable = false;
-  auto db = Db::Open(options_.path, SQLITE_OPEN_READWRITE);
+  auto db = sqlite::Db::Open(options_.path, SQLITE_OPEN_READWRITE);
   if (!db) return Status::Ok();
   if (!ConfigureWriter(*db).ok()) return Status::Ok();
   auto format = GetMeta(*db, "format_version");
@@ -161,9 +162,9 @@ Status IdIndex::Validate(const Db& main, bool* usable) {
   const int64_t last = max_seq->value_or(0);
   if (*stored_watermark > last) {
     // The main database lost commits the id file had indexed: drop entries past its end.
-    Txn txn(*db);
+    sqlite::Txn txn(*db);
     if (!txn.Begin().ok()) return Status::Ok();
-    auto del = Stmt::Prepare(*db, "DELETE FROM id_index WHERE seq > ?", false);
+    auto del = sqlite::Stmt::Prepare(*db, "DELETE FROM id_index WHERE seq > ?", false);
     if (!del) return Status::Ok();
     del->BindInt(1, last);
     if (!del->Run().ok()) return Status::Ok();
@@ -178,13 +179,13 @@ Status IdIndex::Validate(const Db& main, bool* usable) {
 }
 
 // Builds a fresh id file from prediction_logs into a temporary file, then renames it into place.
-Status IdIndex::Rebuild(const Db& main) {
+Status IdIndex::Rebuild(const sqlite::Db& main) {
   const std::string tmp = options_.path + ".rebuild";
   RemoveDbFiles(tmp);
   int64_t entries = 0;
   int64_t watermark = 0;
   {
-    auto db = Db::Open(tmp, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    auto db = sqlite::Db::Open(tmp, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     if (!db) return db.error();
     if (Status s = db->Exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
                             "PRAGMA cache_size=-131072;");
@@ -192,19 +193,21 @@ Status IdIndex::Rebuild(const Db& main) {
       return s;
     }
     if (Status s = CreateSchema(*db); !s.ok()) return s;
-    auto insert = Stmt::Prepare(*db, "INSERT OR IGNORE INTO id_index (id_hash, seq) VALUES (?, ?)");
+    auto insert =
+        sqlite::Stmt::Prepare(*db, "INSERT OR IGNORE INTO id_index (id_hash, seq) VALUES (?, ?)");
     if (!insert) return insert.error();
     // One read transaction on main, so the scan and the watermark agree.
-    Txn read(main);
+    sqlite::Txn read(main);
     if (Status s = read.Begin(/*immediate=*/false); !s.ok()) return s;
-    auto scan = Stmt::Prepare(main, "SELECT seq, id FROM prediction_logs ORDER BY seq", false);
+    auto scan =
+        sqlite::Stmt::Prepare(main, "SELECT seq, id FROM prediction_logs ORDER BY seq", false);
     if (!scan) return scan.error();
     std::vector<IdEntry> chunk;
     chunk.reserve(std::min<size_t>(kRebuildChunk, 1 << 16));
     auto flush_chunk = [&]() -> Status {
       std::sort(chunk.begin(), chunk.end(),
                 [](const IdEntry& a, const IdEntry& b) { return a.id_hash < b.id_hash; });
-      Txn txn(*db);
+      sqlite::Txn txn(*db);
       if (Status s = txn.Begin(); !s.ok()) return s;
       for (const IdEntry& e : chunk) {
         insert->BindInt(1, ToSql(e.id_hash));
@@ -226,7 +229,7 @@ Status IdIndex::Rebuild(const Db& main) {
       }
     }
     if (Status s = flush_chunk(); !s.ok()) return s;
-    Txn txn(*db);
+    sqlite::Txn txn(*db);
     if (Status s = txn.Begin(); !s.ok()) return s;
     for (auto [key, value] :
          {std::pair<std::string_view, std::string>{"format_version", std::string(kFormatVersion)},
@@ -248,9 +251,9 @@ Status IdIndex::Rebuild(const Db& main) {
   return SyncPath(dir.string(), true);
 }
 
-Status IdIndex::LoadTail(const Db& main) {
-  auto scan =
-      Stmt::Prepare(main, "SELECT seq, id FROM prediction_logs WHERE seq > ? ORDER BY seq", false);
+Status IdIndex::LoadTail(const sqlite::Db& main) {
+  auto scan = sqlite::Stmt::Prepare(
+      main, "SELECT seq, id FROM prediction_logs WHERE seq > ? ORDER BY seq", false);
   if (!scan) return scan.error();
   scan->BindInt(1, watermark_);
   std::vector<IdEntry> entries;
@@ -300,13 +303,13 @@ void IdIndex::AddCommitted(std::span<const IdEntry> entries) {
 
 Result<IdIndex::Reader> IdIndex::OpenReader(int64_t page_cache_kib) const {
   Reader reader;
-  auto db = Db::Open(options_.path, SQLITE_OPEN_READONLY);
+  auto db = sqlite::Db::Open(options_.path, SQLITE_OPEN_READONLY);
   if (!db) return db.error();
   reader.db_ = std::move(*db);
   Status s = reader.db_.Exec("PRAGMA busy_timeout=10000; PRAGMA cache_size=-" +
                              std::to_string(page_cache_kib) + "; PRAGMA mmap_size=268435456;");
   if (!s.ok()) return s;
-  auto select = Stmt::Prepare(reader.db_, "SELECT seq FROM id_index WHERE id_hash = ?");
+  auto select = sqlite::Stmt::Prepare(reader.db_, "SELECT seq FROM id_index WHERE id_hash = ?");
   if (!select) return select.error();
   reader.select_ = std::move(*select);
   return reader;
@@ -314,7 +317,7 @@ Result<IdIndex::Reader> IdIndex::OpenReader(int64_t page_cache_kib) const {
 
 Status IdIndex::Lookup(uint64_t id_hash, Reader& reader, std::vector<int64_t>* seqs) const {
   const size_t first = seqs->size();
-  std::shared_ptr<const store_detail::HashFilter> filter;
+  std::shared_ptr<const detail::HashFilter> filter;
   {
     std::lock_guard lock(mu_);
     auto [begin, end] = tail_.equal_range(id_hash);
@@ -326,7 +329,7 @@ Status IdIndex::Lookup(uint64_t id_hash, Reader& reader, std::vector<int64_t>* s
   if (filter == nullptr || filter->MayContain(id_hash)) {
     // After the tail: an entry trimmed meanwhile was committed to the file before the trim, and
     // this statement starts a new read snapshot, so it sees it.
-    store_detail::StmtResetter reset(reader.select_);
+    sqlite::StmtResetter reset(reader.select_);
     reader.select_.BindInt(1, ToSql(id_hash));
     while (true) {
       auto row = reader.select_.Step();
@@ -417,8 +420,8 @@ Status IdIndex::BuildFilter() {
   const uint64_t capacity =
       std::max<uint64_t>(options_.filter_min_capacity,
                          2 * static_cast<uint64_t>(std::max<int64_t>(file_entries(), 0)));
-  auto filter = std::make_shared<store_detail::HashFilter>(capacity);
-  auto scan = Stmt::Prepare(writer_, "SELECT id_hash FROM id_index", false);
+  auto filter = std::make_shared<detail::HashFilter>(capacity);
+  auto scan = sqlite::Stmt::Prepare(writer_, "SELECT id_hash FROM id_index", false);
   if (!scan) return scan.error();
   while (true) {
     auto row = scan->Step();
@@ -491,7 +494,7 @@ Status IdIndex::WriteBatch(std::vector<IdEntry> batch, int64_t new_watermark) {
   std::sort(batch.begin(), batch.end(), [](const IdEntry& a, const IdEntry& b) {
     return a.id_hash != b.id_hash ? a.id_hash < b.id_hash : a.seq < b.seq;
   });
-  Txn txn(writer_);
+  sqlite::Txn txn(writer_);
   if (Status s = txn.Begin(); !s.ok()) return s;
   int64_t added = 0;
   for (const IdEntry& e : batch) {
@@ -512,7 +515,7 @@ Status IdIndex::WriteBatch(std::vector<IdEntry> batch, int64_t new_watermark) {
     if (Status s = set_watermark_.Run(); !s.ok()) return s;
   }
   if (Status s = txn.Commit(); !s.ok()) return s;
-  std::shared_ptr<store_detail::HashFilter> filter;
+  std::shared_ptr<detail::HashFilter> filter;
   {
     std::lock_guard lock(mu_);
     file_entries_ = entries;
@@ -526,4 +529,4 @@ Status IdIndex::WriteBatch(std::vector<IdEntry> batch, int64_t new_watermark) {
   return Status::Ok();
 }
 
-}  // namespace mw
+}  // namespace mw::store

@@ -55,10 +55,10 @@
 
 #include "common/background.h"
 #include "common/status.h"
+#include "sqlite/handle.h"
 #include "store/detail/hash_filter.h"
-#include "store/detail/sqlite_handle.h"
 
-namespace mw {
+namespace mw::store {
 
 // The 64-bit hash of an id under which the id file stores it. Hand-written (FNV-1a with a
 // splitmix64 finalizer) because it is persisted: std::hash is not stable across builds, and the
@@ -95,15 +95,15 @@ class IdIndex {
 
    private:
     friend class IdIndex;
-    store_detail::Db db_;
-    store_detail::Stmt select_;
+    sqlite::Db db_;
+    sqlite::Stmt select_;
   };
 
   // Opens (validating, and rebuilding from `main` when needed) the id file and loads the tail.
   // `main` is a connection to the migrated main database, used only during the call.
   // kUnavailable when either database fails.
   static Result<std::unique_ptr<IdIndex>> Open(const IdIndexOptions& options,
-                                               const store_detail::Db& main);
+                                               const sqlite::Db& main);
   ~IdIndex();  // Stop()
   IdIndex(const IdIndex&) = delete;
   IdIndex& operator=(const IdIndex&) = delete;
@@ -142,9 +142,9 @@ class IdIndex {
   explicit IdIndex(IdIndexOptions options) : options_(std::move(options)) {}
 
   Status OpenWriter();
-  Status Validate(const store_detail::Db& main, bool* usable);
-  Status Rebuild(const store_detail::Db& main);
-  Status LoadTail(const store_detail::Db& main);
+  Status Validate(const sqlite::Db& main, bool* usable);
+  Status Rebuild(const sqlite::Db& main);
+  Status LoadTail(const sqlite::Db& main);
   Status WriteBatch(std::vector<IdEntry> batch, int64_t new_watermark);
   Status BuildFilter();  // indexer thread
   void IndexerLoop();
@@ -154,9 +154,9 @@ class IdIndex {
 
   const IdIndexOptions options_;
   bool rebuilt_ = false;
-  store_detail::Db writer_;  // used only by Open and then by the indexer thread
-  store_detail::Stmt insert_;
-  store_detail::Stmt set_watermark_;
+  sqlite::Db writer_;  // used only by Open and then by the indexer thread
+  sqlite::Stmt insert_;
+  sqlite::Stmt set_watermark_;
 
   mutable std::mutex mu_;
   std::condition_variable wake_;        // indexer: work or stop
@@ -166,7 +166,7 @@ class IdIndex {
   int64_t watermark_ = 0;
   int64_t file_entries_ = 0;
   // Replaced (under mu_) only by the indexer thread, which alone also adds to it.
-  std::shared_ptr<store_detail::HashFilter> filter_;
+  std::shared_ptr<detail::HashFilter> filter_;
   int64_t flush_target_ = 0;  // seq that a Flush waits for
   int pins_ = 0;              // open sessions; while > 0 the tail is not trimmed
   int64_t trim_to_ = 0;       // the tail up to this seq is in the file and may be trimmed
@@ -176,4 +176,4 @@ class IdIndex {
   std::thread thread_;
 };
 
-}  // namespace mw
+}  // namespace mw::store

@@ -1,14 +1,14 @@
 #include "store/read_pool.h"
 
-namespace mw {
+namespace mw::store {
 
-using store_detail::Db;
-using store_detail::Stmt;
+using sqlite::Db;
+using sqlite::Stmt;
 
-Result<Stmt*> ReadPool::Conn::Prepare(const std::string& sql) {
+Result<sqlite::Stmt*> ReadPool::Conn::Prepare(const std::string& sql) {
   auto it = stmts_.find(sql);
   if (it == stmts_.end()) {
-    auto stmt = Stmt::Prepare(db, sql);
+    auto stmt = sqlite::Stmt::Prepare(db, sql);
     if (!stmt) return stmt.error();
     it = stmts_.emplace(sql, std::move(*stmt)).first;
   }
@@ -25,7 +25,7 @@ Result<std::unique_ptr<ReadPool>> ReadPool::Open(const std::string& path, int si
   std::unique_ptr<ReadPool> pool(new ReadPool());
   for (int i = 0; i < size; ++i) {
     auto conn = std::make_unique<Conn>();
-    auto db = Db::Open(path, SQLITE_OPEN_READONLY);
+    auto db = sqlite::Db::Open(path, SQLITE_OPEN_READONLY);
     if (!db) return db.error();
     conn->db = std::move(*db);
     Status s = conn->db.Exec(
@@ -75,4 +75,4 @@ void ReadPool::Close() {
   all_.clear();
 }
 
-}  // namespace mw
+}  // namespace mw::store

@@ -15,22 +15,22 @@
 #include <vector>
 
 #include "common/status.h"
-#include "store/detail/sqlite_handle.h"
+#include "sqlite/handle.h"
 #include "store/id_index.h"
 #include "store/store.h"
 
-namespace mw {
+namespace mw::store {
 
 class ReadPool {
  public:
   struct Conn {
-    store_detail::Db db;
+    sqlite::Db db;
     IdIndex::Reader ids;
     // Prepared statements by SQL text (the store's SQL comes from a fixed set of fragments).
-    Result<store_detail::Stmt*> Prepare(const std::string& sql);
+    Result<sqlite::Stmt*> Prepare(const std::string& sql);
 
    private:
-    std::map<std::string, store_detail::Stmt, std::less<>> stmts_;
+    std::map<std::string, sqlite::Stmt, std::less<>> stmts_;
   };
 
   class Lease {
@@ -73,4 +73,4 @@ class ReadPool {
   bool closed_ = false;
 };
 
-}  // namespace mw
+}  // namespace mw::store

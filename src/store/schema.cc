@@ -2,7 +2,7 @@
 
 #include <array>
 
-namespace mw::store_schema {
+namespace mw::store::schema {
 namespace {
 
 using sqlite::Db;
@@ -135,11 +135,12 @@ std::string RenderPlaceholder(std::string_view sql, std::string_view token,
 
 std::span<const Migration> Migrations() { return kMigrations; }
 
-Result<std::vector<int64_t>> ApplyMigrations(const Db& db, std::span<const Migration> migrations,
+Result<std::vector<int64_t>> ApplyMigrations(const sqlite::Db& db,
+                                             std::span<const Migration> migrations,
                                              const Dialect& dialect, int64_t now_ms) {
   return sqlite::ApplyMigrations(db, migrations, now_ms, [&dialect](std::string_view statement) {
     return RenderSql(statement, dialect);
   });
 }
 
-}  // namespace mw::store_schema
+}  // namespace mw::store::schema

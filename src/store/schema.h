@@ -20,7 +20,7 @@
 #include "sqlite/handle.h"
 #include "sqlite/migrations.h"
 
-namespace mw::store_schema {
+namespace mw::store::schema {
 
 struct Dialect {
   std::string_view seq_pk;  // the append-order primary key column type
@@ -48,4 +48,4 @@ Result<std::vector<int64_t>> ApplyMigrations(const sqlite::Db& db,
                                              std::span<const Migration> migrations,
                                              const Dialect& dialect, int64_t now_ms);
 
-}  // namespace mw::store_schema
+}  // namespace mw::store::schema

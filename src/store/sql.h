@@ -5,7 +5,7 @@
 
 #include <string_view>
 
-namespace mw::sql {
+namespace mw::store::sql {
 
 // prediction_logs and prediction_inbox (same columns; see the inbox in sqlite_store.h). Every
 // inbox seq is greater than every prediction_logs seq, so a row is in exactly one of the two and
@@ -125,4 +125,4 @@ inline constexpr std::string_view kUpsertMeta =
     "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 inline constexpr std::string_view kSelectMeta = "SELECT value FROM store_meta WHERE key = ?";
 
-}  // namespace mw::sql
+}  // namespace mw::store::sql

@@ -21,11 +21,11 @@
 #include "store/schema.h"
 #include "store/sql.h"
 
-namespace mw {
+namespace mw::store {
 namespace {
 
-using store_detail::Db;
-using store_detail::Stmt;
+using sqlite::Db;
+using sqlite::Stmt;
 
 std::string NewUuid() {
   std::random_device rd;
@@ -36,13 +36,13 @@ std::string NewUuid() {
   return out;
 }
 
-Result<std::string> LoadOrCreateUuid(const Db& db) {
-  auto insert = Stmt::Prepare(db, sql::kInsertMetaIfMissing, false);
+Result<std::string> LoadOrCreateUuid(const sqlite::Db& db) {
+  auto insert = sqlite::Stmt::Prepare(db, sql::kInsertMetaIfMissing, false);
   if (!insert) return insert.error();
   insert->BindText(1, "uuid");
   insert->BindText(2, NewUuid());
   if (Status s = insert->Run(); !s.ok()) return s;
-  auto select = Stmt::Prepare(db, sql::kSelectMeta, false);
+  auto select = sqlite::Stmt::Prepare(db, sql::kSelectMeta, false);
   if (!select) return select.error();
   select->BindText(1, "uuid");
   auto row = select->Step();
@@ -54,9 +54,9 @@ Result<std::string> LoadOrCreateUuid(const Db& db) {
 }  // namespace
 
 Result<std::unique_ptr<SqliteStore::WriterStatements>> SqliteStore::WriterStatements::Prepare(
-    const Db& db) {
+    const sqlite::Db& db) {
   auto out = std::make_unique<WriterStatements>();
-  const std::pair<Stmt*, std::string_view> all[] = {
+  const std::pair<sqlite::Stmt*, std::string_view> all[] = {
       {&out->insert_prediction, sql::kInsertPrediction},
       {&out->insert_inbox, sql::kInsertInbox},
       {&out->move_inbox, sql::kMoveInbox},
@@ -72,7 +72,7 @@ Result<std::unique_ptr<SqliteStore::WriterStatements>> SqliteStore::WriterStatem
       {&out->insert_unknown_model, sql::kInsertUnknownModel},
   };
   for (const auto& [stmt, text] : all) {
-    auto prepared = Stmt::Prepare(db, text);
+    auto prepared = sqlite::Stmt::Prepare(db, text);
     if (!prepared) return prepared.error();
     *stmt = std::move(*prepared);
   }
@@ -102,11 +102,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions&
 }
 
 Status SqliteStore::OpenAll() {
-  auto db = Db::Open(options_.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  auto db = sqlite::Db::Open(options_.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (!db) return db.error();
   writer_ = std::move(*db);
   {
-    auto mode = Stmt::Prepare(writer_, "PRAGMA journal_mode=WAL", false);
+    auto mode = sqlite::Stmt::Prepare(writer_, "PRAGMA journal_mode=WAL", false);
     if (!mode) return mode.error();
     auto row = mode->Step();
     if (!row) return row.error();
@@ -120,8 +120,8 @@ Status SqliteStore::OpenAll() {
                           "; PRAGMA busy_timeout=10000; PRAGMA cache_size=-262144;"
                           " PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=67108864;");
   if (!s.ok()) return s;
-  auto applied = store_schema::ApplyMigrations(writer_, store_schema::Migrations(),
-                                               store_schema::kSqlite, clock_->NowMillis());
+  auto applied =
+      schema::ApplyMigrations(writer_, schema::Migrations(), schema::kSqlite, clock_->NowMillis());
   if (!applied) return applied.error();
   auto uuid = LoadOrCreateUuid(writer_);
   if (!uuid) return uuid.error();
@@ -131,7 +131,7 @@ Status SqliteStore::OpenAll() {
     auto inbox = writer_.QueryInt(std::string(sql::kCountInbox));
     if (!inbox) return inbox.error();
     if (inbox->value_or(0) > 0) {
-      store_detail::Txn txn(writer_);
+      sqlite::Txn txn(writer_);
       if (s = txn.Begin(); !s.ok()) return s;
       if (s = writer_.Exec(sql::kMoveInbox); !s.ok()) return s;
       if (s = writer_.Exec(sql::kEmptyInbox); !s.ok()) return s;
@@ -155,7 +155,7 @@ Status SqliteStore::OpenAll() {
   auto pool = ReadPool::Open(options_.path, options_.read_connections, *ids_);
   if (!pool) return pool.error();
   pool_ = std::move(*pool);
-  auto checkpointer = Db::Open(options_.path, SQLITE_OPEN_READWRITE);
+  auto checkpointer = sqlite::Db::Open(options_.path, SQLITE_OPEN_READWRITE);
   if (!checkpointer) return checkpointer.error();
   checkpointer_db_ = std::move(*checkpointer);
   // A connection learns that the database is in WAL mode on its first read; until then a
@@ -293,7 +293,7 @@ Status SqliteStore::LoadCaches() {
   if (!count) return count.error();
   prediction_rows_ = count->value_or(0);
 
-  auto latest = Stmt::Prepare(writer_, sql::kSelectAllLatest, false);
+  auto latest = sqlite::Stmt::Prepare(writer_, sql::kSelectAllLatest, false);
   if (!latest) return latest.error();
   while (true) {
     auto row = latest->Step();
@@ -301,7 +301,7 @@ Status SqliteStore::LoadCaches() {
     if (!*row) break;
     latest_[latest->ColumnText(0)][latest->ColumnText(1)] = latest->ColumnText(2);
   }
-  auto names = Stmt::Prepare(writer_, sql::kSelectModelNames, false);
+  auto names = sqlite::Stmt::Prepare(writer_, sql::kSelectModelNames, false);
   if (!names) return names.error();
   while (true) {
     auto row = names->Step();
@@ -309,7 +309,7 @@ Status SqliteStore::LoadCaches() {
     if (!*row) break;
     known_models_.insert(names->ColumnText(0));
   }
-  auto pending = Stmt::Prepare(writer_, sql::kSelectPendingHashes, false);
+  auto pending = sqlite::Stmt::Prepare(writer_, sql::kSelectPendingHashes, false);
   if (!pending) return pending.error();
   while (true) {
     auto row = pending->Step();
@@ -374,7 +374,8 @@ Status SqliteStore::Enqueue(WriteRequest& request, bool bounded) {
   return Status::Ok();
 }
 
-void SqliteStore::AppendPredictions(std::vector<PredictionEvent> events, PredictionsDone done) {
+void SqliteStore::AppendPredictions(std::vector<ingest::PredictionEvent> events,
+                                    PredictionsDone done) {
   for (size_t i = 0; i < events.size(); ++i) {
     if (events[i].id.empty() || events[i].model.empty()) {
       done(InvalidArgument("event " + std::to_string(i) + " has an empty id or model"));
@@ -389,7 +390,7 @@ void SqliteStore::AppendPredictions(std::vector<PredictionEvent> events, Predict
   if (Status s = Enqueue(request, /*bounded=*/true); !s.ok()) request.predictions_done(s);
 }
 
-void SqliteStore::AppendActuals(std::vector<ActualEvent> actuals, ActualsDone done) {
+void SqliteStore::AppendActuals(std::vector<ingest::ActualEvent> actuals, ActualsDone done) {
   for (size_t i = 0; i < actuals.size(); ++i) {
     if (actuals[i].id.empty()) {
       done(InvalidArgument("actual " + std::to_string(i) + " has an empty id"));
@@ -425,12 +426,12 @@ Status SqliteStore::RunRegistryOp(std::function<Status()> op) {
   return done.get();
 }
 
-Status SqliteStore::UpsertModel(const ModelInfo& model) {
+Status SqliteStore::UpsertModel(const registry::ModelInfo& model) {
   if (model.name.empty()) return InvalidArgument("model name is empty");
   return RunRegistryOp([this, &model] { return DoUpsertModel(model); });
 }
 
-Status SqliteStore::UpsertModelVersion(const ModelVersionInfo& version) {
+Status SqliteStore::UpsertModelVersion(const registry::ModelVersionInfo& version) {
   if (version.model.empty()) return InvalidArgument("model name is empty");
   if (version.version.empty()) return InvalidArgument("version is empty");
   return RunRegistryOp([this, &version] { return DoUpsertModelVersion(version); });
@@ -515,7 +516,7 @@ Status SqliteStore::Ping() const {
   if (!lease) return lease.error();
   auto stmt = (*lease)->Prepare("SELECT 1");
   if (!stmt) return stmt.error();
-  store_detail::StmtResetter reset(**stmt);
+  sqlite::StmtResetter reset(**stmt);
   return (*stmt)->Step().status();
 }
 
@@ -533,7 +534,7 @@ Result<StoreStats> SqliteStore::Stats() const {
                             "evaluation_snapshots"}) {
     auto stmt = (*lease)->Prepare(std::string("SELECT count(*) FROM ") + table);
     if (!stmt) return stmt.error();
-    store_detail::StmtResetter reset(**stmt);
+    sqlite::StmtResetter reset(**stmt);
     auto row = (*stmt)->Step();
     if (!row) return row.error();
     stats.table_rows[table] = (*stmt)->ColumnInt(0);
@@ -551,4 +552,4 @@ Result<StoreStats> SqliteStore::Stats() const {
   return stats;
 }
 
-}  // namespace mw
+}  // namespace mw::store

@@ -72,12 +72,12 @@
 
 #include "common/background.h"
 #include "common/clock.h"
-#include "store/detail/sqlite_handle.h"
+#include "sqlite/handle.h"
 #include "store/id_index.h"
 #include "store/read_pool.h"
 #include "store/store.h"
 
-namespace mw {
+namespace mw::store {
 
 // The SQLite store's own options (the Store interface carries none: another backend has its own).
 struct SqliteStoreOptions {
@@ -124,22 +124,25 @@ class SqliteStore final : public Store {
   static Result<std::unique_ptr<SqliteStore>> Open(const SqliteStoreOptions& options);
   ~SqliteStore() override;  // Close()
 
-  void AppendPredictions(std::vector<PredictionEvent> events, PredictionsDone done) override;
-  void AppendActuals(std::vector<ActualEvent> actuals, ActualsDone done) override;
+  void AppendPredictions(std::vector<ingest::PredictionEvent> events,
+                         PredictionsDone done) override;
+  void AppendActuals(std::vector<ingest::ActualEvent> actuals, ActualsDone done) override;
 
   // kInvalidArgument for an empty name (model or version); kUnavailable when closed or failing.
-  Status UpsertModel(const ModelInfo& model) override;
-  Status UpsertModelVersion(const ModelVersionInfo& version) override;
-  Result<std::vector<ModelInfo>> ListModels() const override;  // by name
-  Result<ModelInfo> GetModel(const std::string& name) const override;
+  Status UpsertModel(const registry::ModelInfo& model) override;
+  Status UpsertModelVersion(const registry::ModelVersionInfo& version) override;
+  Result<std::vector<registry::ModelInfo>> ListModels() const override;  // by name
+  Result<registry::ModelInfo> GetModel(const std::string& name) const override;
   // Ordered by segment, then created_at, then version; empty for an unknown model.
-  Result<std::vector<ModelVersionInfo>> ListModelVersions(const std::string& model) const override;
+  Result<std::vector<registry::ModelVersionInfo>> ListModelVersions(
+      const std::string& model) const override;
 
-  Result<PredictionRecord> GetPrediction(const std::string& id) const override;
+  Result<ingest::PredictionRecord> GetPrediction(const std::string& id) const override;
   // Ordered by seq. kInvalidArgument when limit < 1. version "" matches unversioned rows.
-  Result<std::vector<PredictionRecord>> QueryPredictions(const PredictionQuery& q) const override;
+  Result<std::vector<ingest::PredictionRecord>> QueryPredictions(
+      const PredictionQuery& q) const override;
 
-  Result<std::vector<PredictionRecord>> GetPredictionsBySeq(
+  Result<std::vector<ingest::PredictionRecord>> GetPredictionsBySeq(
       std::span<const int64_t> seqs) const override;
   // The quality engine's tables (sqlite_store_quality.cc). Writes run on the writer thread like
   // registry upserts.
@@ -171,9 +174,9 @@ class SqliteStore final : public Store {
     enum class Kind { kPredictions, kActuals, kRegistry };
     Kind kind = Kind::kPredictions;
     int64_t received_at_ms = 0;
-    std::vector<PredictionEvent> events;
+    std::vector<ingest::PredictionEvent> events;
     PredictionsDone predictions_done;
-    std::vector<ActualEvent> actuals;
+    std::vector<ingest::ActualEvent> actuals;
     ActualsDone actuals_done;
     std::function<Status()> registry_op;
     std::promise<Status> registry_done;
@@ -207,7 +210,7 @@ class SqliteStore final : public Store {
   // One group commit, in named steps (sqlite_store_write.cc).
   void ProcessGroup(std::vector<WriteRequest>& group);
   void SizeGroup(const std::vector<WriteRequest>& requests, Group& group) const;
-  Status BeginGroup(store_detail::Txn& txn, const Group& group);
+  Status BeginGroup(sqlite::Txn& txn, const Group& group);
   Status ApplyGroup(std::vector<WriteRequest>& requests, Group& group);
   void RejectGroup(std::vector<WriteRequest>& requests, const Status& failure, int64_t first_seq,
                    int64_t saved_inbox_first_seq);
@@ -215,9 +218,10 @@ class SqliteStore final : public Store {
   void AnswerGroup(std::vector<WriteRequest>& requests, Group& group, const Status& durable);
   // One request inside the group's transaction (sqlite_store_apply.cc).
   Result<PredictionBatchResult> ApplyPredictions(WriteRequest& request, Group& group);
-  Status MarkStored(const std::vector<PredictionEvent>& events, const std::vector<uint64_t>& hashes,
-                    Group& group, std::vector<bool>& duplicate);
-  Status InsertPrediction(const PredictionEvent& e, uint64_t hash, int64_t received_at_ms,
+  Status MarkStored(const std::vector<ingest::PredictionEvent>& events,
+                    const std::vector<uint64_t>& hashes, Group& group,
+                    std::vector<bool>& duplicate);
+  Status InsertPrediction(const ingest::PredictionEvent& e, uint64_t hash, int64_t received_at_ms,
                           Group& group, PredictionBatchResult& result);
   Result<ActualBatchResult> ApplyActuals(WriteRequest& request, Group& group);
   Result<std::optional<StoredRef>> FindStored(const std::string& id, uint64_t hash, Group& group);
@@ -252,8 +256,8 @@ class SqliteStore final : public Store {
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
 
   // Registry writes, on the writer thread (sqlite_store_registry.cc).
-  Status DoUpsertModel(const ModelInfo& model);
-  Status DoUpsertModelVersion(const ModelVersionInfo& version);
+  Status DoUpsertModel(const registry::ModelInfo& model);
+  Status DoUpsertModelVersion(const registry::ModelVersionInfo& version);
 
   void Observe(std::string_view operation, double seconds) const;
 
@@ -263,7 +267,7 @@ class SqliteStore final : public Store {
   std::string ids_path_;
 
   // Writer-thread state (touched by Open before the thread starts, then only by the writer).
-  store_detail::Db writer_;
+  sqlite::Db writer_;
   struct WriterStatements;
   std::unique_ptr<WriterStatements> stmts_;
   IdIndex::Reader writer_ids_;
@@ -353,7 +357,7 @@ class SqliteStore final : public Store {
   std::atomic<bool> checkpoint_running_{false};
   std::atomic<int64_t> checkpoint_done_{-1};  // WalPosition that the last finished pass started at
   int64_t checkpoint_request_ = 0;            // guarded by checkpoint_mu_
-  store_detail::Db checkpointer_db_;
+  sqlite::Db checkpointer_db_;
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   bool checkpoint_wanted_ = false;
@@ -364,4 +368,4 @@ class SqliteStore final : public Store {
   bool closed_ = false;
 };
 
-}  // namespace mw
+}  // namespace mw::store

@@ -11,14 +11,14 @@
 #include "store/detail/writer_statements.h"
 #include "store/sqlite_store.h"
 
-namespace mw {
+namespace mw::store {
 
 namespace {
 
 // Marks as duplicates the events whose id repeats an earlier event of the same batch with the
 // same content; kAlreadyExists when the content differs. Sorting (hash, index) pairs finds the
 // repeats without hashing strings again.
-Status MarkRepeatsInBatch(const std::vector<PredictionEvent>& events,
+Status MarkRepeatsInBatch(const std::vector<ingest::PredictionEvent>& events,
                           const std::vector<uint64_t>& hashes, std::vector<bool>& duplicate) {
   const size_t n = events.size();
   if (n < 2) return Status::Ok();
@@ -29,9 +29,9 @@ Status MarkRepeatsInBatch(const std::vector<PredictionEvent>& events,
     size_t end = run + 1;
     while (end < n && order[end].first == order[run].first) ++end;
     for (size_t j = run + 1; j < end; ++j) {  // runs longer than 1 are (almost) always repeats
-      const PredictionEvent& later = events[order[j].second];
+      const ingest::PredictionEvent& later = events[order[j].second];
       for (size_t k = run; k < j; ++k) {
-        const PredictionEvent& earlier = events[order[k].second];
+        const ingest::PredictionEvent& earlier = events[order[k].second];
         if (duplicate[order[k].second] || earlier.id != later.id) continue;
         if (earlier.content_hash != later.content_hash) {
           return AlreadyExists("id \"" + later.id +
@@ -51,7 +51,7 @@ Status MarkRepeatsInBatch(const std::vector<PredictionEvent>& events,
 // Returns kAlreadyExists (request rejected, nothing written) or a result; any other error is a
 // database failure and fails the whole group (callers treat every non-request error as such).
 Result<PredictionBatchResult> SqliteStore::ApplyPredictions(WriteRequest& request, Group& group) {
-  const std::vector<PredictionEvent>& events = request.events;
+  const std::vector<ingest::PredictionEvent>& events = request.events;
   const size_t n = events.size();
   PredictionBatchResult result;
   result.ids.reserve(n);
@@ -83,11 +83,11 @@ Result<PredictionBatchResult> SqliteStore::ApplyPredictions(WriteRequest& reques
 // Marks as duplicates the events (not repeats, not generated here) whose id is stored already
 // with the same content; kAlreadyExists when the content differs, kUnavailable when a lookup
 // fails.
-Status SqliteStore::MarkStored(const std::vector<PredictionEvent>& events,
+Status SqliteStore::MarkStored(const std::vector<ingest::PredictionEvent>& events,
                                const std::vector<uint64_t>& hashes, Group& group,
                                std::vector<bool>& duplicate) {
   for (size_t i = 0; i < events.size(); ++i) {
-    const PredictionEvent& e = events[i];
+    const ingest::PredictionEvent& e = events[i];
     if (duplicate[i] || e.id_generated) continue;  // generated here just now: not stored yet
     auto stored = FindStored(e.id, hashes[i], group);
     if (!stored) return Unavailable(stored.error().message());
@@ -104,10 +104,10 @@ Status SqliteStore::MarkStored(const std::vector<PredictionEvent>& events,
 // Writes one new event (to the inbox, or to prediction_logs in a direct group) with the next seq,
 // taking over its pending actual when it came without one of its own. Any error is a database
 // failure.
-Status SqliteStore::InsertPrediction(const PredictionEvent& e, uint64_t hash,
+Status SqliteStore::InsertPrediction(const ingest::PredictionEvent& e, uint64_t hash,
                                      int64_t received_at_ms, Group& group,
                                      PredictionBatchResult& result) {
-  store_detail::Stmt& insert = group.direct ? stmts_->insert_prediction : stmts_->insert_inbox;
+  sqlite::Stmt& insert = group.direct ? stmts_->insert_prediction : stmts_->insert_inbox;
   const std::string* version = e.version.empty() ? ResolveVersion(e.model, e.segment) : &e.version;
   if (Status s = EnsureModel(e.model, group); !s.ok()) return s;
   std::optional<double> actual = e.actual;
@@ -150,13 +150,13 @@ Status SqliteStore::InsertPrediction(const PredictionEvent& e, uint64_t hash,
 // Every error returned is a database failure (kUnavailable).
 Result<ActualBatchResult> SqliteStore::ApplyActuals(WriteRequest& request, Group& group) {
   ActualBatchResult result;
-  store_detail::Stmt& upsert = stmts_->upsert_pending;
-  for (const ActualEvent& a : request.actuals) {
+  sqlite::Stmt& upsert = stmts_->upsert_pending;
+  for (const ingest::ActualEvent& a : request.actuals) {
     const uint64_t hash = IdHash(a.id);
     auto stored = FindStored(a.id, hash, group);
     if (!stored) return Unavailable(stored.error().message());
     if (stored->has_value()) {
-      store_detail::Stmt& update =
+      sqlite::Stmt& update =
           (*stored)->seq >= inbox_first_seq_ ? stmts_->update_actual_inbox : stmts_->update_actual;
       update.BindDouble(1, a.actual);
       update.BindInt(2, a.timestamp_ms);
@@ -190,9 +190,9 @@ Result<std::optional<SqliteStore::StoredRef>> SqliteStore::FindStored(const std:
   group.seqs.clear();
   if (Status s = ids_->Lookup(hash, writer_ids_, &group.seqs); !s.ok()) return s;
   for (int64_t seq : group.seqs) {
-    store_detail::Stmt& select =
+    sqlite::Stmt& select =
         seq >= inbox_first_seq_ ? stmts_->select_id_and_hash_inbox : stmts_->select_id_and_hash;
-    store_detail::StmtResetter reset(select);
+    sqlite::StmtResetter reset(select);
     select.BindInt(1, seq);
     auto row = select.Step();
     if (!row) return row.error();
@@ -210,8 +210,8 @@ Result<std::optional<std::pair<double, int64_t>>> SqliteStore::TakePending(const
   using Found = std::optional<std::pair<double, int64_t>>;
   Found found;
   {
-    store_detail::Stmt& select = stmts_->select_pending;
-    store_detail::StmtResetter reset(select);
+    sqlite::Stmt& select = stmts_->select_pending;
+    sqlite::StmtResetter reset(select);
     select.BindTextStatic(1, id);
     auto row = select.Step();
     if (!row) return row.error();
@@ -220,8 +220,8 @@ Result<std::optional<std::pair<double, int64_t>>> SqliteStore::TakePending(const
   }
   stmts_->delete_pending.BindTextStatic(1, id);
   if (Status s = stmts_->delete_pending.Run(); !s.ok()) return s;
-  store_detail::Stmt& exists = stmts_->pending_hash_exists;
-  store_detail::StmtResetter reset(exists);
+  sqlite::Stmt& exists = stmts_->pending_hash_exists;
+  sqlite::StmtResetter reset(exists);
   exists.BindInt(1, std::bit_cast<int64_t>(hash));
   auto row = exists.Step();
   if (!row) return row.error();
@@ -232,7 +232,7 @@ Result<std::optional<std::pair<double, int64_t>>> SqliteStore::TakePending(const
 Status SqliteStore::EnsureModel(const std::string& model, Group& group) {
   if (known_models_.contains(model) || group.new_models.contains(model)) return Status::Ok();
   const int64_t now = clock_->NowMillis();
-  store_detail::Stmt& insert = stmts_->insert_unknown_model;
+  sqlite::Stmt& insert = stmts_->insert_unknown_model;
   insert.BindTextStatic(1, model);
   insert.BindInt(2, now);
   insert.BindInt(3, now);
@@ -252,4 +252,4 @@ const std::string* SqliteStore::ResolveVersion(const std::string& model,
   return s != m->second.end() ? &s->second : nullptr;
 }
 
-}  // namespace mw
+}  // namespace mw::store

@@ -3,11 +3,11 @@
 // reads use the read pool.
 #include "store/sqlite_store.h"
 
-namespace mw {
+namespace mw::store {
 namespace {
 
-using store_detail::Stmt;
-using store_detail::StmtResetter;
+using sqlite::Stmt;
+using sqlite::StmtResetter;
 
 constexpr std::string_view kUpsertProfile =
     "INSERT INTO reference_profiles (model, version, segment, source, rows_count, size_bytes,"
@@ -25,7 +25,7 @@ constexpr std::string_view kInsertSnapshot =
     "INSERT INTO evaluation_snapshots (evaluated_at, model, segment, kind, payload)"
     " VALUES (?, ?, ?, ?, ?)";
 
-ReferenceProfileRecord ReadProfileRow(const Stmt& stmt, bool with_profile) {
+ReferenceProfileRecord ReadProfileRow(const sqlite::Stmt& stmt, bool with_profile) {
   ReferenceProfileRecord r;
   r.model = stmt.ColumnText(0);
   r.version = stmt.ColumnText(1);
@@ -44,7 +44,7 @@ Status SqliteStore::PutReferenceProfile(const ReferenceProfileRecord& record) {
   if (record.model.empty()) return InvalidArgument("model name is empty");
   if (record.version.empty()) return InvalidArgument("version is empty");
   return RunRegistryOp([this, &record]() -> Status {
-    auto stmt = Stmt::Prepare(writer_, kUpsertProfile, false);
+    auto stmt = sqlite::Stmt::Prepare(writer_, kUpsertProfile, false);
     if (!stmt) return stmt.error();
     stmt->BindText(1, record.model);
     stmt->BindText(2, record.version);
@@ -54,7 +54,7 @@ Status SqliteStore::PutReferenceProfile(const ReferenceProfileRecord& record) {
     stmt->BindInt(6, static_cast<int64_t>(record.profile.size()));
     stmt->BindInt(7, record.created_at_ms != 0 ? record.created_at_ms : clock_->NowMillis());
     stmt->BindBlob(8, record.profile);
-    store_detail::Txn txn(writer_);
+    sqlite::Txn txn(writer_);
     if (Status s = txn.Begin(); !s.ok()) return s;
     if (Status s = stmt->Run(); !s.ok()) return s;
     return txn.Commit();
@@ -68,8 +68,8 @@ Result<ReferenceProfileRecord> SqliteStore::GetReferenceProfile(const std::strin
   if (!lease) return lease.error();
   auto stmt = (*lease)->Prepare(std::string(kSelectProfile));
   if (!stmt) return stmt.error();
-  Stmt& select = **stmt;
-  StmtResetter reset(select);
+  sqlite::Stmt& select = **stmt;
+  sqlite::StmtResetter reset(select);
   select.BindText(1, model);
   select.BindText(2, version);
   select.BindText(3, segment);
@@ -88,8 +88,8 @@ Result<std::vector<ReferenceProfileRecord>> SqliteStore::ListReferenceProfiles(
   if (!lease) return lease.error();
   auto stmt = (*lease)->Prepare(std::string(kListProfiles));
   if (!stmt) return stmt.error();
-  Stmt& select = **stmt;
-  StmtResetter reset(select);
+  sqlite::Stmt& select = **stmt;
+  sqlite::StmtResetter reset(select);
   select.BindText(1, model);
   std::vector<ReferenceProfileRecord> out;
   while (true) {
@@ -104,12 +104,12 @@ Result<std::vector<ReferenceProfileRecord>> SqliteStore::ListReferenceProfiles(
 Status SqliteStore::AppendSnapshots(const std::vector<EvaluationSnapshot>& snapshots) {
   if (snapshots.empty()) return Status::Ok();
   return RunRegistryOp([this, &snapshots]() -> Status {
-    auto stmt = Stmt::Prepare(writer_, kInsertSnapshot, false);
+    auto stmt = sqlite::Stmt::Prepare(writer_, kInsertSnapshot, false);
     if (!stmt) return stmt.error();
-    store_detail::Txn txn(writer_);
+    sqlite::Txn txn(writer_);
     if (Status s = txn.Begin(); !s.ok()) return s;
     for (const EvaluationSnapshot& snapshot : snapshots) {
-      StmtResetter reset(*stmt);
+      sqlite::StmtResetter reset(*stmt);
       stmt->BindInt(1, snapshot.evaluated_at_ms);
       stmt->BindText(2, snapshot.model);
       stmt->BindText(3, snapshot.segment);
@@ -135,8 +135,8 @@ Result<std::vector<EvaluationSnapshot>> SqliteStore::QuerySnapshots(const Snapsh
   if (!lease) return lease.error();
   auto stmt = (*lease)->Prepare(text);
   if (!stmt) return stmt.error();
-  Stmt& select = **stmt;
-  StmtResetter reset(select);
+  sqlite::Stmt& select = **stmt;
+  sqlite::StmtResetter reset(select);
   int index = 1;
   select.BindText(index++, q.model);
   if (q.segment) select.BindText(index++, *q.segment);
@@ -160,4 +160,4 @@ Result<std::vector<EvaluationSnapshot>> SqliteStore::QuerySnapshots(const Snapsh
   return out;
 }
 
-}  // namespace mw
+}  // namespace mw::store

@@ -6,15 +6,15 @@
 #include "store/sql.h"
 #include "store/sqlite_store.h"
 
-namespace mw {
+namespace mw::store {
 namespace {
 
-using store_detail::Stmt;
-using store_detail::StmtResetter;
+using sqlite::Stmt;
+using sqlite::StmtResetter;
 
 // Columns as in sql::kSelectPredictionBySeq / kQueryBase.
-PredictionRecord ReadPrediction(const Stmt& stmt) {
-  PredictionRecord r;
+ingest::PredictionRecord ReadPrediction(const sqlite::Stmt& stmt) {
+  ingest::PredictionRecord r;
   r.seq = stmt.ColumnInt(0);
   r.id = stmt.ColumnText(1);
   r.model = stmt.ColumnText(2);
@@ -30,10 +30,10 @@ PredictionRecord ReadPrediction(const Stmt& stmt) {
   return r;
 }
 
-ModelInfo ReadModel(const Stmt& stmt) {
-  ModelInfo m;
+registry::ModelInfo ReadModel(const sqlite::Stmt& stmt) {
+  registry::ModelInfo m;
   m.name = stmt.ColumnText(0);
-  m.task = ParseModelTask(stmt.ColumnTextView(1)).value_or(ModelTask::kUnknown);
+  m.task = registry::ParseModelTask(stmt.ColumnTextView(1)).value_or(registry::ModelTask::kUnknown);
   m.description = stmt.ColumnText(2);
   m.created_at_ms = stmt.ColumnInt(3);
   m.updated_at_ms = stmt.ColumnInt(4);
@@ -66,7 +66,7 @@ class Timer {
 
 }  // namespace
 
-Result<PredictionRecord> SqliteStore::GetPrediction(const std::string& id) const {
+Result<ingest::PredictionRecord> SqliteStore::GetPrediction(const std::string& id) const {
   Timer timer([this](double s) { Observe("select", s); });
   auto lease = pool_->Acquire();
   if (!lease) return lease.error();
@@ -74,9 +74,9 @@ Result<PredictionRecord> SqliteStore::GetPrediction(const std::string& id) const
   if (Status s = ids_->Lookup(IdHash(id), (*lease)->ids, &seqs); !s.ok()) return s;
   auto stmt = (*lease)->Prepare(std::string(sql::kSelectPredictionBySeq));
   if (!stmt) return stmt.error();
-  Stmt& select = **stmt;
+  sqlite::Stmt& select = **stmt;
   for (int64_t seq : seqs) {
-    StmtResetter reset(select);
+    sqlite::StmtResetter reset(select);
     select.BindInt(1, seq);  // prediction_logs
     select.BindInt(2, seq);  // prediction_inbox
     auto row = select.Step();
@@ -88,7 +88,7 @@ Result<PredictionRecord> SqliteStore::GetPrediction(const std::string& id) const
   return NotFound("prediction \"" + id + "\" not found");
 }
 
-Result<std::vector<PredictionRecord>> SqliteStore::QueryPredictions(
+Result<std::vector<ingest::PredictionRecord>> SqliteStore::QueryPredictions(
     const PredictionQuery& q) const {
   if (q.limit < 1) return InvalidArgument("limit must be at least 1");
   Timer timer([this](double s) { Observe("select", s); });
@@ -111,8 +111,8 @@ Result<std::vector<PredictionRecord>> SqliteStore::QueryPredictions(
   if (!lease) return lease.error();
   auto stmt = (*lease)->Prepare(text);
   if (!stmt) return stmt.error();
-  Stmt& select = **stmt;
-  StmtResetter reset(select);
+  sqlite::Stmt& select = **stmt;
+  sqlite::StmtResetter reset(select);
   int index = 1;
   for (int table = 0; table < 2; ++table) {  // the same values for each table's half
     select.BindInt(index++, q.after_seq);
@@ -123,7 +123,7 @@ Result<std::vector<PredictionRecord>> SqliteStore::QueryPredictions(
     if (q.to_ms) select.BindInt(index++, *q.to_ms);
   }
   select.BindInt(index, q.limit);
-  std::vector<PredictionRecord> out;
+  std::vector<ingest::PredictionRecord> out;
   while (true) {
     auto row = select.Step();
     if (!row) return row.error();
@@ -133,21 +133,21 @@ Result<std::vector<PredictionRecord>> SqliteStore::QueryPredictions(
   return out;
 }
 
-Result<std::vector<PredictionRecord>> SqliteStore::GetPredictionsBySeq(
+Result<std::vector<ingest::PredictionRecord>> SqliteStore::GetPredictionsBySeq(
     std::span<const int64_t> seqs) const {
   Timer timer([this](double s) { Observe("select", s); });
   auto lease = pool_->Acquire();
   if (!lease) return lease.error();
   auto stmt = (*lease)->Prepare(std::string(sql::kSelectPredictionBySeq));
   if (!stmt) return stmt.error();
-  Stmt& select = **stmt;
+  sqlite::Stmt& select = **stmt;
   std::vector<int64_t> sorted(seqs.begin(), seqs.end());
   std::sort(sorted.begin(), sorted.end());
   sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-  std::vector<PredictionRecord> out;
+  std::vector<ingest::PredictionRecord> out;
   out.reserve(sorted.size());
   for (int64_t seq : sorted) {
-    StmtResetter reset(select);
+    sqlite::StmtResetter reset(select);
     select.BindInt(1, seq);  // prediction_logs
     select.BindInt(2, seq);  // prediction_inbox
     auto row = select.Step();
@@ -157,14 +157,14 @@ Result<std::vector<PredictionRecord>> SqliteStore::GetPredictionsBySeq(
   return out;
 }
 
-Result<std::vector<ModelInfo>> SqliteStore::ListModels() const {
+Result<std::vector<registry::ModelInfo>> SqliteStore::ListModels() const {
   Timer timer([this](double s) { Observe("registry", s); });
   auto lease = pool_->Acquire();
   if (!lease) return lease.error();
   auto stmt = (*lease)->Prepare(std::string(sql::kSelectModels));
   if (!stmt) return stmt.error();
-  StmtResetter reset(**stmt);
-  std::vector<ModelInfo> out;
+  sqlite::StmtResetter reset(**stmt);
+  std::vector<registry::ModelInfo> out;
   while (true) {
     auto row = (*stmt)->Step();
     if (!row) return row.error();
@@ -174,13 +174,13 @@ Result<std::vector<ModelInfo>> SqliteStore::ListModels() const {
   return out;
 }
 
-Result<ModelInfo> SqliteStore::GetModel(const std::string& name) const {
+Result<registry::ModelInfo> SqliteStore::GetModel(const std::string& name) const {
   Timer timer([this](double s) { Observe("registry", s); });
   auto lease = pool_->Acquire();
   if (!lease) return lease.error();
   auto stmt = (*lease)->Prepare(std::string(sql::kSelectModel));
   if (!stmt) return stmt.error();
-  StmtResetter reset(**stmt);
+  sqlite::StmtResetter reset(**stmt);
   (*stmt)->BindText(1, name);
   auto row = (*stmt)->Step();
   if (!row) return row.error();
@@ -188,22 +188,22 @@ Result<ModelInfo> SqliteStore::GetModel(const std::string& name) const {
   return ReadModel(**stmt);
 }
 
-Result<std::vector<ModelVersionInfo>> SqliteStore::ListModelVersions(
+Result<std::vector<registry::ModelVersionInfo>> SqliteStore::ListModelVersions(
     const std::string& model) const {
   Timer timer([this](double s) { Observe("registry", s); });
   auto lease = pool_->Acquire();
   if (!lease) return lease.error();
   auto stmt = (*lease)->Prepare(std::string(sql::kSelectModelVersions));
   if (!stmt) return stmt.error();
-  Stmt& select = **stmt;
-  StmtResetter reset(select);
+  sqlite::Stmt& select = **stmt;
+  sqlite::StmtResetter reset(select);
   select.BindText(1, model);
-  std::vector<ModelVersionInfo> out;
+  std::vector<registry::ModelVersionInfo> out;
   while (true) {
     auto row = select.Step();
     if (!row) return row.error();
     if (!*row) break;
-    ModelVersionInfo v;
+    registry::ModelVersionInfo v;
     v.model = select.ColumnText(0);
     v.segment = select.ColumnText(1);
     v.version = select.ColumnText(2);
@@ -219,4 +219,4 @@ Result<std::vector<ModelVersionInfo>> SqliteStore::ListModelVersions(
   return out;
 }
 
-}  // namespace mw
+}  // namespace mw::store

@@ -6,10 +6,10 @@
 #include "store/sql.h"
 #include "store/sqlite_store.h"
 
-namespace mw {
+namespace mw::store {
 namespace {
 
-using store_detail::Stmt;
+using sqlite::Stmt;
 
 std::string MapToJson(const std::map<std::string, double>& values) {
   nlohmann::json out = nlohmann::json::object();
@@ -19,16 +19,16 @@ std::string MapToJson(const std::map<std::string, double>& values) {
 
 }  // namespace
 
-Status SqliteStore::DoUpsertModel(const ModelInfo& model) {
+Status SqliteStore::DoUpsertModel(const registry::ModelInfo& model) {
   const int64_t now = clock_->NowMillis();
-  auto stmt = Stmt::Prepare(writer_, sql::kUpsertModel, false);
+  auto stmt = sqlite::Stmt::Prepare(writer_, sql::kUpsertModel, false);
   if (!stmt) return stmt.error();
   stmt->BindText(1, model.name);
-  stmt->BindText(2, ModelTaskName(model.task));
+  stmt->BindText(2, registry::ModelTaskName(model.task));
   stmt->BindText(3, model.description);
   stmt->BindInt(4, model.created_at_ms != 0 ? model.created_at_ms : now);
   stmt->BindInt(5, model.updated_at_ms != 0 ? model.updated_at_ms : now);
-  store_detail::Txn txn(writer_);
+  sqlite::Txn txn(writer_);
   if (Status s = txn.Begin(); !s.ok()) return s;
   if (Status s = stmt->Run(); !s.ok()) return s;
   if (Status s = txn.Commit(); !s.ok()) return s;
@@ -36,12 +36,12 @@ Status SqliteStore::DoUpsertModel(const ModelInfo& model) {
   return Status::Ok();
 }
 
-Status SqliteStore::DoUpsertModelVersion(const ModelVersionInfo& v) {
+Status SqliteStore::DoUpsertModelVersion(const registry::ModelVersionInfo& v) {
   const int64_t now = clock_->NowMillis();
-  store_detail::Txn txn(writer_);
+  sqlite::Txn txn(writer_);
   if (Status s = txn.Begin(); !s.ok()) return s;
 
-  auto model = Stmt::Prepare(writer_, sql::kInsertUnknownModel, false);
+  auto model = sqlite::Stmt::Prepare(writer_, sql::kInsertUnknownModel, false);
   if (!model) return model.error();
   model->BindText(1, v.model);
   model->BindInt(2, now);
@@ -52,14 +52,14 @@ Status SqliteStore::DoUpsertModelVersion(const ModelVersionInfo& v) {
   // stays where it is, unless no version holds it yet.
   bool latest = v.is_latest;
   if (latest) {
-    auto clear = Stmt::Prepare(writer_, sql::kClearLatest, false);
+    auto clear = sqlite::Stmt::Prepare(writer_, sql::kClearLatest, false);
     if (!clear) return clear.error();
     clear->BindText(1, v.model);
     clear->BindText(2, v.segment);
     clear->BindText(3, v.version);
     if (Status s = clear->Run(); !s.ok()) return s;
   } else {
-    auto current = Stmt::Prepare(writer_, sql::kSelectLatestVersion, false);
+    auto current = sqlite::Stmt::Prepare(writer_, sql::kSelectLatestVersion, false);
     if (!current) return current.error();
     current->BindText(1, v.model);
     current->BindText(2, v.segment);
@@ -68,7 +68,7 @@ Status SqliteStore::DoUpsertModelVersion(const ModelVersionInfo& v) {
     latest = !*row || current->ColumnTextView(0) == v.version;
   }
 
-  auto upsert = Stmt::Prepare(writer_, sql::kUpsertModelVersion, false);
+  auto upsert = sqlite::Stmt::Prepare(writer_, sql::kUpsertModelVersion, false);
   if (!upsert) return upsert.error();
   upsert->BindText(1, v.model);
   upsert->BindText(2, v.segment);
@@ -89,4 +89,4 @@ Status SqliteStore::DoUpsertModelVersion(const ModelVersionInfo& v) {
   return Status::Ok();
 }
 
-}  // namespace mw
+}  // namespace mw::store

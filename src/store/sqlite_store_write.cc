@@ -17,7 +17,7 @@
 #include "store/sql.h"
 #include "store/sqlite_store.h"
 
-namespace mw {
+namespace mw::store {
 namespace {
 
 using Clock_ = std::chrono::steady_clock;
@@ -173,10 +173,10 @@ Status SqliteStore::WriteHealth() const {
 void SqliteStore::ProbeWrite() {
   Status s = WalSyncFailure();
   if (s.ok()) {
-    store_detail::Txn txn(writer_);
+    sqlite::Txn txn(writer_);
     s = txn.Begin();
     if (s.ok()) {
-      auto stmt = store_detail::Stmt::Prepare(writer_, sql::kUpsertMeta, false);
+      auto stmt = sqlite::Stmt::Prepare(writer_, sql::kUpsertMeta, false);
       if (stmt) {
         stmt->BindText(1, "write_probe");
         stmt->BindText(2, std::to_string(clock_->NowMillis()));
@@ -211,7 +211,7 @@ Status SqliteStore::MoveInbox() {
 // No fsync of its own (see the header): the rows are durable in the inbox already, and the next
 // SyncWal covers the move's frames.
 Status SqliteStore::MoveInboxTxn() {
-  store_detail::Txn txn(writer_);
+  sqlite::Txn txn(writer_);
   Status s = txn.Begin();
   if (s.ok()) s = MoveInbox();
   if (s.ok()) s = txn.Commit();
@@ -285,7 +285,7 @@ void SqliteStore::ProcessGroup(std::vector<WriteRequest>& requests) {
   // A group whose requests were all rejected commits an empty transaction: not a write that
   // proves the disk takes writes again (WriteHealth).
   const int64_t changes_before = sqlite3_total_changes64(writer_.get());
-  store_detail::Txn txn(writer_);
+  sqlite::Txn txn(writer_);
   Status failure = BeginGroup(txn, group);
   if (failure.ok()) failure = ApplyGroup(requests, group);
   if (failure.ok()) {
@@ -331,7 +331,7 @@ void SqliteStore::SizeGroup(const std::vector<WriteRequest>& requests, Group& gr
 }
 
 // Opens the group's transaction; a direct group first moves the inbox (inside it).
-Status SqliteStore::BeginGroup(store_detail::Txn& txn, const Group& group) {
+Status SqliteStore::BeginGroup(sqlite::Txn& txn, const Group& group) {
   Status failure = WalSyncFailure();
   if (failure.ok()) failure = txn.Begin();
   if (failure.ok() && group.direct) {
@@ -428,4 +428,4 @@ void SqliteStore::AnswerGroup(std::vector<WriteRequest>& requests, Group& group,
   }
 }
 
-}  // namespace mw
+}  // namespace mw::store

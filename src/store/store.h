@@ -21,7 +21,7 @@
 #include "ingest/event.h"
 #include "registry/model.h"
 
-namespace mw {
+namespace mw::store {
 
 // Outcome of one prediction batch. The batch is atomic: either every event is stored (or found
 // already stored with identical content), or nothing is.
@@ -118,30 +118,31 @@ class Store {
   // stored (or repeated in the batch) with different content — then nothing of the batch is
   // stored; kUnavailable when the database fails or the store is shutting down;
   // kResourceExhausted when the write queue is full.
-  virtual void AppendPredictions(std::vector<PredictionEvent> events, PredictionsDone done) = 0;
+  virtual void AppendPredictions(std::vector<ingest::PredictionEvent> events,
+                                 PredictionsDone done) = 0;
 
   // Joins ground truth to stored predictions by id; ids with no prediction yet are kept in
   // pending_actuals and joined when the prediction arrives. A later actual for the same id
   // replaces the earlier one. Same completion contract as AppendPredictions.
-  virtual void AppendActuals(std::vector<ActualEvent> actuals, ActualsDone done) = 0;
+  virtual void AppendActuals(std::vector<ingest::ActualEvent> actuals, ActualsDone done) = 0;
 
   // Registry. Upserts are synchronous and durable on return.
-  virtual Status UpsertModel(const ModelInfo& model) = 0;
+  virtual Status UpsertModel(const registry::ModelInfo& model) = 0;
   // Creates the model (task unknown) if missing. With is_latest, the version becomes the latest
   // of its (model, segment).
-  virtual Status UpsertModelVersion(const ModelVersionInfo& version) = 0;
-  virtual Result<std::vector<ModelInfo>> ListModels() const = 0;
-  virtual Result<ModelInfo> GetModel(const std::string& name) const = 0;
-  virtual Result<std::vector<ModelVersionInfo>> ListModelVersions(
+  virtual Status UpsertModelVersion(const registry::ModelVersionInfo& version) = 0;
+  virtual Result<std::vector<registry::ModelInfo>> ListModels() const = 0;
+  virtual Result<registry::ModelInfo> GetModel(const std::string& name) const = 0;
+  virtual Result<std::vector<registry::ModelVersionInfo>> ListModelVersions(
       const std::string& model) const = 0;
 
   // Reads.
-  virtual Result<PredictionRecord> GetPrediction(const std::string& id) const = 0;
-  virtual Result<std::vector<PredictionRecord>> QueryPredictions(
+  virtual Result<ingest::PredictionRecord> GetPrediction(const std::string& id) const = 0;
+  virtual Result<std::vector<ingest::PredictionRecord>> QueryPredictions(
       const PredictionQuery& q) const = 0;
 
   // Rows by seq (missing seqs are skipped), in seq order.
-  virtual Result<std::vector<PredictionRecord>> GetPredictionsBySeq(
+  virtual Result<std::vector<ingest::PredictionRecord>> GetPredictionsBySeq(
       std::span<const int64_t> seqs) const = 0;
 
   // Reference profiles. Put replaces the (model, version, segment) entry; synchronous and durable.
@@ -169,4 +170,4 @@ class Store {
   virtual void Close() = 0;
 };
 
-}  // namespace mw
+}  // namespace mw::store

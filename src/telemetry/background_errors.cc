@@ -2,7 +2,7 @@
 
 #include <string>
 
-namespace mw {
+namespace mw::telemetry {
 
 BackgroundErrorMetrics::BackgroundErrorMetrics(prometheus::Registry& registry)
     : family_(prometheus::BuildCounter()
@@ -37,4 +37,4 @@ void BackgroundErrorLog::OnBackgroundError(std::string_view thread,
   ReportBackgroundError(nullptr, thread, what);
 }
 
-}  // namespace mw
+}  // namespace mw::telemetry

@@ -16,7 +16,7 @@
 #include "telemetry/logging.h"
 #include "telemetry/series_cache.h"
 
-namespace mw {
+namespace mw::telemetry {
 
 class BackgroundErrorMetrics {
  public:
@@ -43,4 +43,4 @@ class BackgroundErrorLog final : public BackgroundErrorReporter {
   BackgroundErrorMetrics* metrics_;
 };
 
-}  // namespace mw
+}  // namespace mw::telemetry

@@ -13,7 +13,7 @@
 #include "spdlog/sinks/stdout_sinks.h"
 #include "telemetry/log_file_sink.h"
 
-namespace mw {
+namespace mw::telemetry {
 namespace {
 
 bool IsLeadingKey(std::string_view key) {
@@ -254,4 +254,4 @@ void Logger::Audit(std::string_view actor, std::string_view action, std::string_
 std::string Logger::app_log_path() const { return app_path_; }
 std::string Logger::audit_log_path() const { return audit_path_; }
 
-}  // namespace mw
+}  // namespace mw::telemetry

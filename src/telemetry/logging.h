@@ -41,7 +41,7 @@ namespace spdlog {
 class logger;
 }
 
-namespace mw {
+namespace mw::telemetry {
 
 enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError };
 
@@ -159,4 +159,4 @@ class Logger {
   std::thread flusher_;
 };
 
-}  // namespace mw
+}  // namespace mw::telemetry

@@ -11,7 +11,7 @@
 #include "prometheus/gauge.h"
 #include "prometheus/text_serializer.h"
 
-namespace mw {
+namespace mw::telemetry {
 namespace {
 
 bool ValidPrefix(const std::string& p) {
@@ -121,4 +121,4 @@ bool Metrics::AdmitSegment(std::string_view segment) {
   return true;
 }
 
-}  // namespace mw
+}  // namespace mw::telemetry

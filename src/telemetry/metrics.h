@@ -36,7 +36,7 @@
 #include "telemetry/series_cache.h"
 #include "telemetry/system_collectors.h"
 
-namespace mw {
+namespace mw::telemetry {
 
 struct MetricsOptions {
   std::string prefix = "ml";              // [a-zA-Z_][a-zA-Z0-9_]*, not ending in '_'
@@ -96,4 +96,4 @@ class Metrics final {
 // P_build_info{version} = 1 ("Always 1; the version label identifies the running build.").
 void RegisterBuildInfo(Metrics& metrics);
 
-}  // namespace mw
+}  // namespace mw::telemetry

@@ -16,8 +16,8 @@ using Outcome = DeliveryResult::Outcome;
 using testing::FakeSmtpServer;
 using testing::RecordingHttpServer;
 
-Config::AlertChannel Http(std::string name, std::string type, std::string url) {
-  Config::AlertChannel c;
+config::Config::AlertChannel Http(std::string name, std::string type, std::string url) {
+  config::Config::AlertChannel c;
   c.name = std::move(name);
   c.type = std::move(type);
   c.url = std::move(url);
@@ -65,7 +65,7 @@ TEST(ChannelsTest, PagerDutyRoutingKeyIsAddedAtDelivery) {
   RecordingHttpServer receiver;
   receiver.SetDefault({202, R"({"status":"success","message":"Event processed"})", {}});
   SystemClock clock;
-  Config::AlertChannel pd = Http("pd", "pagerduty", receiver.url("/v2/enqueue"));
+  config::Config::AlertChannel pd = Http("pd", "pagerduty", receiver.url("/v2/enqueue"));
   pd.routing_key = "0123456789abcdef0123456789abcdef";
   Channels channels({pd}, clock);
   const std::string queued = RenderPagerDuty(Alert(), "modelwatch");
@@ -85,7 +85,7 @@ TEST(ChannelsTest, PagerDutyRoutingKeyIsAddedAtDelivery) {
 TEST(ChannelsTest, EmailGoesOverSmtp) {
   FakeSmtpServer server;
   SystemClock clock;
-  Config::AlertChannel mail;
+  config::Config::AlertChannel mail;
   mail.name = "mail";
   mail.type = "email";
   mail.smtp_url = server.url();

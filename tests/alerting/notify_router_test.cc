@@ -35,8 +35,8 @@ class RecordingQueue final : public NotificationQueue {
   std::vector<Item> items;
 };
 
-Config::AlertChannel Channel(std::string name, std::string type) {
-  Config::AlertChannel c;
+config::Config::AlertChannel Channel(std::string name, std::string type) {
+  config::Config::AlertChannel c;
   c.name = std::move(name);
   c.type = std::move(type);
   c.url = "http://127.0.0.1:1/";
@@ -78,24 +78,24 @@ class RouterTest : public ::testing::Test {
 };
 
 TEST_F(RouterTest, WithoutRoutesEveryAlertGoesToEveryChannel) {
-  Config::Alerting config;
+  config::Config::Alerting config;
   config.channels = {Channel("slack", "slack"), Channel("pd", "pagerduty")};
   NotificationRouter router(config, queue_, clock_);
   EXPECT_EQ(router.ChannelsFor({{"severity", "info"}}), (std::vector<std::string>{"slack", "pd"}));
 }
 
 TEST_F(RouterTest, FirstMatchingRouteWinsUnlessItContinues) {
-  Config::Alerting config;
+  config::Config::Alerting config;
   config.channels = {Channel("pd", "pagerduty"), Channel("slack", "slack"),
                      Channel("mail", "email"), Channel("hook", "webhook")};
-  Config::AlertRoute critical;
+  config::Config::AlertRoute critical;
   critical.severity = {"critical"};
   critical.channels = {"pd"};
   critical.continue_matching = true;
-  Config::AlertRoute models;
+  config::Config::AlertRoute models;
   models.match_re = {{"model", "churn|risk"}};
   models.channels = {"slack", "mail"};
-  Config::AlertRoute team;
+  config::Config::AlertRoute team;
   team.match = {{"team", "ml"}};
   team.channels = {"hook"};
   config.routes = {critical, models, team};
@@ -110,7 +110,7 @@ TEST_F(RouterTest, FirstMatchingRouteWinsUnlessItContinues) {
 }
 
 TEST_F(RouterTest, AGroupIsNotifiedOnceAfterGroupWaitWithAllItsAlerts) {
-  Config::Alerting config;
+  config::Config::Alerting config;
   config.channels = {Channel("slack", "slack")};
   NotificationRouter router(config, queue_, clock_);  // defaults: group_wait 30s, by alertname
   router.OnAlert(Firing("ModelDriftHigh", "warning", "churn"));
@@ -135,9 +135,9 @@ TEST_F(RouterTest, AGroupIsNotifiedOnceAfterGroupWaitWithAllItsAlerts) {
 }
 
 TEST_F(RouterTest, NewAlertsAreSentAtTheNextGroupIntervalAndStillFiringAfterRepeatInterval) {
-  Config::Alerting config;
+  config::Config::Alerting config;
   config.channels = {Channel("hook", "webhook")};
-  Config::AlertRoute route;
+  config::Config::AlertRoute route;
   route.channels = {"hook"};
   route.group_wait_ms = 0;
   route.group_interval_ms = 5 * kMinute;
@@ -174,10 +174,10 @@ TEST_F(RouterTest, NewAlertsAreSentAtTheNextGroupIntervalAndStillFiringAfterRepe
 }
 
 TEST_F(RouterTest, OneResolvedMessageWhenTheWholeGroupResolved) {
-  Config::Alerting config;
+  config::Config::Alerting config;
   config.channels = {Channel("slack", "slack"), Channel("quiet", "webhook")};
   config.channels[1].send_resolved = false;
-  Config::AlertRoute route;
+  config::Config::AlertRoute route;
   route.channels = {"slack", "quiet"};
   route.group_wait_ms = 0;
   route.group_interval_ms = kMinute;
@@ -207,7 +207,7 @@ TEST_F(RouterTest, OneResolvedMessageWhenTheWholeGroupResolved) {
 }
 
 TEST_F(RouterTest, AlertsResolvedBeforeTheFirstNotificationSendNothing) {
-  Config::Alerting config;
+  config::Config::Alerting config;
   config.channels = {Channel("slack", "slack")};
   NotificationRouter router(config, queue_, clock_);
   AlertEvent a = Firing("Flapping", "warning", "churn");
@@ -222,7 +222,7 @@ TEST_F(RouterTest, AlertsResolvedBeforeTheFirstNotificationSendNothing) {
 }
 
 TEST_F(RouterTest, EmailGroupsRenderAsMessages) {
-  Config::Alerting config;
+  config::Config::Alerting config;
   config.channels = {Channel("mail", "email")};
   config.external_url = "http://mw";
   RouterOptions options;
@@ -238,7 +238,7 @@ TEST_F(RouterTest, EmailGroupsRenderAsMessages) {
 }
 
 TEST_F(RouterTest, AlertmanagerGetsEveryAlertAtOnceThenEveryResendInterval) {
-  Config::Alerting config;
+  config::Config::Alerting config;
   config.channels = {Channel("am", "alertmanager")};
   config.channels[0].resend_interval_ms = kMinute;
   RouterOptions options;
@@ -286,7 +286,7 @@ TEST_F(RouterTest, AlertmanagerGetsEveryAlertAtOnceThenEveryResendInterval) {
 }
 
 TEST_F(RouterTest, PagerDutyTriggersOnceAndResolvesWithTheSameDedupKey) {
-  Config::Alerting config;
+  config::Config::Alerting config;
   config.channels = {Channel("pd", "pagerduty")};
   config.channels[0].source = "mw-prod";
   NotificationRouter router(config, queue_, clock_);
@@ -314,7 +314,7 @@ TEST_F(RouterTest, QueueFailuresAreReported) {
       return Unavailable("disk full");
     }
   } failing;
-  Config::Alerting config;
+  config::Config::Alerting config;
   config.channels = {Channel("pd", "pagerduty")};
   std::vector<std::string> errors;
   RouterOptions options;

@@ -300,7 +300,7 @@ TEST_F(OutboxTest, SenderThreadDeliversToARealReceiverExactlyOnce) {
   testing::RecordingHttpServer receiver;
   receiver.Script({{503, "down", {}}});
   SystemClock clock;
-  Config::AlertChannel slack;
+  config::Config::AlertChannel slack;
   slack.name = "slack";
   slack.type = "slack";
   slack.url = receiver.url("/services/T/B/X");

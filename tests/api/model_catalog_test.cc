@@ -16,15 +16,15 @@ namespace {
 
 TEST(ModelCatalogTest, UnknownModelHasUnknownTask) {
   ModelCatalog catalog;
-  EXPECT_EQ(catalog.TaskOf("nope"), ModelTask::kUnknown);
+  EXPECT_EQ(catalog.TaskOf("nope"), registry::ModelTask::kUnknown);
   EXPECT_EQ(catalog.size(), 0u);
 }
 
 TEST(ModelCatalogTest, SetOverridesTask) {
   ModelCatalog catalog;
-  catalog.Set("risk", ModelTask::kRegression);
-  catalog.Set("risk", ModelTask::kBinaryClassification);
-  EXPECT_EQ(catalog.TaskOf("risk"), ModelTask::kBinaryClassification);
+  catalog.Set("risk", registry::ModelTask::kRegression);
+  catalog.Set("risk", registry::ModelTask::kBinaryClassification);
+  EXPECT_EQ(catalog.TaskOf("risk"), registry::ModelTask::kBinaryClassification);
   EXPECT_EQ(catalog.size(), 1u);
 }
 
@@ -33,19 +33,20 @@ TEST(ModelCatalogTest, LoadsTasksFromTheStore) {
       std::filesystem::temp_directory_path() / ("catalog-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   {
-    SqliteStoreOptions options;
+    store::SqliteStoreOptions options;
     options.path = (dir / "m.db").string();
-    auto store = OpenSqliteStore(options);
+    auto store = store::OpenSqliteStore(options);
     ASSERT_TRUE(store.has_value()) << store.error().ToString();
-    ModelInfo model;
+    registry::ModelInfo model;
     model.name = "risk";
-    model.task = ModelTask::kBinaryClassification;
+    model.task = registry::ModelTask::kBinaryClassification;
     ASSERT_TRUE((*store)->UpsertModel(model).ok());
     ModelCatalog catalog;
-    catalog.Set("stale", ModelTask::kRegression);
+    catalog.Set("stale", registry::ModelTask::kRegression);
     ASSERT_TRUE(catalog.Load(**store).ok());
-    EXPECT_EQ(catalog.TaskOf("risk"), ModelTask::kBinaryClassification);
-    EXPECT_EQ(catalog.TaskOf("stale"), ModelTask::kUnknown);  // Load replaces the contents
+    EXPECT_EQ(catalog.TaskOf("risk"), registry::ModelTask::kBinaryClassification);
+    EXPECT_EQ(catalog.TaskOf("stale"),
+              registry::ModelTask::kUnknown);  // Load replaces the contents
     (*store)->Close();
   }
   std::filesystem::remove_all(dir);
@@ -108,9 +109,10 @@ TEST(ModelAdmissionTest, AModelHeldByTwoRequestsStaysWhenOnlyOneFails) {
 
 TEST(ModelAdmissionTest, RegistrationsAreNeverRefusedButCount) {
   ModelCatalog catalog;
-  catalog.Set("a", ModelTask::kRegression);
+  catalog.Set("a", registry::ModelTask::kRegression);
   catalog.MarkRegistered("b");
-  catalog.Set("c", ModelTask::kRegression);  // past the cap of 2: admin actions are not capped
+  catalog.Set("c",
+              registry::ModelTask::kRegression);  // past the cap of 2: admin actions are not capped
   EXPECT_EQ(catalog.size(), 3u);
   EXPECT_FALSE(catalog.Admit({"d"}, Cap(2)).admission);
   EXPECT_TRUE(catalog.Admit({"a", "b", "c"}, Cap(2)).admission);
@@ -118,7 +120,7 @@ TEST(ModelAdmissionTest, RegistrationsAreNeverRefusedButCount) {
 
 TEST(ModelAdmissionTest, RequireRegisteredRefusesModelsOnlySeenInTraffic) {
   ModelCatalog catalog;
-  catalog.Set("risk", ModelTask::kBinaryClassification);
+  catalog.Set("risk", registry::ModelTask::kBinaryClassification);
   catalog.MarkRegistered("demand");  // a version registered, no task
   catalog.Admit({"seen"}, Cap(10)).admission->Commit();
   auto r = catalog.Admit({"risk", "seen", "demand", "new"}, Cap(10, true));
@@ -162,26 +164,26 @@ TEST(ModelAdmissionTest, LoadCountsTrafficModelsAndTellsRegisteredOnes) {
       std::filesystem::temp_directory_path() / ("catalog-admit-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   {
-    SqliteStoreOptions options;
+    store::SqliteStoreOptions options;
     options.path = (dir / "m.db").string();
-    auto store = OpenSqliteStore(options);
+    auto store = store::OpenSqliteStore(options);
     ASSERT_TRUE(store.has_value()) << store.error().ToString();
-    ModelInfo model;
+    registry::ModelInfo model;
     model.name = "risk";
-    model.task = ModelTask::kBinaryClassification;
+    model.task = registry::ModelTask::kBinaryClassification;
     ASSERT_TRUE((*store)->UpsertModel(model).ok());
-    ModelVersionInfo version;
+    registry::ModelVersionInfo version;
     version.model = "demand";  // created by its version, task unknown
     version.version = "v1";
     version.is_latest = true;
     ASSERT_TRUE((*store)->UpsertModelVersion(version).ok());
-    PredictionEvent e;
+    ingest::PredictionEvent e;
     e.id = "p1";
     e.model = "traffic";  // created by ingest, task unknown, no version
     e.features_json = "{}";
     std::promise<bool> stored;
     (*store)->AppendPredictions(
-        {e}, [&](Result<PredictionBatchResult> r) { stored.set_value(r.has_value()); });
+        {e}, [&](Result<store::PredictionBatchResult> r) { stored.set_value(r.has_value()); });
     ASSERT_TRUE(stored.get_future().get());
 
     ModelCatalog catalog;
@@ -194,13 +196,13 @@ TEST(ModelAdmissionTest, LoadCountsTrafficModelsAndTellsRegisteredOnes) {
     EXPECT_TRUE(catalog.Admit({"traffic"}, Cap(3)).admission);
 
     // A model written to the store behind the catalog's back (registry import while serving).
-    ModelInfo imported;
+    registry::ModelInfo imported;
     imported.name = "imported";
-    imported.task = ModelTask::kRegression;
+    imported.task = registry::ModelTask::kRegression;
     ASSERT_TRUE((*store)->UpsertModel(imported).ok());
     EXPECT_EQ(catalog.LoadOne(**store, "imported").value(), true);
     EXPECT_EQ(catalog.LoadOne(**store, "absent").value(), false);
-    EXPECT_EQ(catalog.TaskOf("imported"), ModelTask::kRegression);
+    EXPECT_EQ(catalog.TaskOf("imported"), registry::ModelTask::kRegression);
     (*store)->Close();
   }
   std::filesystem::remove_all(dir);

@@ -5,7 +5,7 @@
 #include "api/metrics/service_metrics.h"
 #include "telemetry/test_util.h"
 
-namespace mw {
+namespace mw::api {
 namespace {
 
 using telemetry_test::Lines;
@@ -23,7 +23,7 @@ http::Request MakeRequest() {
 }
 
 std::unique_ptr<ServiceMetrics> MakeMetrics() {
-  MetricsOptions o;
+  telemetry::MetricsOptions o;
   o.system_metrics = false;
   return ServiceMetrics::Create(o).value();
 }
@@ -49,11 +49,11 @@ TEST(RequestObserverTest, RecordsMetricsUnderTheRouteTemplate) {
 TEST(RequestObserverTest, WritesOneAccessLinePerRequest) {
   TempDir dir;
   FakeClock clock;
-  LoggerOptions o;
+  telemetry::LoggerOptions o;
   o.dir = dir.path().string();
   o.stdout_enabled = false;
   o.clock = &clock;
-  auto logger = Logger::Create(o).value();
+  auto logger = telemetry::Logger::Create(o).value();
   auto metrics = MakeMetrics();
   RequestObserver observer(&metrics->requests, &metrics->connections, logger.get());
   observer.OnRequestStart();
@@ -71,10 +71,10 @@ TEST(RequestObserverTest, WritesOneAccessLinePerRequest) {
 
 TEST(RequestObserverTest, WorksWithoutMetrics) {
   TempDir dir;
-  LoggerOptions o;
+  telemetry::LoggerOptions o;
   o.dir = dir.path().string();
   o.stdout_enabled = false;
-  auto logger = Logger::Create(o).value();
+  auto logger = telemetry::Logger::Create(o).value();
   RequestObserver observer(nullptr, nullptr, logger.get());
   observer.OnRequestStart();
   observer.OnRequestDone(MakeRequest(), "unmatched", 404, 0.001, 0);
@@ -101,11 +101,11 @@ TEST(RequestObserverTest, CountsOpenAndRefusedConnections) {
 TEST(RequestObserverTest, LogsAcceptErrorsOncePerInterval) {
   TempDir dir;
   FakeClock clock;
-  LoggerOptions o;
+  telemetry::LoggerOptions o;
   o.dir = dir.path().string();
   o.stdout_enabled = false;
   o.clock = &clock;
-  auto logger = Logger::Create(o).value();
+  auto logger = telemetry::Logger::Create(o).value();
   auto metrics = MakeMetrics();
   RequestObserver observer(&metrics->requests, &metrics->connections, logger.get(), &clock);
   for (int i = 0; i < 100; ++i) {
@@ -137,4 +137,4 @@ TEST(RequestObserverTest, LogsAcceptErrorsOncePerInterval) {
 }
 
 }  // namespace
-}  // namespace mw
+}  // namespace mw::api

@@ -11,15 +11,15 @@
 #include "common/names.h"
 #include "telemetry/test_util.h"
 
-namespace mw {
+namespace mw::api {
 namespace {
 
 using telemetry_test::Sample;
 using telemetry_test::TempDir;
 
-MetricsOptions Options(std::string prefix = "ml", std::string label = "segment",
-                       int64_t max_segments = 1000) {
-  MetricsOptions o;
+telemetry::MetricsOptions Options(std::string prefix = "ml", std::string label = "segment",
+                                  int64_t max_segments = 1000) {
+  telemetry::MetricsOptions o;
   o.prefix = std::move(prefix);
   o.segment_label = std::move(label);
   o.max_segments = max_segments;
@@ -28,7 +28,7 @@ MetricsOptions Options(std::string prefix = "ml", std::string label = "segment",
   return o;
 }
 
-std::unique_ptr<ServiceMetrics> Make(const MetricsOptions& o) {
+std::unique_ptr<ServiceMetrics> Make(const telemetry::MetricsOptions& o) {
   auto m = ServiceMetrics::Create(o);
   EXPECT_TRUE(m.has_value()) << m.status().ToString();
   return std::move(*m);
@@ -53,7 +53,7 @@ TEST(MetricsTest, FamiliesUseTheCustomPrefixAndSegmentLabel) {
   m->connections.AcceptFailed();
   m->store.OnQuery("insert_predictions", 0.001);
   m->store.OnGroupCommit(2, 3, 0.004);
-  m->store.Update(StoreStats{{{"prediction_logs", 7}}, 4096, {5, 1, 4}, 2});
+  m->store.Update(store::StoreStats{{{"prediction_logs", 7}}, 4096, {5, 1, 4}, 2});
   const std::string text = m->core.Serialize();
   for (const char* family : {"# TYPE iit_api_requests_total counter",
                              "# TYPE iit_api_errors_total counter",
@@ -203,8 +203,8 @@ TEST(MetricsTest, RejectionsAreCountedByReason) {
 
 TEST(MetricsTest, StoreStatsSetTheDatabaseGauges) {
   auto m = Make(Options());
-  m->store.Update(StoreStats{{{"prediction_logs", 7}, {"models", 2}}, 4096, {5, 1, 4}, 3});
-  m->store.Update(StoreStats{{{"prediction_logs", 9}, {"models", 2}}, 8192, {5, 2, 3}, 0});
+  m->store.Update(store::StoreStats{{{"prediction_logs", 7}, {"models", 2}}, 4096, {5, 1, 4}, 3});
+  m->store.Update(store::StoreStats{{{"prediction_logs", 9}, {"models", 2}}, 8192, {5, 2, 3}, 0});
   const std::string text = m->core.Serialize();
   EXPECT_EQ(Sample(text, R"(ml_db_connections{state="active"})"), 2);
   EXPECT_EQ(Sample(text, R"(ml_db_connections{state="idle"})"), 3);
@@ -217,7 +217,7 @@ TEST(MetricsTest, StoreStatsSetTheDatabaseGauges) {
 
 TEST(MetricsTest, StoreObserverRecordsQueriesAndGroupCommits) {
   auto m = Make(Options());
-  StoreObserver* observer = &m->store;
+  store::StoreObserver* observer = &m->store;
   observer->OnQuery("select", 0.002);
   observer->OnQuery("select", 0.02);
   observer->OnGroupCommit(3, 250, 0.01);
@@ -231,20 +231,20 @@ TEST(MetricsTest, StoreObserverRecordsQueriesAndGroupCommits) {
 
 TEST(MetricsTest, LatestModelVersionReplacesThePreviousOnesSeries) {
   auto m = Make(Options("ml", "restaurant_id"));
-  ModelVersionInfo v1;
+  registry::ModelVersionInfo v1;
   v1.model = "demand";
   v1.version = "v1";
   v1.segment = "r1";
   v1.training_metrics = {{"mae", 3.0}, {"rmse", 4.0}};
   v1.model_size_bytes = 2048;
   m->models.Record(v1);
-  ModelVersionInfo v2 = v1;
+  registry::ModelVersionInfo v2 = v1;
   v2.version = "v2";
   v2.training_metrics = {{"mae", 2.5}};
   v2.model_size_bytes.reset();
   v2.training_duration_seconds = 120;
   m->models.Record(v2);
-  ModelVersionInfo old = v1;
+  registry::ModelVersionInfo old = v1;
   old.version = "v0";
   old.is_latest = false;
   m->models.Record(old);  // not latest: ignored
@@ -279,12 +279,12 @@ TEST(MetricsTest, InvalidOptionsAreRejectedNamingTheKey) {
   auto m = ServiceMetrics::Create(Options("ml", "segment", -1));
   ASSERT_FALSE(m.has_value());
   EXPECT_NE(m.error().message().find("metrics.max_segments"), std::string::npos);
-  EXPECT_THROW(Metrics(Options("bad-prefix")), std::invalid_argument);
+  EXPECT_THROW(telemetry::Metrics(Options("bad-prefix")), std::invalid_argument);
 }
 
 TEST(MetricsTest, SerializeIncludesProcessAndHostMetricsWhenEnabled) {
   TempDir dir;
-  MetricsOptions o = Options();
+  telemetry::MetricsOptions o = Options();
   o.system_metrics = true;
   o.data_dir = dir.path().string();
   auto m = Make(o);
@@ -315,7 +315,7 @@ std::pair<int, std::string> Promtool(const std::string& text) {
 
 TEST(MetricsTest, SerializedOutputPassesPromtool) {
   TempDir dir;
-  MetricsOptions o = Options("iit", "restaurant_id", 1);
+  telemetry::MetricsOptions o = Options("iit", "restaurant_id", 1);
   o.system_metrics = true;
   o.data_dir = dir.path().string();
   auto m = Make(o);
@@ -330,8 +330,8 @@ TEST(MetricsTest, SerializedOutputPassesPromtool) {
   m->ingest.RecordRejected("invalid");
   m->store.OnQuery("insert_predictions", 0.001);
   m->store.OnGroupCommit(2, 3, 0.004);
-  m->store.Update(StoreStats{{{"prediction_logs", 7}}, 4096, {5, 1, 4}, 2});
-  ModelVersionInfo v;
+  m->store.Update(store::StoreStats{{{"prediction_logs", 7}}, 4096, {5, 1, 4}, 2});
+  registry::ModelVersionInfo v;
   v.model = "demand";
   v.version = "v1";
   v.training_metrics = {{"mae", 3}};
@@ -352,7 +352,7 @@ TEST(MetricsTest, LabelValuesWithInvalidUtf8OrControlCharactersStillPassPromtool
       "model",
       "seg\x01\r\t", 1);
   m->ingest.RecordActuals("ctl\x7f\xc2\x85", 1, 0);
-  ModelVersionInfo v;
+  registry::ModelVersionInfo v;
   v.model = "m\xc3";
   v.version = "v\xff\x02";
   v.training_metrics = {{"ma\x1b[31me", 3}};
@@ -412,8 +412,8 @@ TEST(MetricsTest, ConcurrentRecordingLosesNoCounts) {
 }
 
 TEST(MetricsTest, ContentTypeIsTextFormat004) {
-  EXPECT_EQ(Metrics::kContentType, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(telemetry::Metrics::kContentType, "text/plain; version=0.0.4; charset=utf-8");
 }
 
 }  // namespace
-}  // namespace mw
+}  // namespace mw::api

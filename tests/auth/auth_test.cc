@@ -3,7 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-namespace mw {
+namespace mw::auth {
 namespace {
 
 using ::testing::HasSubstr;
@@ -13,10 +13,10 @@ const std::string kIngestSecret = "ingest-secret-0123456789";
 const std::string kReadSecret = "read-secret-0123456789ab";
 const std::string kAdminSecret = "admin-secret-0123456789a";
 
-std::vector<ApiToken> Tokens() {
-  return {{"scorer", kIngestSecret, {Role::kIngest}},
-          {"grafana", kReadSecret, {Role::kRead}},
-          {"ops", kAdminSecret, {Role::kAdmin}}};
+std::vector<config::ApiToken> Tokens() {
+  return {{"scorer", kIngestSecret, {config::Role::kIngest}},
+          {"grafana", kReadSecret, {config::Role::kRead}},
+          {"ops", kAdminSecret, {config::Role::kAdmin}}};
 }
 
 TEST(AuthenticatorTest, EnabledWithTokens) { EXPECT_TRUE(Authenticator(Tokens()).enabled()); }
@@ -97,75 +97,77 @@ TEST(AuthenticatorTest, TokenIsRejectedWhenAuthIsDisabled) {
 }
 
 TEST(AllowsTest, AdminAllowsEveryRole) {
-  ApiToken t{"ops", kAdminSecret, {Role::kAdmin}};
-  EXPECT_TRUE(Allows(t, Role::kAdmin));
-  EXPECT_TRUE(Allows(t, Role::kRead));
-  EXPECT_TRUE(Allows(t, Role::kIngest));
+  config::ApiToken t{"ops", kAdminSecret, {config::Role::kAdmin}};
+  EXPECT_TRUE(Allows(t, config::Role::kAdmin));
+  EXPECT_TRUE(Allows(t, config::Role::kRead));
+  EXPECT_TRUE(Allows(t, config::Role::kIngest));
 }
 
 TEST(AllowsTest, IngestDoesNotAllowRead) {
-  ApiToken t{"scorer", kIngestSecret, {Role::kIngest}};
-  EXPECT_TRUE(Allows(t, Role::kIngest));
-  EXPECT_FALSE(Allows(t, Role::kRead));
-  EXPECT_FALSE(Allows(t, Role::kAdmin));
+  config::ApiToken t{"scorer", kIngestSecret, {config::Role::kIngest}};
+  EXPECT_TRUE(Allows(t, config::Role::kIngest));
+  EXPECT_FALSE(Allows(t, config::Role::kRead));
+  EXPECT_FALSE(Allows(t, config::Role::kAdmin));
 }
 
 TEST(AllowsTest, ReadDoesNotAllowIngest) {
-  ApiToken t{"grafana", kReadSecret, {Role::kRead}};
-  EXPECT_TRUE(Allows(t, Role::kRead));
-  EXPECT_FALSE(Allows(t, Role::kIngest));
-  EXPECT_FALSE(Allows(t, Role::kAdmin));
+  config::ApiToken t{"grafana", kReadSecret, {config::Role::kRead}};
+  EXPECT_TRUE(Allows(t, config::Role::kRead));
+  EXPECT_FALSE(Allows(t, config::Role::kIngest));
+  EXPECT_FALSE(Allows(t, config::Role::kAdmin));
 }
 
 TEST(AllowsTest, SeveralRolesCombine) {
-  ApiToken t{"both", kReadSecret, {Role::kIngest, Role::kRead}};
-  EXPECT_TRUE(Allows(t, Role::kIngest));
-  EXPECT_TRUE(Allows(t, Role::kRead));
-  EXPECT_FALSE(Allows(t, Role::kAdmin));
+  config::ApiToken t{"both", kReadSecret, {config::Role::kIngest, config::Role::kRead}};
+  EXPECT_TRUE(Allows(t, config::Role::kIngest));
+  EXPECT_TRUE(Allows(t, config::Role::kRead));
+  EXPECT_FALSE(Allows(t, config::Role::kAdmin));
 }
 
 TEST(AllowsTest, NoRolesAllowNothing) {
-  EXPECT_FALSE(Allows(ApiToken{"none", kReadSecret, {}}, Role::kRead));
+  EXPECT_FALSE(Allows(config::ApiToken{"none", kReadSecret, {}}, config::Role::kRead));
 }
 
 TEST(AllowsTest, StaticMemberMatchesFreeFunction) {
-  ApiToken t{"scorer", kIngestSecret, {Role::kIngest}};
-  EXPECT_TRUE(Authenticator::Allows(t, Role::kIngest));
-  EXPECT_FALSE(Authenticator::Allows(t, Role::kRead));
+  config::ApiToken t{"scorer", kIngestSecret, {config::Role::kIngest}};
+  EXPECT_TRUE(Authenticator::Allows(t, config::Role::kIngest));
+  EXPECT_FALSE(Authenticator::Allows(t, config::Role::kRead));
 }
 
 TEST(AuthorizeTest, DisabledAuthAllowsEverything) {
-  EXPECT_TRUE(Authenticator({}).Authorize("", Role::kAdmin).ok());
+  EXPECT_TRUE(Authenticator({}).Authorize("", config::Role::kAdmin).ok());
 }
 
 TEST(AuthorizeTest, TokenWithRoleIsAllowed) {
-  EXPECT_TRUE(Authenticator(Tokens()).Authorize("Bearer " + kIngestSecret, Role::kIngest).ok());
+  EXPECT_TRUE(
+      Authenticator(Tokens()).Authorize("Bearer " + kIngestSecret, config::Role::kIngest).ok());
 }
 
 TEST(AuthorizeTest, TokenWithoutRoleIsPermissionDenied) {
-  Status s = Authenticator(Tokens()).Authorize("Bearer " + kIngestSecret, Role::kRead);
+  Status s = Authenticator(Tokens()).Authorize("Bearer " + kIngestSecret, config::Role::kRead);
   EXPECT_EQ(s.code(), StatusCode::kPermissionDenied);
   EXPECT_THAT(s.message(), HasSubstr("scorer"));
   EXPECT_THAT(s.message(), HasSubstr("read"));
 }
 
 TEST(AuthorizeTest, MissingHeaderIsUnauthenticated) {
-  EXPECT_EQ(Authenticator(Tokens()).Authorize("", Role::kRead).code(),
+  EXPECT_EQ(Authenticator(Tokens()).Authorize("", config::Role::kRead).code(),
             StatusCode::kUnauthenticated);
 }
 
 TEST(AuthorizeTest, UnknownTokenIsUnauthenticated) {
-  EXPECT_EQ(Authenticator(Tokens()).Authorize("Bearer zzzzzzzzzzzzzzzzzzzz", Role::kRead).code(),
-            StatusCode::kUnauthenticated);
+  EXPECT_EQ(
+      Authenticator(Tokens()).Authorize("Bearer zzzzzzzzzzzzzzzzzzzz", config::Role::kRead).code(),
+      StatusCode::kUnauthenticated);
 }
 
 TEST(RoleNameTest, NamesAndParsesRoles) {
-  EXPECT_EQ(RoleName(Role::kIngest), "ingest");
-  EXPECT_EQ(RoleName(Role::kRead), "read");
-  EXPECT_EQ(RoleName(Role::kAdmin), "admin");
-  EXPECT_EQ(ParseRole("read"), Role::kRead);
-  EXPECT_FALSE(ParseRole("write").has_value());
+  EXPECT_EQ(config::RoleName(config::Role::kIngest), "ingest");
+  EXPECT_EQ(config::RoleName(config::Role::kRead), "read");
+  EXPECT_EQ(config::RoleName(config::Role::kAdmin), "admin");
+  EXPECT_EQ(config::ParseRole("read"), config::Role::kRead);
+  EXPECT_FALSE(config::ParseRole("write").has_value());
 }
 
 }  // namespace
-}  // namespace mw
+}  // namespace mw::auth

@@ -6,7 +6,7 @@ namespace mw::cli {
 namespace {
 
 TEST(LoggerOptionsFromConfigTest, MapsEveryLoggingKey) {
-  Config::Logging c;
+  config::Config::Logging c;
   c.level = "debug";
   c.stdout_enabled = false;
   c.access_log = false;
@@ -14,8 +14,8 @@ TEST(LoggerOptionsFromConfigTest, MapsEveryLoggingKey) {
   c.app_retention_days = 7;
   c.audit_retention_days = 365;
   FakeClock clock;
-  const LoggerOptions o = LoggerOptionsFromConfig(c, "/var/log/mw", &clock);
-  EXPECT_EQ(o.level, LogLevel::kDebug);
+  const telemetry::LoggerOptions o = LoggerOptionsFromConfig(c, "/var/log/mw", &clock);
+  EXPECT_EQ(o.level, telemetry::LogLevel::kDebug);
   EXPECT_EQ(o.dir, "/var/log/mw");
   EXPECT_FALSE(o.stdout_enabled);
   EXPECT_FALSE(o.access_log);
@@ -27,12 +27,12 @@ TEST(LoggerOptionsFromConfigTest, MapsEveryLoggingKey) {
 }
 
 TEST(MetricsOptionsFromConfigTest, MapsTheMetricsKeysTheDataDirAndTheVersion) {
-  Config c;
+  config::Config c;
   c.metrics.prefix = "iit";
   c.metrics.segment_label = "restaurant_id";
   c.metrics.max_segments = 7;
   c.storage.data_dir = "/data";
-  const MetricsOptions o = MetricsOptionsFromConfig(c, "1.2.3");
+  const telemetry::MetricsOptions o = MetricsOptionsFromConfig(c, "1.2.3");
   EXPECT_EQ(o.prefix, "iit");
   EXPECT_EQ(o.segment_label, "restaurant_id");
   EXPECT_EQ(o.max_segments, 7);

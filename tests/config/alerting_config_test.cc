@@ -8,7 +8,7 @@
 
 #include "config/config.h"
 
-namespace mw {
+namespace mw::config {
 namespace {
 
 namespace fs = std::filesystem;
@@ -286,4 +286,4 @@ TEST_F(AlertingConfigTest, RuleEngineKeysHaveDefaultsAndAreChecked) {
 }
 
 }  // namespace
-}  // namespace mw
+}  // namespace mw::config

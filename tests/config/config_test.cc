@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-namespace mw {
+namespace mw::config {
 namespace {
 
 namespace fs = std::filesystem;
@@ -623,4 +623,4 @@ TEST_F(ConfigTest, ExampleFileMentionsEveryKey) {
 }
 
 }  // namespace
-}  // namespace mw
+}  // namespace mw::config

@@ -4,7 +4,7 @@
 
 #include "config/config.h"
 
-namespace mw {
+namespace mw::config {
 namespace {
 
 using ::testing::HasSubstr;
@@ -58,4 +58,4 @@ TEST(QualityConfigTest, RejectsBadValuesNamingTheKey) {
 }
 
 }  // namespace
-}  // namespace mw
+}  // namespace mw::config

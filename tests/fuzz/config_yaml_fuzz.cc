@@ -19,12 +19,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(ftruncate(fd, 0) == 0);
   FUZZ_CHECK(pwrite(fd, data, size, 0) == static_cast<ssize_t>(size));
 
-  mw::ConfigSources sources;
+  mw::config::ConfigSources sources;
   sources.file = path;
-  const mw::ConfigLoadResult result = mw::LoadConfig(sources);
+  const mw::config::ConfigLoadResult result = mw::config::LoadConfig(sources);
   FUZZ_CHECK(result.config.has_value() == result.errors.empty());
-  const std::string formatted = mw::FormatConfigErrors(result.errors);
-  for (const mw::ConfigError& e : result.errors) {
+  const std::string formatted = mw::config::FormatConfigErrors(result.errors);
+  for (const mw::config::ConfigError& e : result.errors) {
     if (e.key.empty()) std::fputs(formatted.c_str(), stderr);
     FUZZ_CHECK(!e.key.empty());
   }

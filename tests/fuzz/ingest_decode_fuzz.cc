@@ -23,13 +23,13 @@ constexpr int64_t kNowMs = 1'750'000'000'000;  // 2025-06-15T15:06:40Z
 
 template <typename Decoded>
 void CheckErrors(const Decoded& decoded, size_t decoded_count) {
-  FUZZ_CHECK((decoded.failure == mw::DecodeFailure::kNone) == decoded.errors.empty());
-  if (decoded.failure == mw::DecodeFailure::kMalformed ||
-      decoded.failure == mw::DecodeFailure::kTooManyEvents) {
+  FUZZ_CHECK((decoded.failure == mw::ingest::DecodeFailure::kNone) == decoded.errors.empty());
+  if (decoded.failure == mw::ingest::DecodeFailure::kMalformed ||
+      decoded.failure == mw::ingest::DecodeFailure::kTooManyEvents) {
     FUZZ_CHECK(decoded.errors.size() == 1);
   }
   FUZZ_CHECK(decoded.errors.size() <= 100);
-  if (decoded.failure != mw::DecodeFailure::kNone) FUZZ_CHECK(decoded_count == 0);
+  if (decoded.failure != mw::ingest::DecodeFailure::kNone) FUZZ_CHECK(decoded_count == 0);
 }
 
 }  // namespace
@@ -38,25 +38,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const uint8_t selector = data[0];
   const std::string_view body = mw::fuzz::AsText(data + 1, size - 1);
-  const mw::BodyFormat format = (selector & 1) ? mw::BodyFormat::kNdjson : mw::BodyFormat::kJson;
+  const mw::ingest::BodyFormat format =
+      (selector & 1) ? mw::ingest::BodyFormat::kNdjson : mw::ingest::BodyFormat::kJson;
   const bool actuals = (selector & 2) != 0;
-  const mw::ModelTask task =
-      (selector & 4) ? mw::ModelTask::kBinaryClassification : mw::ModelTask::kUnknown;
+  const mw::registry::ModelTask task = (selector & 4)
+                                           ? mw::registry::ModelTask::kBinaryClassification
+                                           : mw::registry::ModelTask::kUnknown;
 
-  mw::DecodeOptions options;
+  mw::ingest::DecodeOptions options;
   options.now_ms = kNowMs;
   options.max_events = 1000;  // small enough for the fuzzer to reach the limit
   options.task_of = [task](std::string_view) { return task; };
   options.generate_id = [n = 0]() mutable { return "gen-" + std::to_string(++n); };
 
   if (actuals) {
-    const mw::DecodedActuals decoded = mw::DecodeActuals(body, format, options);
+    const mw::ingest::DecodedActuals decoded = mw::ingest::DecodeActuals(body, format, options);
     CheckErrors(decoded, decoded.actuals.size());
-    for (const mw::ActualEvent& a : decoded.actuals) FUZZ_CHECK(!a.id.empty());
+    for (const mw::ingest::ActualEvent& a : decoded.actuals) FUZZ_CHECK(!a.id.empty());
   } else {
-    const mw::DecodedPredictions decoded = mw::DecodePredictions(body, format, options);
+    const mw::ingest::DecodedPredictions decoded =
+        mw::ingest::DecodePredictions(body, format, options);
     CheckErrors(decoded, decoded.events.size());
-    for (const mw::PredictionEvent& e : decoded.events) {
+    for (const mw::ingest::PredictionEvent& e : decoded.events) {
       FUZZ_CHECK(!e.model.empty());
       FUZZ_CHECK(std::isfinite(e.prediction));
       FUZZ_CHECK(!e.id.empty());

@@ -16,7 +16,7 @@
 namespace {
 
 template <typename T>
-void CheckParsed(const mw::ParsedDocument<T>& parsed) {
+void CheckParsed(const mw::registry::ParsedDocument<T>& parsed) {
   FUZZ_CHECK(parsed.value.has_value() == parsed.errors.empty());
   if (parsed.malformed) FUZZ_CHECK(!parsed.errors.empty());
 }
@@ -28,13 +28,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view body = mw::fuzz::AsText(data + 1, size - 1);
   constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
   if (data[0] & 1) {
-    const auto parsed = mw::ParseModelDocument("m", body);
+    const auto parsed = mw::registry::ParseModelDocument("m", body);
     CheckParsed(parsed);
-    if (parsed.value) (void)mw::ModelToJson(*parsed.value).dump(-1, ' ', false, kReplace);
+    if (parsed.value) (void)mw::registry::ModelToJson(*parsed.value).dump(-1, ' ', false, kReplace);
   } else {
-    const auto parsed = mw::ParseModelVersionDocument("m", "v3", body);
+    const auto parsed = mw::registry::ParseModelVersionDocument("m", "v3", body);
     CheckParsed(parsed);
-    if (parsed.value) (void)mw::ModelVersionToJson(*parsed.value).dump(-1, ' ', false, kReplace);
+    if (parsed.value)
+      (void)mw::registry::ModelVersionToJson(*parsed.value).dump(-1, ' ', false, kReplace);
   }
   return 0;
 }

@@ -6,7 +6,7 @@
 
 #include "ingest/decode_test_util.h"
 
-namespace mw {
+namespace mw::ingest {
 namespace {
 
 using testing_ingest::Predictions;
@@ -130,15 +130,15 @@ TEST(ContentHash, ValuesDoNotBleedAcrossFieldBoundaries) {
 TEST(ContentHash, ValueIsStableAcrossBuilds) { EXPECT_EQ(HashOf(kBase), 0x4ec8b83c190a0218ULL); }
 
 TEST(ContentHasher, EmptyInputIsTheFnvOffsetBasis) {
-  EXPECT_EQ(ingest_detail::ContentHasher().value(), 0xcbf29ce484222325ULL);
+  EXPECT_EQ(ingest::detail::ContentHasher().value(), 0xcbf29ce484222325ULL);
 }
 
 TEST(ContentHasher, NegativeZeroEqualsZero) {
-  ingest_detail::ContentHasher a, b;
+  ingest::detail::ContentHasher a, b;
   a.Number(0.0);
   b.Number(-0.0);
   EXPECT_EQ(a.value(), b.value());
 }
 
 }  // namespace
-}  // namespace mw
+}  // namespace mw::ingest

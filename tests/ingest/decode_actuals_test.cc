@@ -3,7 +3,7 @@
 
 #include "ingest/decode_test_util.h"
 
-namespace mw {
+namespace mw::ingest {
 namespace {
 
 using ::testing::ElementsAre;
@@ -141,4 +141,4 @@ TEST(DecodeActuals, EmptyBodyIsMalformed) {
 }
 
 }  // namespace
-}  // namespace mw
+}  // namespace mw::ingest

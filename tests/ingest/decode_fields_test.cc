@@ -4,7 +4,7 @@
 
 #include "ingest/decode_test_util.h"
 
-namespace mw {
+namespace mw::ingest {
 namespace {
 
 using ::testing::ElementsAre;
@@ -374,7 +374,7 @@ TEST(DecodeFields, TaskOfIsAskedOncePerRunOfTheSameModel) {
   int calls = 0;
   options.task_of = [&calls](std::string_view) {
     ++calls;
-    return ModelTask::kRegression;
+    return registry::ModelTask::kRegression;
   };
   const auto r =
       Predictions(R"({"events":[{"model":"a","prediction":1},{"model":"a","prediction":1},)"
@@ -411,4 +411,4 @@ TEST(DecodeFields, EscapedFieldNamesAreRecognised) {
 }
 
 }  // namespace
-}  // namespace mw
+}  // namespace mw::ingest

@@ -5,7 +5,7 @@
 #include "common/json_limits.h"
 #include "ingest/decode_test_util.h"
 
-namespace mw {
+namespace mw::ingest {
 namespace {
 
 using ::testing::ElementsAre;
@@ -113,4 +113,4 @@ TEST(DecodeLimits, ErrorCountEqualsTheListBelowTheCap) {
 }
 
 }  // namespace
-}  // namespace mw
+}  // namespace mw::ingest

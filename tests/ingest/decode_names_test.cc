@@ -5,7 +5,7 @@
 
 #include "ingest/decode_test_util.h"
 
-namespace mw {
+namespace mw::ingest {
 namespace {
 
 using ::testing::ElementsAre;
@@ -64,4 +64,4 @@ TEST(DecodeNames, PrintableUnicodeNamesAreAccepted) {
 }
 
 }  // namespace
-}  // namespace mw
+}  // namespace mw::ingest

@@ -3,7 +3,7 @@
 
 #include "ingest/decode_test_util.h"
 
-namespace mw {
+namespace mw::ingest {
 namespace {
 
 using ::testing::ElementsAre;
@@ -391,4 +391,4 @@ TEST(DecodeShapes, LargeNdjsonBatchDecodes) {
 }
 
 }  // namespace
-}  // namespace mw
+}  // namespace mw::ingest

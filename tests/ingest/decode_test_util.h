@@ -16,26 +16,28 @@ inline constexpr int64_t kNowMs = 1'750'000'000'000;
 
 // "churn" is a binary classifier, "eta" a regression model, anything else unknown. Generated ids
 // are "gen-1", "gen-2", ... so tests can tell them apart from client ids.
-inline DecodeOptions TestOptions() {
-  DecodeOptions options;
+inline ingest::DecodeOptions TestOptions() {
+  ingest::DecodeOptions options;
   options.now_ms = kNowMs;
   options.task_of = [](std::string_view model) {
-    if (model == "churn") return ModelTask::kBinaryClassification;
-    if (model == "eta") return ModelTask::kRegression;
-    return ModelTask::kUnknown;
+    if (model == "churn") return registry::ModelTask::kBinaryClassification;
+    if (model == "eta") return registry::ModelTask::kRegression;
+    return registry::ModelTask::kUnknown;
   };
   options.generate_id = [n = 0]() mutable { return "gen-" + std::to_string(++n); };
   return options;
 }
 
-inline DecodedPredictions Predictions(std::string_view body, BodyFormat format = BodyFormat::kJson,
-                                      const DecodeOptions& options = TestOptions()) {
-  return DecodePredictions(body, format, options);
+inline ingest::DecodedPredictions Predictions(
+    std::string_view body, ingest::BodyFormat format = ingest::BodyFormat::kJson,
+    const ingest::DecodeOptions& options = TestOptions()) {
+  return ingest::DecodePredictions(body, format, options);
 }
 
-inline DecodedActuals Actuals(std::string_view body, BodyFormat format = BodyFormat::kJson,
-                              const DecodeOptions& options = TestOptions()) {
-  return DecodeActuals(body, format, options);
+inline ingest::DecodedActuals Actuals(std::string_view body,
+                                      ingest::BodyFormat format = ingest::BodyFormat::kJson,
+                                      const ingest::DecodeOptions& options = TestOptions()) {
+  return ingest::DecodeActuals(body, format, options);
 }
 
 MATCHER_P2(FieldErr, pointer, detail_substring, "") {
@@ -44,25 +46,25 @@ MATCHER_P2(FieldErr, pointer, detail_substring, "") {
 
 }  // namespace mw::testing_ingest
 
-namespace mw {
+namespace mw::ingest {
 // Lets gtest print FieldError values in failure messages.
 inline void PrintTo(const FieldError& e, std::ostream* os) {
   *os << "{pointer=\"" << e.pointer << "\", detail=\"" << e.detail << "\"}";
 }
-inline void PrintTo(DecodeFailure f, std::ostream* os) {
+inline void PrintTo(ingest::DecodeFailure f, std::ostream* os) {
   switch (f) {
-    case DecodeFailure::kNone:
+    case ingest::DecodeFailure::kNone:
       *os << "kNone";
       break;
-    case DecodeFailure::kMalformed:
+    case ingest::DecodeFailure::kMalformed:
       *os << "kMalformed";
       break;
-    case DecodeFailure::kInvalid:
+    case ingest::DecodeFailure::kInvalid:
       *os << "kInvalid";
       break;
-    case DecodeFailure::kTooManyEvents:
+    case ingest::DecodeFailure::kTooManyEvents:
       *os << "kTooManyEvents";
       break;
   }
 }
-}  // namespace mw
+}  // namespace mw::ingest

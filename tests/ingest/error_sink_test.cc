@@ -5,7 +5,7 @@
 
 #include <string>
 
-namespace mw::ingest_detail {
+namespace mw::ingest::detail {
 namespace {
 
 TEST(ErrorSink, KeepsAtMostOneHundredButCountsAll) {
@@ -20,4 +20,4 @@ TEST(ErrorSink, KeepsAtMostOneHundredButCountsAll) {
 }
 
 }  // namespace
-}  // namespace mw::ingest_detail
+}  // namespace mw::ingest::detail

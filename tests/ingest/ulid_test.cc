@@ -11,7 +11,7 @@
 
 #include "ingest/decode.h"
 
-namespace mw {
+namespace mw::ingest {
 namespace {
 
 constexpr std::string_view kCrockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -100,4 +100,4 @@ TEST(GenerateUlid, NegativeTimeIsClampedToTheEpoch) {
 }
 
 }  // namespace
-}  // namespace mw
+}  // namespace mw::ingest

@@ -25,8 +25,8 @@ QualitySettings Settings() {
 
 TEST(PerformanceTest, RegressionAgainstTrainingMae) {
   std::vector<Row> rows = {R(1, 12, 10), R(2, 8, 10), R(3, 13, 10), R(4, 7, 10), R(5, 1, {})};
-  PerformanceResult r =
-      ComputePerformance(ModelTask::kRegression, rows, {{"mae", 2.0}}, "v1", "m", Settings());
+  PerformanceResult r = ComputePerformance(registry::ModelTask::kRegression, rows, {{"mae", 2.0}},
+                                           "v1", "m", Settings());
   EXPECT_EQ(r.status, "ok");
   EXPECT_EQ(r.predictions, 5);
   EXPECT_EQ(r.with_actual, 4);
@@ -47,14 +47,14 @@ TEST(PerformanceTest, PerModelThresholdOverride) {
   s.model_degradation_thresholds["m"] = 0.3;
   std::vector<Row> rows = {R(1, 12, 10), R(2, 8, 10), R(3, 13, 10), R(4, 7, 10)};
   PerformanceResult r =
-      ComputePerformance(ModelTask::kRegression, rows, {{"mae", 2.0}}, "v1", "m", s);
+      ComputePerformance(registry::ModelTask::kRegression, rows, {{"mae", 2.0}}, "v1", "m", s);
   EXPECT_FALSE(r.drift_detected);  // 25 % <= 30 %
 }
 
 TEST(PerformanceTest, InsufficientDataGivesNoNumbers) {
   std::vector<Row> rows = {R(1, 12, 10), R(2, 8, 10)};
-  PerformanceResult r =
-      ComputePerformance(ModelTask::kRegression, rows, {{"mae", 2.0}}, "v1", "m", Settings());
+  PerformanceResult r = ComputePerformance(registry::ModelTask::kRegression, rows, {{"mae", 2.0}},
+                                           "v1", "m", Settings());
   EXPECT_EQ(r.status, "insufficient_data");
   EXPECT_FALSE(r.drift_detected);
   const Json j = ToJson(r);
@@ -65,7 +65,7 @@ TEST(PerformanceTest, InsufficientDataGivesNoNumbers) {
 TEST(PerformanceTest, ClassifierExcludesInvalidLabelsAndComparesAuc) {
   std::vector<Row> rows = {R(1, 0.9, 1), R(2, 0.8, 1),   R(3, 0.3, 0),
                            R(4, 0.6, 0), R(5, 0.2, 0.5), R(6, 0.1, 0)};
-  PerformanceResult r = ComputePerformance(ModelTask::kBinaryClassification, rows,
+  PerformanceResult r = ComputePerformance(registry::ModelTask::kBinaryClassification, rows,
                                            {{"roc_auc", 0.9}}, "v1", "m", Settings());
   EXPECT_EQ(r.invalid_labels, 1);
   EXPECT_EQ(r.with_actual, 5);
@@ -77,7 +77,7 @@ TEST(PerformanceTest, ClassifierExcludesInvalidLabelsAndComparesAuc) {
 
 TEST(PerformanceTest, UnknownTaskIsReportedNotComputed) {
   std::vector<Row> rows = {R(1, 1, 1)};
-  EXPECT_EQ(ComputePerformance(ModelTask::kUnknown, rows, {}, "", "m", Settings()).status,
+  EXPECT_EQ(ComputePerformance(registry::ModelTask::kUnknown, rows, {}, "", "m", Settings()).status,
             "unknown_task");
 }
 
@@ -85,7 +85,8 @@ TEST(HistoryTest, BucketsAlignToTheEpochAndSkipSmallBuckets) {
   std::vector<Row> rows;
   for (int i = 0; i < 4; ++i) rows.push_back(R(3'600'000 + i, 11, 10));  // hour 1: mae 1
   for (int i = 0; i < 2; ++i) rows.push_back(R(7'200'000 + i, 14, 10));  // hour 2: 2 rows
-  const auto points = ComputeHistory(ModelTask::kRegression, rows, "mae", 3'600'000, Settings());
+  const auto points =
+      ComputeHistory(registry::ModelTask::kRegression, rows, "mae", 3'600'000, Settings());
   ASSERT_EQ(points.size(), 2u);
   EXPECT_EQ(points[0].start_ms, 3'600'000);
   EXPECT_EQ(points[0].value, 1.0);

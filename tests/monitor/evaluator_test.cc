@@ -39,65 +39,71 @@ class RecordingReporter : public BackgroundErrorReporter {
 };
 
 // Delegates to a real store; ListModels throws while `throws` is positive (a pass that throws).
-class ThrowingStore final : public Store {
+class ThrowingStore final : public store::Store {
  public:
-  explicit ThrowingStore(Store& real) : real_(real) {}
+  explicit ThrowingStore(store::Store& real) : real_(real) {}
   std::atomic<int> throws{0};
 
-  void AppendPredictions(std::vector<PredictionEvent> e, PredictionsDone d) override {
+  void AppendPredictions(std::vector<ingest::PredictionEvent> e, PredictionsDone d) override {
     real_.AppendPredictions(std::move(e), std::move(d));
   }
-  void AppendActuals(std::vector<ActualEvent> a, ActualsDone d) override {
+  void AppendActuals(std::vector<ingest::ActualEvent> a, ActualsDone d) override {
     real_.AppendActuals(std::move(a), std::move(d));
   }
-  Status UpsertModel(const ModelInfo& m) override { return real_.UpsertModel(m); }
-  Status UpsertModelVersion(const ModelVersionInfo& v) override {
+  Status UpsertModel(const registry::ModelInfo& m) override { return real_.UpsertModel(m); }
+  Status UpsertModelVersion(const registry::ModelVersionInfo& v) override {
     return real_.UpsertModelVersion(v);
   }
-  Result<std::vector<ModelInfo>> ListModels() const override {
+  Result<std::vector<registry::ModelInfo>> ListModels() const override {
     if (const_cast<std::atomic<int>&>(throws).fetch_sub(1) > 0) {
       throw std::runtime_error("injected failure");
     }
     return real_.ListModels();
   }
-  Result<ModelInfo> GetModel(const std::string& n) const override { return real_.GetModel(n); }
-  Result<std::vector<ModelVersionInfo>> ListModelVersions(const std::string& m) const override {
+  Result<registry::ModelInfo> GetModel(const std::string& n) const override {
+    return real_.GetModel(n);
+  }
+  Result<std::vector<registry::ModelVersionInfo>> ListModelVersions(
+      const std::string& m) const override {
     return real_.ListModelVersions(m);
   }
-  Result<PredictionRecord> GetPrediction(const std::string& id) const override {
+  Result<ingest::PredictionRecord> GetPrediction(const std::string& id) const override {
     return real_.GetPrediction(id);
   }
-  Result<std::vector<PredictionRecord>> QueryPredictions(const PredictionQuery& q) const override {
+  Result<std::vector<ingest::PredictionRecord>> QueryPredictions(
+      const store::PredictionQuery& q) const override {
     return real_.QueryPredictions(q);
   }
-  Result<std::vector<PredictionRecord>> GetPredictionsBySeq(
+  Result<std::vector<ingest::PredictionRecord>> GetPredictionsBySeq(
       std::span<const int64_t> s) const override {
     return real_.GetPredictionsBySeq(s);
   }
-  Status PutReferenceProfile(const ReferenceProfileRecord& r) override {
+  Status PutReferenceProfile(const store::ReferenceProfileRecord& r) override {
     return real_.PutReferenceProfile(r);
   }
-  Result<ReferenceProfileRecord> GetReferenceProfile(const std::string& m, const std::string& v,
-                                                     const std::string& s) const override {
+  Result<store::ReferenceProfileRecord> GetReferenceProfile(const std::string& m,
+                                                            const std::string& v,
+                                                            const std::string& s) const override {
     return real_.GetReferenceProfile(m, v, s);
   }
-  Result<std::vector<ReferenceProfileRecord>> ListReferenceProfiles(
+  Result<std::vector<store::ReferenceProfileRecord>> ListReferenceProfiles(
       const std::string& m) const override {
     return real_.ListReferenceProfiles(m);
   }
-  Status AppendSnapshots(const std::vector<EvaluationSnapshot>& s) override {
+  Status AppendSnapshots(const std::vector<store::EvaluationSnapshot>& s) override {
     return real_.AppendSnapshots(s);
   }
-  Result<std::vector<EvaluationSnapshot>> QuerySnapshots(const SnapshotQuery& q) const override {
+  Result<std::vector<store::EvaluationSnapshot>> QuerySnapshots(
+      const store::SnapshotQuery& q) const override {
     return real_.QuerySnapshots(q);
   }
   Status Ping() const override { return real_.Ping(); }
   Status WriteHealth() const override { return real_.WriteHealth(); }
-  Result<StoreStats> Stats() const override { return real_.Stats(); }
+  Result<store::StoreStats> Stats() const override { return real_.Stats(); }
   void Close() override { real_.Close(); }
 
  private:
-  Store& real_;
+  store::Store& real_;
 };
 
 class EvaluatorTest : public ::testing::Test {
@@ -105,10 +111,10 @@ class EvaluatorTest : public ::testing::Test {
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("mw-evaluator-" + std::to_string(::getpid()));
     fs::create_directories(dir_);
-    SqliteStoreOptions o;
+    store::SqliteStoreOptions o;
     o.path = (dir_ / "m.db").string();
     o.clock = &clock_;
-    auto store = OpenSqliteStore(o);
+    auto store = store::OpenSqliteStore(o);
     ASSERT_TRUE(store.has_value()) << store.error().ToString();
     store_ = std::move(*store);
   }
@@ -120,19 +126,19 @@ class EvaluatorTest : public ::testing::Test {
   // Registers model `model` (regression) and its latest version `version`, then logs 20
   // predictions with actuals a minute ago.
   void Seed(const std::string& model, const std::string& version) {
-    ModelInfo m;
+    registry::ModelInfo m;
     m.name = model;
-    m.task = ModelTask::kRegression;
+    m.task = registry::ModelTask::kRegression;
     ASSERT_TRUE(store_->UpsertModel(m).ok());
-    ModelVersionInfo v;
+    registry::ModelVersionInfo v;
     v.model = model;
     v.version = version;
     v.is_latest = true;
     v.training_metrics = {{"mae", 1.0}};
     ASSERT_TRUE(store_->UpsertModelVersion(v).ok());
-    std::vector<PredictionEvent> events;
+    std::vector<ingest::PredictionEvent> events;
     for (int i = 0; i < 20; ++i) {
-      PredictionEvent e;
+      ingest::PredictionEvent e;
       e.id = model + "-" + std::to_string(i);
       e.model = model;
       e.timestamp_ms = clock_.NowMillis() - 60'000;
@@ -143,14 +149,15 @@ class EvaluatorTest : public ::testing::Test {
       events.push_back(std::move(e));
     }
     std::promise<bool> done;
-    store_->AppendPredictions(
-        std::move(events), [&](Result<PredictionBatchResult> r) { done.set_value(r.has_value()); });
+    store_->AppendPredictions(std::move(events), [&](Result<store::PredictionBatchResult> r) {
+      done.set_value(r.has_value());
+    });
     ASSERT_TRUE(done.get_future().get());
   }
 
   FakeClock clock_;
   fs::path dir_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<store::Store> store_;
   profile::ProfileCache cache_{2};
   prometheus::Registry registry_;
   QualityMetrics metrics_{registry_, "ml", "segment"};
@@ -165,7 +172,7 @@ TEST_F(EvaluatorTest, ANonUtf8VersionStoredEarlierIsReplacedInTheSnapshotNotThro
   Status pass = Internal("not run");
   EXPECT_NO_THROW(pass = evaluator.EvaluateOnce());
   EXPECT_TRUE(pass.ok()) << pass.ToString();
-  SnapshotQuery q;
+  store::SnapshotQuery q;
   q.model = "m";
   q.kind = "performance";
   auto snapshots = store_->QuerySnapshots(q);

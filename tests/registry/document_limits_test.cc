@@ -7,7 +7,7 @@
 #include "common/json_limits.h"
 #include "registry/document.h"
 
-namespace mw {
+namespace mw::registry {
 namespace {
 
 using nlohmann::json;
@@ -66,4 +66,4 @@ TEST(DocumentBomTest, DocumentsMayStartWithAUtf8Bom) {
 }
 
 }  // namespace
-}  // namespace mw
+}  // namespace mw::registry

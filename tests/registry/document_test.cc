@@ -3,7 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-namespace mw {
+namespace mw::registry {
 namespace {
 
 using nlohmann::json;
@@ -370,4 +370,4 @@ TEST(DocumentNamesTest, ASegmentWithControlCharactersIsAFieldErrorButEmptyMeansM
 }
 
 }  // namespace
-}  // namespace mw
+}  // namespace mw::registry

@@ -15,7 +15,7 @@
 
 #include "registry/import.h"
 
-namespace mw {
+namespace mw::registry {
 namespace {
 
 namespace fs = std::filesystem;
@@ -189,4 +189,4 @@ TEST_F(ImportFilesTest, MetadataWithAUtf8BomIsRead) {
 }
 
 }  // namespace
-}  // namespace mw
+}  // namespace mw::registry

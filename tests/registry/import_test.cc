@@ -8,7 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-namespace mw {
+namespace mw::registry {
 namespace {
 
 namespace fs = std::filesystem;
@@ -327,4 +327,4 @@ TEST(CompareVersionNamesTest, LeadingZerosBreakTiesDeterministically) {
 }
 
 }  // namespace
-}  // namespace mw
+}  // namespace mw::registry

@@ -9,7 +9,7 @@
 
 #include "store/id_index.h"
 
-namespace mw::store_detail {
+namespace mw::store::detail {
 namespace {
 
 TEST(HashFilterTest, EveryAddedHashIsFound) {
@@ -62,4 +62,4 @@ TEST(HashFilterTest, ConcurrentAddsAreAllVisibleAfterJoin) {
 }
 
 }  // namespace
-}  // namespace mw::store_detail
+}  // namespace mw::store::detail

@@ -9,21 +9,20 @@
 #include "store/schema.h"
 #include "store_test_util.h"
 
-namespace mw {
+namespace mw::store {
 namespace {
 
-using store_detail::Db;
+using sqlite::Db;
 
 class IdIndexTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = Db::Open(dir_.File("main"), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    auto db = sqlite::Db::Open(dir_.File("main"), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     ASSERT_TRUE(db.has_value());
     main_ = std::move(*db);
     ASSERT_TRUE(main_.Exec("PRAGMA journal_mode=WAL").ok());
     ASSERT_TRUE(
-        store_schema::ApplyMigrations(main_, store_schema::Migrations(), store_schema::kSqlite, 1)
-            .has_value());
+        schema::ApplyMigrations(main_, schema::Migrations(), schema::kSqlite, 1).has_value());
   }
 
   void InsertRow(int64_t seq, const std::string& id) {
@@ -57,7 +56,7 @@ class IdIndexTest : public ::testing::Test {
   }
 
   mw::testing::TempDir dir_;
-  Db main_;
+  sqlite::Db main_;
 };
 
 TEST(IdHashTest, IsStableAcrossBuilds) {
@@ -231,4 +230,4 @@ TEST_F(IdIndexTest, EntriesBeyondTheMainTableAreDropped) {
 }
 
 }  // namespace
-}  // namespace mw
+}  // namespace mw::store

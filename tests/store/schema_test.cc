@@ -6,19 +6,19 @@
 
 #include "store_test_util.h"
 
-namespace mw::store_schema {
+namespace mw::store::schema {
 namespace {
 
-using store_detail::Db;
-using store_detail::Stmt;
+using sqlite::Db;
+using sqlite::Stmt;
 
-Db OpenFile(const std::string& path) {
-  auto db = Db::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+sqlite::Db OpenFile(const std::string& path) {
+  auto db = sqlite::Db::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   EXPECT_TRUE(db.has_value());
   return std::move(*db);
 }
 
-int64_t Int(const Db& db, const std::string& sql) { return db.QueryInt(sql)->value_or(-1); }
+int64_t Int(const sqlite::Db& db, const std::string& sql) { return db.QueryInt(sql)->value_or(-1); }
 
 TEST(RenderSqlTest, ExpandsSeqPkPerDialect) {
   EXPECT_EQ(RenderSql("CREATE TABLE t (seq {seq_pk}, x TEXT)", kSqlite),
@@ -31,7 +31,7 @@ TEST(RenderSqlTest, ExpandsSeqPkPerDialect) {
 
 TEST(MigrationsTest, CreateEveryTableAndRecordTheVersion) {
   mw::testing::TempDir dir;
-  Db db = OpenFile(dir.File("db"));
+  sqlite::Db db = OpenFile(dir.File("db"));
   auto applied = ApplyMigrations(db, Migrations(), kSqlite, 42);
   ASSERT_TRUE(applied.has_value());
   EXPECT_EQ(*applied, (std::vector<int64_t>{1, 2, 3}));
@@ -47,7 +47,7 @@ TEST(MigrationsTest, CreateEveryTableAndRecordTheVersion) {
 
 TEST(MigrationsTest, SeqIsTheRowidAliasInSqlite) {
   mw::testing::TempDir dir;
-  Db db = OpenFile(dir.File("db"));
+  sqlite::Db db = OpenFile(dir.File("db"));
   ASSERT_TRUE(ApplyMigrations(db, Migrations(), kSqlite, 1).has_value());
   // Only a rowid alias fills itself in when omitted.
   ASSERT_TRUE(db.Exec("INSERT INTO prediction_logs (id, model, created_at, received_at,"
@@ -60,10 +60,10 @@ TEST(MigrationsTest, SeqIsTheRowidAliasInSqlite) {
 // later migration that changes one must change the other the same way.
 TEST(MigrationsTest, InboxHasTheColumnsOfPredictionLogs) {
   mw::testing::TempDir dir;
-  Db db = OpenFile(dir.File("db"));
+  sqlite::Db db = OpenFile(dir.File("db"));
   ASSERT_TRUE(ApplyMigrations(db, Migrations(), kSqlite, 1).has_value());
   auto columns = [&](const std::string& table) {
-    auto stmt = Stmt::Prepare(
+    auto stmt = sqlite::Stmt::Prepare(
         db,
         "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info('" + table + "')",
         false);
@@ -85,7 +85,7 @@ TEST(MigrationsTest, InboxHasTheColumnsOfPredictionLogs) {
 
 TEST(MigrationsTest, ReapplyingAppliesNothing) {
   mw::testing::TempDir dir;
-  Db db = OpenFile(dir.File("db"));
+  sqlite::Db db = OpenFile(dir.File("db"));
   ASSERT_TRUE(ApplyMigrations(db, Migrations(), kSqlite, 1).has_value());
   auto again = ApplyMigrations(db, Migrations(), kSqlite, 2);
   ASSERT_TRUE(again.has_value());
@@ -96,7 +96,7 @@ TEST(MigrationsTest, ReapplyingAppliesNothing) {
 
 TEST(MigrationsTest, OnlyMissingVersionsAreApplied) {
   mw::testing::TempDir dir;
-  Db db = OpenFile(dir.File("db"));
+  sqlite::Db db = OpenFile(dir.File("db"));
   ASSERT_TRUE(ApplyMigrations(db, Migrations(), kSqlite, 1).has_value());
   std::vector<Migration> extended(Migrations().begin(), Migrations().end());
   extended.push_back({100, "add column", {"ALTER TABLE models ADD COLUMN owner TEXT"}});
@@ -109,7 +109,7 @@ TEST(MigrationsTest, OnlyMissingVersionsAreApplied) {
 
 TEST(MigrationsTest, AFailingMigrationLeavesNoTrace) {
   mw::testing::TempDir dir;
-  Db db = OpenFile(dir.File("db"));
+  sqlite::Db db = OpenFile(dir.File("db"));
   ASSERT_TRUE(ApplyMigrations(db, Migrations(), kSqlite, 1).has_value());
   std::vector<Migration> broken(Migrations().begin(), Migrations().end());
   broken.push_back({100, "half", {"CREATE TABLE extra (x INTEGER)", "NOT SQL"}});
@@ -122,4 +122,4 @@ TEST(MigrationsTest, AFailingMigrationLeavesNoTrace) {
 }
 
 }  // namespace
-}  // namespace mw::store_schema
+}  // namespace mw::store::schema

@@ -26,13 +26,13 @@ class RecordingReporter : public BackgroundErrorReporter {
 TEST(SqliteStoreBackgroundTest, ACompletionThatThrowsIsReportedAndTheWriterGoesOn) {
   TempDir dir;
   RecordingReporter reporter;
-  SqliteStoreOptions o;
+  store::SqliteStoreOptions o;
   o.path = dir.File("m.db");
   o.errors = &reporter;
-  auto store = OpenSqliteStore(o);
+  auto store = store::OpenSqliteStore(o);
   ASSERT_TRUE(store.has_value()) << store.error().ToString();
   std::promise<void> threw;
-  (*store)->AppendPredictions({Event("a")}, [&](Result<PredictionBatchResult> r) {
+  (*store)->AppendPredictions({Event("a")}, [&](Result<store::PredictionBatchResult> r) {
     EXPECT_TRUE(r.has_value());
     threw.set_value();
     throw std::runtime_error("callback bug");

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "store/detail/sqlite_handle.h"
+#include "sqlite/handle.h"
 #include "store/schema.h"
 #include "store/sqlite_store.h"
 #include "store_test_util.h"
@@ -19,7 +19,7 @@ namespace {
 
 using SqliteStoreDurabilityTest = StoreTest;
 
-void ExpectDedup(Store& store, const std::string& id, uint64_t hash) {
+void ExpectDedup(store::Store& store, const std::string& id, uint64_t hash) {
   auto same = Append(store, {Event(id, "demand", 1, hash)});
   ASSERT_TRUE(same.has_value()) << id;
   EXPECT_EQ(same->duplicates, 1) << id;
@@ -29,7 +29,7 @@ void ExpectDedup(Store& store, const std::string& id, uint64_t hash) {
 }
 
 TEST_F(SqliteStoreDurabilityTest, ReopenKeepsEverything) {
-  ASSERT_TRUE(store_->UpsertModel({"demand", ModelTask::kRegression, "d", 0, 0}).ok());
+  ASSERT_TRUE(store_->UpsertModel({"demand", registry::ModelTask::kRegression, "d", 0, 0}).ok());
   ASSERT_TRUE(store_->UpsertModelVersion(Version("demand", "", "v1")).ok());
   ASSERT_TRUE(Append(*store_, {Event("p1"), Event("p2")}).has_value());
   ASSERT_TRUE(AppendActuals(*store_, {Actual("p1", 3), Actual("later", 4)}).has_value());
@@ -38,7 +38,7 @@ TEST_F(SqliteStoreDurabilityTest, ReopenKeepsEverything) {
   EXPECT_EQ(Rows("pending_actuals"), 1);
   EXPECT_EQ(Get("p1")->actual, 3);
   EXPECT_EQ(Get("p2")->version, "v1");
-  EXPECT_EQ(store_->GetModel("demand")->task, ModelTask::kRegression);
+  EXPECT_EQ(store_->GetModel("demand")->task, registry::ModelTask::kRegression);
   EXPECT_EQ(store_->ListModelVersions("demand")->size(), 1u);
 }
 
@@ -46,10 +46,10 @@ TEST_F(SqliteStoreDurabilityTest, MigrationsRunOnceAcrossReopens) {
   Reopen();
   Reopen();
   store_->Close();
-  auto db = store_detail::Db::Open(Options().path, SQLITE_OPEN_READONLY);
+  auto db = sqlite::Db::Open(Options().path, SQLITE_OPEN_READONLY);
   ASSERT_TRUE(db.has_value());
   EXPECT_EQ(db->QueryInt("SELECT count(*) FROM schema_migrations")->value_or(-1),
-            static_cast<int64_t>(store_schema::Migrations().size()));
+            static_cast<int64_t>(store::schema::Migrations().size()));
 }
 
 TEST_F(SqliteStoreDurabilityTest, SeqContinuesAfterReopen) {
@@ -75,7 +75,7 @@ TEST_F(SqliteStoreDurabilityTest, PendingActualSurvivesReopen) {
 TEST_F(SqliteStoreDurabilityTest, LatestVersionSurvivesReopen) {
   ASSERT_TRUE(store_->UpsertModelVersion(Version("demand", "s1", "v7")).ok());
   Reopen();
-  PredictionEvent e = Event("p1");
+  ingest::PredictionEvent e = Event("p1");
   e.segment = "s1";
   ASSERT_TRUE(Append(*store_, {e}).has_value());
   EXPECT_EQ(Get("p1")->version, "v7");
@@ -85,11 +85,11 @@ TEST_F(SqliteStoreDurabilityTest, LatestVersionSurvivesReopen) {
 // file and in the (lost, rebuilt) in-memory tail are still deduplicated.
 TEST_F(SqliteStoreDurabilityTest, KillAfterAcknowledgedWritesLosesNothing) {
   store_.reset();  // the child owns the files; no store threads run across fork()
-  const SqliteStoreOptions options = Options();
+  const store::SqliteStoreOptions options = Options();
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    auto store = SqliteStore::Open(options);
+    auto store = store::SqliteStore::Open(options);
     if (!store) _exit(2);
     if (!Append(**store, {Event("indexed", "demand", 1, 10)}).has_value()) _exit(3);
     if (!(*store)->FlushIdIndex().ok()) _exit(4);
@@ -146,9 +146,9 @@ TEST_F(SqliteStoreDurabilityTest, IdFileOfAnotherDatabaseIsRebuilt) {
   ASSERT_TRUE(Append(*store_, {Event("p1", "demand", 1, 60)}).has_value());
   store_.reset();
   {
-    SqliteStoreOptions other = Options();
+    store::SqliteStoreOptions other = Options();
     other.path = dir_.File("other.db");
-    auto store = SqliteStore::Open(other);
+    auto store = store::SqliteStore::Open(other);
     ASSERT_TRUE(store.has_value());
     ASSERT_TRUE(Append(**store, {Event("q1")}).has_value());
   }
@@ -173,7 +173,7 @@ TEST_F(SqliteStoreDurabilityTest, WalRestartsUnderContinuousWrites) {
   const std::string features = "{\"blob\":\"" + std::string(3000, 'x') + "\"}";  // ~1 page/row
   int64_t next = 0;
   auto append_group = [&] {
-    std::vector<PredictionEvent> events;
+    std::vector<ingest::PredictionEvent> events;
     for (int i = 0; i < 250; ++i) {
       events.push_back(Event("w" + std::to_string(next++)));
       events.back().features_json = features;
@@ -195,9 +195,9 @@ TEST_F(SqliteStoreDurabilityTest, WalRestartsUnderContinuousWrites) {
   append_group();  // after the writer's finish, its transaction restarts the WAL
 
   // PRAGMA wal_checkpoint reports the frames now in the WAL: less than one cycle.
-  auto db = store_detail::Db::Open(Options().path, SQLITE_OPEN_READWRITE);
+  auto db = sqlite::Db::Open(Options().path, SQLITE_OPEN_READWRITE);
   ASSERT_TRUE(db.has_value());
-  auto stmt = store_detail::Stmt::Prepare(*db, "PRAGMA wal_checkpoint(PASSIVE)", false);
+  auto stmt = sqlite::Stmt::Prepare(*db, "PRAGMA wal_checkpoint(PASSIVE)", false);
   ASSERT_TRUE(stmt.has_value());
   auto row = stmt->Step();
   ASSERT_TRUE(row.has_value() && *row);

@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "store/detail/sqlite_handle.h"
+#include "sqlite/handle.h"
 #include "store/sqlite_store.h"
 #include "store_test_util.h"
 
@@ -24,7 +24,7 @@ class SqliteStoreInboxTest : public StoreTest {
  protected:
   // Rows in `table`, read through a connection of its own (the store stays open).
   int64_t TableRows(const std::string& table) {
-    auto db = store_detail::Db::Open(Options().path, SQLITE_OPEN_READONLY);
+    auto db = sqlite::Db::Open(Options().path, SQLITE_OPEN_READONLY);
     EXPECT_TRUE(db.has_value());
     if (!db.has_value()) return -1;
     auto n = db->QueryInt("SELECT count(*) FROM " + table);
@@ -34,12 +34,11 @@ class SqliteStoreInboxTest : public StoreTest {
 
   // The seqs of `table` in order.
   std::vector<int64_t> Seqs(const std::string& table) {
-    auto db = store_detail::Db::Open(Options().path, SQLITE_OPEN_READONLY);
+    auto db = sqlite::Db::Open(Options().path, SQLITE_OPEN_READONLY);
     EXPECT_TRUE(db.has_value());
     std::vector<int64_t> out;
     if (!db.has_value()) return out;
-    auto stmt =
-        store_detail::Stmt::Prepare(*db, "SELECT seq FROM " + table + " ORDER BY seq", false);
+    auto stmt = sqlite::Stmt::Prepare(*db, "SELECT seq FROM " + table + " ORDER BY seq", false);
     EXPECT_TRUE(stmt.has_value());
     while (stmt.has_value()) {
       auto row = stmt->Step();
@@ -49,8 +48,8 @@ class SqliteStoreInboxTest : public StoreTest {
     return out;
   }
 
-  static std::vector<PredictionEvent> Events(const std::string& prefix, int n) {
-    std::vector<PredictionEvent> out;
+  static std::vector<ingest::PredictionEvent> Events(const std::string& prefix, int n) {
+    std::vector<ingest::PredictionEvent> out;
     for (int i = 0; i < n; ++i) out.push_back(Event(prefix + std::to_string(i)));
     return out;
   }
@@ -163,10 +162,10 @@ TEST_F(SqliteStoreInboxTest, RetriesAndConflictsAreFoundInEitherTable) {
 
 TEST_F(SqliteStoreInboxTest, QueriesSpanBothTablesInSeqOrder) {
   ASSERT_TRUE(Append(*store_, Events("logs-", kLargeGroupRows)).has_value());
-  PredictionEvent other = Event("other", "churn");
+  ingest::PredictionEvent other = Event("other", "churn");
   ASSERT_TRUE(Append(*store_, {Event("inbox-0"), other, Event("inbox-1")}).has_value());
 
-  PredictionQuery page;
+  store::PredictionQuery page;
   page.after_seq = kLargeGroupRows - 2;
   page.limit = 4;
   page.model = "demand";
@@ -176,7 +175,7 @@ TEST_F(SqliteStoreInboxTest, QueriesSpanBothTablesInSeqOrder) {
   for (const auto& r : *got) ids.push_back(r.id);
   EXPECT_EQ(ids, (std::vector<std::string>{"logs-62", "logs-63", "inbox-0", "inbox-1"}));
 
-  PredictionQuery churn;
+  store::PredictionQuery churn;
   churn.model = "churn";
   got = store_->QueryPredictions(churn);
   ASSERT_TRUE(got.has_value());
@@ -198,7 +197,7 @@ TEST_F(SqliteStoreInboxTest, RowsACrashLeftInTheInboxAreMovedAtOpen) {
   ASSERT_TRUE(Append(*store_, {Event("before")}).has_value());
   store_->Close();
   {
-    auto db = store_detail::Db::Open(Options().path, SQLITE_OPEN_READWRITE);
+    auto db = sqlite::Db::Open(Options().path, SQLITE_OPEN_READWRITE);
     ASSERT_TRUE(db.has_value());
     ASSERT_TRUE(db->Exec("INSERT INTO prediction_inbox (seq, id, model, segment, created_at,"
                          " received_at, prediction, features, content_hash)"

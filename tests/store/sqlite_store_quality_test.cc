@@ -9,8 +9,8 @@ namespace {
 
 using SqliteStoreQualityTest = StoreTest;
 
-ReferenceProfileRecord Profile(std::string version, std::string segment, std::string bytes) {
-  ReferenceProfileRecord r;
+store::ReferenceProfileRecord Profile(std::string version, std::string segment, std::string bytes) {
+  store::ReferenceProfileRecord r;
   r.model = "demand";
   r.version = std::move(version);
   r.segment = std::move(segment);
@@ -66,13 +66,13 @@ TEST_F(SqliteStoreQualityTest, RejectsProfilesWithoutModelOrVersion) {
 }
 
 TEST_F(SqliteStoreQualityTest, SnapshotsFilterAndComeNewestFirst) {
-  std::vector<EvaluationSnapshot> snapshots;
+  std::vector<store::EvaluationSnapshot> snapshots;
   for (int i = 0; i < 5; ++i) {
     snapshots.push_back({1000 + i, "demand", i % 2 ? "a" : "b", i < 3 ? "performance" : "drift",
                          "{\"i\":" + std::to_string(i) + "}"});
   }
   ASSERT_TRUE(store_->AppendSnapshots(snapshots).ok());
-  SnapshotQuery q;
+  store::SnapshotQuery q;
   q.model = "demand";
   auto all = store_->QuerySnapshots(q);
   ASSERT_TRUE(all.has_value());

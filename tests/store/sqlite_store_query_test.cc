@@ -20,7 +20,7 @@ class SqliteStoreQueryTest : public StoreTest {
 
   void Add(std::string id, std::string model, std::string segment, std::string version,
            int64_t offset, bool with_actual) {
-    PredictionEvent e = Event(std::move(id), std::move(model));
+    ingest::PredictionEvent e = Event(std::move(id), std::move(model));
     e.segment = std::move(segment);
     e.version = std::move(version);
     e.timestamp_ms = kBase + offset;
@@ -28,7 +28,7 @@ class SqliteStoreQueryTest : public StoreTest {
     ASSERT_TRUE(Append(*store_, {e}).has_value());
   }
 
-  std::vector<std::string> Ids(const PredictionQuery& q) {
+  std::vector<std::string> Ids(const store::PredictionQuery& q) {
     auto rows = store_->QueryPredictions(q);
     EXPECT_TRUE(rows.has_value()) << rows.error().ToString();
     std::vector<std::string> out;
@@ -48,39 +48,39 @@ TEST_F(SqliteStoreQueryTest, NoFiltersReturnsAllInSeqOrder) {
 }
 
 TEST_F(SqliteStoreQueryTest, FiltersByModelAndSegment) {
-  PredictionQuery q;
+  store::PredictionQuery q;
   q.model = "m1";
   q.segment = "s1";
   EXPECT_EQ(Ids(q), (Strings{"a", "c"}));
 }
 
 TEST_F(SqliteStoreQueryTest, FiltersByVersion) {
-  PredictionQuery q;
+  store::PredictionQuery q;
   q.version = "v1";
   EXPECT_EQ(Ids(q), (Strings{"a", "b"}));
 }
 
 TEST_F(SqliteStoreQueryTest, EmptyVersionMatchesUnversionedRows) {
-  PredictionQuery q;
+  store::PredictionQuery q;
   q.version = "";
   EXPECT_EQ(Ids(q), (Strings{"c"}));
 }
 
 TEST_F(SqliteStoreQueryTest, TimeRangeIsInclusiveFromExclusiveTo) {
-  PredictionQuery q;
+  store::PredictionQuery q;
   q.from_ms = kBase + 10;
   q.to_ms = kBase + 30;
   EXPECT_EQ(Ids(q), (Strings{"b", "c"}));
 }
 
 TEST_F(SqliteStoreQueryTest, OnlyWithActual) {
-  PredictionQuery q;
+  store::PredictionQuery q;
   q.only_with_actual = true;
   EXPECT_EQ(Ids(q), (Strings{"a", "d"}));
 }
 
 TEST_F(SqliteStoreQueryTest, AfterSeqAndLimitPage) {
-  PredictionQuery q;
+  store::PredictionQuery q;
   q.limit = 2;
   auto first = store_->QueryPredictions(q);
   ASSERT_TRUE(first.has_value());
@@ -90,13 +90,13 @@ TEST_F(SqliteStoreQueryTest, AfterSeqAndLimitPage) {
 }
 
 TEST_F(SqliteStoreQueryTest, ValuesAreBoundNotSpliced) {
-  PredictionQuery q;
+  store::PredictionQuery q;
   q.model = "m1' OR '1'='1";
   EXPECT_TRUE(Ids(q).empty());
 }
 
 TEST_F(SqliteStoreQueryTest, LimitBelowOneIsInvalidArgument) {
-  PredictionQuery q;
+  store::PredictionQuery q;
   q.limit = 0;
   EXPECT_EQ(store_->QueryPredictions(q).status().code(), StatusCode::kInvalidArgument);
 }

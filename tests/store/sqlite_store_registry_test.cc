@@ -9,7 +9,7 @@ namespace {
 
 using SqliteStoreRegistryTest = StoreTest;
 
-std::map<std::string, bool> LatestBySegmentVersion(Store& store, const std::string& model) {
+std::map<std::string, bool> LatestBySegmentVersion(store::Store& store, const std::string& model) {
   std::map<std::string, bool> out;
   auto versions = store.ListModelVersions(model);
   EXPECT_TRUE(versions.has_value());
@@ -20,18 +20,20 @@ std::map<std::string, bool> LatestBySegmentVersion(Store& store, const std::stri
 
 TEST_F(SqliteStoreRegistryTest, UpsertedModelRoundTrips) {
   ASSERT_TRUE(
-      store_->UpsertModel({"churn", ModelTask::kBinaryClassification, "who leaves", 10, 20}).ok());
+      store_
+          ->UpsertModel({"churn", registry::ModelTask::kBinaryClassification, "who leaves", 10, 20})
+          .ok());
   auto m = store_->GetModel("churn");
   ASSERT_TRUE(m.has_value());
   EXPECT_EQ(m->name, "churn");
-  EXPECT_EQ(m->task, ModelTask::kBinaryClassification);
+  EXPECT_EQ(m->task, registry::ModelTask::kBinaryClassification);
   EXPECT_EQ(m->description, "who leaves");
   EXPECT_EQ(m->created_at_ms, 10);
   EXPECT_EQ(m->updated_at_ms, 20);
 }
 
 TEST_F(SqliteStoreRegistryTest, MissingTimesDefaultToTheClock) {
-  ASSERT_TRUE(store_->UpsertModel({"churn", ModelTask::kRegression, "", 0, 0}).ok());
+  ASSERT_TRUE(store_->UpsertModel({"churn", registry::ModelTask::kRegression, "", 0, 0}).ok());
   EXPECT_EQ(store_->GetModel("churn")->created_at_ms, clock_.NowMillis());
   EXPECT_EQ(store_->GetModel("churn")->updated_at_ms, clock_.NowMillis());
 }
@@ -41,10 +43,11 @@ TEST_F(SqliteStoreRegistryTest, UnknownModelIsNotFound) {
 }
 
 TEST_F(SqliteStoreRegistryTest, UpsertUpdatesTaskAndDescriptionButKeepsCreatedAt) {
-  ASSERT_TRUE(store_->UpsertModel({"m", ModelTask::kRegression, "a", 10, 10}).ok());
-  ASSERT_TRUE(store_->UpsertModel({"m", ModelTask::kBinaryClassification, "b", 99, 50}).ok());
+  ASSERT_TRUE(store_->UpsertModel({"m", registry::ModelTask::kRegression, "a", 10, 10}).ok());
+  ASSERT_TRUE(
+      store_->UpsertModel({"m", registry::ModelTask::kBinaryClassification, "b", 99, 50}).ok());
   auto m = store_->GetModel("m");
-  EXPECT_EQ(m->task, ModelTask::kBinaryClassification);
+  EXPECT_EQ(m->task, registry::ModelTask::kBinaryClassification);
   EXPECT_EQ(m->description, "b");
   EXPECT_EQ(m->created_at_ms, 10);
   EXPECT_EQ(m->updated_at_ms, 50);
@@ -52,13 +55,13 @@ TEST_F(SqliteStoreRegistryTest, UpsertUpdatesTaskAndDescriptionButKeepsCreatedAt
 
 TEST_F(SqliteStoreRegistryTest, RegisteringATrafficModelSetsItsTask) {
   ASSERT_TRUE(Append(*store_, {Event("p1", "m")}).has_value());
-  ASSERT_TRUE(store_->UpsertModel({"m", ModelTask::kRegression, "", 0, 0}).ok());
-  EXPECT_EQ(store_->GetModel("m")->task, ModelTask::kRegression);
+  ASSERT_TRUE(store_->UpsertModel({"m", registry::ModelTask::kRegression, "", 0, 0}).ok());
+  EXPECT_EQ(store_->GetModel("m")->task, registry::ModelTask::kRegression);
 }
 
 TEST_F(SqliteStoreRegistryTest, ModelsAreListedByName) {
-  ASSERT_TRUE(store_->UpsertModel({"b", ModelTask::kRegression, "", 0, 0}).ok());
-  ASSERT_TRUE(store_->UpsertModel({"a", ModelTask::kRegression, "", 0, 0}).ok());
+  ASSERT_TRUE(store_->UpsertModel({"b", registry::ModelTask::kRegression, "", 0, 0}).ok());
+  ASSERT_TRUE(store_->UpsertModel({"a", registry::ModelTask::kRegression, "", 0, 0}).ok());
   auto models = store_->ListModels();
   ASSERT_TRUE(models.has_value());
   ASSERT_EQ(models->size(), 2u);
@@ -67,7 +70,7 @@ TEST_F(SqliteStoreRegistryTest, ModelsAreListedByName) {
 }
 
 TEST_F(SqliteStoreRegistryTest, EmptyNamesAreInvalidArgument) {
-  EXPECT_EQ(store_->UpsertModel({"", ModelTask::kRegression, "", 0, 0}).code(),
+  EXPECT_EQ(store_->UpsertModel({"", registry::ModelTask::kRegression, "", 0, 0}).code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(store_->UpsertModelVersion(Version("", "", "v1")).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(store_->UpsertModelVersion(Version("m", "", "")).code(), StatusCode::kInvalidArgument);
@@ -75,11 +78,11 @@ TEST_F(SqliteStoreRegistryTest, EmptyNamesAreInvalidArgument) {
 
 TEST_F(SqliteStoreRegistryTest, VersionOfAnUnknownModelCreatesIt) {
   ASSERT_TRUE(store_->UpsertModelVersion(Version("new", "", "v1")).ok());
-  EXPECT_EQ(store_->GetModel("new")->task, ModelTask::kUnknown);
+  EXPECT_EQ(store_->GetModel("new")->task, registry::ModelTask::kUnknown);
 }
 
 TEST_F(SqliteStoreRegistryTest, VersionRoundTripsEveryField) {
-  ModelVersionInfo v = Version("demand", "store-1", "v1");
+  registry::ModelVersionInfo v = Version("demand", "store-1", "v1");
   v.training_metrics = {{"mae", 1.5}, {"rmse", 2.25}};
   v.feature_importance = {{"temp", 0.75}};
   v.training_duration_seconds = 12.5;
@@ -90,7 +93,7 @@ TEST_F(SqliteStoreRegistryTest, VersionRoundTripsEveryField) {
   auto versions = store_->ListModelVersions("demand");
   ASSERT_TRUE(versions.has_value());
   ASSERT_EQ(versions->size(), 1u);
-  const ModelVersionInfo& got = (*versions)[0];
+  const registry::ModelVersionInfo& got = (*versions)[0];
   EXPECT_EQ(got.model, "demand");
   EXPECT_EQ(got.segment, "store-1");
   EXPECT_EQ(got.version, "v1");
@@ -105,7 +108,7 @@ TEST_F(SqliteStoreRegistryTest, VersionRoundTripsEveryField) {
 
 TEST_F(SqliteStoreRegistryTest, AbsentOptionalVersionFieldsStayAbsent) {
   ASSERT_TRUE(store_->UpsertModelVersion(Version("demand", "", "v1")).ok());
-  const ModelVersionInfo got = store_->ListModelVersions("demand")->at(0);
+  const registry::ModelVersionInfo got = store_->ListModelVersions("demand")->at(0);
   EXPECT_FALSE(got.training_duration_seconds.has_value());
   EXPECT_FALSE(got.model_size_bytes.has_value());
   EXPECT_TRUE(got.training_metrics.empty());
@@ -114,13 +117,13 @@ TEST_F(SqliteStoreRegistryTest, AbsentOptionalVersionFieldsStayAbsent) {
 }
 
 TEST_F(SqliteStoreRegistryTest, ReRegisteringAVersionKeepsItsCreatedAt) {
-  ModelVersionInfo v = Version("demand", "", "v1");
+  registry::ModelVersionInfo v = Version("demand", "", "v1");
   v.created_at_ms = 5;
   ASSERT_TRUE(store_->UpsertModelVersion(v).ok());
   v.created_at_ms = 9;
   v.model_size_bytes = 1;
   ASSERT_TRUE(store_->UpsertModelVersion(v).ok());
-  const ModelVersionInfo got = store_->ListModelVersions("demand")->at(0);
+  const registry::ModelVersionInfo got = store_->ListModelVersions("demand")->at(0);
   EXPECT_EQ(got.created_at_ms, 5);
   EXPECT_EQ(got.model_size_bytes, 1);
 }

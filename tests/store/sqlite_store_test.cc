@@ -7,7 +7,7 @@
 #include <atomic>
 #include <thread>
 
-#include "store/detail/sqlite_handle.h"
+#include "sqlite/handle.h"
 #include "store_test_util.h"
 
 namespace mw::testing {
@@ -16,7 +16,7 @@ namespace {
 using SqliteStoreTest = StoreTest;
 
 TEST_F(SqliteStoreTest, RoundTripsEveryFieldWhenPresent) {
-  PredictionEvent e = Event("p1", "demand", 12.5);
+  ingest::PredictionEvent e = Event("p1", "demand", 12.5);
   e.version = "v3";
   e.segment = "store-7";
   e.timestamp_ms = 1'700'000'000'123;
@@ -87,7 +87,7 @@ TEST_F(SqliteStoreTest, StoredIdWithDifferentContentRejectsTheWholeBatch) {
 
 TEST_F(SqliteStoreTest, ConflictInOneRequestLeavesTheOthersOfTheGroupStored) {
   ASSERT_TRUE(Append(*store_, {Event("p1", "demand", 1.0, 111)}).has_value());
-  std::promise<Result<PredictionBatchResult>> first, conflict, last;
+  std::promise<Result<store::PredictionBatchResult>> first, conflict, last;
   {
     WriterHold hold(*store_);
     store_->AppendPredictions({Event("a")}, [&](auto r) { first.set_value(std::move(r)); });
@@ -120,7 +120,7 @@ TEST_F(SqliteStoreTest, IdTwiceInABatchWithDifferentContentIsAlreadyExists) {
 }
 
 TEST_F(SqliteStoreTest, SameIdInTwoRequestsOfOneGroupIsCheckedAgainstTheEarlierOne) {
-  std::promise<Result<PredictionBatchResult>> a, same, different;
+  std::promise<Result<store::PredictionBatchResult>> a, same, different;
   {
     WriterHold hold(*store_);
     store_->AppendPredictions({Event("x", "demand", 1, 1)},
@@ -148,7 +148,7 @@ TEST_F(SqliteStoreTest, DedupUsesTheIdFileOnceIndexed) {
 }
 
 TEST_F(SqliteStoreTest, GeneratedIdsAreStored) {
-  PredictionEvent e = Event("01HZZZZZZZZZZZZZZZZZZZZZZZ");
+  ingest::PredictionEvent e = Event("01HZZZZZZZZZZZZZZZZZZZZZZZ");
   e.id_generated = true;
   EXPECT_EQ(Append(*store_, {e})->inserted, 1);
   EXPECT_TRUE(Get(e.id).has_value());
@@ -194,8 +194,8 @@ TEST_F(SqliteStoreTest, ActualBeforePredictionIsJoinedWhenThePredictionArrives) 
 }
 
 TEST_F(SqliteStoreTest, ActualAndPredictionInOneGroupAreJoined) {
-  std::promise<Result<ActualBatchResult>> actual;
-  std::promise<Result<PredictionBatchResult>> prediction;
+  std::promise<Result<store::ActualBatchResult>> actual;
+  std::promise<Result<store::PredictionBatchResult>> prediction;
   {
     WriterHold hold(*store_);
     store_->AppendActuals({Actual("p1", 5)}, [&](auto r) { actual.set_value(std::move(r)); });
@@ -225,7 +225,7 @@ TEST_F(SqliteStoreTest, LaterPendingActualReplacesTheEarlierOne) {
 
 TEST_F(SqliteStoreTest, EventsOwnActualWinsOverAPendingOne) {
   ASSERT_TRUE(AppendActuals(*store_, {Actual("p1", 1, 100)}).has_value());
-  PredictionEvent e = Event("p1");
+  ingest::PredictionEvent e = Event("p1");
   e.actual = 9;
   auto r = Append(*store_, {e});
   ASSERT_TRUE(r.has_value());
@@ -237,7 +237,7 @@ TEST_F(SqliteStoreTest, EventsOwnActualWinsOverAPendingOne) {
 TEST_F(SqliteStoreTest, EmptyVersionResolvesToTheSegmentsLatest) {
   ASSERT_TRUE(store_->UpsertModelVersion(Version("demand", "", "global-1")).ok());
   ASSERT_TRUE(store_->UpsertModelVersion(Version("demand", "s1", "s1-v1")).ok());
-  PredictionEvent e = Event("p1");
+  ingest::PredictionEvent e = Event("p1");
   e.segment = "s1";
   ASSERT_TRUE(Append(*store_, {e}).has_value());
   EXPECT_EQ(Get("p1")->version, "s1-v1");
@@ -246,7 +246,7 @@ TEST_F(SqliteStoreTest, EmptyVersionResolvesToTheSegmentsLatest) {
 TEST_F(SqliteStoreTest, EmptyVersionFallsBackToTheModelWideLatest) {
   ASSERT_TRUE(store_->UpsertModelVersion(Version("demand", "", "global-1")).ok());
   ASSERT_TRUE(store_->UpsertModelVersion(Version("demand", "s1", "s1-v1")).ok());
-  PredictionEvent e = Event("p1");
+  ingest::PredictionEvent e = Event("p1");
   e.segment = "s2";
   ASSERT_TRUE(Append(*store_, {e}).has_value());
   EXPECT_EQ(Get("p1")->version, "global-1");
@@ -254,7 +254,7 @@ TEST_F(SqliteStoreTest, EmptyVersionFallsBackToTheModelWideLatest) {
 
 TEST_F(SqliteStoreTest, EmptyVersionStaysEmptyWithoutARegisteredVersion) {
   ASSERT_TRUE(store_->UpsertModelVersion(Version("other", "", "o-1")).ok());
-  PredictionEvent e = Event("p1");
+  ingest::PredictionEvent e = Event("p1");
   e.segment = "s1";
   ASSERT_TRUE(Append(*store_, {e}).has_value());
   EXPECT_EQ(Get("p1")->version, "");
@@ -262,7 +262,7 @@ TEST_F(SqliteStoreTest, EmptyVersionStaysEmptyWithoutARegisteredVersion) {
 
 TEST_F(SqliteStoreTest, ExplicitVersionIsKept) {
   ASSERT_TRUE(store_->UpsertModelVersion(Version("demand", "", "global-1")).ok());
-  PredictionEvent e = Event("p1");
+  ingest::PredictionEvent e = Event("p1");
   e.version = "pinned";
   ASSERT_TRUE(Append(*store_, {e}).has_value());
   EXPECT_EQ(Get("p1")->version, "pinned");
@@ -280,7 +280,7 @@ TEST_F(SqliteStoreTest, UnknownModelInTrafficGetsAnUnknownTaskRow) {
   ASSERT_TRUE(Append(*store_, {Event("p1", "mystery")}).has_value());
   auto model = store_->GetModel("mystery");
   ASSERT_TRUE(model.has_value());
-  EXPECT_EQ(model->task, ModelTask::kUnknown);
+  EXPECT_EQ(model->task, registry::ModelTask::kUnknown);
   EXPECT_EQ(model->created_at_ms, clock_.NowMillis());
 }
 
@@ -291,7 +291,7 @@ TEST_F(SqliteStoreTest, ConcurrentRequestsFromSeveralThreadsAreAllStored) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int r = 0; r < kRequests; ++r) {
-        std::vector<PredictionEvent> events;
+        std::vector<ingest::PredictionEvent> events;
         for (int e = 0; e < kEvents; ++e) {
           events.push_back(
               Event("t" + std::to_string(t) + "-r" + std::to_string(r) + "-e" + std::to_string(e)));
@@ -310,7 +310,7 @@ TEST_F(SqliteStoreTest, ConcurrentRequestsFromSeveralThreadsAreAllStored) {
 }
 
 TEST_F(SqliteStoreTest, QueuedRequestsShareOneCommit) {
-  std::vector<std::promise<Result<PredictionBatchResult>>> done(20);
+  std::vector<std::promise<Result<store::PredictionBatchResult>>> done(20);
   {
     WriterHold hold(*store_);
     for (size_t i = 0; i < done.size(); ++i) {
@@ -326,10 +326,10 @@ TEST_F(SqliteStoreTest, QueuedRequestsShareOneCommit) {
 }
 
 TEST_F(SqliteStoreTest, GroupsAreCappedAtMaxRowsPerCommit) {
-  SqliteStoreOptions options = Options();
+  store::SqliteStoreOptions options = Options();
   options.max_rows_per_commit = 4;
   OpenWith(options);
-  std::vector<std::promise<Result<PredictionBatchResult>>> done(4);
+  std::vector<std::promise<Result<store::PredictionBatchResult>>> done(4);
   {
     WriterHold hold(*store_);
     for (size_t i = 0; i < done.size(); ++i) {
@@ -345,12 +345,12 @@ TEST_F(SqliteStoreTest, GroupsAreCappedAtMaxRowsPerCommit) {
 }
 
 TEST_F(SqliteStoreTest, FullQueueIsResourceExhausted) {
-  SqliteStoreOptions options = Options();
+  store::SqliteStoreOptions options = Options();
   options.max_queue_requests = 1;
   OpenWith(options);
-  std::promise<Result<PredictionBatchResult>> queued;
-  Result<PredictionBatchResult> rejected = Internal("not called");
-  Result<ActualBatchResult> rejected_actuals = Internal("not called");
+  std::promise<Result<store::PredictionBatchResult>> queued;
+  Result<store::PredictionBatchResult> rejected = Internal("not called");
+  Result<store::ActualBatchResult> rejected_actuals = Internal("not called");
   {
     WriterHold hold(*store_);
     store_->AppendPredictions({Event("a")}, [&](auto r) { queued.set_value(std::move(r)); });
@@ -366,7 +366,7 @@ TEST_F(SqliteStoreTest, FullQueueIsResourceExhausted) {
 TEST_F(SqliteStoreTest, DatabaseFailureFailsEveryRequestOfTheGroup) {
   ASSERT_TRUE(Append(*store_, {Event("p1")}).has_value());
   {
-    auto db = store_detail::Db::Open(Options().path, SQLITE_OPEN_READWRITE);
+    auto db = sqlite::Db::Open(Options().path, SQLITE_OPEN_READWRITE);
     ASSERT_TRUE(db.has_value());
     // Small groups write to the inbox, large ones to prediction_logs: both fail.
     for (const char* table : {"prediction_logs", "prediction_inbox"}) {
@@ -376,8 +376,8 @@ TEST_F(SqliteStoreTest, DatabaseFailureFailsEveryRequestOfTheGroup) {
                       .ok());
     }
   }
-  std::promise<Result<PredictionBatchResult>> good, bad;
-  std::promise<Result<ActualBatchResult>> actual;
+  std::promise<Result<store::PredictionBatchResult>> good, bad;
+  std::promise<Result<store::ActualBatchResult>> actual;
   {
     WriterHold hold(*store_);
     store_->AppendPredictions({Event("good")}, [&](auto r) { good.set_value(std::move(r)); });
@@ -400,8 +400,10 @@ TEST_F(SqliteStoreTest, AppendAfterCloseIsUnavailable) {
   store_->Close();
   EXPECT_EQ(Append(*store_, {Event("p1")}).status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(AppendActuals(*store_, {Actual("p1", 1)}).status().code(), StatusCode::kUnavailable);
-  EXPECT_EQ(store_->UpsertModel(ModelInfo{"m", ModelTask::kRegression, "", 0, 0}).code(),
-            StatusCode::kUnavailable);
+  EXPECT_EQ(
+      store_->UpsertModel(registry::ModelInfo{"m", registry::ModelTask::kRegression, "", 0, 0})
+          .code(),
+      StatusCode::kUnavailable);
 }
 
 TEST_F(SqliteStoreTest, ReadsAfterCloseAreUnavailable) {
@@ -413,7 +415,7 @@ TEST_F(SqliteStoreTest, ReadsAfterCloseAreUnavailable) {
 }
 
 TEST_F(SqliteStoreTest, CloseFinishesQueuedWritesAndIsIdempotent) {
-  std::promise<Result<PredictionBatchResult>> queued;
+  std::promise<Result<store::PredictionBatchResult>> queued;
   {
     WriterHold hold(*store_);
     store_->AppendPredictions({Event("late")}, [&](auto r) { queued.set_value(std::move(r)); });
@@ -465,18 +467,18 @@ TEST_F(SqliteStoreTest, StatsReportTheQueueDepth) {
 TEST_F(SqliteStoreTest, PingSucceedsOnAnOpenStore) { EXPECT_TRUE(store_->Ping().ok()); }
 
 TEST(SqliteStoreOpenTest, RejectsBadOptions) {
-  SqliteStoreOptions options;
-  EXPECT_EQ(SqliteStore::Open(options).status().code(), StatusCode::kInvalidArgument);
+  store::SqliteStoreOptions options;
+  EXPECT_EQ(store::SqliteStore::Open(options).status().code(), StatusCode::kInvalidArgument);
   TempDir dir;
   options.path = dir.File("db");
   options.read_connections = 0;
-  EXPECT_EQ(SqliteStore::Open(options).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store::SqliteStore::Open(options).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(SqliteStoreOpenTest, MissingDirectoryIsUnavailable) {
-  SqliteStoreOptions options;
+  store::SqliteStoreOptions options;
   options.path = "/nonexistent-dir-for-test/store.db";
-  EXPECT_EQ(OpenSqliteStore(options).status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(store::OpenSqliteStore(options).status().code(), StatusCode::kUnavailable);
 }
 
 }  // namespace

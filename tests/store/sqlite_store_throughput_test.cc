@@ -33,9 +33,9 @@ int64_t EnvInt(const char* name, int64_t fallback) {
 
 // A prediction shaped like the demand-forecast traffic: random 26-char client id, 50 segments,
 // 10 numeric features.
-PredictionEvent Shaped(std::mt19937_64& rng, int64_t i) {
+ingest::PredictionEvent Shaped(std::mt19937_64& rng, int64_t i) {
   static constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-  PredictionEvent e;
+  ingest::PredictionEvent e;
   e.id.resize(26);
   for (char& c : e.id) c = kAlphabet[rng() % 32];
   e.model = "demand";
@@ -57,7 +57,7 @@ struct DriveResult {
 
 // `threads` producers, each with up to `window` requests in flight, append `total` events in
 // requests of `batch` events.
-DriveResult Drive(Store& store, int threads, int64_t total, int64_t batch, int window) {
+DriveResult Drive(store::Store& store, int threads, int64_t total, int64_t batch, int window) {
   DriveResult run;
   std::mutex mu;
   const auto start = SteadyClock::now();
@@ -71,21 +71,22 @@ DriveResult Drive(Store& store, int threads, int64_t total, int64_t batch, int w
       std::mutex local_mu;
       const int64_t requests = total / threads / batch;
       for (int64_t r = 0; r < requests; ++r) {
-        std::vector<PredictionEvent> events;
+        std::vector<ingest::PredictionEvent> events;
         events.reserve(static_cast<size_t>(batch));
         for (int64_t i = 0; i < batch; ++i) events.push_back(Shaped(rng, r * batch + i));
         slots.acquire();
         const auto sent = SteadyClock::now();
-        store.AppendPredictions(std::move(events), [&, sent](Result<PredictionBatchResult> res) {
-          const double ms =
-              std::chrono::duration<double, std::milli>(SteadyClock::now() - sent).count();
-          {
-            std::lock_guard lock(local_mu);
-            latencies.push_back(ms);
-            if (!res.has_value()) ++failures;
-          }
-          slots.release();
-        });
+        store.AppendPredictions(
+            std::move(events), [&, sent](Result<store::PredictionBatchResult> res) {
+              const double ms =
+                  std::chrono::duration<double, std::milli>(SteadyClock::now() - sent).count();
+              {
+                std::lock_guard lock(local_mu);
+                latencies.push_back(ms);
+                if (!res.has_value()) ++failures;
+              }
+              slots.release();
+            });
       }
       for (int i = 0; i < window; ++i) slots.acquire();  // all callbacks done
       std::lock_guard lock(mu);
@@ -106,7 +107,7 @@ double Percentile(const std::vector<double>& sorted, double p) {
 }
 
 // Sums the store's own timings: where a group's time goes.
-class TimingObserver : public StoreObserver {
+class TimingObserver : public store::StoreObserver {
  public:
   void OnQuery(std::string_view operation, double seconds) override {
     std::lock_guard lock(mu_);
@@ -141,13 +142,13 @@ class TimingObserver : public StoreObserver {
 
 class ThroughputTest : public ::testing::Test {
  protected:
-  std::unique_ptr<SqliteStore> Open() {
-    SqliteStoreOptions options;
+  std::unique_ptr<store::SqliteStore> Open() {
+    store::SqliteStoreOptions options;
     options.path = dir_.File("bench.db");
     const char* sync = std::getenv("MW_THROUGHPUT_SYNC");
     options.synchronous_full = sync == nullptr || std::string(sync) != "normal";
     options.observer = &observer_;
-    auto store = SqliteStore::Open(options);
+    auto store = store::SqliteStore::Open(options);
     EXPECT_TRUE(store.has_value());
     return store.has_value() ? std::move(*store) : nullptr;
   }

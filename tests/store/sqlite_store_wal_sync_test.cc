@@ -37,8 +37,8 @@ int FakeWalFdatasync(int /*fd*/) {
 constexpr int64_t kPreallocatedWalFrames = 8000 + 2 * 250;
 constexpr int64_t kPreallocatedWalBytes = 32 + kPreallocatedWalFrames * (4096 + 24);
 
-ModelInfo Model(std::string name) {
-  ModelInfo model;
+registry::ModelInfo Model(std::string name) {
+  registry::ModelInfo model;
   model.name = std::move(name);
   return model;
 }
@@ -52,8 +52,8 @@ class SqliteStoreWalSyncTest : public StoreTest {
   }
   void TearDown() override { g_fail_wal_syncs = false; }
 
-  SqliteStoreOptions Options() override {
-    SqliteStoreOptions options = StoreTest::Options();
+  store::SqliteStoreOptions Options() override {
+    store::SqliteStoreOptions options = StoreTest::Options();
     options.wal_fdatasync = &FakeWalFdatasync;
     options.preallocate_wal = preallocate_;
     return options;
@@ -79,7 +79,7 @@ TEST_F(SqliteStoreWalSyncTest, EveryAcknowledgedWriteWasSyncedBeforeItsAnswer) {
 }
 
 TEST_F(SqliteStoreWalSyncTest, SynchronousNormalNeverSyncs) {
-  SqliteStoreOptions options = Options();
+  store::SqliteStoreOptions options = Options();
   options.synchronous_full = false;
   OpenWith(options);
   g_wal_syncs = 0;
@@ -139,14 +139,14 @@ TEST_F(SqliteStoreWalSyncTest, OpenPreallocatesTheWalOnlyWhenAsked) {
 TEST_F(SqliteStoreWalSyncTest, APreallocationThatCannotBeWrittenIsCutBackAndTheStoreOpens) {
   const auto before = static_cast<int64_t>(fs::file_size(WalPath()));
   std::vector<std::string> warnings;
-  SqliteStoreOptions options = Options();
+  store::SqliteStoreOptions options = Options();
   options.preallocate_wal = true;
   options.warn = [&warnings](const std::string& w) { warnings.push_back(w); };
   constexpr rlim_t kLimit = 4 << 20;  // room for the database, not for the 33 MiB WAL
   {
     FileSizeLimit limit(kLimit);
     store_.reset();  // closing truncates the WAL
-    auto store = SqliteStore::Open(options);
+    auto store = store::SqliteStore::Open(options);
     ASSERT_TRUE(store.has_value()) << store.error().ToString();
     store_ = std::move(*store);
     ASSERT_EQ(warnings.size(), 1u);
@@ -169,7 +169,7 @@ TEST_F(SqliteStoreWalSyncTest, APreallocationThatCannotBeWrittenIsCutBackAndTheS
 
 TEST_F(SqliteStoreWalSyncTest, PreallocationIsSkippedWhenItWouldLeaveTooLittleFreeSpace) {
   std::vector<std::string> warnings;
-  SqliteStoreOptions options = Options();
+  store::SqliteStoreOptions options = Options();
   options.preallocate_wal = true;
   options.preallocate_min_free_bytes = int64_t{1} << 60;  // more than any disk here has
   options.warn = [&warnings](const std::string& w) { warnings.push_back(w); };
@@ -185,7 +185,7 @@ TEST_F(SqliteStoreWalSyncTest, PreallocationIsSkippedWhenItWouldLeaveTooLittleFr
 TEST_F(SqliteStoreWalSyncTest, PreallocationKeepsTheFramesACrashLeftBehind) {
   preallocate_ = true;
   Reopen();
-  std::vector<PredictionEvent> events;
+  std::vector<ingest::PredictionEvent> events;
   for (int i = 0; i < 300; ++i) events.push_back(Event("crash-" + std::to_string(i)));
   ASSERT_TRUE(Append(*store_, events).has_value());  // a large group: prediction_logs
   ASSERT_TRUE(Append(*store_, {Event("in-inbox")}).has_value());
@@ -197,9 +197,9 @@ TEST_F(SqliteStoreWalSyncTest, PreallocationKeepsTheFramesACrashLeftBehind) {
             kPreallocatedWalBytes);  // the frames, then zeros
 
   for (int round = 0; round < 2; ++round) {  // the second open finds its own preallocated WAL
-    SqliteStoreOptions options = Options();
+    store::SqliteStoreOptions options = Options();
     options.path = crashed.File("store.db");
-    auto reopened = SqliteStore::Open(options);
+    auto reopened = store::SqliteStore::Open(options);
     ASSERT_TRUE(reopened.has_value()) << reopened.error().ToString();
     for (const std::string id : {"crash-0", "crash-299", "in-inbox"}) {
       auto row = (*reopened)->GetPrediction(id);

@@ -20,8 +20,8 @@ namespace fs = std::filesystem;
 
 class SqliteStoreWriteHealthTest : public StoreTest {
  protected:
-  SqliteStoreOptions Options() override {
-    SqliteStoreOptions options = StoreTest::Options();
+  store::SqliteStoreOptions Options() override {
+    store::SqliteStoreOptions options = StoreTest::Options();
     options.write_probe_interval = probe_interval_;
     return options;
   }
@@ -29,10 +29,10 @@ class SqliteStoreWriteHealthTest : public StoreTest {
   std::string WalPath() const { return dir_.File("store.db") + "-wal"; }
 
   // A batch that needs new WAL pages (features of ~1 KiB each).
-  static std::vector<PredictionEvent> Batch(const std::string& prefix, int n = 200) {
-    std::vector<PredictionEvent> events;
+  static std::vector<ingest::PredictionEvent> Batch(const std::string& prefix, int n = 200) {
+    std::vector<ingest::PredictionEvent> events;
     for (int i = 0; i < n; ++i) {
-      PredictionEvent e = Event(prefix + std::to_string(i));
+      ingest::PredictionEvent e = Event(prefix + std::to_string(i));
       e.features_json = R"({"x":")" + std::string(1000, 'a' + i % 26) + R"("})";
       events.push_back(std::move(e));
     }
@@ -83,7 +83,7 @@ TEST_F(SqliteStoreWriteHealthTest, AFailedWriteFailsWriteHealthUntilAWriteSuccee
 TEST_F(SqliteStoreWriteHealthTest, AFailedRegistryWriteCountsAndASuccessfulOneClears) {
   ASSERT_TRUE(Append(*store_, {Event("before")}).has_value());
   auto full = FillDisk();
-  ModelVersionInfo version = Version("demand", "", "v1");
+  registry::ModelVersionInfo version = Version("demand", "", "v1");
   version.metadata_json = R"({"notes":")" + std::string(200000, 'n') + R"("})";
   EXPECT_EQ(store_->UpsertModelVersion(version).code(), StatusCode::kUnavailable);
   EXPECT_FALSE(store_->WriteHealth().ok());

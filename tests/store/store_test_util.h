@@ -36,9 +36,9 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-inline PredictionEvent Event(std::string id, std::string model = "demand", double prediction = 1.0,
-                             uint64_t content_hash = 0) {
-  PredictionEvent e;
+inline ingest::PredictionEvent Event(std::string id, std::string model = "demand",
+                                     double prediction = 1.0, uint64_t content_hash = 0) {
+  ingest::PredictionEvent e;
   e.id = std::move(id);
   e.model = std::move(model);
   e.timestamp_ms = 1'700'000'000'000;
@@ -48,8 +48,8 @@ inline PredictionEvent Event(std::string id, std::string model = "demand", doubl
   return e;
 }
 
-inline ActualEvent Actual(std::string id, double value, int64_t at_ms = 1'700'000'100'000) {
-  ActualEvent a;
+inline ingest::ActualEvent Actual(std::string id, double value, int64_t at_ms = 1'700'000'100'000) {
+  ingest::ActualEvent a;
   a.id = std::move(id);
   a.actual = value;
   a.timestamp_ms = at_ms;
@@ -57,9 +57,9 @@ inline ActualEvent Actual(std::string id, double value, int64_t at_ms = 1'700'00
 }
 
 // A registry entry for `version` of `model` in `segment` ("" = model-wide).
-inline ModelVersionInfo Version(std::string model, std::string segment, std::string version,
-                                bool is_latest = true) {
-  ModelVersionInfo v;
+inline registry::ModelVersionInfo Version(std::string model, std::string segment,
+                                          std::string version, bool is_latest = true) {
+  registry::ModelVersionInfo v;
   v.model = std::move(model);
   v.segment = std::move(segment);
   v.version = std::move(version);
@@ -67,20 +67,23 @@ inline ModelVersionInfo Version(std::string model, std::string segment, std::str
   return v;
 }
 
-inline Result<PredictionBatchResult> Append(Store& store, std::vector<PredictionEvent> events) {
-  std::promise<Result<PredictionBatchResult>> done;
+inline Result<store::PredictionBatchResult> Append(store::Store& store,
+                                                   std::vector<ingest::PredictionEvent> events) {
+  std::promise<Result<store::PredictionBatchResult>> done;
   auto future = done.get_future();
-  store.AppendPredictions(std::move(events), [&done](Result<PredictionBatchResult> r) {
+  store.AppendPredictions(std::move(events), [&done](Result<store::PredictionBatchResult> r) {
     done.set_value(std::move(r));
   });
   return future.get();
 }
 
-inline Result<ActualBatchResult> AppendActuals(Store& store, std::vector<ActualEvent> actuals) {
-  std::promise<Result<ActualBatchResult>> done;
+inline Result<store::ActualBatchResult> AppendActuals(store::Store& store,
+                                                      std::vector<ingest::ActualEvent> actuals) {
+  std::promise<Result<store::ActualBatchResult>> done;
   auto future = done.get_future();
-  store.AppendActuals(std::move(actuals),
-                      [&done](Result<ActualBatchResult> r) { done.set_value(std::move(r)); });
+  store.AppendActuals(std::move(actuals), [&done](Result<store::ActualBatchResult> r) {
+    done.set_value(std::move(r));
+  });
   return future.get();
 }
 
@@ -142,9 +145,9 @@ class Gate {
 // which may still be leaving Wait() when the hold is destroyed.
 class WriterHold {
  public:
-  explicit WriterHold(Store& store) : gates_(std::make_shared<Gates>()) {
+  explicit WriterHold(store::Store& store) : gates_(std::make_shared<Gates>()) {
     store.AppendPredictions({Event("hold-" + std::to_string(reinterpret_cast<uintptr_t>(this)))},
-                            [gates = gates_](Result<PredictionBatchResult> r) {
+                            [gates = gates_](Result<store::PredictionBatchResult> r) {
                               EXPECT_TRUE(r.has_value());
                               gates->entered.Open();
                               gates->release.Wait();
@@ -162,7 +165,7 @@ class WriterHold {
   std::shared_ptr<Gates> gates_;
 };
 
-class RecordingObserver : public StoreObserver {
+class RecordingObserver : public store::StoreObserver {
  public:
   struct Commit {
     int64_t requests;
@@ -198,8 +201,8 @@ class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override { Reopen(); }
 
-  virtual SqliteStoreOptions Options() {
-    SqliteStoreOptions options;
+  virtual store::SqliteStoreOptions Options() {
+    store::SqliteStoreOptions options;
     options.path = dir_.File("store.db");
     options.read_connections = 2;
     options.clock = &clock_;
@@ -209,9 +212,9 @@ class StoreTest : public ::testing::Test {
 
   void Reopen() { OpenWith(Options()); }
 
-  void OpenWith(const SqliteStoreOptions& options) {
+  void OpenWith(const store::SqliteStoreOptions& options) {
     store_.reset();
-    auto store = SqliteStore::Open(options);
+    auto store = store::SqliteStore::Open(options);
     ASSERT_TRUE(store.has_value()) << store.error().ToString();
     store_ = std::move(*store);
   }
@@ -222,7 +225,7 @@ class StoreTest : public ::testing::Test {
     return stats.has_value() ? stats->table_rows[table] : -1;
   }
 
-  std::optional<PredictionRecord> Get(const std::string& id) {
+  std::optional<ingest::PredictionRecord> Get(const std::string& id) {
     auto r = store_->GetPrediction(id);
     EXPECT_TRUE(r.has_value() || r.error().code() == StatusCode::kNotFound) << r.error().ToString();
     if (!r.has_value()) return std::nullopt;
@@ -232,7 +235,7 @@ class StoreTest : public ::testing::Test {
   TempDir dir_;
   FakeClock clock_{1'700'000'500'000};
   RecordingObserver observer_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<store::SqliteStore> store_;
 };
 
 }  // namespace mw::testing

@@ -8,7 +8,7 @@
 #include "telemetry/metrics.h"
 #include "telemetry/test_util.h"
 
-namespace mw {
+namespace mw::telemetry {
 namespace {
 
 using telemetry_test::ReadFile;
@@ -37,4 +37,4 @@ TEST(BackgroundErrorLogTest, AFailedPassIsLoggedAndCountedUnderItsThread) {
 }
 
 }  // namespace
-}  // namespace mw
+}  // namespace mw::telemetry

@@ -10,7 +10,7 @@
 
 #include "telemetry/test_util.h"
 
-namespace mw {
+namespace mw::telemetry {
 namespace {
 
 using nlohmann::ordered_json;
@@ -315,4 +315,4 @@ TEST(LoggerTest, StdoutLinesAreEcsJson) {
 }
 
 }  // namespace
-}  // namespace mw
+}  // namespace mw::telemetry

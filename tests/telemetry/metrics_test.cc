@@ -11,7 +11,7 @@
 #include "prometheus/counter.h"
 #include "telemetry/test_util.h"
 
-namespace mw {
+namespace mw::telemetry {
 namespace {
 
 using telemetry_test::Sample;
@@ -62,4 +62,4 @@ TEST(MetricsCoreTest, SegmentsPastTheCapAreRefusedExceptKnownAndEmptyOnes) {
 }
 
 }  // namespace
-}  // namespace mw
+}  // namespace mw::telemetry

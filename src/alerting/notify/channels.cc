@@ -4,11 +4,11 @@
 
 namespace mw::alerting {
 
-Channels::Channels(std::vector<Config::AlertChannel> channels, const Clock& clock)
+Channels::Channels(std::vector<config::Config::AlertChannel> channels, const Clock& clock)
     : channels_(std::move(channels)), clock_(clock) {}
 
-const Config::AlertChannel* Channels::Find(std::string_view name) const {
-  for (const Config::AlertChannel& c : channels_) {
+const config::Config::AlertChannel* Channels::Find(std::string_view name) const {
+  for (const config::Config::AlertChannel& c : channels_) {
     if (c.name == name) return &c;
   }
   return nullptr;
@@ -20,7 +20,7 @@ std::string AlertmanagerAlertsUrl(std::string_view base_url) {
 }
 
 DeliveryResult Channels::Deliver(std::string_view channel, std::string_view payload) {
-  const Config::AlertChannel* c = Find(channel);
+  const config::Config::AlertChannel* c = Find(channel);
   if (c == nullptr) {
     return DeliveryResult::Permanent("unknown_channel",
                                      "no channel named \"" + std::string(channel) + "\"");

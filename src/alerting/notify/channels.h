@@ -22,11 +22,11 @@ class Channels final : public Deliverer {
  public:
   // `channels` as validated by config loading (unique names, URLs checked). `clock` must outlive
   // this object.
-  Channels(std::vector<Config::AlertChannel> channels, const Clock& clock);
+  Channels(std::vector<config::Config::AlertChannel> channels, const Clock& clock);
 
-  const std::vector<Config::AlertChannel>& all() const { return channels_; }
+  const std::vector<config::Config::AlertChannel>& all() const { return channels_; }
   // nullptr when no channel has this name.
-  const Config::AlertChannel* Find(std::string_view name) const;
+  const config::Config::AlertChannel* Find(std::string_view name) const;
 
   // One attempt. Permanent "unknown_channel" when `channel` is not configured (e.g. removed from
   // the configuration while a notification for it was queued); permanent "invalid_payload" when a
@@ -34,7 +34,7 @@ class Channels final : public Deliverer {
   DeliveryResult Deliver(std::string_view channel, std::string_view payload) override;
 
  private:
-  std::vector<Config::AlertChannel> channels_;
+  std::vector<config::Config::AlertChannel> channels_;
   const Clock& clock_;
 };
 

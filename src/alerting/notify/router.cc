@@ -18,7 +18,7 @@ bool IsGrouped(const std::string& type) {
   return type == "slack" || type == "webhook" || type == "email";
 }
 
-std::string RouteKey(const Config::AlertRoute& r) {
+std::string RouteKey(const config::Config::AlertRoute& r) {
   std::map<std::string, std::string> matchers;  // label -> rendered matcher, sorted by label
   for (const auto& [label, value] : r.match)
     matchers[label] = label + "=" + QuotePromQLString(value);
@@ -60,16 +60,17 @@ std::string FormatLabelSet(const Labels& labels) {
   return out + "}";
 }
 
-NotificationRouter::NotificationRouter(const Config::Alerting& alerting, NotificationQueue& queue,
-                                       const Clock& clock, RouterOptions options)
+NotificationRouter::NotificationRouter(const config::Config::Alerting& alerting,
+                                       NotificationQueue& queue, const Clock& clock,
+                                       RouterOptions options)
     : channels_(alerting.channels), queue_(queue), clock_(clock), options_(std::move(options)) {
   if (alerting.routes.empty()) {
     Route all;
-    for (const Config::AlertChannel& c : channels_) all.config.channels.push_back(c.name);
+    for (const config::Config::AlertChannel& c : channels_) all.config.channels.push_back(c.name);
     all.key = "{}";
     routes_.push_back(std::move(all));
   }
-  for (const Config::AlertRoute& r : alerting.routes) {
+  for (const config::Config::AlertRoute& r : alerting.routes) {
     Route route;
     route.config = r;
     route.key = RouteKey(r);
@@ -83,8 +84,8 @@ NotificationRouter::NotificationRouter(const Config::Alerting& alerting, Notific
 
 NotificationRouter::~NotificationRouter() { Stop(); }
 
-const Config::AlertChannel* NotificationRouter::Channel(const std::string& name) const {
-  for (const Config::AlertChannel& c : channels_) {
+const config::Config::AlertChannel* NotificationRouter::Channel(const std::string& name) const {
+  for (const config::Config::AlertChannel& c : channels_) {
     if (c.name == name) return &c;
   }
   return nullptr;
@@ -135,7 +136,7 @@ void NotificationRouter::OnAlert(const AlertEvent& event) {
     const Route& route = routes_[r];
     bool grouped = false;
     for (const std::string& name : route.config.channels) {
-      const Config::AlertChannel* c = Channel(name);
+      const config::Config::AlertChannel* c = Channel(name);
       if (c == nullptr) continue;
       if (IsGrouped(c->type)) {
         grouped = true;
@@ -166,7 +167,7 @@ void NotificationRouter::OnAlert(const AlertEvent& event) {
     }
   }
   for (const std::string& name : per_alert) {
-    const Config::AlertChannel& c = *Channel(name);
+    const config::Config::AlertChannel& c = *Channel(name);
     if (c.type == "pagerduty") {
       OnPagerDuty(c, event);
       continue;
@@ -180,7 +181,8 @@ void NotificationRouter::OnAlert(const AlertEvent& event) {
   }
 }
 
-void NotificationRouter::OnPagerDuty(const Config::AlertChannel& channel, const AlertEvent& event) {
+void NotificationRouter::OnPagerDuty(const config::Config::AlertChannel& channel,
+                                     const AlertEvent& event) {
   std::set<std::string>& open = pagerduty_open_[channel.name];
   const std::string fingerprint = event.Fingerprint();
   if (event.firing()) {
@@ -201,7 +203,7 @@ void NotificationRouter::Tick() {
     it = forget ? groups_.erase(it) : std::next(it);
   }
   for (auto& [name, state] : alertmanager_) {
-    const Config::AlertChannel* c = Channel(name);
+    const config::Config::AlertChannel* c = Channel(name);
     if (c == nullptr) continue;
     if (state.changed || now - state.last_sent_ms >= c->resend_interval_ms) {
       SendAlertmanager(*c, state, now);
@@ -211,7 +213,7 @@ void NotificationRouter::Tick() {
 
 void NotificationRouter::FlushGroup(Group& group, int64_t now, bool& forget) {
   if (now < group.next_flush_ms) return;
-  const Config::AlertRoute& route = routes_[group.route].config;
+  const config::Config::AlertRoute& route = routes_[group.route].config;
   group.next_flush_ms = now + route.group_interval_ms;
   std::vector<AlertEvent> firing;
   std::set<std::string> firing_set;
@@ -250,7 +252,7 @@ void NotificationRouter::NotifyGroup(const Group& group, std::vector<AlertEvent>
                                      bool resolved, int64_t now) {
   SortForMessage(alerts);
   for (const std::string& name : routes_[group.route].config.channels) {
-    const Config::AlertChannel* c = Channel(name);
+    const config::Config::AlertChannel* c = Channel(name);
     if (c == nullptr || !IsGrouped(c->type)) continue;
     if (resolved && !c->send_resolved) continue;
     GroupNotification n;
@@ -268,7 +270,7 @@ void NotificationRouter::NotifyGroup(const Group& group, std::vector<AlertEvent>
   }
 }
 
-void NotificationRouter::SendAlertmanager(const Config::AlertChannel& channel,
+void NotificationRouter::SendAlertmanager(const config::Config::AlertChannel& channel,
                                           AlertmanagerState& state, int64_t now) {
   std::vector<AlertEvent> alerts;
   for (auto it = state.alerts.begin(); it != state.alerts.end();) {

@@ -70,8 +70,8 @@ class NotificationRouter final : public AlertSink {
  public:
   // `alerting` as validated by config loading (routes name existing channels). `queue` and
   // `clock` must outlive the router.
-  NotificationRouter(const Config::Alerting& alerting, NotificationQueue& queue, const Clock& clock,
-                     RouterOptions options = {});
+  NotificationRouter(const config::Config::Alerting& alerting, NotificationQueue& queue,
+                     const Clock& clock, RouterOptions options = {});
   ~NotificationRouter() override;  // Stop()s the ticker
   NotificationRouter(const NotificationRouter&) = delete;
   NotificationRouter& operator=(const NotificationRouter&) = delete;
@@ -89,7 +89,7 @@ class NotificationRouter final : public AlertSink {
 
  private:
   struct Route {
-    Config::AlertRoute config;
+    config::Config::AlertRoute config;
     std::vector<std::pair<std::string, std::regex>> match_re;
     std::string key;  // the route's part of a groupKey: {} or {}/{matchers}
   };
@@ -110,15 +110,16 @@ class NotificationRouter final : public AlertSink {
   };
 
   std::vector<size_t> MatchingRoutes(const std::map<std::string, std::string>& labels) const;
-  const Config::AlertChannel* Channel(const std::string& name) const;
+  const config::Config::AlertChannel* Channel(const std::string& name) const;
   void FlushGroup(Group& group, int64_t now, bool& forget);
   void NotifyGroup(const Group& group, std::vector<AlertEvent> alerts, bool resolved, int64_t now);
-  void SendAlertmanager(const Config::AlertChannel& channel, AlertmanagerState& state, int64_t now);
-  void OnPagerDuty(const Config::AlertChannel& channel, const AlertEvent& event);
+  void SendAlertmanager(const config::Config::AlertChannel& channel, AlertmanagerState& state,
+                        int64_t now);
+  void OnPagerDuty(const config::Config::AlertChannel& channel, const AlertEvent& event);
   void Enqueue(const std::string& channel, const std::string& payload,
                const std::string& supersede_key);
 
-  std::vector<Config::AlertChannel> channels_;
+  std::vector<config::Config::AlertChannel> channels_;
   std::vector<Route> routes_;
   NotificationQueue& queue_;
   const Clock& clock_;

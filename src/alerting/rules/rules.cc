@@ -360,7 +360,8 @@ Result<RuleSet> LoadRules(std::string_view yaml_text, std::string_view file_name
     set = loader.Load(root, file_name);
   } catch (const YAML::Exception& e) {
     out.push_back({e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                   e.mark.column >= 0 ? e.mark.column + 1 : 0, "YAML: " + YamlErrorText(e)});
+                   e.mark.column >= 0 ? e.mark.column + 1 : 0,
+                   "YAML: " + config::YamlErrorText(e)});
   }
   if (set && out.empty()) return std::move(*set);
   std::stable_sort(out.begin(), out.end(),

@@ -2,7 +2,7 @@
 
 #include <string>
 
-namespace mw {
+namespace mw::api {
 namespace {
 
 using prometheus::Counter;
@@ -10,35 +10,35 @@ using prometheus::Gauge;
 using prometheus::Histogram;
 
 // One registration function per family, so each name and HELP text reads in one place.
-prometheus::Family<Counter>& RegisterRequests(Metrics& m) {
+prometheus::Family<Counter>& RegisterRequests(telemetry::Metrics& m) {
   return prometheus::BuildCounter()
       .Name(m.prefix() + "_api_requests_total")
       .Help("HTTP requests answered, by method, route template and status.")
       .Register(m.registry());
 }
 
-prometheus::Family<Counter>& RegisterErrors(Metrics& m) {
+prometheus::Family<Counter>& RegisterErrors(telemetry::Metrics& m) {
   return prometheus::BuildCounter()
       .Name(m.prefix() + "_api_errors_total")
       .Help("HTTP requests answered with a 4xx or 5xx status.")
       .Register(m.registry());
 }
 
-prometheus::Family<Histogram>& RegisterDuration(Metrics& m) {
+prometheus::Family<Histogram>& RegisterDuration(telemetry::Metrics& m) {
   return prometheus::BuildHistogram()
       .Name(m.prefix() + "_api_request_duration_seconds")
       .Help("HTTP request duration in seconds, from request read to response written.")
       .Register(m.registry());
 }
 
-prometheus::Family<Histogram>& RegisterResponseSize(Metrics& m) {
+prometheus::Family<Histogram>& RegisterResponseSize(telemetry::Metrics& m) {
   return prometheus::BuildHistogram()
       .Name(m.prefix() + "_api_response_size_bytes")
       .Help("HTTP response body size in bytes.")
       .Register(m.registry());
 }
 
-Gauge& RegisterInFlight(Metrics& m) {
+Gauge& RegisterInFlight(telemetry::Metrics& m) {
   return prometheus::BuildGauge()
       .Name(m.prefix() + "_api_requests_in_flight")
       .Help("HTTP requests being handled.")
@@ -46,7 +46,7 @@ Gauge& RegisterInFlight(Metrics& m) {
       .Add({});
 }
 
-Gauge& RegisterConnectionsOpen(Metrics& m) {
+Gauge& RegisterConnectionsOpen(telemetry::Metrics& m) {
   return prometheus::BuildGauge()
       .Name("modelwatch_http_connections_open")
       .Help("HTTP connections being served.")
@@ -54,7 +54,7 @@ Gauge& RegisterConnectionsOpen(Metrics& m) {
       .Add({});
 }
 
-prometheus::Family<Counter>& RegisterConnectionsRejected(Metrics& m) {
+prometheus::Family<Counter>& RegisterConnectionsRejected(telemetry::Metrics& m) {
   return prometheus::BuildCounter()
       .Name("modelwatch_http_connections_rejected_total")
       .Help(
@@ -63,7 +63,7 @@ prometheus::Family<Counter>& RegisterConnectionsRejected(Metrics& m) {
       .Register(m.registry());
 }
 
-Counter& RegisterAcceptErrors(Metrics& m) {
+Counter& RegisterAcceptErrors(telemetry::Metrics& m) {
   return prometheus::BuildCounter()
       .Name("modelwatch_http_accept_errors_total")
       .Help(
@@ -96,7 +96,7 @@ std::string_view NormalizeMethod(std::string_view method) {
   return "other";
 }
 
-RequestMetrics::RequestMetrics(Metrics& metrics)
+RequestMetrics::RequestMetrics(telemetry::Metrics& metrics)
     : requests_family_(RegisterRequests(metrics)),
       errors_family_(RegisterErrors(metrics)),
       duration_family_(RegisterDuration(metrics)),
@@ -131,7 +131,7 @@ void RequestMetrics::RequestFinished(std::string_view method, std::string_view e
   series.size->Observe(static_cast<double>(response_bytes));
 }
 
-ConnectionMetrics::ConnectionMetrics(Metrics& metrics)
+ConnectionMetrics::ConnectionMetrics(telemetry::Metrics& metrics)
     : connections_open_(RegisterConnectionsOpen(metrics)),
       rejected_family_(RegisterConnectionsRejected(metrics)),
       accept_errors_(RegisterAcceptErrors(metrics)) {}
@@ -146,4 +146,4 @@ void ConnectionMetrics::ConnectionRejected(std::string_view reason) {
 
 void ConnectionMetrics::AcceptFailed() { accept_errors_.Increment(); }
 
-}  // namespace mw
+}  // namespace mw::api

@@ -28,7 +28,7 @@
 #include "telemetry/metrics.h"
 #include "telemetry/series_cache.h"
 
-namespace mw {
+namespace mw::api {
 
 // Bucket boundaries, exposed for tests and dashboards.
 const std::vector<double>& RequestDurationBuckets();
@@ -40,7 +40,7 @@ std::string_view NormalizeMethod(std::string_view method);
 class RequestMetrics {
  public:
   // Registers the P_api_* families on metrics.registry(); `metrics` must outlive this.
-  explicit RequestMetrics(Metrics& metrics);
+  explicit RequestMetrics(telemetry::Metrics& metrics);
 
   void RequestStarted();
   // endpoint: route template or "unmatched". Decrements in-flight.
@@ -66,7 +66,7 @@ class RequestMetrics {
 class ConnectionMetrics {
  public:
   // Registers the modelwatch_http_* families on metrics.registry(); `metrics` must outlive this.
-  explicit ConnectionMetrics(Metrics& metrics);
+  explicit ConnectionMetrics(telemetry::Metrics& metrics);
 
   void ConnectionOpened();
   void ConnectionClosed();
@@ -80,4 +80,4 @@ class ConnectionMetrics {
   prometheus::Counter& accept_errors_;
 };
 
-}  // namespace mw
+}  // namespace mw::api

@@ -3,20 +3,20 @@
 #include <string>
 #include <utility>
 
-namespace mw {
+namespace mw::api {
 namespace {
 
 using prometheus::Counter;
 
 // One registration function per family, so each name and HELP text reads in one place.
-prometheus::Family<Counter>& RegisterPredictions(Metrics& m) {
+prometheus::Family<Counter>& RegisterPredictions(telemetry::Metrics& m) {
   return prometheus::BuildCounter()
       .Name(m.prefix() + "_predictions_total")
       .Help("Prediction events stored, by model and segment.")
       .Register(m.registry());
 }
 
-prometheus::Family<Counter>& RegisterActuals(Metrics& m) {
+prometheus::Family<Counter>& RegisterActuals(telemetry::Metrics& m) {
   return prometheus::BuildCounter()
       .Name(m.prefix() + "_actuals_total")
       .Help(
@@ -25,7 +25,7 @@ prometheus::Family<Counter>& RegisterActuals(Metrics& m) {
       .Register(m.registry());
 }
 
-Counter& RegisterSegmentOverflow(Metrics& m) {
+Counter& RegisterSegmentOverflow(telemetry::Metrics& m) {
   return prometheus::BuildCounter()
       .Name(m.prefix() + "_segment_overflow_total")
       .Help(
@@ -35,7 +35,7 @@ Counter& RegisterSegmentOverflow(Metrics& m) {
       .Add({});
 }
 
-prometheus::Histogram& RegisterBatchSize(Metrics& m) {
+prometheus::Histogram& RegisterBatchSize(telemetry::Metrics& m) {
   return prometheus::BuildHistogram()
       .Name(m.prefix() + "_ingest_batch_size")
       .Help("Events per ingest request.")
@@ -43,7 +43,7 @@ prometheus::Histogram& RegisterBatchSize(Metrics& m) {
       .Add({}, IngestBatchSizeBuckets());
 }
 
-prometheus::Family<Counter>& RegisterRejected(Metrics& m) {
+prometheus::Family<Counter>& RegisterRejected(telemetry::Metrics& m) {
   return prometheus::BuildCounter()
       .Name(m.prefix() + "_ingest_rejected_total")
       .Help("Ingest requests rejected, by reason.")
@@ -58,7 +58,7 @@ const std::vector<double>& IngestBatchSizeBuckets() {
   return kBuckets;
 }
 
-IngestMetrics::IngestMetrics(Metrics& metrics)
+IngestMetrics::IngestMetrics(telemetry::Metrics& metrics)
     : metrics_(metrics),
       predictions_family_(RegisterPredictions(metrics)),
       actuals_family_(RegisterActuals(metrics)),
@@ -107,4 +107,4 @@ void IngestMetrics::RecordRejected(std::string_view reason, int64_t count) {
   counter->Increment(static_cast<double>(count));
 }
 
-}  // namespace mw
+}  // namespace mw::api

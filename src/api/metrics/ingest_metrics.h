@@ -25,7 +25,7 @@
 #include "telemetry/metrics.h"
 #include "telemetry/series_cache.h"
 
-namespace mw {
+namespace mw::api {
 
 // Bucket boundaries of P_ingest_batch_size (and P_db_group_commit_rows), for tests and dashboards.
 const std::vector<double>& IngestBatchSizeBuckets();
@@ -33,7 +33,7 @@ const std::vector<double>& IngestBatchSizeBuckets();
 class IngestMetrics {
  public:
   // Registers the families on metrics.registry(); `metrics` must outlive this.
-  explicit IngestMetrics(Metrics& metrics);
+  explicit IngestMetrics(telemetry::Metrics& metrics);
 
   // Counts <= 0 are ignored.
   void RecordPredictions(std::string_view model, std::string_view segment, int64_t count);
@@ -46,7 +46,7 @@ class IngestMetrics {
   void RecordRejected(std::string_view reason, int64_t count = 1);
 
  private:
-  Metrics& metrics_;
+  telemetry::Metrics& metrics_;
   prometheus::Family<prometheus::Counter>& predictions_family_;
   prometheus::Family<prometheus::Counter>& actuals_family_;
   prometheus::Counter& segment_overflow_;
@@ -57,4 +57,4 @@ class IngestMetrics {
   telemetry::SeriesCache<prometheus::Counter*> rejected_;
 };
 
-}  // namespace mw
+}  // namespace mw::api

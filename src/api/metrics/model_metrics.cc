@@ -1,17 +1,17 @@
 #include "api/metrics/model_metrics.h"
 
-namespace mw {
+namespace mw::api {
 namespace {
 
 using GaugeFamily = prometheus::Family<prometheus::Gauge>;
 
-GaugeFamily& RegisterGauges(Metrics& m, const char* suffix, const char* help) {
+GaugeFamily& RegisterGauges(telemetry::Metrics& m, const char* suffix, const char* help) {
   return prometheus::BuildGauge().Name(m.prefix() + suffix).Help(help).Register(m.registry());
 }
 
 }  // namespace
 
-ModelVersionMetrics::ModelVersionMetrics(Metrics& metrics)
+ModelVersionMetrics::ModelVersionMetrics(telemetry::Metrics& metrics)
     : metrics_(metrics),
       training_metric_family_(
           RegisterGauges(metrics, "_model_training_metric",
@@ -26,7 +26,7 @@ ModelVersionMetrics::ModelVersionMetrics(Metrics& metrics)
           RegisterGauges(metrics, "_registered_models",
                          "Model and segment pairs with a latest registered version.")) {}
 
-void ModelVersionMetrics::Record(const ModelVersionInfo& v) {
+void ModelVersionMetrics::Record(const registry::ModelVersionInfo& v) {
   if (!v.is_latest) return;
   const std::string segment =
       v.segment.empty() || metrics_.AdmitSegment(v.segment) ? v.segment : "other";
@@ -59,4 +59,4 @@ void ModelVersionMetrics::Record(const ModelVersionInfo& v) {
   if (inserted) active_models_family_.Add({{"model_type", v.model}}).Increment();
 }
 
-}  // namespace mw
+}  // namespace mw::api

@@ -18,16 +18,16 @@
 #include "registry/model.h"
 #include "telemetry/metrics.h"
 
-namespace mw {
+namespace mw::api {
 
 class ModelVersionMetrics {
  public:
   // Registers the families on metrics.registry(); `metrics` must outlive this.
-  explicit ModelVersionMetrics(Metrics& metrics);
+  explicit ModelVersionMetrics(telemetry::Metrics& metrics);
 
   // A version registered with is_latest replaces the previous latest's series; one registered
   // with is_latest=false is ignored. Call it for every latest version at start-up too.
-  void Record(const ModelVersionInfo& version);
+  void Record(const registry::ModelVersionInfo& version);
 
  private:
   struct LatestVersion {
@@ -35,7 +35,7 @@ class ModelVersionMetrics {
     std::vector<std::pair<prometheus::Family<prometheus::Gauge>*, prometheus::Gauge*>> gauges;
   };
 
-  Metrics& metrics_;
+  telemetry::Metrics& metrics_;
   prometheus::Family<prometheus::Gauge>& training_metric_family_;
   prometheus::Family<prometheus::Gauge>& model_size_family_;
   prometheus::Family<prometheus::Gauge>& training_duration_family_;
@@ -45,4 +45,4 @@ class ModelVersionMetrics {
   std::map<std::pair<std::string, std::string>, LatestVersion> latest_;  // (model, segment)
 };
 
-}  // namespace mw
+}  // namespace mw::api

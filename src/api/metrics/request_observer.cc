@@ -4,14 +4,14 @@
 #include <cstdint>
 #include <string>
 
-namespace mw {
+namespace mw::api {
 
 namespace {
 const SystemClock kObserverSystemClock;
 }  // namespace
 
 RequestObserver::RequestObserver(RequestMetrics* requests, ConnectionMetrics* connections,
-                                 Logger* logger, const Clock* clock)
+                                 telemetry::Logger* logger, const Clock* clock)
     : requests_(requests),
       connections_(connections),
       logger_(logger),
@@ -27,7 +27,7 @@ void RequestObserver::OnRequestDone(const http::Request& request, std::string_vi
     requests_->RequestFinished(request.method, endpoint, status, seconds, response_bytes);
   }
   if (logger_ != nullptr && logger_->access_log_enabled()) {
-    AccessEntry entry;
+    telemetry::AccessEntry entry;
     entry.method = request.method;
     entry.route = endpoint;
     entry.path = request.path;
@@ -80,4 +80,4 @@ void RequestObserver::OnAcceptError(std::string_view error, std::chrono::millise
   }
 }
 
-}  // namespace mw
+}  // namespace mw::api

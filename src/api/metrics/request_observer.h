@@ -29,7 +29,7 @@
 #include "http/http.h"
 #include "telemetry/logging.h"
 
-namespace mw {
+namespace mw::api {
 
 inline constexpr int64_t kConnectionLogIntervalMs = 10'000;
 
@@ -37,8 +37,8 @@ class RequestObserver final : public http::ServerObserver {
  public:
   // Any of requests, connections and logger may be null (that part is skipped). clock times the
   // warnings' interval; null = the system clock. Not owned; all must outlive the server.
-  RequestObserver(RequestMetrics* requests, ConnectionMetrics* connections, Logger* logger,
-                  const Clock* clock = nullptr);
+  RequestObserver(RequestMetrics* requests, ConnectionMetrics* connections,
+                  telemetry::Logger* logger, const Clock* clock = nullptr);
 
   void OnRequestStart() override;
   void OnRequestDone(const http::Request& request, std::string_view endpoint, int status,
@@ -63,10 +63,10 @@ class RequestObserver final : public http::ServerObserver {
 
   RequestMetrics* requests_;
   ConnectionMetrics* connections_;
-  Logger* logger_;
+  telemetry::Logger* logger_;
   const Clock* clock_;
   Throttle rejected_;
   Throttle accept_errors_;
 };
 
-}  // namespace mw
+}  // namespace mw::api

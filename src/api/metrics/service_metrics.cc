@@ -3,10 +3,11 @@
 #include <exception>
 #include <string>
 
-namespace mw {
+namespace mw::api {
 
-Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::Create(const MetricsOptions& options) {
-  if (Status s = Metrics::Validate(options); !s.ok()) return s;
+Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::Create(
+    const telemetry::MetricsOptions& options) {
+  if (Status s = telemetry::Metrics::Validate(options); !s.ok()) return s;
   try {
     return std::make_unique<ServiceMetrics>(options);
   } catch (const std::exception& e) {  // prometheus-cpp throws on names it rejects
@@ -14,7 +15,7 @@ Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::Create(const MetricsOpti
   }
 }
 
-ServiceMetrics::ServiceMetrics(const MetricsOptions& options)
+ServiceMetrics::ServiceMetrics(const telemetry::MetricsOptions& options)
     : core(options),
       requests(core),
       ingest(core),
@@ -22,7 +23,7 @@ ServiceMetrics::ServiceMetrics(const MetricsOptions& options)
       models(core),
       connections(core),
       background_errors(core.registry()) {
-  RegisterBuildInfo(core);
+  telemetry::RegisterBuildInfo(core);
 }
 
-}  // namespace mw
+}  // namespace mw::api

@@ -18,24 +18,24 @@
 #include "telemetry/background_errors.h"
 #include "telemetry/metrics.h"
 
-namespace mw {
+namespace mw::api {
 
 struct ServiceMetrics {
   // Metrics::Validate(options), then builds. Never throws.
-  static Result<std::unique_ptr<ServiceMetrics>> Create(const MetricsOptions& options);
+  static Result<std::unique_ptr<ServiceMetrics>> Create(const telemetry::MetricsOptions& options);
   // Precondition: Metrics::Validate(options).ok(); throws std::invalid_argument otherwise.
   // Registers every family below, then P_build_info.
-  explicit ServiceMetrics(const MetricsOptions& options);
+  explicit ServiceMetrics(const telemetry::MetricsOptions& options);
   ServiceMetrics(const ServiceMetrics&) = delete;
   ServiceMetrics& operator=(const ServiceMetrics&) = delete;
 
-  Metrics core;  // the registry, the process/host collectors, Serialize
+  telemetry::Metrics core;  // the registry, the process/host collectors, Serialize
   RequestMetrics requests;
   IngestMetrics ingest;
   StoreMetrics store;
   ModelVersionMetrics models;
   ConnectionMetrics connections;
-  BackgroundErrorMetrics background_errors;
+  telemetry::BackgroundErrorMetrics background_errors;
 };
 
-}  // namespace mw
+}  // namespace mw::api

@@ -4,7 +4,7 @@
 
 #include "api/metrics/ingest_metrics.h"
 
-namespace mw {
+namespace mw::api {
 namespace {
 
 using prometheus::Gauge;
@@ -12,14 +12,14 @@ using prometheus::Histogram;
 
 // One registration function per family (or per unlabelled series), so each name and HELP text
 // reads in one place.
-prometheus::Family<Histogram>& RegisterQueryDuration(Metrics& m) {
+prometheus::Family<Histogram>& RegisterQueryDuration(telemetry::Metrics& m) {
   return prometheus::BuildHistogram()
       .Name(m.prefix() + "_db_query_duration_seconds")
       .Help("Database operation duration in seconds, by operation.")
       .Register(m.registry());
 }
 
-prometheus::Counter& RegisterGroupCommits(Metrics& m) {
+prometheus::Counter& RegisterGroupCommits(telemetry::Metrics& m) {
   return prometheus::BuildCounter()
       .Name(m.prefix() + "_db_group_commits_total")
       .Help("Group commits (transactions of the single writer).")
@@ -27,7 +27,7 @@ prometheus::Counter& RegisterGroupCommits(Metrics& m) {
       .Add({});
 }
 
-Histogram& RegisterGroupCommitRows(Metrics& m) {
+Histogram& RegisterGroupCommitRows(telemetry::Metrics& m) {
   return prometheus::BuildHistogram()
       .Name(m.prefix() + "_db_group_commit_rows")
       .Help("Rows written per group commit.")
@@ -35,7 +35,7 @@ Histogram& RegisterGroupCommitRows(Metrics& m) {
       .Add({}, IngestBatchSizeBuckets());
 }
 
-Histogram& RegisterGroupCommitDuration(Metrics& m) {
+Histogram& RegisterGroupCommitDuration(telemetry::Metrics& m) {
   return prometheus::BuildHistogram()
       .Name(m.prefix() + "_db_group_commit_duration_seconds")
       .Help("Group commit duration in seconds, including fsync.")
@@ -43,14 +43,14 @@ Histogram& RegisterGroupCommitDuration(Metrics& m) {
       .Add({}, QueryDurationBuckets());
 }
 
-prometheus::Family<Gauge>& RegisterConnections(Metrics& m) {
+prometheus::Family<Gauge>& RegisterConnections(telemetry::Metrics& m) {
   return prometheus::BuildGauge()
       .Name(m.prefix() + "_db_connections")
       .Help("Database connections by state (active, idle).")
       .Register(m.registry());
 }
 
-Gauge& RegisterUnlabelledGauge(Metrics& m, const char* suffix, const char* help) {
+Gauge& RegisterUnlabelledGauge(telemetry::Metrics& m, const char* suffix, const char* help) {
   return prometheus::BuildGauge()
       .Name(m.prefix() + suffix)
       .Help(help)
@@ -58,7 +58,7 @@ Gauge& RegisterUnlabelledGauge(Metrics& m, const char* suffix, const char* help)
       .Add({});
 }
 
-prometheus::Family<Gauge>& RegisterTableRows(Metrics& m) {
+prometheus::Family<Gauge>& RegisterTableRows(telemetry::Metrics& m) {
   return prometheus::BuildGauge()
       .Name(m.prefix() + "_db_table_rows")
       .Help("Rows per database table.")
@@ -74,7 +74,7 @@ const std::vector<double>& QueryDurationBuckets() {
   return kBuckets;
 }
 
-StoreMetrics::StoreMetrics(Metrics& metrics)
+StoreMetrics::StoreMetrics(telemetry::Metrics& metrics)
     : query_family_(RegisterQueryDuration(metrics)),
       group_commits_(RegisterGroupCommits(metrics)),
       group_commit_rows_(RegisterGroupCommitRows(metrics)),
@@ -90,7 +90,7 @@ StoreMetrics::StoreMetrics(Metrics& metrics)
           RegisterUnlabelledGauge(metrics, "_db_size_bytes", "Database files on disk in bytes.")),
       table_rows_family_(RegisterTableRows(metrics)) {}
 
-void StoreMetrics::Update(const StoreStats& stats) {
+void StoreMetrics::Update(const store::StoreStats& stats) {
   connections_active_.Set(static_cast<double>(stats.pool.active));
   connections_idle_.Set(static_cast<double>(stats.pool.idle));
   pool_size_.Set(static_cast<double>(stats.pool.total));
@@ -114,4 +114,4 @@ void StoreMetrics::OnGroupCommit(int64_t /*requests*/, int64_t rows, double seco
   group_commit_duration_.Observe(seconds);
 }
 
-}  // namespace mw
+}  // namespace mw::api

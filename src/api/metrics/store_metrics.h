@@ -22,18 +22,18 @@
 #include "telemetry/metrics.h"
 #include "telemetry/series_cache.h"
 
-namespace mw {
+namespace mw::api {
 
 // Bucket boundaries of the query and group-commit durations.
 const std::vector<double>& QueryDurationBuckets();
 
-class StoreMetrics final : public StoreObserver {
+class StoreMetrics final : public store::StoreObserver {
  public:
   // Registers the P_db_* families on metrics.registry(); `metrics` must outlive this.
-  explicit StoreMetrics(Metrics& metrics);
+  explicit StoreMetrics(telemetry::Metrics& metrics);
 
   // Sets every gauge from a fresh snapshot (call before Serialize, e.g. per scrape).
-  void Update(const StoreStats& stats);
+  void Update(const store::StoreStats& stats);
 
   // StoreObserver (pass this object as SqliteStoreOptions::observer).
   void OnQuery(std::string_view operation, double seconds) override;
@@ -54,4 +54,4 @@ class StoreMetrics final : public StoreObserver {
   telemetry::SeriesCache<prometheus::Histogram*> queries_;
 };
 
-}  // namespace mw
+}  // namespace mw::api

@@ -4,11 +4,11 @@
 
 namespace mw::cli {
 
-LoggerOptions LoggerOptionsFromConfig(const Config::Logging& logging, std::string log_dir,
-                                      const Clock* clock) {
-  LoggerOptions o;
-  const auto level = ParseLogLevel(logging.level);
-  o.level = level ? *level : LogLevel::kInfo;
+telemetry::LoggerOptions LoggerOptionsFromConfig(const config::Config::Logging& logging,
+                                                 std::string log_dir, const Clock* clock) {
+  telemetry::LoggerOptions o;
+  const auto level = telemetry::ParseLogLevel(logging.level);
+  o.level = level ? *level : telemetry::LogLevel::kInfo;
   o.dir = log_dir == "-" ? "" : std::move(log_dir);
   o.stdout_enabled = logging.stdout_enabled;
   o.access_log = logging.access_log;
@@ -19,8 +19,9 @@ LoggerOptions LoggerOptionsFromConfig(const Config::Logging& logging, std::strin
   return o;
 }
 
-MetricsOptions MetricsOptionsFromConfig(const Config& config, const std::string& version) {
-  MetricsOptions o;
+telemetry::MetricsOptions MetricsOptionsFromConfig(const config::Config& config,
+                                                   const std::string& version) {
+  telemetry::MetricsOptions o;
   o.prefix = config.metrics.prefix;
   o.segment_label = config.metrics.segment_label;
   o.max_segments = config.metrics.max_segments;

@@ -13,11 +13,12 @@ namespace mw::cli {
 
 // level (an unknown name, which config validation rejects, means info), dir ("" or "-" = no
 // files; pass Config::LogDir()), and the other logging.* keys.
-LoggerOptions LoggerOptionsFromConfig(const Config::Logging& logging, std::string log_dir,
-                                      const Clock* clock = nullptr);
+telemetry::LoggerOptions LoggerOptionsFromConfig(const config::Config::Logging& logging,
+                                                 std::string log_dir, const Clock* clock = nullptr);
 
 // metrics.prefix, metrics.segment_label, metrics.max_segments; storage.data_dir for the disk
 // gauges; `version` for P_build_info.
-MetricsOptions MetricsOptionsFromConfig(const Config& config, const std::string& version);
+telemetry::MetricsOptions MetricsOptionsFromConfig(const config::Config& config,
+                                                   const std::string& version);
 
 }  // namespace mw::cli

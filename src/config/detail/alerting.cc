@@ -8,7 +8,7 @@
 #include "config/detail/validate.h"
 #include "config/yaml_error.h"
 
-namespace mw::config_detail {
+namespace mw::config::detail {
 namespace {
 
 using Problems = std::vector<std::string>;
@@ -395,4 +395,4 @@ void FinishAlerting(Config& config, const std::map<std::string, std::string>& en
   }
 }
 
-}  // namespace mw::config_detail
+}  // namespace mw::config::detail

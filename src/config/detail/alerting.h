@@ -12,7 +12,7 @@
 
 #include "config/config.h"
 
-namespace mw::config_detail {
+namespace mw::config::detail {
 
 // Setters for the Field table: `node` is the YAML list (file) or a scalar holding the list in
 // YAML flow style (environment, flags; "" = empty list). They replace the whole list and return
@@ -29,4 +29,4 @@ void CollectAlertEnvNames(const YAML::Node& channels, std::set<std::string>& nam
 void FinishAlerting(Config& config, const std::map<std::string, std::string>& env,
                     std::vector<ConfigError>& errors);
 
-}  // namespace mw::config_detail
+}  // namespace mw::config::detail

@@ -13,7 +13,7 @@
 
 #include "config/config.h"
 
-namespace mw::config_detail {
+namespace mw::config::detail {
 
 enum class SourceKind { kFile, kEnv, kFlag };
 
@@ -51,4 +51,4 @@ std::vector<ApiToken> ResolveTokens(const std::vector<RawToken>& raw,
                                     const std::map<std::string, std::string>& env,
                                     std::vector<ConfigError>& errors);
 
-}  // namespace mw::config_detail
+}  // namespace mw::config::detail

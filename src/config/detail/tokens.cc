@@ -3,7 +3,7 @@
 
 #include "config/detail/layer.h"
 
-namespace mw::config_detail {
+namespace mw::config::detail {
 namespace {
 
 constexpr size_t kMinTokenLength = 16;
@@ -182,4 +182,4 @@ std::vector<ApiToken> ResolveTokens(const std::vector<RawToken>& raw,
   return tokens;
 }
 
-}  // namespace mw::config_detail
+}  // namespace mw::config::detail

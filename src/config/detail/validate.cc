@@ -4,7 +4,7 @@
 #include <array>
 #include <charconv>
 
-namespace mw::config_detail {
+namespace mw::config::detail {
 namespace {
 
 bool HasSpace(std::string_view s) {
@@ -122,4 +122,4 @@ Result<std::pair<std::string, uint16_t>> ParseListen(std::string_view text) {
   return std::pair<std::string, uint16_t>(std::move(host), static_cast<uint16_t>(port));
 }
 
-}  // namespace mw::config_detail
+}  // namespace mw::config::detail

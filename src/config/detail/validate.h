@@ -11,7 +11,7 @@
 
 #include "common/status.h"
 
-namespace mw::config_detail {
+namespace mw::config::detail {
 
 // Returns the reason a value is wrong, or nullopt when it is fine.
 using StringValidator = std::function<std::optional<std::string>(const std::string&)>;
@@ -38,4 +38,4 @@ bool IsReservedLabel(std::string_view name);
 // "HOST:PORT", "[IPv6]:PORT" or ":PORT" (host 0.0.0.0). kInvalidArgument with the reason.
 Result<std::pair<std::string, uint16_t>> ParseListen(std::string_view text);
 
-}  // namespace mw::config_detail
+}  // namespace mw::config::detail

@@ -2,7 +2,7 @@
 
 #include "ingest/detail/field_readers.h"
 
-namespace mw::ingest_detail {
+namespace mw::ingest::detail {
 namespace {
 
 // The fields of an actual object; each Field indexes kNames.
@@ -63,4 +63,4 @@ simdjson::error_code ActualDecoder::Decode(ondemand::object& object, std::string
   return simdjson::SUCCESS;
 }
 
-}  // namespace mw::ingest_detail
+}  // namespace mw::ingest::detail

@@ -8,7 +8,7 @@
 #include "ingest/decode.h"
 #include "ingest/detail/error_sink.h"
 
-namespace mw::ingest_detail {
+namespace mw::ingest::detail {
 
 class ActualDecoder {
  public:
@@ -28,4 +28,4 @@ class ActualDecoder {
   std::vector<ActualEvent>* out_;
 };
 
-}  // namespace mw::ingest_detail
+}  // namespace mw::ingest::detail

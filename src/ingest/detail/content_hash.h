@@ -16,7 +16,7 @@
 
 #include "common/hash.h"
 
-namespace mw::ingest_detail {
+namespace mw::ingest::detail {
 
 class ContentHasher {
  public:
@@ -42,4 +42,4 @@ class ContentHasher {
   uint64_t h_ = kFnv1a64Offset;
 };
 
-}  // namespace mw::ingest_detail
+}  // namespace mw::ingest::detail

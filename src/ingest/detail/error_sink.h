@@ -14,7 +14,7 @@
 #include "common/json.h"
 #include "ingest/decode.h"
 
-namespace mw::ingest_detail {
+namespace mw::ingest::detail {
 
 namespace ondemand = simdjson::ondemand;
 
@@ -43,4 +43,4 @@ class ErrorSink {
   size_t count_ = 0;
 };
 
-}  // namespace mw::ingest_detail
+}  // namespace mw::ingest::detail

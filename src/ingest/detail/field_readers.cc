@@ -6,7 +6,7 @@
 #include "common/names.h"
 #include "common/time_format.h"
 
-namespace mw::ingest_detail {
+namespace mw::ingest::detail {
 namespace {
 
 using simdjson::error_code;
@@ -124,4 +124,4 @@ error_code ReadTimestampField(ondemand::value& v, const FieldAt& at, const Decod
   }
 }
 
-}  // namespace mw::ingest_detail
+}  // namespace mw::ingest::detail

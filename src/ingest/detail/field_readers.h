@@ -10,7 +10,7 @@
 #include "ingest/decode.h"
 #include "ingest/detail/error_sink.h"
 
-namespace mw::ingest_detail {
+namespace mw::ingest::detail {
 
 // The longest accepted id in bytes, for prediction ids and the ids that actuals refer to alike.
 inline constexpr size_t kMaxIdBytes = 256;
@@ -53,4 +53,4 @@ simdjson::error_code ReadTimestampField(ondemand::value& v, const FieldAt& at,
 simdjson::error_code WrongType(ondemand::value& v, const JsonScalar& read, const FieldAt& at,
                                std::string_view detail, ErrorSink& errors, Got* got);
 
-}  // namespace mw::ingest_detail
+}  // namespace mw::ingest::detail

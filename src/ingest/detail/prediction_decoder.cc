@@ -7,7 +7,7 @@
 #include "ingest/detail/content_hash.h"
 #include "ingest/detail/field_readers.h"
 
-namespace mw::ingest_detail {
+namespace mw::ingest::detail {
 namespace {
 
 using simdjson::error_code;
@@ -260,7 +260,7 @@ void PredictionDecoder::CheckDuplicateFeatures(std::string_view pointer) {
 void PredictionDecoder::CheckClassifierRange(std::string_view pointer, const PredictionEvent& event,
                                              const Presence& presence) {
   if ((presence.valued & Bit(kModel)) == 0 ||
-      TaskOf(event.model) != ModelTask::kBinaryClassification) {
+      TaskOf(event.model) != registry::ModelTask::kBinaryClassification) {
     return;
   }
   if ((presence.valued & Bit(kPrediction)) != 0 &&
@@ -329,13 +329,13 @@ uint64_t PredictionDecoder::Hash(const PredictionEvent& event, const Presence& p
   return h.value();
 }
 
-ModelTask PredictionDecoder::TaskOf(std::string_view model) {
+registry::ModelTask PredictionDecoder::TaskOf(std::string_view model) {
   if (!has_cached_task_ || model != cached_model_) {
-    cached_task_ = options_.task_of ? options_.task_of(model) : ModelTask::kUnknown;
+    cached_task_ = options_.task_of ? options_.task_of(model) : registry::ModelTask::kUnknown;
     cached_model_.assign(model);
     has_cached_task_ = true;
   }
   return cached_task_;
 }
 
-}  // namespace mw::ingest_detail
+}  // namespace mw::ingest::detail

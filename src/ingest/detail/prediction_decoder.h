@@ -10,7 +10,7 @@
 #include "ingest/decode.h"
 #include "ingest/detail/error_sink.h"
 
-namespace mw::ingest_detail {
+namespace mw::ingest::detail {
 
 class PredictionDecoder {
  public:
@@ -45,7 +45,7 @@ class PredictionDecoder {
   void CheckClassifierRange(std::string_view pointer, const PredictionEvent& event,
                             const Presence& presence);
   uint64_t Hash(const PredictionEvent& event, const Presence& presence) const;
-  ModelTask TaskOf(std::string_view model);
+  registry::ModelTask TaskOf(std::string_view model);
 
   const DecodeOptions& options_;
   ErrorSink* errors_;
@@ -53,8 +53,8 @@ class PredictionDecoder {
   std::vector<Feature> features_;  // scratch for the current event, sorted by key once read
   // Batches are usually all one model: remember the last answer of options_.task_of.
   std::string cached_model_;
-  ModelTask cached_task_ = ModelTask::kUnknown;
+  registry::ModelTask cached_task_ = registry::ModelTask::kUnknown;
   bool has_cached_task_ = false;
 };
 
-}  // namespace mw::ingest_detail
+}  // namespace mw::ingest::detail

@@ -21,7 +21,7 @@
 #include <cstdint>
 #include <memory>
 
-namespace mw::store_detail {
+namespace mw::store::detail {
 
 class HashFilter {
  public:
@@ -83,4 +83,4 @@ class HashFilter {
   std::unique_ptr<std::atomic<uint64_t>[]> words_;
 };
 
-}  // namespace mw::store_detail
+}  // namespace mw::store::detail

@@ -13,7 +13,7 @@
 #include "common/status.h"
 #include "store/sqlite_store.h"
 
-namespace mw {
+namespace mw::store {
 
 // What one group transaction has done so far; published to the in-memory state only after
 // COMMIT succeeded.
@@ -36,4 +36,4 @@ struct SqliteStore::Group {
   std::vector<std::optional<Result<ActualBatchResult>>> actuals;
 };
 
-}  // namespace mw
+}  // namespace mw::store
