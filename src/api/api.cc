@@ -50,44 +50,43 @@ http::Handler Guard(const auth::Authenticator* auth, config::Role role, http::Ha
 }
 
 void RegisterRoutes(http::Router& router, const ApiContext& ctx) {
-  router.Add("POST", "/v1/predictions",
-             Guard(ctx.auth, config::Role::kIngest, PostPredictions(ctx.ingest)));
-  router.Add("POST", "/v1/actuals",
-             Guard(ctx.auth, config::Role::kIngest, PostActuals(ctx.ingest)));
-  router.Add("GET", "/v1/models", Guard(ctx.auth, config::Role::kRead, ListModels(ctx.registry)));
-  router.Add("GET", "/v1/models/{model}",
-             Guard(ctx.auth, config::Role::kRead, GetModel(ctx.registry)));
-  router.Add("PUT", "/v1/models/{model}",
-             Guard(ctx.auth, config::Role::kAdmin, PutModel(ctx.registry)));
-  router.Add("PUT", "/v1/models/{model}/versions/{version}",
-             Guard(ctx.auth, config::Role::kAdmin, PutModelVersion(ctx.registry)));
-  router.Add("GET", "/v1/predictions/{id}",
-             Guard(ctx.auth, config::Role::kRead, GetPrediction(ctx.ingest)));
-  router.Add("GET", "/v1/models/{model}/performance",
-             Guard(ctx.auth, config::Role::kRead, GetPerformance(ctx.quality)));
-  router.Add("GET", "/v1/models/{model}/drift",
-             Guard(ctx.auth, config::Role::kRead, GetDrift(ctx.quality)));
-  router.Add("GET", "/v1/models/{model}/quality",
-             Guard(ctx.auth, config::Role::kRead, GetQuality(ctx.quality)));
-  router.Add("GET", "/v1/models/{model}/history",
-             Guard(ctx.auth, config::Role::kRead, GetHistory(ctx.quality)));
-  router.Add("POST", "/v1/models/{model}/versions/{version}/reference",
-             Guard(ctx.auth, config::Role::kAdmin, PostReference(ctx.quality)));
-  router.Add("GET", "/v1/models/{model}/references",
-             Guard(ctx.auth, config::Role::kRead, ListReferences(ctx.quality)));
-  router.Add("GET", "/v1/admin/profiles",
-             Guard(ctx.auth, config::Role::kAdmin, GetProfileCache(ctx.quality)));
-  router.Add("POST", "/v1/admin/profiles/unload",
-             Guard(ctx.auth, config::Role::kAdmin, PostProfileUnload(ctx.quality)));
-  router.Add("GET", "/v1/admin/evaluator",
-             Guard(ctx.auth, config::Role::kAdmin, GetEvaluator(ctx.quality)));
-  router.Add("GET", "/v1/models/{model}/importance-change",
-             Guard(ctx.auth, config::Role::kRead, GetImportanceChange(ctx.quality)));
-  router.Add("GET", "/v1/alerts", Guard(ctx.auth, config::Role::kRead, GetAlerts(ctx.alerts)));
-  router.Add("GET", "/v1/alerts/history",
-             Guard(ctx.auth, config::Role::kRead, GetAlertHistory(ctx.alerts)));
-  router.Add("GET", "/v1/rules", Guard(ctx.auth, config::Role::kRead, GetRules(ctx.alerts)));
-  router.Add("GET", "/metrics", Guard(ctx.auth, config::Role::kRead, GetMetrics(ctx.health)));
+  using config::Role;
+  struct Route {
+    const char* method;
+    const char* path;
+    Role role;  // what the token needs when auth is enabled
+    http::Handler handler;
+  };
+  // The routes behind authentication.
+  Route guarded[] = {
+      {"POST", "/v1/predictions", Role::kIngest, PostPredictions(ctx.ingest)},
+      {"POST", "/v1/actuals", Role::kIngest, PostActuals(ctx.ingest)},
+      {"GET", "/v1/models", Role::kRead, ListModels(ctx.registry)},
+      {"GET", "/v1/models/{model}", Role::kRead, GetModel(ctx.registry)},
+      {"PUT", "/v1/models/{model}", Role::kAdmin, PutModel(ctx.registry)},
+      {"PUT", "/v1/models/{model}/versions/{version}", Role::kAdmin, PutModelVersion(ctx.registry)},
+      {"GET", "/v1/predictions/{id}", Role::kRead, GetPrediction(ctx.ingest)},
+      {"GET", "/v1/models/{model}/performance", Role::kRead, GetPerformance(ctx.quality)},
+      {"GET", "/v1/models/{model}/drift", Role::kRead, GetDrift(ctx.quality)},
+      {"GET", "/v1/models/{model}/quality", Role::kRead, GetQuality(ctx.quality)},
+      {"GET", "/v1/models/{model}/history", Role::kRead, GetHistory(ctx.quality)},
+      {"POST", "/v1/models/{model}/versions/{version}/reference", Role::kAdmin,
+       PostReference(ctx.quality)},
+      {"GET", "/v1/models/{model}/references", Role::kRead, ListReferences(ctx.quality)},
+      {"GET", "/v1/admin/profiles", Role::kAdmin, GetProfileCache(ctx.quality)},
+      {"POST", "/v1/admin/profiles/unload", Role::kAdmin, PostProfileUnload(ctx.quality)},
+      {"GET", "/v1/admin/evaluator", Role::kAdmin, GetEvaluator(ctx.quality)},
+      {"GET", "/v1/models/{model}/importance-change", Role::kRead,
+       GetImportanceChange(ctx.quality)},
+      {"GET", "/v1/alerts", Role::kRead, GetAlerts(ctx.alerts)},
+      {"GET", "/v1/alerts/history", Role::kRead, GetAlertHistory(ctx.alerts)},
+      {"GET", "/v1/rules", Role::kRead, GetRules(ctx.alerts)},
+      {"GET", "/metrics", Role::kRead, GetMetrics(ctx.health)},
+  };
+  for (Route& r : guarded) {
+    router.Add(r.method, r.path, Guard(ctx.auth, r.role, std::move(r.handler)));
+  }
+  // Health stays open: probes and load balancers carry no token.
   router.Add("GET", "/health", GetHealth(ctx.health));
   router.Add("GET", "/health/db", GetHealthDb(ctx.health));
   router.Add("GET", "/livez", GetLivez(ctx.health));

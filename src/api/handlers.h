@@ -87,7 +87,4 @@ std::optional<http::Response> CheckPathNames(const http::Request& req,
 bool RequireJsonDepth(std::string_view body, const http::Request& req,
                       const http::Responder& respond);
 
-// Decoder/document field errors as problem+json fields.
-std::vector<http::ProblemField> ToProblemFields(const std::vector<FieldError>& errors);
-
 }  // namespace mw::api

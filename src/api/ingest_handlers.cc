@@ -60,19 +60,19 @@ bool AnswerDecodeFailure(const IngestContext& ctx, const http::Request& req, con
       ctx.metrics->RecordRejected("malformed");
       respond(http::Problem(400, "Malformed request body",
                             decoded.errors.empty() ? "not valid JSON" : decoded.errors[0].detail,
-                            req.path, ToProblemFields(decoded.errors)));
+                            req.path, decoded.errors));
       return true;
     case ingest::DecodeFailure::kTooManyEvents:
       ctx.metrics->RecordRejected("too_many_events");
       respond(http::Problem(413, "Too many events",
                             "a request may carry at most " +
                                 std::to_string(ctx.limits->max_events_per_request) + " events",
-                            req.path, ToProblemFields(decoded.errors)));
+                            req.path, decoded.errors));
       return true;
     case ingest::DecodeFailure::kInvalid:
       ctx.metrics->RecordRejected("invalid");
       respond(http::Problem(422, "Invalid request body", InvalidFieldsDetail(decoded), req.path,
-                            ToProblemFields(decoded.errors)));
+                            decoded.errors));
       return true;
   }
   return false;
@@ -213,13 +213,6 @@ std::shared_ptr<ModelCatalog::Admission> AdmitModels(
 }
 
 }  // namespace
-
-std::vector<http::ProblemField> ToProblemFields(const std::vector<FieldError>& errors) {
-  std::vector<http::ProblemField> out;
-  out.reserve(errors.size());
-  for (const auto& e : errors) out.push_back({e.pointer, e.detail});
-  return out;
-}
 
 bool RequireJsonDepth(std::string_view body, const http::Request& req,
                       const http::Responder& respond) {

@@ -22,13 +22,12 @@ bool RequireJsonResponse(const http::Request& req, const http::Responder& respon
 
 void RespondInvalid(const http::Request& req, const std::vector<FieldError>& errors, bool malformed,
                     const http::Responder& respond) {
-  const std::vector<http::ProblemField> fields = ToProblemFields(errors);
   if (malformed) {
     respond(http::Problem(400, "Malformed request body",
-                          errors.empty() ? "not valid JSON" : errors[0].detail, req.path, fields));
+                          errors.empty() ? "not valid JSON" : errors[0].detail, req.path, errors));
   } else {
     respond(http::Problem(422, "Invalid request body",
-                          std::to_string(errors.size()) + " invalid field(s)", req.path, fields));
+                          std::to_string(errors.size()) + " invalid field(s)", req.path, errors));
   }
 }
 

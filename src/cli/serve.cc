@@ -298,19 +298,6 @@ void RecordLatestVersions(const store::Store& store, api::ModelVersionMetrics& m
   }
 }
 
-http::ServerOptions ServerOptionsFromConfig(const config::Config::Server& server,
-                                            http::ServerObserver* observer) {
-  http::ServerOptions so;
-  so.host = server.host;
-  so.port = server.port;
-  so.threads = server.threads;
-  so.max_body_bytes = server.max_body_bytes;
-  so.request_timeout_seconds = server.request_timeout_seconds;
-  so.max_connections = server.max_connections;
-  so.observer = observer;
-  return so;
-}
-
 // Refreshes the store gauges (row counts, sizes, pool) and the profile-cache gauges every 10 s
 // off the request path, from construction until Stop (or destruction).
 class GaugeRefresher {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 
 namespace mw {
 namespace {
@@ -54,38 +55,14 @@ std::string CodePointText(uint32_t cp) {
   return buf;
 }
 
-}  // namespace
-
-std::optional<std::string> NameProblem(std::string_view name, size_t max_bytes) {
-  if (name.empty()) return "must not be empty";
-  if (name.size() > max_bytes) {
-    return "must be at most " + std::to_string(max_bytes) + " bytes (got " +
-           std::to_string(name.size()) + ")";
-  }
-  for (size_t i = 0; i < name.size();) {
-    const auto c = static_cast<unsigned char>(name[i]);
-    if (c >= 0x20 && c < 0x7F) {  // printable ASCII: the common case
-      ++i;
-      continue;
-    }
-    uint32_t cp = 0;
-    const size_t length = DecodeUtf8(name, i, &cp);
-    if (length == 0) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "0x%02x", static_cast<unsigned char>(name[i]));
-      return std::string("must be valid UTF-8 (byte ") + buf + " at offset " + std::to_string(i) +
-             " is not)";
-    }
-    if (IsControl(cp)) {
-      return "must not contain control characters (" + CodePointText(cp) + " at offset " +
-             std::to_string(i) + ")";
-    }
-    i += length;
-  }
-  return std::nullopt;
-}
-
-bool IsSafeText(std::string_view text, std::string_view keep) {
+// The first place in `text` that is not valid UTF-8 (length 0) or is a control character that
+// `keep` does not allow; nullopt when there is none. Printable ASCII is skipped without decoding.
+struct UnsafeAt {
+  size_t offset = 0;
+  size_t length = 0;  // 0: not a valid UTF-8 sequence
+  uint32_t code_point = 0;
+};
+std::optional<UnsafeAt> FindUnsafe(std::string_view text, std::string_view keep) {
   for (size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x20 && c < 0x7F) {  // printable ASCII: the common case
@@ -94,10 +71,34 @@ bool IsSafeText(std::string_view text, std::string_view keep) {
     }
     uint32_t cp = 0;
     const size_t length = DecodeUtf8(text, i, &cp);
-    if (length == 0 || (IsControl(cp) && !Kept(cp, keep))) return false;
+    if (length == 0 || (IsControl(cp) && !Kept(cp, keep))) return UnsafeAt{i, length, cp};
     i += length;
   }
-  return true;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> NameProblem(std::string_view name, size_t max_bytes) {
+  if (name.empty()) return "must not be empty";
+  if (name.size() > max_bytes) {
+    return "must be at most " + std::to_string(max_bytes) + " bytes (got " +
+           std::to_string(name.size()) + ")";
+  }
+  const std::optional<UnsafeAt> bad = FindUnsafe(name, /*keep=*/"");
+  if (!bad) return std::nullopt;
+  if (bad->length == 0) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "0x%02x", static_cast<unsigned char>(name[bad->offset]));
+    return std::string("must be valid UTF-8 (byte ") + buf + " at offset " +
+           std::to_string(bad->offset) + " is not)";
+  }
+  return "must not contain control characters (" + CodePointText(bad->code_point) + " at offset " +
+         std::to_string(bad->offset) + ")";
+}
+
+bool IsSafeText(std::string_view text, std::string_view keep) {
+  return !FindUnsafe(text, keep).has_value();
 }
 
 std::string ReplaceUnsafeText(std::string_view text, std::string_view keep) {

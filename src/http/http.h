@@ -168,7 +168,4 @@ Response Problem(int status, std::string_view title, std::string_view detail,
                  std::string_view instance, const std::vector<ProblemField>& errors = {},
                  std::string_view type = "about:blank");
 
-// Escapes one reference token for a JSON pointer ("~" -> "~0", "/" -> "~1").
-std::string JsonPointerToken(std::string_view token);
-
 }  // namespace mw::http

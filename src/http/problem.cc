@@ -5,21 +5,6 @@
 
 namespace mw::http {
 
-std::string JsonPointerToken(std::string_view token) {
-  std::string out;
-  out.reserve(token.size());
-  for (const char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 Response Problem(int status, std::string_view title, std::string_view detail,
                  std::string_view instance, const std::vector<ProblemField>& errors,
                  std::string_view type) {

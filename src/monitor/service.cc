@@ -187,70 +187,65 @@ Result<Json> QualityService::Performance(const WindowQuery& q) {
   return out;
 }
 
-Result<Json> QualityService::Drift(const WindowQuery& q) {
-  auto window = LoadWindow(q);
-  if (!window.has_value()) return window.error();
-  std::vector<Row>& rows = window->rows;
-  const bool truncated = window->truncated;
-  Json out = WindowAnswer(q, truncated, /*with_version=*/false);
-  // Per segment when the model has per-segment references; the pooled window otherwise.
-  std::map<std::string, std::vector<Row>> groups = SegmentGroups(q, rows);
+Result<Json> QualityService::SegmentItems(const WindowQuery& q, std::vector<Row>& rows,
+                                          bool version_first, const SegmentFill& fill) {
   Json segments = Json::array();
-  bool any_drift = false;
-  for (auto& [segment, seg_rows] : groups) {
+  for (const auto& [segment, seg_rows] : SegmentGroups(q, rows)) {
     auto ref = ReferenceFor(q, segment);
     if (!ref.has_value()) return ref.error();
     Json item;
     item["segment"] = segment;
-    item["reference_version"] = ref->version.empty() ? Json(nullptr) : Json(ref->version);
-    const std::shared_ptr<const profile::ReferenceProfile>& reference = ref->profile;
-    if (!reference) {
+    if (version_first) {
+      item["reference_version"] = ref->version.empty() ? Json(nullptr) : Json(ref->version);
+    }
+    if (!ref->profile) {
       item["status"] = "no_reference";
       segments.push_back(std::move(item));
       continue;
     }
     int64_t bad_rows = 0;
-    const profile::CurrentColumns columns = BuildColumns(*reference, seg_rows, &bad_rows);
-    auto drift = ComputeDrift(*reference, columns, options_.drift);
-    if (!drift.has_value()) return drift.error();
-    MergeInto(item, ToJson(*drift));
+    const profile::CurrentColumns columns = BuildColumns(*ref->profile, seg_rows, &bad_rows);
+    if (Status st = fill(item, *ref, columns); !st.ok()) return st;
     item["unparsable_rows"] = bad_rows;
-    any_drift = any_drift || (drift->features && drift->features->dataset_drift);
     segments.push_back(std::move(item));
   }
+  return segments;
+}
+
+Result<Json> QualityService::Drift(const WindowQuery& q) {
+  auto window = LoadWindow(q);
+  if (!window.has_value()) return window.error();
+  Json out = WindowAnswer(q, window->truncated, /*with_version=*/false);
+  bool any_drift = false;
+  const auto fill = [&](Json& item, const SegmentReference& ref,
+                        const profile::CurrentColumns& columns) -> Status {
+    auto drift = ComputeDrift(*ref.profile, columns, options_.drift);
+    if (!drift.has_value()) return drift.error();
+    MergeInto(item, ToJson(*drift));
+    any_drift = any_drift || (drift->features && drift->features->dataset_drift);
+    return Status::Ok();
+  };
+  auto segments = SegmentItems(q, window->rows, /*version_first=*/true, fill);
+  if (!segments.has_value()) return segments.error();
   out["drift_detected"] = any_drift;
-  out["segments"] = std::move(segments);
+  out["segments"] = std::move(*segments);
   return out;
 }
 
 Result<Json> QualityService::Quality(const WindowQuery& q) {
   auto window = LoadWindow(q);
   if (!window.has_value()) return window.error();
-  std::vector<Row>& rows = window->rows;
-  const bool truncated = window->truncated;
-  Json out = WindowAnswer(q, truncated, /*with_version=*/false);
-  std::map<std::string, std::vector<Row>> groups = SegmentGroups(q, rows);
-  Json segments = Json::array();
-  for (auto& [segment, seg_rows] : groups) {
-    auto ref = ReferenceFor(q, segment);
-    if (!ref.has_value()) return ref.error();
-    Json item;
-    item["segment"] = segment;
-    const std::shared_ptr<const profile::ReferenceProfile>& reference = ref->profile;
-    if (!reference) {
-      item["status"] = "no_reference";
-      segments.push_back(std::move(item));
-      continue;
-    }
-    int64_t bad_rows = 0;
-    const profile::CurrentColumns columns = BuildColumns(*reference, seg_rows, &bad_rows);
+  Json out = WindowAnswer(q, window->truncated, /*with_version=*/false);
+  const auto fill = [&](Json& item, const SegmentReference& ref,
+                        const profile::CurrentColumns& columns) -> Status {
     item["status"] = "ok";
-    item["reference_version"] = ref->version;
-    MergeInto(item, ToJson(profile::ComputeQuality(*reference, columns)));
-    item["unparsable_rows"] = bad_rows;
-    segments.push_back(std::move(item));
-  }
-  out["segments"] = std::move(segments);
+    item["reference_version"] = ref.version;
+    MergeInto(item, ToJson(profile::ComputeQuality(*ref.profile, columns)));
+    return Status::Ok();
+  };
+  auto segments = SegmentItems(q, window->rows, /*version_first=*/false, fill);
+  if (!segments.has_value()) return segments.error();
+  out["segments"] = std::move(*segments);
   return out;
 }
 

@@ -92,6 +92,16 @@ class QualityService {
     std::shared_ptr<const profile::ReferenceProfile> profile;
   };
   Result<SegmentReference> ReferenceFor(const WindowQuery& q, const std::string& segment);
+  // The "segments" array of Drift and Quality: per segment of `rows` (which it consumes; all
+  // rows form one group when the query names a segment) an item with "segment"; with
+  // `version_first`, "reference_version" (null when none) comes next for every segment. A segment
+  // without a reference profile gets "status": "no_reference"; otherwise `fill` adds its numbers
+  // from the current columns and "unparsable_rows" follows. The first error of `fill` or of a
+  // reference lookup is returned.
+  using SegmentFill = std::function<Status(Json& item, const SegmentReference& ref,
+                                           const profile::CurrentColumns& columns)>;
+  Result<Json> SegmentItems(const WindowQuery& q, std::vector<Row>& rows, bool version_first,
+                            const SegmentFill& fill);
 
   store::Store& store_;
   profile::ProfileCache& cache_;

@@ -57,6 +57,14 @@ void ReadPool::Release(Conn* conn) {
   cv_.notify_all();
 }
 
+Result<ReadPool::Query> ReadPool::Prepare(const std::string& sql) {
+  auto lease = Acquire();
+  if (!lease) return lease.error();
+  auto stmt = (*lease)->Prepare(sql);
+  if (!stmt) return stmt.error();
+  return Query(std::move(*lease), *stmt);
+}
+
 ConnectionPoolStats ReadPool::Stats() const {
   std::lock_guard lock(mu_);
   ConnectionPoolStats stats;

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -50,6 +51,26 @@ class ReadPool {
     Conn* conn_;
   };
 
+  // A lent connection with one of its prepared statements, which is reset (its row and
+  // bindings released) before the connection goes back to the pool.
+  class Query {
+   public:
+    Query(Lease lease, sqlite::Stmt* stmt) : lease_(std::move(lease)), stmt_(stmt) {}
+    Query(Query&& other) noexcept
+        : lease_(std::move(other.lease_)), stmt_(std::exchange(other.stmt_, nullptr)) {}
+    Query& operator=(Query&&) = delete;
+    ~Query() {
+      if (stmt_ != nullptr) stmt_->Reset();
+    }
+    sqlite::Stmt& operator*() const { return *stmt_; }
+    sqlite::Stmt* operator->() const { return stmt_; }
+    Conn& conn() const { return *lease_; }
+
+   private:
+    Lease lease_;
+    sqlite::Stmt* stmt_;
+  };
+
   // Opens `size` (>= 1) read-only connections to `path` (which must exist, in WAL mode).
   // kUnavailable when a connection cannot be opened; kInvalidArgument when size < 1.
   static Result<std::unique_ptr<ReadPool>> Open(const std::string& path, int size,
@@ -58,6 +79,8 @@ class ReadPool {
 
   // Waits for a free connection. kUnavailable once Close() has begun.
   Result<Lease> Acquire();
+  // Acquire() and the connection's prepared statement for `sql`.
+  Result<Query> Prepare(const std::string& sql);
   ConnectionPoolStats Stats() const;
   // Refuses new leases, waits for the lent ones to come back, closes the connections. Idempotent.
   void Close();

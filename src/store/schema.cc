@@ -7,6 +7,24 @@ namespace {
 
 using sqlite::Db;
 
+// The columns of prediction_logs and of prediction_inbox, one list so that the writer's
+// INSERT ... SELECT between them (sql::kMoveInbox) always sees the same columns in the same order.
+// Written as the {prediction_columns} token in the migrations.
+constexpr std::string_view kPredictionColumns =
+    "seq {seq_pk},"
+    " id TEXT NOT NULL,"
+    " model TEXT NOT NULL,"
+    " version TEXT,"
+    " segment TEXT NOT NULL DEFAULT '',"
+    " created_at BIGINT NOT NULL,"
+    " received_at BIGINT NOT NULL,"
+    " prediction DOUBLE PRECISION NOT NULL,"
+    " features TEXT NOT NULL,"
+    " actual DOUBLE PRECISION,"
+    " actual_at BIGINT,"
+    " latency_ms DOUBLE PRECISION,"
+    " content_hash BIGINT NOT NULL";
+
 const std::array<Migration, 3> kMigrations = {{
     {1,
      "initial schema",
@@ -35,20 +53,7 @@ const std::array<Migration, 3> kMigrations = {{
          " PRIMARY KEY (model, segment, version))",
          // seq is the append order. No index on id here: ids are random, and a random-key index
          // in the append transaction costs most of the ingest rate (see id_index.h).
-         "CREATE TABLE prediction_logs ("
-         " seq {seq_pk},"
-         " id TEXT NOT NULL,"
-         " model TEXT NOT NULL,"
-         " version TEXT,"
-         " segment TEXT NOT NULL DEFAULT '',"
-         " created_at BIGINT NOT NULL,"
-         " received_at BIGINT NOT NULL,"
-         " prediction DOUBLE PRECISION NOT NULL,"
-         " features TEXT NOT NULL,"
-         " actual DOUBLE PRECISION,"
-         " actual_at BIGINT,"
-         " latency_ms DOUBLE PRECISION,"
-         " content_hash BIGINT NOT NULL)",
+         "CREATE TABLE prediction_logs ({prediction_columns})",
          "CREATE INDEX prediction_logs_created_at ON prediction_logs (created_at)",
          "CREATE INDEX prediction_logs_model_segment_created_at"
          " ON prediction_logs (model, segment, created_at)",
@@ -93,27 +98,15 @@ const std::array<Migration, 3> kMigrations = {{
      {
          // The columns of prediction_logs and no secondary index, so a commit of a few rows
          // writes one or two pages instead of a leaf of each index (see SqliteStore's inbox).
-         "CREATE TABLE prediction_inbox ("
-         " seq {seq_pk},"
-         " id TEXT NOT NULL,"
-         " model TEXT NOT NULL,"
-         " version TEXT,"
-         " segment TEXT NOT NULL DEFAULT '',"
-         " created_at BIGINT NOT NULL,"
-         " received_at BIGINT NOT NULL,"
-         " prediction DOUBLE PRECISION NOT NULL,"
-         " features TEXT NOT NULL,"
-         " actual DOUBLE PRECISION,"
-         " actual_at BIGINT,"
-         " latency_ms DOUBLE PRECISION,"
-         " content_hash BIGINT NOT NULL)",
+         "CREATE TABLE prediction_inbox ({prediction_columns})",
      }},
 }};
 
 }  // namespace
 
 std::string RenderSql(std::string_view sql, const Dialect& dialect) {
-  std::string once = RenderPlaceholder(sql, "{seq_pk}", dialect.seq_pk);
+  std::string columns = RenderPlaceholder(sql, "{prediction_columns}", kPredictionColumns);
+  std::string once = RenderPlaceholder(columns, "{seq_pk}", dialect.seq_pk);
   return RenderPlaceholder(once, "{blob}", dialect.blob);
 }
 

@@ -31,7 +31,8 @@ struct Dialect {
 inline constexpr Dialect kSqlite{"INTEGER PRIMARY KEY", "BLOB"};
 inline constexpr Dialect kPostgres{"BIGINT PRIMARY KEY", "BYTEA"};
 
-// Replaces the dialect tokens ({seq_pk}, {blob}) in `sql`.
+// Replaces the tokens in `sql`: {prediction_columns} (the column list prediction_logs and
+// prediction_inbox share), then the dialect tokens {seq_pk} and {blob}.
 std::string RenderSql(std::string_view sql, const Dialect& dialect);
 // Replaces every `token` in `sql` with `replacement`.
 std::string RenderPlaceholder(std::string_view sql, std::string_view token,

@@ -512,11 +512,8 @@ void SqliteStore::FinishCheckpoint() {
 Status SqliteStore::Ping() const {
   if (Status s = WalSyncFailure(); !s.ok()) return s;
   if (Status s = WriterFailure(); !s.ok()) return s;
-  auto lease = pool_->Acquire();
-  if (!lease) return lease.error();
-  auto stmt = (*lease)->Prepare("SELECT 1");
+  auto stmt = pool_->Prepare("SELECT 1");
   if (!stmt) return stmt.error();
-  sqlite::StmtResetter reset(**stmt);
   return (*stmt)->Step().status();
 }
 

@@ -64,12 +64,9 @@ Status SqliteStore::PutReferenceProfile(const ReferenceProfileRecord& record) {
 Result<ReferenceProfileRecord> SqliteStore::GetReferenceProfile(const std::string& model,
                                                                 const std::string& version,
                                                                 const std::string& segment) const {
-  auto lease = pool_->Acquire();
-  if (!lease) return lease.error();
-  auto stmt = (*lease)->Prepare(std::string(kSelectProfile));
-  if (!stmt) return stmt.error();
-  sqlite::Stmt& select = **stmt;
-  sqlite::StmtResetter reset(select);
+  auto query = pool_->Prepare(std::string(kSelectProfile));
+  if (!query) return query.error();
+  sqlite::Stmt& select = **query;
   select.BindText(1, model);
   select.BindText(2, version);
   select.BindText(3, segment);
@@ -84,12 +81,9 @@ Result<ReferenceProfileRecord> SqliteStore::GetReferenceProfile(const std::strin
 
 Result<std::vector<ReferenceProfileRecord>> SqliteStore::ListReferenceProfiles(
     const std::string& model) const {
-  auto lease = pool_->Acquire();
-  if (!lease) return lease.error();
-  auto stmt = (*lease)->Prepare(std::string(kListProfiles));
-  if (!stmt) return stmt.error();
-  sqlite::Stmt& select = **stmt;
-  sqlite::StmtResetter reset(select);
+  auto query = pool_->Prepare(std::string(kListProfiles));
+  if (!query) return query.error();
+  sqlite::Stmt& select = **query;
   select.BindText(1, model);
   std::vector<ReferenceProfileRecord> out;
   while (true) {
@@ -131,12 +125,9 @@ Result<std::vector<EvaluationSnapshot>> SqliteStore::QuerySnapshots(const Snapsh
   if (q.from_ms) text += " AND evaluated_at >= ?";
   if (q.to_ms) text += " AND evaluated_at < ?";
   text += " ORDER BY evaluated_at DESC, seq DESC LIMIT ?";
-  auto lease = pool_->Acquire();
-  if (!lease) return lease.error();
-  auto stmt = (*lease)->Prepare(text);
-  if (!stmt) return stmt.error();
-  sqlite::Stmt& select = **stmt;
-  sqlite::StmtResetter reset(select);
+  auto query = pool_->Prepare(text);
+  if (!query) return query.error();
+  sqlite::Stmt& select = **query;
   int index = 1;
   select.BindText(index++, q.model);
   if (q.segment) select.BindText(index++, *q.segment);

@@ -107,12 +107,9 @@ Result<std::vector<ingest::PredictionRecord>> SqliteStore::QueryPredictions(
   text += filters;
   text += sql::kQueryTail;
 
-  auto lease = pool_->Acquire();
-  if (!lease) return lease.error();
-  auto stmt = (*lease)->Prepare(text);
-  if (!stmt) return stmt.error();
-  sqlite::Stmt& select = **stmt;
-  sqlite::StmtResetter reset(select);
+  auto query = pool_->Prepare(text);
+  if (!query) return query.error();
+  sqlite::Stmt& select = **query;
   int index = 1;
   for (int table = 0; table < 2; ++table) {  // the same values for each table's half
     select.BindInt(index++, q.after_seq);
@@ -159,11 +156,8 @@ Result<std::vector<ingest::PredictionRecord>> SqliteStore::GetPredictionsBySeq(
 
 Result<std::vector<registry::ModelInfo>> SqliteStore::ListModels() const {
   Timer timer([this](double s) { Observe("registry", s); });
-  auto lease = pool_->Acquire();
-  if (!lease) return lease.error();
-  auto stmt = (*lease)->Prepare(std::string(sql::kSelectModels));
+  auto stmt = pool_->Prepare(std::string(sql::kSelectModels));
   if (!stmt) return stmt.error();
-  sqlite::StmtResetter reset(**stmt);
   std::vector<registry::ModelInfo> out;
   while (true) {
     auto row = (*stmt)->Step();
@@ -176,11 +170,8 @@ Result<std::vector<registry::ModelInfo>> SqliteStore::ListModels() const {
 
 Result<registry::ModelInfo> SqliteStore::GetModel(const std::string& name) const {
   Timer timer([this](double s) { Observe("registry", s); });
-  auto lease = pool_->Acquire();
-  if (!lease) return lease.error();
-  auto stmt = (*lease)->Prepare(std::string(sql::kSelectModel));
+  auto stmt = pool_->Prepare(std::string(sql::kSelectModel));
   if (!stmt) return stmt.error();
-  sqlite::StmtResetter reset(**stmt);
   (*stmt)->BindText(1, name);
   auto row = (*stmt)->Step();
   if (!row) return row.error();
@@ -191,12 +182,9 @@ Result<registry::ModelInfo> SqliteStore::GetModel(const std::string& name) const
 Result<std::vector<registry::ModelVersionInfo>> SqliteStore::ListModelVersions(
     const std::string& model) const {
   Timer timer([this](double s) { Observe("registry", s); });
-  auto lease = pool_->Acquire();
-  if (!lease) return lease.error();
-  auto stmt = (*lease)->Prepare(std::string(sql::kSelectModelVersions));
-  if (!stmt) return stmt.error();
-  sqlite::Stmt& select = **stmt;
-  sqlite::StmtResetter reset(select);
+  auto query = pool_->Prepare(std::string(sql::kSelectModelVersions));
+  if (!query) return query.error();
+  sqlite::Stmt& select = **query;
   select.BindText(1, model);
   std::vector<registry::ModelVersionInfo> out;
   while (true) {

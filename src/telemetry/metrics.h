@@ -32,6 +32,7 @@
 #include <unordered_set>
 
 #include "common/status.h"
+#include "common/strings.h"
 #include "prometheus/registry.h"
 #include "telemetry/series_cache.h"
 #include "telemetry/system_collectors.h"
@@ -90,7 +91,7 @@ class Metrics final {
   std::unique_ptr<telemetry::HostCollector> host_collector_;
 
   mutable std::shared_mutex segments_mutex_;
-  std::unordered_set<std::string, telemetry::StringHash, std::equal_to<>> segments_;
+  std::unordered_set<std::string, StringHash, std::equal_to<>> segments_;
 };
 
 // P_build_info{version} = 1 ("Always 1; the version label identifies the running build.").

@@ -18,13 +18,9 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace mw::telemetry {
+#include "common/strings.h"
 
-// Hash that lets unordered containers keyed by std::string be probed with a string_view.
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
+namespace mw::telemetry {
 
 template <typename Series>
 class SeriesCache {

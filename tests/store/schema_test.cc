@@ -27,6 +27,9 @@ TEST(RenderSqlTest, ExpandsSeqPkPerDialect) {
   EXPECT_EQ(RenderSql("no tokens", kSqlite), "no tokens");
   EXPECT_EQ(RenderSql("p {blob}, q {blob}", kSqlite), "p BLOB, q BLOB");
   EXPECT_EQ(RenderSql("p {blob}", kPostgres), "p BYTEA");
+  const std::string columns = RenderSql("CREATE TABLE t ({prediction_columns})", kPostgres);
+  EXPECT_EQ(columns.rfind("CREATE TABLE t (seq BIGINT PRIMARY KEY, id TEXT NOT NULL,", 0), 0u);
+  EXPECT_NE(columns.find(" content_hash BIGINT NOT NULL)"), std::string::npos);
 }
 
 TEST(MigrationsTest, CreateEveryTableAndRecordTheVersion) {

@@ -98,27 +98,15 @@ bool Number(std::string_view s, int* out) {
 }  // namespace
 
 DeliveryResult DeliveryResult::Delivered(int status) {
-  DeliveryResult r;
-  r.outcome = Outcome::kDelivered;
-  r.reason = "ok";
-  r.status = status;
-  return r;
+  return {Outcome::kDelivered, "ok", "", status};
 }
 
 DeliveryResult DeliveryResult::Permanent(std::string reason, std::string detail) {
-  DeliveryResult r;
-  r.outcome = Outcome::kPermanent;
-  r.reason = std::move(reason);
-  r.detail = std::move(detail);
-  return r;
+  return {Outcome::kPermanent, std::move(reason), std::move(detail)};
 }
 
 DeliveryResult DeliveryResult::Retry(std::string reason, std::string detail) {
-  DeliveryResult r;
-  r.outcome = Outcome::kRetry;
-  r.reason = std::move(reason);
-  r.detail = std::move(detail);
-  return r;
+  return {Outcome::kRetry, std::move(reason), std::move(detail)};
 }
 
 DeliveryResult ClassifyHttpStatus(int status, std::string_view body, int64_t retry_after_ms) {

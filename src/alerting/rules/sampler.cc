@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace mw::alerting {
 namespace {
@@ -113,32 +114,35 @@ Status MetricSampler::Sample(std::string_view exposition, int64_t now_ms) {
   return Status::Ok();
 }
 
-std::vector<SeriesValue> MetricSampler::Latest(std::string_view name, int64_t now_ms,
-                                               int64_t staleness_ms) const {
+template <typename ValueOf>
+std::vector<SeriesValue> MetricSampler::EachSeries(std::string_view name, ValueOf value_of) const {
   std::lock_guard lock(mu_);
   std::vector<SeriesValue> out;
   auto it = series_.find(name);
   if (it == series_.end()) return out;
   for (const auto& [key, s] : it->second) {
-    // Absent from the newest sample: stale at once, as Prometheus marks a series that
-    // disappears from its target's scrape.
-    if (s.points.empty() || s.points.back().t != last_sample_ms_ ||
-        now_ms - s.points.back().t > staleness_ms) {
-      continue;
-    }
-    out.push_back({s.labels, s.points.back().v});
+    if (const std::optional<double> v = value_of(s)) out.push_back({s.labels, *v});
   }
   return out;
 }
 
+std::vector<SeriesValue> MetricSampler::Latest(std::string_view name, int64_t now_ms,
+                                               int64_t staleness_ms) const {
+  return EachSeries(name, [&](const Series& s) -> std::optional<double> {
+    // Absent from the newest sample: stale at once, as Prometheus marks a series that
+    // disappears from its target's scrape.
+    if (s.points.empty() || s.points.back().t != last_sample_ms_ ||
+        now_ms - s.points.back().t > staleness_ms) {
+      return std::nullopt;
+    }
+    return s.points.back().v;
+  });
+}
+
 std::vector<SeriesValue> MetricSampler::Increase(std::string_view name, int64_t range_ms,
                                                  int64_t now_ms) const {
-  std::lock_guard lock(mu_);
-  std::vector<SeriesValue> out;
-  auto it = series_.find(name);
-  if (it == series_.end()) return out;
   const int64_t from = now_ms - range_ms;
-  for (const auto& [key, s] : it->second) {
+  return EachSeries(name, [&](const Series& s) -> std::optional<double> {
     const Point* previous = nullptr;
     double increase = 0;
     int points = 0;
@@ -148,9 +152,9 @@ std::vector<SeriesValue> MetricSampler::Increase(std::string_view name, int64_t 
       if (previous != nullptr) increase += p.v >= previous->v ? p.v - previous->v : p.v;
       previous = &p;
     }
-    if (points >= 2) out.push_back({s.labels, increase});
-  }
-  return out;
+    if (points < 2) return std::nullopt;
+    return increase;
+  });
 }
 
 std::vector<SeriesValue> MetricSampler::SumBy(const std::vector<SeriesValue>& in,

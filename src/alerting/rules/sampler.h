@@ -71,6 +71,11 @@ class MetricSampler {
     Labels labels;
     std::deque<Point> points;
   };
+  // Under the lock: one value per series of `name`, computed by `value_of(series)` (nullopt
+  // leaves the series out).
+  template <typename ValueOf>
+  std::vector<SeriesValue> EachSeries(std::string_view name, ValueOf value_of) const;
+
   // name -> serialized labels -> series
   std::map<std::string, std::map<std::string, Series>, std::less<>> series_;
   const int64_t retention_ms_;

@@ -30,4 +30,17 @@ telemetry::MetricsOptions MetricsOptionsFromConfig(const config::Config& config,
   return o;
 }
 
+http::ServerOptions ServerOptionsFromConfig(const config::Config::Server& server,
+                                            http::ServerObserver* observer) {
+  http::ServerOptions so;
+  so.host = server.host;
+  so.port = server.port;
+  so.threads = server.threads;
+  so.max_body_bytes = server.max_body_bytes;
+  so.request_timeout_seconds = server.request_timeout_seconds;
+  so.max_connections = server.max_connections;
+  so.observer = observer;
+  return so;
+}
+
 }  // namespace mw::cli

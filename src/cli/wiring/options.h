@@ -6,6 +6,7 @@
 
 #include "common/clock.h"
 #include "config/config.h"
+#include "http/http.h"
 #include "telemetry/logging.h"
 #include "telemetry/metrics.h"
 
@@ -20,5 +21,10 @@ telemetry::LoggerOptions LoggerOptionsFromConfig(const config::Config::Logging& 
 // gauges; `version` for P_build_info.
 telemetry::MetricsOptions MetricsOptionsFromConfig(const config::Config& config,
                                                    const std::string& version);
+
+// server.host, .port, .threads, .max_body_bytes, .request_timeout_seconds, .max_connections;
+// `observer` (may be null) sees every request and connection.
+http::ServerOptions ServerOptionsFromConfig(const config::Config::Server& server,
+                                            http::ServerObserver* observer);
 
 }  // namespace mw::cli
