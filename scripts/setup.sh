@@ -11,7 +11,7 @@ packages=(
   # the fuzz targets (make fuzz, make test): clang, and libclang-rt-14-dev for libFuzzer
   clang libclang-rt-14-dev
   # real components the tests and benchmarks run beside modelwatch
-  prometheus prometheus-alertmanager wrk curl procps time
+  prometheus prometheus-alertmanager wrk curl procps time redis-server nginx libhiredis-dev
   python3 python3-numpy python3-scipy python3-sklearn
   python3-fastapi python3-uvicorn python3-prometheus-client
 )
@@ -28,9 +28,11 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-# Debian's prometheus and prometheus-alertmanager packages may start system services; our tests
-# run their own instances (amtool and promtool come with them).
+# Debian's prometheus, prometheus-alertmanager, redis-server and nginx packages may start system
+# services; our tests and benchmarks run their own instances on loopback ports of their choosing
+# (amtool and promtool come with them).
 if command -v service >/dev/null 2>&1; then
-  $SUDO service prometheus stop >/dev/null 2>&1 || true
-  $SUDO service prometheus-alertmanager stop >/dev/null 2>&1 || true
+  for service in prometheus prometheus-alertmanager redis-server nginx; do
+    $SUDO service "$service" stop >/dev/null 2>&1 || true
+  done
 fi

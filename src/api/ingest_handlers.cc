@@ -11,6 +11,7 @@
 #include "common/json_limits.h"
 #include "common/time_format.h"
 #include "common/truncate.h"
+#include "common/ulid.h"
 #include "ingest/decode.h"
 
 namespace mw::api {
@@ -84,7 +85,7 @@ ingest::DecodeOptions MakeDecodeOptions(const IngestContext& ctx) {
   o.max_future_ms = ctx.limits->max_future_seconds * 1000;
   o.max_events = ctx.limits->max_events_per_request;
   o.task_of = [catalog = ctx.catalog](std::string_view model) { return catalog->TaskOf(model); };
-  o.generate_id = [now = o.now_ms] { return ingest::GenerateUlid(now); };
+  o.generate_id = [now = o.now_ms] { return GenerateUlid(now); };
   return o;
 }
 

@@ -2,7 +2,7 @@
 #include <string_view>
 #include <vector>
 
-#include "http/detail/percent_decode.h"
+#include "common/percent_decode.h"
 #include "http/http.h"
 
 namespace mw::http {
@@ -56,7 +56,7 @@ Router::Match Router::Find(std::string_view method, std::string_view raw_path) c
   // Split on the raw '/' first, then decode: an encoded slash stays inside its segment.
   std::vector<std::string> segments;
   for (const std::string_view raw : SplitPath(raw_path)) {
-    segments.push_back(detail::PercentDecode(raw, false));
+    segments.push_back(PercentDecode(raw, false));
   }
   for (const auto& route : routes_) {
     PathParams params;

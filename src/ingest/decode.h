@@ -65,7 +65,8 @@ struct DecodeOptions {
   // events of the same model; when unset every model is kUnknown.
   std::function<registry::ModelTask(std::string_view model)> task_of;
   // Generates an id for events without one (time-ordered, unique). Not called once the body has
-  // an error (ids may still be drawn for events before it); when unset, GenerateUlid(now_ms).
+  // an error (ids may still be drawn for events before it); when unset, GenerateUlid(now_ms)
+  // (common/ulid.h).
   std::function<std::string()> generate_id;
 };
 
@@ -94,10 +95,5 @@ DecodedPredictions DecodePredictions(std::string_view body, BodyFormat format,
                                      const DecodeOptions& options);
 DecodedActuals DecodeActuals(std::string_view body, BodyFormat format,
                              const DecodeOptions& options);
-
-// Time-ordered unique ids for events that came without one: 26 characters, Crockford base32 of
-// a 48-bit millisecond timestamp and 80 bits of randomness/sequence (ULID layout), monotonic
-// within a process. Thread-safe.
-std::string GenerateUlid(int64_t now_ms);
 
 }  // namespace mw::ingest

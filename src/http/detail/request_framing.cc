@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "http/detail/percent_decode.h"
+#include "common/percent_decode.h"
 
 namespace mw::http::detail {
 namespace {

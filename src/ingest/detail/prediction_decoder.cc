@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "common/names.h"
+#include "common/ulid.h"
 #include "ingest/detail/content_hash.h"
 #include "ingest/detail/field_readers.h"
 

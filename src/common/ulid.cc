@@ -1,4 +1,4 @@
-// GenerateUlid (declared in ingest/decode.h).
+// GenerateUlid (common/ulid.h).
 //
 // ULID layout: 48-bit big-endian millisecond timestamp, then 80 random bits, as 26 Crockford
 // base32 characters, so that byte order is time order. Within one millisecond (or when the clock
@@ -7,13 +7,13 @@
 //
 // The generator state is process-wide by contract (monotonic within a process); it is the one
 // piece of global mutable state in this subsystem, guarded by a mutex.
+#include "common/ulid.h"
+
 #include <algorithm>
 #include <mutex>
 #include <random>
 
-#include "ingest/decode.h"
-
-namespace mw::ingest {
+namespace mw {
 namespace {
 
 using Uint128 = unsigned __int128;
@@ -75,4 +75,4 @@ std::string GenerateUlid(int64_t now_ms) {
   return id;
 }
 
-}  // namespace mw::ingest
+}  // namespace mw

@@ -1,6 +1,6 @@
-#include "http/detail/percent_decode.h"
+#include "common/percent_decode.h"
 
-namespace mw::http::detail {
+namespace mw {
 namespace {
 
 int PercentHexValue(char c) {
@@ -29,4 +29,4 @@ std::string PercentDecode(std::string_view in, bool plus_is_space) {
   return out;
 }
 
-}  // namespace mw::http::detail
+}  // namespace mw

@@ -1,11 +1,11 @@
-// Percent-decoding of request-target parts (RFC 3986 2.1), shared by the router (path parameters)
-// and the request framing (display path, query string).
+// Percent-decoding of request-target parts (RFC 3986 2.1): the HTTP router (path parameters),
+// the request framing (display path, query string) and the proxy's route templates.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-namespace mw::http::detail {
+namespace mw {
 
 // Decodes every "%XY" (two hex digits, either case) to its byte; with `plus_is_space`, '+' is a
 // space (application/x-www-form-urlencoded query strings). An invalid or truncated escape ("%zz",
@@ -13,4 +13,4 @@ namespace mw::http::detail {
 // not UTF-8 included: callers that need text validate it. Never fails.
 std::string PercentDecode(std::string_view in, bool plus_is_space);
 
-}  // namespace mw::http::detail
+}  // namespace mw

@@ -1,4 +1,6 @@
 // GenerateUlid: format, time prefix, monotonicity (same millisecond, clock steps back, threads).
+#include "common/ulid.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -9,9 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "ingest/decode.h"
-
-namespace mw::ingest {
+namespace mw {
 namespace {
 
 constexpr std::string_view kCrockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -100,4 +100,4 @@ TEST(GenerateUlid, NegativeTimeIsClampedToTheEpoch) {
 }
 
 }  // namespace
-}  // namespace mw::ingest
+}  // namespace mw
