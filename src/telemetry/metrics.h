@@ -4,7 +4,7 @@
 // Telemetry knows no domain: every subsystem registers and owns its metric families on
 // registry(), named prefix() + "_..." (P = options.prefix, default "ml"), in the order the
 // program wires them (which is the order of the families in the exposition):
-//   P_api_*, modelwatch_http_*                 api/metrics/http_metrics.h
+//   P_api_*, modelwatch_http_*                 telemetry/http_metrics.h (for api/metrics)
 //   P_predictions_total, P_actuals_total, P_segment_overflow_total, P_ingest_*
 //                                              api/metrics/ingest_metrics.h
 //   P_db_*                                     api/metrics/store_metrics.h

@@ -123,8 +123,8 @@ TEST(MetricsTest, UnknownMethodsAreFoldedToOther) {
   EXPECT_EQ(Sample(m->core.Serialize(),
                    R"(ml_api_requests_total{endpoint="unmatched",method="other",status="405"})"),
             1);
-  EXPECT_EQ(NormalizeMethod("PATCH"), "PATCH");
-  EXPECT_EQ(NormalizeMethod("get"), "other");
+  EXPECT_EQ(telemetry::NormalizeMethod("PATCH"), "PATCH");
+  EXPECT_EQ(telemetry::NormalizeMethod("get"), "other");
 }
 
 TEST(MetricsTest, SegmentsPastTheCapAreExportedAsOtherAndCounted) {
@@ -160,7 +160,7 @@ TEST(MetricsTest, HistogramBucketsAreCumulativeAndInfEqualsCount) {
   EXPECT_EQ(Sample(text, R"(ml_api_request_duration_seconds_count{endpoint="/x",method="GET"})"),
             4);
   double previous = 0;
-  for (double le : RequestDurationBuckets()) {
+  for (double le : telemetry::RequestDurationBuckets()) {
     std::ostringstream bound;
     bound << le;
     const auto v = Sample(text, b + bound.str() + "\"}");

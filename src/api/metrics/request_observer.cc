@@ -10,7 +10,8 @@ namespace {
 const SystemClock kObserverSystemClock;
 }  // namespace
 
-RequestObserver::RequestObserver(RequestMetrics* requests, ConnectionMetrics* connections,
+RequestObserver::RequestObserver(telemetry::RequestMetrics* requests,
+                                 telemetry::ConnectionMetrics* connections,
                                  telemetry::Logger* logger, const Clock* clock)
     : requests_(requests),
       connections_(connections),

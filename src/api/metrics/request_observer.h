@@ -24,9 +24,9 @@
 #include <mutex>
 #include <string_view>
 
-#include "api/metrics/http_metrics.h"
 #include "common/clock.h"
 #include "http/http.h"
+#include "telemetry/http_metrics.h"
 #include "telemetry/logging.h"
 
 namespace mw::api {
@@ -37,7 +37,7 @@ class RequestObserver final : public http::ServerObserver {
  public:
   // Any of requests, connections and logger may be null (that part is skipped). clock times the
   // warnings' interval; null = the system clock. Not owned; all must outlive the server.
-  RequestObserver(RequestMetrics* requests, ConnectionMetrics* connections,
+  RequestObserver(telemetry::RequestMetrics* requests, telemetry::ConnectionMetrics* connections,
                   telemetry::Logger* logger, const Clock* clock = nullptr);
 
   void OnRequestStart() override;
@@ -61,8 +61,8 @@ class RequestObserver final : public http::ServerObserver {
   // is due now, else 0.
   int64_t Due(Throttle& throttle);
 
-  RequestMetrics* requests_;
-  ConnectionMetrics* connections_;
+  telemetry::RequestMetrics* requests_;
+  telemetry::ConnectionMetrics* connections_;
   telemetry::Logger* logger_;
   const Clock* clock_;
   Throttle rejected_;

@@ -17,11 +17,11 @@ Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::Create(
 
 ServiceMetrics::ServiceMetrics(const telemetry::MetricsOptions& options)
     : core(options),
-      requests(core),
+      requests(core, core.prefix() + "_api"),
       ingest(core),
       store(core),
       models(core),
-      connections(core),
+      connections(core, "modelwatch_http"),
       background_errors(core.registry()) {
   telemetry::RegisterBuildInfo(core);
 }

@@ -10,12 +10,12 @@
 
 #include <memory>
 
-#include "api/metrics/http_metrics.h"
 #include "api/metrics/ingest_metrics.h"
 #include "api/metrics/model_metrics.h"
 #include "api/metrics/store_metrics.h"
 #include "common/status.h"
 #include "telemetry/background_errors.h"
+#include "telemetry/http_metrics.h"
 #include "telemetry/metrics.h"
 
 namespace mw::api {
@@ -29,12 +29,12 @@ struct ServiceMetrics {
   ServiceMetrics(const ServiceMetrics&) = delete;
   ServiceMetrics& operator=(const ServiceMetrics&) = delete;
 
-  telemetry::Metrics core;  // the registry, the process/host collectors, Serialize
-  RequestMetrics requests;
+  telemetry::Metrics core;             // the registry, the process/host collectors, Serialize
+  telemetry::RequestMetrics requests;  // P_api_*: the requests to modelwatch's API
   IngestMetrics ingest;
   StoreMetrics store;
   ModelVersionMetrics models;
-  ConnectionMetrics connections;
+  telemetry::ConnectionMetrics connections;  // modelwatch_http_*
   telemetry::BackgroundErrorMetrics background_errors;
 };
 

@@ -1,15 +1,16 @@
-// The HTTP families (P = Metrics::prefix()), fed by RequestObserver (request_observer.h):
+// The families of one HTTP listener, under a name stem chosen by its owner: modelwatch's own API
+// server uses "modelwatch_http", the proxy's listener reports the watched API as "<prefix>_api".
 //
-// RequestMetrics:
-//   P_api_requests_total{method,endpoint,status}          counter  every request
-//   P_api_errors_total{method,endpoint,status}            counter  requests answered 4xx/5xx
-//   P_api_request_duration_seconds{method,endpoint}       histogram 0.5 ms .. 10 s
-//   P_api_response_size_bytes{method,endpoint}            histogram 100 B .. 10 MB
-//   P_api_requests_in_flight                              gauge
-// ConnectionMetrics (the server's own health: the prefix is fixed, not P):
-//   modelwatch_http_connections_open                      gauge    connections being served
-//   modelwatch_http_connections_rejected_total{reason}    counter  refused: "max_connections"
-//   modelwatch_http_accept_errors_total                   counter  failed accepts (EMFILE, ...)
+// RequestMetrics (S = the stem):
+//   S_requests_total{method,endpoint,status}          counter  every request
+//   S_errors_total{method,endpoint,status}            counter  requests answered 4xx/5xx
+//   S_request_duration_seconds{method,endpoint}       histogram 0.5 ms .. 10 s
+//   S_response_size_bytes{method,endpoint}            histogram 100 B .. 10 MB
+//   S_requests_in_flight                              gauge
+// ConnectionMetrics (S = the stem):
+//   S_connections_open                                gauge    connections being served
+//   S_connections_rejected_total{reason}              counter  refused: "max_connections"
+//   S_accept_errors_total                             counter  failed accepts (EMFILE, ...)
 //
 // Cardinality: `method` is folded to the standard HTTP methods or "other"; `endpoint` must be a
 // route template (the HTTP server passes one, or "unmatched"), never a raw path.
@@ -18,6 +19,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -28,7 +30,7 @@
 #include "telemetry/metrics.h"
 #include "telemetry/series_cache.h"
 
-namespace mw::api {
+namespace mw::telemetry {
 
 // Bucket boundaries, exposed for tests and dashboards.
 const std::vector<double>& RequestDurationBuckets();
@@ -39,8 +41,8 @@ std::string_view NormalizeMethod(std::string_view method);
 
 class RequestMetrics {
  public:
-  // Registers the P_api_* families on metrics.registry(); `metrics` must outlive this.
-  explicit RequestMetrics(telemetry::Metrics& metrics);
+  // Registers the `stem`_* request families on metrics.registry(); `metrics` must outlive this.
+  RequestMetrics(Metrics& metrics, const std::string& stem);
 
   void RequestStarted();
   // endpoint: route template or "unmatched". Decrements in-flight.
@@ -60,13 +62,14 @@ class RequestMetrics {
   prometheus::Family<prometheus::Histogram>& duration_family_;
   prometheus::Family<prometheus::Histogram>& size_family_;
   prometheus::Gauge& in_flight_;
-  telemetry::SeriesCache<Series> series_;
+  SeriesCache<Series> series_;
 };
 
 class ConnectionMetrics {
  public:
-  // Registers the modelwatch_http_* families on metrics.registry(); `metrics` must outlive this.
-  explicit ConnectionMetrics(telemetry::Metrics& metrics);
+  // Registers the `stem`_* connection families on metrics.registry(); `metrics` must outlive
+  // this.
+  ConnectionMetrics(Metrics& metrics, const std::string& stem);
 
   void ConnectionOpened();
   void ConnectionClosed();
@@ -80,4 +83,4 @@ class ConnectionMetrics {
   prometheus::Counter& accept_errors_;
 };
 
-}  // namespace mw::api
+}  // namespace mw::telemetry

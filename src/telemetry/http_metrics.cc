@@ -1,8 +1,8 @@
-#include "api/metrics/http_metrics.h"
+#include "telemetry/http_metrics.h"
 
 #include <string>
 
-namespace mw::api {
+namespace mw::telemetry {
 namespace {
 
 using prometheus::Counter;
@@ -10,62 +10,62 @@ using prometheus::Gauge;
 using prometheus::Histogram;
 
 // One registration function per family, so each name and HELP text reads in one place.
-prometheus::Family<Counter>& RegisterRequests(telemetry::Metrics& m) {
+prometheus::Family<Counter>& RegisterRequests(Metrics& m, const std::string& stem) {
   return prometheus::BuildCounter()
-      .Name(m.prefix() + "_api_requests_total")
+      .Name(stem + "_requests_total")
       .Help("HTTP requests answered, by method, route template and status.")
       .Register(m.registry());
 }
 
-prometheus::Family<Counter>& RegisterErrors(telemetry::Metrics& m) {
+prometheus::Family<Counter>& RegisterErrors(Metrics& m, const std::string& stem) {
   return prometheus::BuildCounter()
-      .Name(m.prefix() + "_api_errors_total")
+      .Name(stem + "_errors_total")
       .Help("HTTP requests answered with a 4xx or 5xx status.")
       .Register(m.registry());
 }
 
-prometheus::Family<Histogram>& RegisterDuration(telemetry::Metrics& m) {
+prometheus::Family<Histogram>& RegisterDuration(Metrics& m, const std::string& stem) {
   return prometheus::BuildHistogram()
-      .Name(m.prefix() + "_api_request_duration_seconds")
+      .Name(stem + "_request_duration_seconds")
       .Help("HTTP request duration in seconds, from request read to response written.")
       .Register(m.registry());
 }
 
-prometheus::Family<Histogram>& RegisterResponseSize(telemetry::Metrics& m) {
+prometheus::Family<Histogram>& RegisterResponseSize(Metrics& m, const std::string& stem) {
   return prometheus::BuildHistogram()
-      .Name(m.prefix() + "_api_response_size_bytes")
+      .Name(stem + "_response_size_bytes")
       .Help("HTTP response body size in bytes.")
       .Register(m.registry());
 }
 
-Gauge& RegisterInFlight(telemetry::Metrics& m) {
+Gauge& RegisterInFlight(Metrics& m, const std::string& stem) {
   return prometheus::BuildGauge()
-      .Name(m.prefix() + "_api_requests_in_flight")
+      .Name(stem + "_requests_in_flight")
       .Help("HTTP requests being handled.")
       .Register(m.registry())
       .Add({});
 }
 
-Gauge& RegisterConnectionsOpen(telemetry::Metrics& m) {
+Gauge& RegisterConnectionsOpen(Metrics& m, const std::string& stem) {
   return prometheus::BuildGauge()
-      .Name("modelwatch_http_connections_open")
+      .Name(stem + "_connections_open")
       .Help("HTTP connections being served.")
       .Register(m.registry())
       .Add({});
 }
 
-prometheus::Family<Counter>& RegisterConnectionsRejected(telemetry::Metrics& m) {
+prometheus::Family<Counter>& RegisterConnectionsRejected(Metrics& m, const std::string& stem) {
   return prometheus::BuildCounter()
-      .Name("modelwatch_http_connections_rejected_total")
+      .Name(stem + "_connections_rejected_total")
       .Help(
           "HTTP connections refused by reason (max_connections: answered 503 and "
           "closed above server.max_connections).")
       .Register(m.registry());
 }
 
-Counter& RegisterAcceptErrors(telemetry::Metrics& m) {
+Counter& RegisterAcceptErrors(Metrics& m, const std::string& stem) {
   return prometheus::BuildCounter()
-      .Name("modelwatch_http_accept_errors_total")
+      .Name(stem + "_accept_errors_total")
       .Help(
           "Failed accepts of HTTP connections (e.g. EMFILE when file "
           "descriptors run out); accepting backs off after each.")
@@ -96,12 +96,12 @@ std::string_view NormalizeMethod(std::string_view method) {
   return "other";
 }
 
-RequestMetrics::RequestMetrics(telemetry::Metrics& metrics)
-    : requests_family_(RegisterRequests(metrics)),
-      errors_family_(RegisterErrors(metrics)),
-      duration_family_(RegisterDuration(metrics)),
-      size_family_(RegisterResponseSize(metrics)),
-      in_flight_(RegisterInFlight(metrics)) {}
+RequestMetrics::RequestMetrics(Metrics& metrics, const std::string& stem)
+    : requests_family_(RegisterRequests(metrics, stem)),
+      errors_family_(RegisterErrors(metrics, stem)),
+      duration_family_(RegisterDuration(metrics, stem)),
+      size_family_(RegisterResponseSize(metrics, stem)),
+      in_flight_(RegisterInFlight(metrics, stem)) {}
 
 void RequestMetrics::RequestStarted() { in_flight_.Increment(); }
 
@@ -131,10 +131,10 @@ void RequestMetrics::RequestFinished(std::string_view method, std::string_view e
   series.size->Observe(static_cast<double>(response_bytes));
 }
 
-ConnectionMetrics::ConnectionMetrics(telemetry::Metrics& metrics)
-    : connections_open_(RegisterConnectionsOpen(metrics)),
-      rejected_family_(RegisterConnectionsRejected(metrics)),
-      accept_errors_(RegisterAcceptErrors(metrics)) {}
+ConnectionMetrics::ConnectionMetrics(Metrics& metrics, const std::string& stem)
+    : connections_open_(RegisterConnectionsOpen(metrics, stem)),
+      rejected_family_(RegisterConnectionsRejected(metrics, stem)),
+      accept_errors_(RegisterAcceptErrors(metrics, stem)) {}
 
 void ConnectionMetrics::ConnectionOpened() { connections_open_.Increment(); }
 
@@ -146,4 +146,4 @@ void ConnectionMetrics::ConnectionRejected(std::string_view reason) {
 
 void ConnectionMetrics::AcceptFailed() { accept_errors_.Increment(); }
 
-}  // namespace mw::api
+}  // namespace mw::telemetry
