@@ -25,11 +25,12 @@ constexpr const char* kModelType = R"(model_type=~"$model", {S}=~"$segment")";
 
 std::string Rate(const std::string& series) { return "rate(" + series + "[$__rate_interval])"; }
 
-// histogram_quantile over a histogram's bucket rates, summed by `by` (besides le).
+// histogram_quantile over a histogram's bucket rates, summed by `by` (besides le); `histogram` is
+// the family's full name ("{P}_..." for the watched service's, "modelwatch_..." for our own).
 std::string Quantile(const std::string& q, const std::string& histogram, const std::string& by = "",
                      const std::string& matchers = "") {
   const std::string selector =
-      "{P}_" + histogram + "_bucket" + (matchers.empty() ? "" : "{" + matchers + "}");
+      histogram + "_bucket" + (matchers.empty() ? "" : "{" + matchers + "}");
   return "histogram_quantile(" + q + ", sum by (le" + (by.empty() ? "" : ", " + by) + ") (" +
          Rate(selector) + "))";
 }
@@ -67,7 +68,7 @@ void AddApiSummary(DashboardBuilder& d) {
          .unit = "s",
          .width = 4,
          .height = 4,
-         .queries = {{Quantile("0.95", "api_request_duration_seconds"), ""}},
+         .queries = {{Quantile("0.95", "{P}_api_request_duration_seconds"), ""}},
          .thresholds = {{3, "orange"}, {5, "red"}}});
   d.Add({.type = "stat",
          .title = "Cache hit rate",
@@ -110,15 +111,15 @@ void AddApiTraffic(DashboardBuilder& d) {
          .title = "Latency p50 / p95 / p99",
          .description = "Request duration percentiles over every route.",
          .unit = "s",
-         .queries = {{Quantile("0.5", "api_request_duration_seconds"), "p50"},
-                     {Quantile("0.95", "api_request_duration_seconds"), "p95"},
-                     {Quantile("0.99", "api_request_duration_seconds"), "p99"}}});
+         .queries = {{Quantile("0.5", "{P}_api_request_duration_seconds"), "p50"},
+                     {Quantile("0.95", "{P}_api_request_duration_seconds"), "p95"},
+                     {Quantile("0.99", "{P}_api_request_duration_seconds"), "p99"}}});
   d.Add({.type = "timeseries",
          .title = "Latency p95 by endpoint",
          .description = "95th percentile of request duration per route template.",
          .unit = "s",
          .queries = {
-             {Quantile("0.95", "api_request_duration_seconds", "endpoint"), "{{endpoint}}"}}});
+             {Quantile("0.95", "{P}_api_request_duration_seconds", "endpoint"), "{{endpoint}}"}}});
   d.Add({.type = "timeseries",
          .title = "Error rate by status",
          .description = "Share of all requests answered with each 4xx/5xx status (0 while there "
@@ -159,9 +160,10 @@ void AddApiCacheAndIngest(DashboardBuilder& d) {
          .description = "Rejected ingest requests by reason (0 while none), and the median "
                         "events per ingest request.",
          .unit = "short",
-         .queries = {{"sum by (reason) (" + Rate("{P}_ingest_rejected_total") + ") or vector(0)",
-                      "rejected {{reason}}"},
-                     {Quantile("0.5", "ingest_batch_size"), "batch size p50"}}});
+         .queries = {
+             {"sum by (reason) (" + Rate("modelwatch_ingest_rejected_total") + ") or vector(0)",
+              "rejected {{reason}}"},
+             {Quantile("0.5", "modelwatch_ingest_batch_size"), "batch size p50"}}});
 }
 
 GrafanaDashboard ApiDashboard(const GrafanaOptions& o) {
@@ -327,60 +329,62 @@ GrafanaDashboard DatabaseDashboard(const GrafanaOptions& o) {
          .unit = "bytes",
          .width = 6,
          .height = 4,
-         .queries = {{"sum({P}_db_size_bytes)", ""}}});
+         .queries = {{"sum(modelwatch_store_size_bytes)", ""}}});
   d.Add(
       {.type = "stat",
        .title = "Read pool in use",
        .unit = "percentunit",
        .width = 6,
        .height = 4,
-       .queries = {{R"(sum({P}_db_connections{state="active"}) / sum({P}_db_connection_pool_size))",
-                    ""}},
+       .queries =
+           {{R"(sum(modelwatch_store_connections{state="active"}) / sum(modelwatch_store_connection_pool_size))",
+             ""}},
        .thresholds = {{0.8, "orange"}, {0.95, "red"}}});
   d.Add({.type = "stat",
          .title = "Query p95",
          .unit = "s",
          .width = 6,
          .height = 4,
-         .queries = {{Quantile("0.95", "db_query_duration_seconds"), ""}},
+         .queries = {{Quantile("0.95", "modelwatch_store_query_duration_seconds"), ""}},
          .thresholds = {{2, "orange"}, {3, "red"}}});
   d.Add({.type = "stat",
          .title = "Write queue",
          .description = "Write requests waiting for the single writer.",
          .width = 6,
          .height = 4,
-         .queries = {{"sum({P}_db_write_queue_depth)", ""}}});
+         .queries = {{"sum(modelwatch_store_write_queue_depth)", ""}}});
   d.NewRow();
   d.Add({.type = "timeseries",
          .title = "Connection pool",
-         .queries = {{"sum by (state) ({P}_db_connections)", "{{state}}"},
-                     {"sum({P}_db_connection_pool_size)", "pool size"}}});
-  d.Add(
-      {.type = "timeseries",
-       .title = "Query p95 by operation",
-       .unit = "s",
-       .queries = {{Quantile("0.95", "db_query_duration_seconds", "operation"), "{{operation}}"}}});
+         .queries = {{"sum by (state) (modelwatch_store_connections)", "{{state}}"},
+                     {"sum(modelwatch_store_connection_pool_size)", "pool size"}}});
+  d.Add({.type = "timeseries",
+         .title = "Query p95 by operation",
+         .unit = "s",
+         .queries = {{Quantile("0.95", "modelwatch_store_query_duration_seconds", "operation"),
+                      "{{operation}}"}}});
   d.Add({.type = "timeseries",
          .title = "Group commits",
          .description = "Transactions committed per second by the single writer and their p95 "
                         "duration including fsync.",
          .unit = "short",
-         .queries = {{"sum(" + Rate("{P}_db_group_commits_total") + ")", "commits/s"},
-                     {Quantile("0.95", "db_group_commit_duration_seconds"), "p95 seconds"},
-                     {Quantile("0.5", "db_group_commit_rows"), "rows per commit p50"}}});
+         .queries = {
+             {"sum(" + Rate("modelwatch_store_group_commits_total") + ")", "commits/s"},
+             {Quantile("0.95", "modelwatch_store_group_commit_duration_seconds"), "p95 seconds"},
+             {Quantile("0.5", "modelwatch_store_group_commit_rows"), "rows per commit p50"}}});
   d.Add({.type = "timeseries",
          .title = "Write queue depth",
-         .queries = {{"sum by (instance) ({P}_db_write_queue_depth)", "{{instance}}"}}});
+         .queries = {{"sum by (instance) (modelwatch_store_write_queue_depth)", "{{instance}}"}}});
   d.Add({.type = "bargauge",
          .title = "Table rows",
          .width = 12,
-         .queries = {{"sum by (table) ({P}_db_table_rows)", "{{table}}"}},
+         .queries = {{"sum by (table) (modelwatch_store_table_rows)", "{{table}}"}},
          .instant = true});
   d.Add({.type = "timeseries",
          .title = "Database size",
          .unit = "bytes",
          .width = 12,
-         .queries = {{"sum by (instance) ({P}_db_size_bytes)", "{{instance}}"}}});
+         .queries = {{"sum by (instance) (modelwatch_store_size_bytes)", "{{instance}}"}}});
   return {"modelwatch-database.json", d.Build()};
 }
 

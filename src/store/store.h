@@ -91,7 +91,7 @@ struct SnapshotQuery {
   int64_t limit = 1000;                   // newest first
 };
 
-// Observes storage timings, so the program can export <prefix>_db_query_duration_seconds
+// Observes storage timings, so the program can export modelwatch_store_query_duration_seconds
 // (api/metrics/store_metrics.h) without the store depending on metrics. Called from store threads;
 // implementations must be thread-safe.
 class StoreObserver {

@@ -35,6 +35,13 @@ Status Metrics::Validate(const MetricsOptions& options) {
     return InvalidArgument("metrics.prefix \"" + options.prefix +
                            "\" must match [a-zA-Z_][a-zA-Z0-9_]* and not end with '_'");
   }
+  if (options.prefix == "modelwatch") {
+    // modelwatch_* are modelwatch's own families (store, ingest, HTTP server, build): the
+    // watched service's families under the same prefix would collide with them.
+    return InvalidArgument(
+        "metrics.prefix \"modelwatch\" is reserved for modelwatch's own metrics; name the watched "
+        "service (e.g. ml)");
+  }
   const std::string& label = options.segment_label;
   if (!prometheus::CheckLabelName(label) || label.rfind("__", 0) == 0 || label == "model_type" ||
       label == "version" || label == "metric" || label == "le" || label == "quantile") {
@@ -79,7 +86,7 @@ Metrics::Metrics(const MetricsOptions& o)
 
 void RegisterBuildInfo(Metrics& metrics) {
   prometheus::BuildGauge()
-      .Name(metrics.prefix() + "_build_info")
+      .Name("modelwatch_build_info")
       .Help("Always 1; the version label identifies the running build.")
       .Register(metrics.registry())
       .Add({{"version", metrics.options().version}})

@@ -5,12 +5,12 @@
 // registry(), named prefix() + "_..." (P = options.prefix, default "ml"), in the order the
 // program wires them (which is the order of the families in the exposition):
 //   P_api_*, modelwatch_http_*                 telemetry/http_metrics.h (for api/metrics)
-//   P_predictions_total, P_actuals_total, P_segment_overflow_total, P_ingest_*
+//   P_predictions_total, P_actuals_total, modelwatch_segment_overflow_total, P_ingest_*
 //                                              api/metrics/ingest_metrics.h
 //   P_db_*                                     api/metrics/store_metrics.h
 //   P_model_*, P_registered_models             api/metrics/model_metrics.h
 //   modelwatch_background_errors_total         telemetry/background_errors.h
-//   P_build_info{version} = 1                  RegisterBuildInfo below
+//   modelwatch_build_info{version} = 1                  RegisterBuildInfo below
 //   quality, drift, evaluator, alerting, outbox monitor/quality_metrics.h, alerting/
 //   process_* and P_system_*                   system_collectors.h, read at each Serialize
 // Labelled families appear in the output once they have a first sample.
@@ -45,7 +45,7 @@ struct MetricsOptions {
                                           // model_type, version, metric, le, quantile, __*
   int64_t max_segments = 1000;            // >= 0; 0 exports every segment as "other"
   std::string data_dir;                   // file system for P_system_disk_*; empty = none
-  std::string version = "unknown";        // P_build_info{version}
+  std::string version = "unknown";        // modelwatch_build_info{version}
   bool system_metrics = true;             // export process_* and P_system_*
   std::string proc_root = "/proc";        // source of process_* and P_system_* (tests: fixtures)
 };
@@ -94,7 +94,7 @@ class Metrics final {
   std::unordered_set<std::string, StringHash, std::equal_to<>> segments_;
 };
 
-// P_build_info{version} = 1 ("Always 1; the version label identifies the running build.").
+// modelwatch_build_info{version} = 1 ("Always 1; the version label identifies the running build.").
 void RegisterBuildInfo(Metrics& metrics);
 
 }  // namespace mw::telemetry

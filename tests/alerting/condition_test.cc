@@ -171,6 +171,16 @@ TEST(ConditionTest, UnknownSignalSuggestsTheClosestName) {
   EXPECT_EQ(Error("something_else > 1"), "column 1: unknown signal \"something_else\"");
 }
 
+TEST(ConditionTest, ARenamedSignalNamesItsNewName) {
+  EXPECT_EQ(Error("db_query_p95[5m] > 2"),
+            "column 1: unknown signal \"db_query_p95\" (renamed store_query_p95: modelwatch's own "
+            "store)");
+  EXPECT_EQ(
+      Error("db_size_bytes > 1e9"),
+      "column 1: unknown signal \"db_size_bytes\" (renamed store_size_bytes: modelwatch's own "
+      "store)");
+}
+
 TEST(ConditionTest, RangeRulesAreEnforced) {
   EXPECT_EQ(Error("error_rate > 0.05"), "column 1: error_rate needs a range, e.g. error_rate[5m]");
   EXPECT_EQ(Error("model_mae[5m] > 1"),

@@ -54,10 +54,11 @@ TEST(PromQLTest, RatesAreSummedByTheSignalsLabels) {
             "sum by (model_type, segment) (rate(ml_predictions_total[10m])) < 0.1");
   EXPECT_EQ(Prom("request_rate[1m] > 100"), "sum(rate(ml_api_requests_total[1m])) > 100");
   EXPECT_EQ(Prom("ingest_rejected[1h] > 10"),
-            "sum by (reason) (increase(ml_ingest_rejected_total[1h])) > 10");
-  EXPECT_EQ(Prom(R"(db_query_p95{operation="group_commit"}[5m] > 2)"),
-            R"(histogram_quantile(0.95, sum by (le) )"
-            R"((rate(ml_db_query_duration_seconds_bucket{operation="group_commit"}[5m]))) > 2)");
+            "sum by (reason) (increase(modelwatch_ingest_rejected_total[1h])) > 10");
+  EXPECT_EQ(
+      Prom(R"(store_query_p95{operation="group_commit"}[5m] > 2)"),
+      R"(histogram_quantile(0.95, sum by (le) )"
+      R"((rate(modelwatch_store_query_duration_seconds_bucket{operation="group_commit"}[5m]))) > 2)");
 }
 
 TEST(PromQLTest, PrefixAndSegmentLabelAreConfigurable) {

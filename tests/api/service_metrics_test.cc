@@ -62,25 +62,25 @@ TEST(MetricsTest, FamiliesUseTheCustomPrefixAndSegmentLabel) {
                              "# TYPE iit_api_requests_in_flight gauge",
                              "# TYPE iit_predictions_total counter",
                              "# TYPE iit_actuals_total counter",
-                             "# TYPE iit_segment_overflow_total counter",
-                             "# TYPE iit_ingest_batch_size histogram",
-                             "# TYPE iit_ingest_rejected_total counter",
-                             "# TYPE iit_db_query_duration_seconds histogram",
-                             "# TYPE iit_db_group_commits_total counter",
-                             "# TYPE iit_db_group_commit_rows histogram",
-                             "# TYPE iit_db_group_commit_duration_seconds histogram",
-                             "# TYPE iit_db_connections gauge",
-                             "# TYPE iit_db_connection_pool_size gauge",
-                             "# TYPE iit_db_write_queue_depth gauge",
-                             "# TYPE iit_db_size_bytes gauge",
-                             "# TYPE iit_db_table_rows gauge",
-                             "# TYPE iit_build_info gauge"}) {
+                             "# TYPE modelwatch_segment_overflow_total counter",
+                             "# TYPE modelwatch_ingest_batch_size histogram",
+                             "# TYPE modelwatch_ingest_rejected_total counter",
+                             "# TYPE modelwatch_store_query_duration_seconds histogram",
+                             "# TYPE modelwatch_store_group_commits_total counter",
+                             "# TYPE modelwatch_store_group_commit_rows histogram",
+                             "# TYPE modelwatch_store_group_commit_duration_seconds histogram",
+                             "# TYPE modelwatch_store_connections gauge",
+                             "# TYPE modelwatch_store_connection_pool_size gauge",
+                             "# TYPE modelwatch_store_write_queue_depth gauge",
+                             "# TYPE modelwatch_store_size_bytes gauge",
+                             "# TYPE modelwatch_store_table_rows gauge",
+                             "# TYPE modelwatch_build_info gauge"}) {
     EXPECT_TRUE(Contains(text, family)) << family;
   }
   EXPECT_EQ(Sample(text, R"(iit_predictions_total{model_type="demand",restaurant_id="r1"})"), 3);
   EXPECT_EQ(Sample(text, R"(iit_actuals_total{matched="true",model_type="demand"})"), 2);
   EXPECT_EQ(Sample(text, R"(iit_actuals_total{matched="false",model_type="demand"})"), 1);
-  EXPECT_EQ(Sample(text, R"(iit_build_info{version="1.2.3"})"), 1);
+  EXPECT_EQ(Sample(text, R"(modelwatch_build_info{version="1.2.3"})"), 1);
   EXPECT_FALSE(Contains(text, "ml_"));
 }
 
@@ -141,7 +141,7 @@ TEST(MetricsTest, SegmentsPastTheCapAreExportedAsOtherAndCounted) {
   EXPECT_EQ(Sample(text, R"(ml_predictions_total{model_type="demand",restaurant_id="other"})"), 9);
   EXPECT_EQ(Sample(text, R"(ml_predictions_total{model_type="demand",restaurant_id=""})"), 2);
   EXPECT_FALSE(Contains(text, "r3"));
-  EXPECT_EQ(Sample(text, "ml_segment_overflow_total"), 9);
+  EXPECT_EQ(Sample(text, "modelwatch_segment_overflow_total"), 9);
 }
 
 TEST(MetricsTest, HistogramBucketsAreCumulativeAndInfEqualsCount) {
@@ -177,11 +177,11 @@ TEST(MetricsTest, BatchSizesUseTheIngestBuckets) {
   m->ingest.RecordBatch(100000);
   m->ingest.RecordBatch(0);  // ignored
   const std::string text = m->core.Serialize();
-  EXPECT_EQ(Sample(text, R"(ml_ingest_batch_size_bucket{le="1"})"), 1);
-  EXPECT_EQ(Sample(text, R"(ml_ingest_batch_size_bucket{le="10"})"), 2);
-  EXPECT_EQ(Sample(text, R"(ml_ingest_batch_size_bucket{le="100000"})"), 3);
-  EXPECT_EQ(Sample(text, "ml_ingest_batch_size_count"), 3);
-  EXPECT_EQ(Sample(text, "ml_ingest_batch_size_sum"), 100008);
+  EXPECT_EQ(Sample(text, R"(modelwatch_ingest_batch_size_bucket{le="1"})"), 1);
+  EXPECT_EQ(Sample(text, R"(modelwatch_ingest_batch_size_bucket{le="10"})"), 2);
+  EXPECT_EQ(Sample(text, R"(modelwatch_ingest_batch_size_bucket{le="100000"})"), 3);
+  EXPECT_EQ(Sample(text, "modelwatch_ingest_batch_size_count"), 3);
+  EXPECT_EQ(Sample(text, "modelwatch_ingest_batch_size_sum"), 100008);
 }
 
 TEST(MetricsTest, ActualsWithoutModelAreUnknown) {
@@ -197,8 +197,8 @@ TEST(MetricsTest, RejectionsAreCountedByReason) {
   m->ingest.RecordRejected("invalid", 2);
   m->ingest.RecordRejected("conflict");
   const std::string text = m->core.Serialize();
-  EXPECT_EQ(Sample(text, R"(ml_ingest_rejected_total{reason="invalid"})"), 3);
-  EXPECT_EQ(Sample(text, R"(ml_ingest_rejected_total{reason="conflict"})"), 1);
+  EXPECT_EQ(Sample(text, R"(modelwatch_ingest_rejected_total{reason="invalid"})"), 3);
+  EXPECT_EQ(Sample(text, R"(modelwatch_ingest_rejected_total{reason="conflict"})"), 1);
 }
 
 TEST(MetricsTest, StoreStatsSetTheDatabaseGauges) {
@@ -206,13 +206,13 @@ TEST(MetricsTest, StoreStatsSetTheDatabaseGauges) {
   m->store.Update(store::StoreStats{{{"prediction_logs", 7}, {"models", 2}}, 4096, {5, 1, 4}, 3});
   m->store.Update(store::StoreStats{{{"prediction_logs", 9}, {"models", 2}}, 8192, {5, 2, 3}, 0});
   const std::string text = m->core.Serialize();
-  EXPECT_EQ(Sample(text, R"(ml_db_connections{state="active"})"), 2);
-  EXPECT_EQ(Sample(text, R"(ml_db_connections{state="idle"})"), 3);
-  EXPECT_EQ(Sample(text, "ml_db_connection_pool_size"), 5);
-  EXPECT_EQ(Sample(text, "ml_db_write_queue_depth"), 0);
-  EXPECT_EQ(Sample(text, "ml_db_size_bytes"), 8192);
-  EXPECT_EQ(Sample(text, R"(ml_db_table_rows{table="prediction_logs"})"), 9);
-  EXPECT_EQ(Sample(text, R"(ml_db_table_rows{table="models"})"), 2);
+  EXPECT_EQ(Sample(text, R"(modelwatch_store_connections{state="active"})"), 2);
+  EXPECT_EQ(Sample(text, R"(modelwatch_store_connections{state="idle"})"), 3);
+  EXPECT_EQ(Sample(text, "modelwatch_store_connection_pool_size"), 5);
+  EXPECT_EQ(Sample(text, "modelwatch_store_write_queue_depth"), 0);
+  EXPECT_EQ(Sample(text, "modelwatch_store_size_bytes"), 8192);
+  EXPECT_EQ(Sample(text, R"(modelwatch_store_table_rows{table="prediction_logs"})"), 9);
+  EXPECT_EQ(Sample(text, R"(modelwatch_store_table_rows{table="models"})"), 2);
 }
 
 TEST(MetricsTest, StoreObserverRecordsQueriesAndGroupCommits) {
@@ -222,11 +222,12 @@ TEST(MetricsTest, StoreObserverRecordsQueriesAndGroupCommits) {
   observer->OnQuery("select", 0.02);
   observer->OnGroupCommit(3, 250, 0.01);
   const std::string text = m->core.Serialize();
-  EXPECT_EQ(Sample(text, R"(ml_db_query_duration_seconds_count{operation="select"})"), 2);
-  EXPECT_EQ(Sample(text, "ml_db_group_commits_total"), 1);
-  EXPECT_EQ(Sample(text, R"(ml_db_group_commit_rows_bucket{le="100"})"), 0);
-  EXPECT_EQ(Sample(text, R"(ml_db_group_commit_rows_bucket{le="500"})"), 1);
-  EXPECT_EQ(Sample(text, "ml_db_group_commit_duration_seconds_count"), 1);
+  EXPECT_EQ(Sample(text, R"(modelwatch_store_query_duration_seconds_count{operation="select"})"),
+            2);
+  EXPECT_EQ(Sample(text, "modelwatch_store_group_commits_total"), 1);
+  EXPECT_EQ(Sample(text, R"(modelwatch_store_group_commit_rows_bucket{le="100"})"), 0);
+  EXPECT_EQ(Sample(text, R"(modelwatch_store_group_commit_rows_bucket{le="500"})"), 1);
+  EXPECT_EQ(Sample(text, "modelwatch_store_group_commit_duration_seconds_count"), 1);
 }
 
 TEST(MetricsTest, LatestModelVersionReplacesThePreviousOnesSeries) {
@@ -403,7 +404,8 @@ TEST(MetricsTest, ConcurrentRecordingLosesNoCounts) {
     }
   }
   EXPECT_EQ(predictions, 20000);
-  EXPECT_EQ(Sample(text, "ml_segment_overflow_total"), 10000);  // 5 of the 10 values overflow
+  EXPECT_EQ(Sample(text, "modelwatch_segment_overflow_total"),
+            10000);  // 5 of the 10 values overflow
   EXPECT_EQ(
       Sample(text,
              R"(ml_api_requests_total{endpoint="/v1/predictions",method="POST",status="202"})"),

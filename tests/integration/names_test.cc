@@ -68,7 +68,7 @@ bool WaitForEvaluatorPasses(ModelwatchProcess& server, int64_t more) {
 
 // The ingest_rejected counter of `reason` in a /metrics text (0 when absent).
 double RejectedCount(const std::string& metrics, const std::string& reason) {
-  const std::string series = "ml_ingest_rejected_total{reason=\"" + reason + "\"} ";
+  const std::string series = "modelwatch_ingest_rejected_total{reason=\"" + reason + "\"} ";
   const size_t at = metrics.find(series);
   return at == std::string::npos ? 0 : std::stod(metrics.substr(at + series.size()));
 }

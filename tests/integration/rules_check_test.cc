@@ -250,8 +250,9 @@ TEST(RulesCheckTest, EverySeriesTheCatalogReadsIsExported) {
     r = client.PostJson("/v1/predictions", Events(m.name, m.classifier));
     ASSERT_EQ(r.status, 202) << r.body;
   }
-  EXPECT_EQ(client.Get("/v1/no-such-route").status, 404);          // P_api_errors_total
-  EXPECT_EQ(client.PostJson("/v1/predictions", "{").status, 400);  // P_ingest_rejected_total
+  EXPECT_EQ(client.Get("/v1/no-such-route").status, 404);  // P_api_errors_total
+  EXPECT_EQ(client.PostJson("/v1/predictions", "{").status,
+            400);  // modelwatch_ingest_rejected_total
 
   // `up` is Prometheus' own series of each scrape target, not one modelwatch exports.
   const std::set<std::string> not_ours = {"up"};

@@ -146,7 +146,7 @@ TEST(MetricsTest, LiveMetricsPassPromtoolAndUseTheConfiguredNames) {
   for (const char* name :
        {"iit_api_requests_total{", "iit_api_request_duration_seconds_bucket{",
         "iit_api_requests_in_flight", "iit_api_errors_total{", "iit_predictions_total{",
-        "iit_db_query_duration_seconds", "process_cpu_seconds_total",
+        "modelwatch_store_query_duration_seconds", "process_cpu_seconds_total",
         "process_resident_memory_bytes", "iit_system_cpu_usage_ratio"}) {
     EXPECT_NE(r.body.find(name), std::string::npos) << name;
   }

@@ -34,6 +34,7 @@ TEST(MetricsCoreTest, InvalidOptionsAreRejectedNamingTheKey) {
   label.segment_label = "le";
   EXPECT_NE(Metrics::Validate(label).message().find("metrics.segment_label"), std::string::npos);
   EXPECT_THROW(Metrics(Options("ml", -1)), std::invalid_argument);
+  EXPECT_NE(Metrics::Validate(Options("modelwatch")).message().find("reserved"), std::string::npos);
 }
 
 TEST(MetricsCoreTest, RegistersNothingButWhatSubsystemsAdd) {
@@ -47,7 +48,7 @@ TEST(MetricsCoreTest, RegistersNothingButWhatSubsystemsAdd) {
   RegisterBuildInfo(m);
   const std::string text = m.Serialize();
   EXPECT_EQ(Sample(text, "iit_things_total"), 0);
-  EXPECT_EQ(Sample(text, R"(iit_build_info{version="1.2.3"})"), 1);
+  EXPECT_EQ(Sample(text, R"(modelwatch_build_info{version="1.2.3"})"), 1);
 }
 
 TEST(MetricsCoreTest, SegmentsPastTheCapAreRefusedExceptKnownAndEmptyOnes) {

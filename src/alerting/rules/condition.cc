@@ -285,8 +285,13 @@ class Parser {
     const SignalDef* def = FindSignal(name.text);
     if (def == nullptr) {
       std::string message = "unknown signal " + Quote(name.text);
+      const std::string_view renamed = RenamedSignal(name.text);
       const std::string suggestion = SuggestSignal(name.text);
-      if (!suggestion.empty()) message += " (did you mean " + suggestion + "?)";
+      if (!renamed.empty()) {
+        message += " (renamed " + std::string(renamed) + ": modelwatch's own store)";
+      } else if (!suggestion.empty()) {
+        message += " (did you mean " + suggestion + "?)";
+      }
       Fail(name, message);
     }
     ParsedNode parsed;

@@ -12,6 +12,9 @@ MetricSelector Family(std::string name, std::vector<LabelMatcher> matchers = {})
   return MetricSelector{std::move(name), true, std::move(matchers)};
 }
 
+// A family of modelwatch's own (fixed modelwatch_ names, not under metrics.prefix).
+MetricSelector OwnFamily(std::string name) { return MetricSelector{std::move(name), false, {}}; }
+
 SignalDef Signal(std::string name, std::string description, std::string unit, Recipe recipe) {
   SignalDef s;
   s.name = std::move(name);
@@ -50,9 +53,9 @@ SignalDef FeatureGauge(std::string name, std::string description, std::string un
   return s;
 }
 
-SignalDef Quantile(std::string name, std::string family, double q, std::string description,
+SignalDef Quantile(std::string name, MetricSelector family, double q, std::string description,
                    std::vector<std::string> filter) {
-  Recipe r = MakeRecipe(RecipeKind::kHistogramQuantile, Family(std::move(family)));
+  Recipe r = MakeRecipe(RecipeKind::kHistogramQuantile, std::move(family));
   r.quantile = q;
   SignalDef s = Signal(std::move(name), std::move(description), "seconds", std::move(r));
   s.filter_labels = std::move(filter);
@@ -85,11 +88,11 @@ void AddApiSignals(std::vector<SignalDef>& c) {
     s.filter_labels = route;
     c.push_back(std::move(s));
   }
-  c.push_back(Quantile("latency_p50", "api_request_duration_seconds", 0.5,
+  c.push_back(Quantile("latency_p50", Family("api_request_duration_seconds"), 0.5,
                        "Median time to answer an HTTP request.", route));
-  c.push_back(Quantile("latency_p95", "api_request_duration_seconds", 0.95,
+  c.push_back(Quantile("latency_p95", Family("api_request_duration_seconds"), 0.95,
                        "95th percentile of the time to answer an HTTP request.", route));
-  c.push_back(Quantile("latency_p99", "api_request_duration_seconds", 0.99,
+  c.push_back(Quantile("latency_p99", Family("api_request_duration_seconds"), 0.99,
                        "99th percentile of the time to answer an HTTP request.", route));
   c.push_back(Signal("in_flight", "HTTP requests being handled now.", "count",
                      Gauge("api_requests_in_flight")));
@@ -117,18 +120,21 @@ void AddIngestAndStoreSignals(std::vector<SignalDef>& c) {
     c.push_back(std::move(s));
   }
   {
-    SignalDef s = Signal("ingest_rejected", "Ingest requests rejected in the range.", "count",
-                         MakeRecipe(RecipeKind::kIncrease, Family("ingest_rejected_total")));
+    SignalDef s =
+        Signal("ingest_rejected", "Ingest requests rejected in the range.", "count",
+               MakeRecipe(RecipeKind::kIncrease, OwnFamily("modelwatch_ingest_rejected_total")));
     s.labels = {"reason"};
     c.push_back(std::move(s));
   }
 
-  c.push_back(Quantile("db_query_p95", "db_query_duration_seconds", 0.95,
-                       "95th percentile of the time of a store operation.", {"operation"}));
-  c.push_back(Signal("db_write_queue_depth", "Write requests waiting for the store's writer.",
-                     "count", Gauge("db_write_queue_depth")));
-  c.push_back(Signal("db_size_bytes", "Database files on disk, including the WAL.", "bytes",
-                     Gauge("db_size_bytes")));
+  // modelwatch's own store (modelwatch_store_*), not the watched service's database.
+  c.push_back(Quantile("store_query_p95", OwnFamily("modelwatch_store_query_duration_seconds"),
+                       0.95, "95th percentile of the time of a store operation.", {"operation"}));
+  c.push_back(
+      Signal("store_write_queue_depth", "Write requests waiting for the store's writer.", "count",
+             MakeRecipe(RecipeKind::kGauge, OwnFamily("modelwatch_store_write_queue_depth"))));
+  c.push_back(Signal("store_size_bytes", "Database files on disk, including the WAL.", "bytes",
+                     MakeRecipe(RecipeKind::kGauge, OwnFamily("modelwatch_store_size_bytes"))));
 }
 
 // Model quality (monitor/quality_metrics.h): the evaluation window's value per model and segment,
@@ -335,6 +341,20 @@ const SignalDef* FindSignal(std::string_view name) {
     if (s.name == name) return &s;
   }
   return nullptr;
+}
+
+std::string_view RenamedSignal(std::string_view name) {
+  // Signals of modelwatch's own store were named db_* while its families were P_db_*; they are
+  // store_* now that P_ names describe the watched service.
+  static constexpr std::pair<std::string_view, std::string_view> kRenamed[] = {
+      {"db_query_p95", "store_query_p95"},
+      {"db_write_queue_depth", "store_write_queue_depth"},
+      {"db_size_bytes", "store_size_bytes"},
+  };
+  for (const auto& [old_name, new_name] : kRenamed) {
+    if (old_name == name) return new_name;
+  }
+  return {};
 }
 
 std::string SuggestSignal(std::string_view name) {

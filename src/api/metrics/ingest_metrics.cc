@@ -27,7 +27,7 @@ prometheus::Family<Counter>& RegisterActuals(telemetry::Metrics& m) {
 
 Counter& RegisterSegmentOverflow(telemetry::Metrics& m) {
   return prometheus::BuildCounter()
-      .Name(m.prefix() + "_segment_overflow_total")
+      .Name("modelwatch_segment_overflow_total")
       .Help(
           "Prediction events counted under segment \"other\" because the "
           "distinct segment values reached metrics.max_segments.")
@@ -37,7 +37,7 @@ Counter& RegisterSegmentOverflow(telemetry::Metrics& m) {
 
 prometheus::Histogram& RegisterBatchSize(telemetry::Metrics& m) {
   return prometheus::BuildHistogram()
-      .Name(m.prefix() + "_ingest_batch_size")
+      .Name("modelwatch_ingest_batch_size")
       .Help("Events per ingest request.")
       .Register(m.registry())
       .Add({}, IngestBatchSizeBuckets());
@@ -45,7 +45,7 @@ prometheus::Histogram& RegisterBatchSize(telemetry::Metrics& m) {
 
 prometheus::Family<Counter>& RegisterRejected(telemetry::Metrics& m) {
   return prometheus::BuildCounter()
-      .Name(m.prefix() + "_ingest_rejected_total")
+      .Name("modelwatch_ingest_rejected_total")
       .Help("Ingest requests rejected, by reason.")
       .Register(m.registry());
 }

@@ -2,17 +2,17 @@
 // ingest handlers once events are stored or refused:
 //   P_predictions_total{model_type,S}                     counter
 //   P_actuals_total{model_type,matched="true|false"}      counter
-//   P_segment_overflow_total                              counter  predictions exported as
+//   modelwatch_segment_overflow_total                              counter  predictions exported as
 //                                                                  S="other"
-//   P_ingest_batch_size                                   histogram events per request,
+//   modelwatch_ingest_batch_size                                   histogram events per request,
 //                                                                  1 .. 100000
-//   P_ingest_rejected_total{reason}                       counter
+//   modelwatch_ingest_rejected_total{reason}                       counter
 //
 // Cardinality: the segment label takes at most max_segments distinct values, shared with the
 // model-version gauges (Metrics::AdmitSegment); later values are exported as "other" and counted
-// in P_segment_overflow_total. Model names and reasons come from the registry and the code.
-// Hot path: a known series is found under a shared lock, with no allocation.
-// Thread-safety: every method may be called from any thread concurrently.
+// in modelwatch_segment_overflow_total. Model names and reasons come from the registry and the
+// code. Hot path: a known series is found under a shared lock, with no allocation. Thread-safety:
+// every method may be called from any thread concurrently.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +27,8 @@
 
 namespace mw::api {
 
-// Bucket boundaries of P_ingest_batch_size (and P_db_group_commit_rows), for tests and dashboards.
+// Bucket boundaries of modelwatch_ingest_batch_size (and modelwatch_store_group_commit_rows), for
+// tests and dashboards.
 const std::vector<double>& IngestBatchSizeBuckets();
 
 class IngestMetrics {

@@ -24,7 +24,7 @@ struct ServiceMetrics {
   // Metrics::Validate(options), then builds. Never throws.
   static Result<std::unique_ptr<ServiceMetrics>> Create(const telemetry::MetricsOptions& options);
   // Precondition: Metrics::Validate(options).ok(); throws std::invalid_argument otherwise.
-  // Registers every family below, then P_build_info.
+  // Registers every family below, then modelwatch_build_info.
   explicit ServiceMetrics(const telemetry::MetricsOptions& options);
   ServiceMetrics(const ServiceMetrics&) = delete;
   ServiceMetrics& operator=(const ServiceMetrics&) = delete;

@@ -14,14 +14,14 @@ using prometheus::Histogram;
 // reads in one place.
 prometheus::Family<Histogram>& RegisterQueryDuration(telemetry::Metrics& m) {
   return prometheus::BuildHistogram()
-      .Name(m.prefix() + "_db_query_duration_seconds")
+      .Name("modelwatch_store_query_duration_seconds")
       .Help("Database operation duration in seconds, by operation.")
       .Register(m.registry());
 }
 
 prometheus::Counter& RegisterGroupCommits(telemetry::Metrics& m) {
   return prometheus::BuildCounter()
-      .Name(m.prefix() + "_db_group_commits_total")
+      .Name("modelwatch_store_group_commits_total")
       .Help("Group commits (transactions of the single writer).")
       .Register(m.registry())
       .Add({});
@@ -29,7 +29,7 @@ prometheus::Counter& RegisterGroupCommits(telemetry::Metrics& m) {
 
 Histogram& RegisterGroupCommitRows(telemetry::Metrics& m) {
   return prometheus::BuildHistogram()
-      .Name(m.prefix() + "_db_group_commit_rows")
+      .Name("modelwatch_store_group_commit_rows")
       .Help("Rows written per group commit.")
       .Register(m.registry())
       .Add({}, IngestBatchSizeBuckets());
@@ -37,7 +37,7 @@ Histogram& RegisterGroupCommitRows(telemetry::Metrics& m) {
 
 Histogram& RegisterGroupCommitDuration(telemetry::Metrics& m) {
   return prometheus::BuildHistogram()
-      .Name(m.prefix() + "_db_group_commit_duration_seconds")
+      .Name("modelwatch_store_group_commit_duration_seconds")
       .Help("Group commit duration in seconds, including fsync.")
       .Register(m.registry())
       .Add({}, QueryDurationBuckets());
@@ -45,14 +45,14 @@ Histogram& RegisterGroupCommitDuration(telemetry::Metrics& m) {
 
 prometheus::Family<Gauge>& RegisterConnections(telemetry::Metrics& m) {
   return prometheus::BuildGauge()
-      .Name(m.prefix() + "_db_connections")
+      .Name("modelwatch_store_connections")
       .Help("Database connections by state (active, idle).")
       .Register(m.registry());
 }
 
 Gauge& RegisterUnlabelledGauge(telemetry::Metrics& m, const char* suffix, const char* help) {
   return prometheus::BuildGauge()
-      .Name(m.prefix() + suffix)
+      .Name(std::string("modelwatch_store") + suffix)
       .Help(help)
       .Register(m.registry())
       .Add({});
@@ -60,7 +60,7 @@ Gauge& RegisterUnlabelledGauge(telemetry::Metrics& m, const char* suffix, const 
 
 prometheus::Family<Gauge>& RegisterTableRows(telemetry::Metrics& m) {
   return prometheus::BuildGauge()
-      .Name(m.prefix() + "_db_table_rows")
+      .Name("modelwatch_store_table_rows")
       .Help("Rows per database table.")
       .Register(m.registry());
 }
@@ -82,12 +82,12 @@ StoreMetrics::StoreMetrics(telemetry::Metrics& metrics)
       connections_family_(RegisterConnections(metrics)),
       connections_active_(connections_family_.Add({{"state", "active"}})),
       connections_idle_(connections_family_.Add({{"state", "idle"}})),
-      pool_size_(RegisterUnlabelledGauge(metrics, "_db_connection_pool_size",
+      pool_size_(RegisterUnlabelledGauge(metrics, "_connection_pool_size",
                                          "Database connections in the pool.")),
       write_queue_depth_(RegisterUnlabelledGauge(
-          metrics, "_db_write_queue_depth", "Write requests waiting for the group-commit writer.")),
+          metrics, "_write_queue_depth", "Write requests waiting for the group-commit writer.")),
       db_size_bytes_(
-          RegisterUnlabelledGauge(metrics, "_db_size_bytes", "Database files on disk in bytes.")),
+          RegisterUnlabelledGauge(metrics, "_size_bytes", "Database files on disk in bytes.")),
       table_rows_family_(RegisterTableRows(metrics)) {}
 
 void StoreMetrics::Update(const store::StoreStats& stats) {

@@ -1,11 +1,12 @@
 // The database families (P = Metrics::prefix()): the store's StoreObserver (store/store.h) and the
 // gauges of its Stats() snapshot.
-//   P_db_query_duration_seconds{operation}                histogram 0.1 ms .. 10 s
-//   P_db_group_commits_total                              counter
-//   P_db_group_commit_rows                                histogram rows per group commit
-//   P_db_group_commit_duration_seconds                    histogram
-//   P_db_connections{state="active|idle"}, P_db_connection_pool_size, P_db_write_queue_depth,
-//   P_db_size_bytes, P_db_table_rows{table}               gauges (Update)
+//   modelwatch_store_query_duration_seconds{operation}                histogram 0.1 ms .. 10 s
+//   modelwatch_store_group_commits_total                              counter
+//   modelwatch_store_group_commit_rows                                histogram rows per group
+//   commit modelwatch_store_group_commit_duration_seconds                    histogram
+//   modelwatch_store_connections{state="active|idle"}, modelwatch_store_connection_pool_size,
+//   modelwatch_store_write_queue_depth, modelwatch_store_size_bytes,
+//   modelwatch_store_table_rows{table}               gauges (Update)
 // Operations and table names come from the store's code.
 // Thread-safety: every method may be called from any thread concurrently.
 #pragma once

@@ -18,7 +18,7 @@ telemetry::LoggerOptions LoggerOptionsFromConfig(const config::Config::Logging& 
                                                  std::string log_dir, const Clock* clock = nullptr);
 
 // metrics.prefix, metrics.segment_label, metrics.max_segments; storage.data_dir for the disk
-// gauges; `version` for P_build_info.
+// gauges; `version` for modelwatch_build_info.
 telemetry::MetricsOptions MetricsOptionsFromConfig(const config::Config& config,
                                                    const std::string& version);
 
