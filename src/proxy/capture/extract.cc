@@ -120,8 +120,11 @@ void AppendStringMember(std::string* out, std::string_view key, std::string_view
 
 Extracted ExtractEvents(const CaptureSpec& spec, const Exchange& exchange) {
   if (!spec.model || !InTimeRange(exchange.received_at_ms)) return Dropped(kDropInvalid);
-  const std::optional<double> latency = exchange.cached ? std::nullopt : exchange.latency_ms;
-  if (latency && !(std::isfinite(*latency) && *latency >= 0)) return Dropped(kDropInvalid);
+  // A plain flag and value rather than an optional: GCC 12 at -O3 reports the optional's payload
+  // as maybe-uninitialized where it is read under the flag (a false positive, fatal with -Werror).
+  const bool has_latency = !exchange.cached && exchange.latency_ms.has_value();
+  const double latency = has_latency ? *exchange.latency_ms : 0.0;
+  if (has_latency && !(std::isfinite(latency) && latency >= 0)) return Dropped(kDropInvalid);
 
   ExchangeReader reader(exchange);
   detail::Rows rows;
@@ -161,9 +164,9 @@ Extracted ExtractEvents(const CaptureSpec& spec, const Exchange& exchange) {
     event.append(",\"features\":").append(rows.features[row]);
     event.append(",\"prediction\":");
     detail::AppendJsonNumber(&event, rows.predictions[row]);
-    if (latency) {
+    if (has_latency) {
       event.append(",\"latency_ms\":");
-      detail::AppendJsonNumber(&event, *latency);
+      detail::AppendJsonNumber(&event, latency);
     }
     event.push_back('}');
     extracted.events.push_back(std::move(event));
