@@ -1,6 +1,8 @@
 // POST /v1/predictions and POST /v1/actuals: decode + validate (ingest/decode.h), then hand the
 // batch to the store's group-commit writer; answer 202 only once the store reports it durable.
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -123,6 +125,7 @@ std::string PointerOfId(const std::vector<std::string>& ids, ingest::BodyFormat 
 // Each event's id and the index of its distinct (model, segment) pair.
 struct BatchLabels {
   std::vector<std::string> ids;
+  std::vector<double> latency_seconds;  // per event; NaN when it reported none
   std::vector<std::pair<std::string, std::string>> sets;
   std::vector<uint32_t> set_of;
 };
@@ -130,10 +133,13 @@ struct BatchLabels {
 BatchLabels LabelBatch(const std::vector<ingest::PredictionEvent>& events) {
   BatchLabels labels;
   labels.ids.reserve(events.size());
+  labels.latency_seconds.reserve(events.size());
   labels.set_of.reserve(events.size());
   std::map<std::pair<std::string_view, std::string_view>, uint32_t> index;
   for (const auto& e : events) {
     labels.ids.push_back(e.id);
+    labels.latency_seconds.push_back(e.latency_ms ? *e.latency_ms / 1000.0
+                                                  : std::numeric_limits<double>::quiet_NaN());
     auto [it, fresh] =
         index.try_emplace({e.model, e.segment}, static_cast<uint32_t>(labels.sets.size()));
     if (fresh) labels.sets.emplace_back(e.model, e.segment);
@@ -294,7 +300,11 @@ http::Handler PostPredictions(const IngestContext& ctx) {
             std::vector<int64_t> counts(labels->sets.size(), 0);
             for (size_t i = 0; i < labels->set_of.size(); ++i) {
               if (i < batch->duplicate.size() && batch->duplicate[i]) continue;
+              const auto& [model, segment] = labels->sets[labels->set_of[i]];
               ++counts[labels->set_of[i]];
+              if (!std::isnan(labels->latency_seconds[i])) {
+                ctx.metrics->RecordPredictionLatency(model, segment, labels->latency_seconds[i]);
+              }
             }
             for (size_t k = 0; k < counts.size(); ++k) {
               if (counts[k] > 0) {

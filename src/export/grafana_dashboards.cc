@@ -121,6 +121,13 @@ void AddApiTraffic(DashboardBuilder& d) {
          .queries = {
              {Quantile("0.95", "{P}_api_request_duration_seconds", "endpoint"), "{{endpoint}}"}}});
   d.Add({.type = "timeseries",
+         .title = "Prediction latency p95 by model",
+         .description = "95th percentile of the time the model took per prediction, as the "
+                        "events report it (latency_ms).",
+         .unit = "s",
+         .queries = {{Quantile("0.95", "{P}_prediction_duration_seconds", "model_type"),
+                      "{{model_type}}"}}});
+  d.Add({.type = "timeseries",
          .title = "Error rate by status",
          .description = "Share of all requests answered with each 4xx/5xx status (0 while there "
                         "are no errors).",

@@ -5,6 +5,7 @@
 #include <climits>
 #include <cmath>
 
+#include "common/hash.h"
 #include "simulate/training_metrics.h"
 
 namespace mw::simulate {
@@ -318,6 +319,7 @@ Prediction TrafficGenerator::Next(int64_t timestamp_ms) {
   p.features = std::move(row.features);
   p.feature_specs = &w.features();
   p.prediction = row.prediction;
+  p.latency_ms = 5.0 + static_cast<double>(Fnv1a64(p.id) % 2001) / 100.0;
   p.truth = row.actual;
   p.actual_scheduled = actual_draw < options_.actual_fraction;
   p.drifted = drifted;

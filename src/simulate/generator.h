@@ -84,6 +84,9 @@ struct Prediction {
   std::vector<FeatureValue> features;                       // in `*feature_specs` order
   const std::vector<FeatureSpec>* feature_specs = nullptr;  // the world's; outlives the event
   double prediction = 0;
+  // How long the simulated model took (sent as latency_ms): 5 .. 25 ms, a function of the id so
+  // that it draws nothing from the traffic's random streams (the data stay as they were).
+  double latency_ms = 0;
   double truth = 0;               // the ground truth (what the actual says, when there is one)
   bool actual_scheduled = false;  // an actual will be released for it
   bool drifted = false;           // drift was applied to this event

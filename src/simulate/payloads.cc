@@ -16,6 +16,7 @@ ordered_json PredictionJson(const Prediction& p) {
   j["timestamp"] = FormatRfc3339Millis(p.timestamp_ms);
   j["features"] = FeaturesJson(*p.feature_specs, p.features);
   j["prediction"] = p.prediction;
+  j["latency_ms"] = p.latency_ms;
   return j;
 }
 
@@ -45,6 +46,8 @@ std::string PredictionsBody(std::span<const Prediction> predictions) {
     detail::AppendFeatureMembers(out, *p.feature_specs, p.features);
     out += "},\"prediction\":";
     detail::AppendJsonNumber(out, p.prediction);
+    out += ",\"latency_ms\":";
+    detail::AppendJsonNumber(out, p.latency_ms);
     out += '}';
   }
   out += "]}";

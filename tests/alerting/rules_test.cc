@@ -118,25 +118,17 @@ TEST(RulesTest, TheShippedDefaultRulesLoadWithoutErrors) {
       }
     }
     // Every alert of both seed deployments' tables, at the levels they have.
-    for (const auto& expected :
-         std::set<std::pair<std::string, std::string>>{{"HighErrorRate", "critical"},
-                                                       {"TooManyErrors", "warning"},
-                                                       {"TooManyErrors", "critical"},
-                                                       {"SlowResponseTime", "warning"},
-                                                       {"SlowResponseTime", "critical"},
-                                                       {"LowCacheHitRate", "warning"},
-                                                       {"LowCacheHitRate", "critical"},
-                                                       {"ServiceDown", "critical"},
-                                                       {"SlowStoreOperations", "warning"},
-                                                       {"SlowStoreOperations", "critical"},
-                                                       {"HighMemoryUsage", "warning"},
-                                                       {"HighMemoryUsage", "critical"},
-                                                       {"HighCpuUsage", "warning"},
-                                                       {"HighCpuUsage", "critical"},
-                                                       {"ModelDriftDetected", "warning"},
-                                                       {"ModelDriftDetected", "critical"},
-                                                       {"ModelAccuracyDegraded", "critical"},
-                                                       {"ModelAucLow", "warning"}}) {
+    for (const auto& expected : std::set<std::pair<std::string, std::string>>{
+             {"HighErrorRate", "critical"},         {"TooManyErrors", "warning"},
+             {"TooManyErrors", "critical"},         {"SlowResponseTime", "warning"},
+             {"SlowResponseTime", "critical"},      {"SlowPredictions", "warning"},
+             {"SlowPredictions", "critical"},       {"LowCacheHitRate", "warning"},
+             {"LowCacheHitRate", "critical"},       {"ServiceDown", "critical"},
+             {"SlowStoreOperations", "warning"},    {"SlowStoreOperations", "critical"},
+             {"HighMemoryUsage", "warning"},        {"HighMemoryUsage", "critical"},
+             {"HighCpuUsage", "warning"},           {"HighCpuUsage", "critical"},
+             {"ModelDriftDetected", "warning"},     {"ModelDriftDetected", "critical"},
+             {"ModelAccuracyDegraded", "critical"}, {"ModelAucLow", "warning"}}) {
       EXPECT_TRUE(alerts.count(expected)) << expected.first << " " << expected.second;
     }
   }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <sys/wait.h>
 
+#include <limits>
 #include <string>
 #include <thread>
 #include <vector>
@@ -182,6 +183,26 @@ TEST(MetricsTest, BatchSizesUseTheIngestBuckets) {
   EXPECT_EQ(Sample(text, R"(modelwatch_ingest_batch_size_bucket{le="100000"})"), 3);
   EXPECT_EQ(Sample(text, "modelwatch_ingest_batch_size_count"), 3);
   EXPECT_EQ(Sample(text, "modelwatch_ingest_batch_size_sum"), 100008);
+}
+
+TEST(MetricsTest, PredictionLatenciesFillTheDurationHistogramPerModelAndSegment) {
+  auto m = Make(Options());
+  m->ingest.RecordPredictionLatency("demand", "r1", 0.12);
+  m->ingest.RecordPredictionLatency("demand", "r1", 0.12);
+  m->ingest.RecordPredictionLatency("demand", "r1", 4.0);
+  m->ingest.RecordPredictionLatency("demand", "r2", 0.0004);
+  m->ingest.RecordPredictionLatency("demand", "r2", -1);  // ignored
+  m->ingest.RecordPredictionLatency("demand", "r2",
+                                    std::numeric_limits<double>::infinity());  // ignored
+  const std::string text = m->core.Serialize();
+  const std::string r1 = R"(model_type="demand",segment="r1")";
+  EXPECT_EQ(Sample(text, "ml_prediction_duration_seconds_bucket{" + r1 + ",le=\"0.1\"}"), 0);
+  EXPECT_EQ(Sample(text, "ml_prediction_duration_seconds_bucket{" + r1 + ",le=\"0.25\"}"), 2);
+  EXPECT_EQ(Sample(text, "ml_prediction_duration_seconds_bucket{" + r1 + ",le=\"5\"}"), 3);
+  EXPECT_EQ(Sample(text, "ml_prediction_duration_seconds_count{" + r1 + "}"), 3);
+  EXPECT_NEAR(*Sample(text, "ml_prediction_duration_seconds_sum{" + r1 + "}"), 4.24, 1e-12);
+  EXPECT_EQ(
+      Sample(text, R"(ml_prediction_duration_seconds_count{model_type="demand",segment="r2"})"), 1);
 }
 
 TEST(MetricsTest, ActualsWithoutModelAreUnknown) {

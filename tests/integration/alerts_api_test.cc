@@ -49,7 +49,7 @@ TEST(AlertsApiTest, ShippedRulesAreBuiltInAndHealthy) {
   ASSERT_EQ(rules["groups"].size(), 4u) << rules.dump();
   size_t count = 0;
   for (const json& g : rules["groups"]) count += g["rules"].size();
-  EXPECT_EQ(count, 21u);
+  EXPECT_EQ(count, 23u);
   const std::string metrics = server.Client().Get("/metrics").body;
   EXPECT_NE(metrics.find("ml_alert_rules{group=\"modelwatch_api\"}"), std::string::npos)
       << metrics.substr(0, 2000);

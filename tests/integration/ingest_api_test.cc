@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "integration/harness.h"
 
@@ -61,6 +64,29 @@ TEST_F(IngestApiTest, EventsArrayIsAcceptedWhole) {
       R"({"events":[{"id":"arr-1","model":"demand","prediction":1},{"id":"arr-2","model":"demand","prediction":2}]})");
   ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(json::parse(r.body)["ids"], json::array({"arr-1", "arr-2"}));
+}
+
+// latency_ms feeds P_prediction_duration_seconds for newly stored events only (a retried batch
+// is not observed twice), so teams that post their own events get the prediction-latency alerts.
+TEST_F(IngestApiTest, LatencyMsFeedsThePredictionDurationHistogram) {
+  const std::string body =
+      R"({"events":[{"id":"lat-1","model":"latency_model","segment":"s","prediction":1,"latency_ms":120},)"
+      R"({"id":"lat-2","model":"latency_model","segment":"s","prediction":2,"latency_ms":120},)"
+      R"({"id":"lat-3","model":"latency_model","segment":"s","prediction":3,"latency_ms":4000},)"
+      R"({"id":"lat-4","model":"latency_model","segment":"s","prediction":4}]})";
+  ASSERT_EQ(client_.PostJson("/v1/predictions", body).status, 202);
+  ASSERT_EQ(client_.PostJson("/v1/predictions", body).status, 202);  // retry: all duplicates
+  const auto metrics = client_.Get("/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  const std::string series = R"(model_type="latency_model",segment="s")";
+  for (const auto& [bucket, count] : std::vector<std::pair<std::string, int>>{
+           {"0.1", 0}, {"0.25", 2}, {"2.5", 2}, {"5", 3}, {"+Inf", 3}}) {
+    const std::string line = "ml_prediction_duration_seconds_bucket{" + series + ",le=\"" + bucket +
+                             "\"} " + std::to_string(count) + "\n";
+    EXPECT_NE(metrics.body.find(line), std::string::npos) << line;
+  }
+  EXPECT_NE(metrics.body.find("ml_prediction_duration_seconds_count{" + series + "} 3\n"),
+            std::string::npos);
 }
 
 TEST_F(IngestApiTest, NdjsonIsAccepted) {

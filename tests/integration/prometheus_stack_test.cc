@@ -195,7 +195,7 @@ TEST(PrometheusStackTest, EveryDashboardQueryReturnsSeriesFromALiveModelwatch) {
       }
     }
   }
-  EXPECT_EQ(rule_count, 21u) << rules.body;  // every shipped rule
+  EXPECT_EQ(rule_count, 23u) << rules.body;  // every shipped rule
 }
 
 }  // namespace

@@ -43,7 +43,7 @@ TEST(RulesCheckTest, TheDefaultRulesAreValid) {
   const std::string file = SourceDir() + "/config/rules/default.yml";
   const Split r = RunRules("check " + Quote(file), dir);
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, file + ": OK, 4 groups, 21 rules\n");
+  EXPECT_EQ(r.out, file + ": OK, 4 groups, 23 rules\n");
   EXPECT_EQ(r.err, "");
   // Also for a deployment with another segment label (the rules say "segment").
   const Split iit =

@@ -110,12 +110,15 @@ TEST(GeneratorTest, EventsFollowTheIngestRules) {
   auto g = MakeGenerator(o);
   const int64_t now = kStart + kDay;
   std::set<std::string> ids, segments, versions;
-  const std::set<std::string> allowed = {"id",        "model",    "version",   "segment",
-                                         "timestamp", "features", "prediction"};
+  const std::set<std::string> allowed = {"id",        "model",    "version",    "segment",
+                                         "timestamp", "features", "prediction", "latency_ms"};
   for (const Prediction& p : Generate(g, 2000)) {
     const nlohmann::ordered_json j = PredictionJson(p);
     for (const auto& [key, value] : j.items()) EXPECT_TRUE(allowed.count(key)) << key;
     ASSERT_TRUE(j["id"].is_string());
+    ASSERT_TRUE(j["latency_ms"].is_number());
+    EXPECT_GE(j["latency_ms"].get<double>(), 5.0);
+    EXPECT_LE(j["latency_ms"].get<double>(), 25.0);
     const std::string id = j["id"];
     EXPECT_TRUE(ids.insert(id).second) << "duplicate id " << id;
     EXPECT_LE(id.size(), 256u);

@@ -127,6 +127,16 @@ void AddIngestAndStoreSignals(std::vector<SignalDef>& c) {
     c.push_back(std::move(s));
   }
 
+  // The model's own time per prediction, as the events report it (latency_ms).
+  const std::vector<std::string> model_type = {"model_type"};
+  c.push_back(Quantile("prediction_latency_p50", Family("prediction_duration_seconds"), 0.5,
+                       "Median time the model took per prediction (the events' latency_ms).",
+                       model_type));
+  c.push_back(Quantile("prediction_latency_p95", Family("prediction_duration_seconds"), 0.95,
+                       "95th percentile of the time the model took per prediction.", model_type));
+  c.push_back(Quantile("prediction_latency_p99", Family("prediction_duration_seconds"), 0.99,
+                       "99th percentile of the time the model took per prediction.", model_type));
+
   // modelwatch's own store (modelwatch_store_*), not the watched service's database.
   c.push_back(Quantile("store_query_p95", OwnFamily("modelwatch_store_query_duration_seconds"),
                        0.95, "95th percentile of the time of a store operation.", {"operation"}));

@@ -1,5 +1,6 @@
 #include "api/metrics/ingest_metrics.h"
 
+#include <cmath>
 #include <string>
 #include <utility>
 
@@ -13,6 +14,15 @@ prometheus::Family<Counter>& RegisterPredictions(telemetry::Metrics& m) {
   return prometheus::BuildCounter()
       .Name(m.prefix() + "_predictions_total")
       .Help("Prediction events stored, by model and segment.")
+      .Register(m.registry());
+}
+
+prometheus::Family<prometheus::Histogram>& RegisterPredictionLatency(telemetry::Metrics& m) {
+  return prometheus::BuildHistogram()
+      .Name(m.prefix() + "_prediction_duration_seconds")
+      .Help(
+          "Time the model took per prediction, as the events report it (latency_ms), by model "
+          "and segment.")
       .Register(m.registry());
 }
 
@@ -61,6 +71,7 @@ const std::vector<double>& IngestBatchSizeBuckets() {
 IngestMetrics::IngestMetrics(telemetry::Metrics& metrics)
     : metrics_(metrics),
       predictions_family_(RegisterPredictions(metrics)),
+      latency_family_(RegisterPredictionLatency(metrics)),
       actuals_family_(RegisterActuals(metrics)),
       segment_overflow_(RegisterSegmentOverflow(metrics)),
       batch_size_(RegisterBatchSize(metrics)),
@@ -78,6 +89,19 @@ void IngestMetrics::RecordPredictions(std::string_view model, std::string_view s
         {{"model_type", std::string(model)}, {metrics_.segment_label(), std::string(segment)}});
   });
   counter->Increment(static_cast<double>(count));
+}
+
+void IngestMetrics::RecordPredictionLatency(std::string_view model, std::string_view segment,
+                                            double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return;
+  // RecordPredictions counts the overflow; the same "other" label is used here.
+  if (!metrics_.AdmitSegment(segment)) segment = "other";
+  prometheus::Histogram* histogram = latency_.Get({model, segment}, [&] {
+    return &latency_family_.Add(
+        {{"model_type", std::string(model)}, {metrics_.segment_label(), std::string(segment)}},
+        telemetry::RequestDurationBuckets());
+  });
+  histogram->Observe(seconds);
 }
 
 void IngestMetrics::RecordActuals(std::string_view model, int64_t matched, int64_t unmatched) {

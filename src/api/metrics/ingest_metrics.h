@@ -1,6 +1,9 @@
 // The ingest families (P = Metrics::prefix(), S = Metrics::segment_label()), recorded by the
 // ingest handlers once events are stored or refused:
 //   P_predictions_total{model_type,S}                     counter
+//   P_prediction_duration_seconds{model_type,S}           histogram the latency_ms the events
+//                                                                  report (how long the model
+//                                                                  took), 0.5 ms .. 10 s
 //   P_actuals_total{model_type,matched="true|false"}      counter
 //   modelwatch_segment_overflow_total                              counter  predictions exported as
 //                                                                  S="other"
@@ -22,6 +25,7 @@
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/histogram.h"
+#include "telemetry/http_metrics.h"  // RequestDurationBuckets
 #include "telemetry/metrics.h"
 #include "telemetry/series_cache.h"
 
@@ -38,6 +42,9 @@ class IngestMetrics {
 
   // Counts <= 0 are ignored.
   void RecordPredictions(std::string_view model, std::string_view segment, int64_t count);
+  // One newly stored prediction's own latency (its latency_ms / 1000), under the same model and
+  // segment labels as P_predictions_total. Negative or non-finite values are ignored.
+  void RecordPredictionLatency(std::string_view model, std::string_view segment, double seconds);
   // model may be empty when actuals arrive without one; it is exported as "unknown".
   void RecordActuals(std::string_view model, int64_t matched, int64_t unmatched);
   // Actuals carry no model (ingest/event.h): model_type="unknown".
@@ -49,11 +56,13 @@ class IngestMetrics {
  private:
   telemetry::Metrics& metrics_;
   prometheus::Family<prometheus::Counter>& predictions_family_;
+  prometheus::Family<prometheus::Histogram>& latency_family_;
   prometheus::Family<prometheus::Counter>& actuals_family_;
   prometheus::Counter& segment_overflow_;
   prometheus::Histogram& batch_size_;
   prometheus::Family<prometheus::Counter>& rejected_family_;
   telemetry::SeriesCache<prometheus::Counter*> predictions_;
+  telemetry::SeriesCache<prometheus::Histogram*> latency_;
   telemetry::SeriesCache<prometheus::Counter*> actuals_;
   telemetry::SeriesCache<prometheus::Counter*> rejected_;
 };
