@@ -260,6 +260,7 @@ TEST_F(MemoryCacheTest, DoneMayCallBackIntoTheCache) {
   });
   EXPECT_TRUE(stored_inside);
   cache.Lookup(key, [&](std::optional<CachedResponse> response, LookupOutcome) {
+    ASSERT_TRUE(response.has_value());
     cache.Store({"other", 4}, *response, 1s);
   });
   EXPECT_EQ(cache.entries(), 2u);
