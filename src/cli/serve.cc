@@ -257,7 +257,6 @@ bool BuildAlerting(AlertingStack& out, alerting::RuleSet rules, const AlertingDe
   oo.path = (std::filesystem::path(config.storage.data_dir) / "outbox.db").string();
   oo.max_age_ms = config.alerting.notification_max_age_seconds * 1000;
   oo.registry = &d.metrics.registry();
-  oo.metrics_prefix = config.metrics.prefix;
   oo.errors = d.errors;
   auto opened = alerting::Outbox::Open(oo, d.clock, *out.channels);
   if (!opened) {

@@ -212,7 +212,7 @@ void AddModelSummary(DashboardBuilder& d) {
          .unit = "s",
          .width = 6,
          .height = 4,
-         .queries = {{"time() - max({P}_evaluator_last_success_timestamp_seconds)", ""}}});
+         .queries = {{"time() - max(modelwatch_evaluator_last_success_timestamp_seconds)", ""}}});
 }
 
 // Predictions and the quality gauges against their training values.
@@ -493,7 +493,7 @@ GrafanaDashboard AlertsDashboard(const GrafanaOptions& o) {
          .description = "Alerting rules loaded by the built-in engine.",
          .width = 6,
          .height = 4,
-         .queries = {{"sum({P}_alert_rules) or vector(0)", ""}}});
+         .queries = {{"sum(modelwatch_alert_rules) or vector(0)", ""}}});
   d.Add({.type = "stat",
          .title = "Firing (Prometheus)",
          .description = "Alerts of the exported rules as Prometheus evaluates them.",
@@ -517,26 +517,27 @@ GrafanaDashboard AlertsDashboard(const GrafanaOptions& o) {
          .title = "Firing alerts by name",
          .queries = {{R"(sum by (alertname) ({P}_alerts{alertstate="firing"}) or vector(0))",
                       "{{alertname}}"}}});
-  d.Add(
-      {.type = "timeseries",
-       .title = "Notifications/s",
-       .description = "Notifications delivered, given up (by reason) and retried per second, "
-                      "by channel (0 while none).",
-       .unit = "short",
-       .queries = {{"sum by (channel) (" + Rate("{P}_notifications_sent_total") + ") or vector(0)",
-                    "sent {{channel}}"},
-                   {"sum by (channel, reason) (" + Rate("{P}_notifications_failed_total") +
-                        ") or vector(0)",
-                    "failed {{channel}} {{reason}}"},
-                   {"sum by (channel, reason) (" + Rate("{P}_notification_retries_total") +
-                        ") or vector(0)",
-                    "retried {{channel}} {{reason}}"}}});
+  d.Add({.type = "timeseries",
+         .title = "Notifications/s",
+         .description = "Notifications delivered, given up (by reason) and retried per second, "
+                        "by channel (0 while none).",
+         .unit = "short",
+         .queries = {
+             {"sum by (channel) (" + Rate("modelwatch_notifications_sent_total") + ") or vector(0)",
+              "sent {{channel}}"},
+             {"sum by (channel, reason) (" + Rate("modelwatch_notifications_failed_total") +
+                  ") or vector(0)",
+              "failed {{channel}} {{reason}}"},
+             {"sum by (channel, reason) (" + Rate("modelwatch_notification_retries_total") +
+                  ") or vector(0)",
+              "retried {{channel}} {{reason}}"}}});
   d.Add({.type = "timeseries",
          .title = "Notifications queued",
          .description = "Notifications waiting in the durable outbox, by channel: a receiver "
                         "that is down shows as a growing queue.",
          .unit = "short",
-         .queries = {{"sum by (channel) ({P}_notifications_queued) or vector(0)", "{{channel}}"}}});
+         .queries = {
+             {"sum by (channel) (modelwatch_notifications_queued) or vector(0)", "{{channel}}"}}});
   d.Add({.type = "timeseries",
          .title = "Prometheus ALERTS by name",
          .width = 24,

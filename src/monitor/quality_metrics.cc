@@ -57,17 +57,17 @@ QualityMetrics::QualityMetrics(prometheus::Registry& registry, std::string prefi
                            .Help("Entries evicted from a cache (least recently used)")
                            .Register(registry)),
       passes_(prometheus::BuildCounter()
-                  .Name(prefix_ + "_evaluator_passes_total")
+                  .Name("modelwatch_evaluator_passes_total")
                   .Help("Quality evaluator passes")
                   .Register(registry)
                   .Add({})),
       last_pass_seconds_(prometheus::BuildGauge()
-                             .Name(prefix_ + "_evaluator_last_pass_seconds")
+                             .Name("modelwatch_evaluator_last_pass_seconds")
                              .Help("Duration of the last quality evaluator pass")
                              .Register(registry)
                              .Add({})),
       last_success_(prometheus::BuildGauge()
-                        .Name(prefix_ + "_evaluator_last_success_timestamp_seconds")
+                        .Name("modelwatch_evaluator_last_success_timestamp_seconds")
                         .Help("Unix time of the last successful quality evaluator pass")
                         .Register(registry)
                         .Add({})) {}

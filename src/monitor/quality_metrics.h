@@ -25,8 +25,8 @@
 //                                                 P_predictions_total)
 //   P_cache_hits_total{cache_type="model"}, P_cache_misses_total{cache_type="model"},
 //   P_cache_evictions_total{cache_type="model"}   counters of the profile cache
-//   P_evaluator_passes_total, P_evaluator_last_pass_seconds,
-//   P_evaluator_last_success_timestamp_seconds
+//   modelwatch_evaluator_passes_total, modelwatch_evaluator_last_pass_seconds,
+//   modelwatch_evaluator_last_success_timestamp_seconds (modelwatch's own: fixed prefix)
 // Series of a (model, segment) that no longer has data are removed at the next pass.
 //
 // Thread-safety: every method may be called from any thread.

@@ -173,7 +173,7 @@ TEST_F(EngineTest, TheEvaluationThreadSurvivesPassesThatThrow) {
   engine_->Start();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while ((recorder.count() < 2 ||
-          Metrics().find("ml_alert_evaluations_total{") == std::string::npos) &&
+          Metrics().find("modelwatch_alert_evaluations_total{") == std::string::npos) &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));  // poll interval
     clock_.Set(clock_.NowMillis() + kSecond);
@@ -181,7 +181,7 @@ TEST_F(EngineTest, TheEvaluationThreadSurvivesPassesThatThrow) {
   engine_->Stop();
   ASSERT_EQ(recorder.count(), 2u);
   EXPECT_EQ(recorder.errors[0], "alert_engine: scrape failed");
-  EXPECT_THAT(Metrics(), HasSubstr("ml_alert_evaluations_total{"));
+  EXPECT_THAT(Metrics(), HasSubstr("modelwatch_alert_evaluations_total{"));
 }
 
 TEST_F(EngineTest, PendingThenFiringAfterForThenResolvedOnce) {
@@ -292,10 +292,10 @@ TEST_F(EngineTest, GroupsRunAtTheirOwnInterval) {
   At(60 * kSecond);
   EXPECT_EQ(engine_->Rules()[2].last_evaluation_ms, kStart + 60 * kSecond);
   EXPECT_EQ(engine_->Rules()[2].health, "ok");
-  EXPECT_THAT(Metrics(), HasSubstr("ml_alert_rules{group=\"models\"} 2"));
-  EXPECT_THAT(Metrics(), HasSubstr("ml_alert_rules{group=\"api\"} 1"));
-  EXPECT_THAT(Metrics(), HasSubstr("ml_alert_evaluations_total{group=\"api\"} 2"));
-  EXPECT_THAT(Metrics(), HasSubstr("ml_alert_evaluations_total{group=\"models\"} 3"));
+  EXPECT_THAT(Metrics(), HasSubstr("modelwatch_alert_rules{group=\"models\"} 2"));
+  EXPECT_THAT(Metrics(), HasSubstr("modelwatch_alert_rules{group=\"api\"} 1"));
+  EXPECT_THAT(Metrics(), HasSubstr("modelwatch_alert_evaluations_total{group=\"api\"} 2"));
+  EXPECT_THAT(Metrics(), HasSubstr("modelwatch_alert_evaluations_total{group=\"models\"} 3"));
 }
 
 TEST_F(EngineTest, FiringAlertSurvivesRestartWithoutANewFiringTransition) {

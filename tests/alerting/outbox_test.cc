@@ -74,7 +74,6 @@ class OutboxTest : public ::testing::Test {
     dir_ = tmpl;
     options_.path = (dir_ / "outbox.db").string();
     options_.registry = &registry_;
-    options_.metrics_prefix = "mw";
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -114,7 +113,7 @@ TEST_F(OutboxTest, RetriesAfterBackoffAndDeliversOnce) {
   ASSERT_TRUE(outbox);
   deliverer_.Script("slack", {Status503(), Status503()});
   ASSERT_TRUE(outbox->Enqueue("slack", "{\"text\":\"x\"}", "").ok());
-  EXPECT_EQ(Metric(registry_, "mw_notifications_queued", {{"channel", "slack"}}), 1);
+  EXPECT_EQ(Metric(registry_, "modelwatch_notifications_queued", {{"channel", "slack"}}), 1);
 
   EXPECT_EQ(outbox->DeliverDue(), 1);  // 503
   auto pending = Rows(*outbox, "pending");
@@ -134,11 +133,11 @@ TEST_F(OutboxTest, RetriesAfterBackoffAndDeliversOnce) {
   EXPECT_EQ(outbox->DeliverDue(), 0);  // and gone
   EXPECT_EQ(deliverer_.attempts().size(), 3u);
   EXPECT_TRUE(Rows(*outbox, "pending").empty());
-  EXPECT_EQ(Metric(registry_, "mw_notifications_sent_total", {{"channel", "slack"}}), 1);
-  EXPECT_EQ(Metric(registry_, "mw_notification_retries_total",
+  EXPECT_EQ(Metric(registry_, "modelwatch_notifications_sent_total", {{"channel", "slack"}}), 1);
+  EXPECT_EQ(Metric(registry_, "modelwatch_notification_retries_total",
                    {{"channel", "slack"}, {"reason", "http_503"}}),
             2);
-  EXPECT_EQ(Metric(registry_, "mw_notifications_queued", {{"channel", "slack"}}), 0);
+  EXPECT_EQ(Metric(registry_, "modelwatch_notifications_queued", {{"channel", "slack"}}), 0);
 }
 
 TEST_F(OutboxTest, RetryAfterOnTooManyRequestsIsHonoured) {
@@ -169,10 +168,10 @@ TEST_F(OutboxTest, PermanentFailureIsKeptWithItsErrorAndDoesNotBlockTheChannel) 
   EXPECT_TRUE(Rows(*outbox, "pending").empty());
   clock_.Advance(3600 * 1000);
   EXPECT_EQ(outbox->DeliverDue(), 0);  // never retried
-  EXPECT_EQ(Metric(registry_, "mw_notifications_failed_total",
+  EXPECT_EQ(Metric(registry_, "modelwatch_notifications_failed_total",
                    {{"channel", "hook"}, {"reason", "http_400"}}),
             1);
-  EXPECT_EQ(Metric(registry_, "mw_notifications_sent_total", {{"channel", "hook"}}), 1);
+  EXPECT_EQ(Metric(registry_, "modelwatch_notifications_sent_total", {{"channel", "hook"}}), 1);
 }
 
 TEST_F(OutboxTest, OrderIsKeptPerChannelAndChannelsDoNotWaitForEachOther) {
@@ -252,7 +251,7 @@ TEST_F(OutboxTest, UndeliveredForMaxAgeExpires) {
   const auto failed = Rows(*outbox, "failed");
   ASSERT_EQ(failed.size(), 1u);
   EXPECT_THAT(failed[0].last_error, HasSubstr("expired"));
-  EXPECT_EQ(Metric(registry_, "mw_notifications_failed_total",
+  EXPECT_EQ(Metric(registry_, "modelwatch_notifications_failed_total",
                    {{"channel", "slack"}, {"reason", "expired"}}),
             1);
   // Failed rows are kept for the retention, then deleted.
@@ -275,7 +274,7 @@ TEST_F(OutboxTest, PendingNotificationsSurviveARestart) {
   ScriptedDeliverer next;
   auto outbox = Open(next);
   ASSERT_TRUE(outbox);
-  EXPECT_EQ(Metric(fresh, "mw_notifications_queued", {{"channel", "slack"}}), 1);
+  EXPECT_EQ(Metric(fresh, "modelwatch_notifications_queued", {{"channel", "slack"}}), 1);
   const auto pending = Rows(*outbox, "pending");
   ASSERT_EQ(pending.size(), 1u);
   EXPECT_EQ(pending[0].attempts, 1);  // the retry schedule survives too

@@ -340,13 +340,14 @@ TEST_F(AlertmanagerFlowTest, DriftFiresNotifiesResolvesAndSurvivesReceiverOutage
   ASSERT_FALSE(fired_again.is_null()) << client.Get("/v1/alerts").body;
   const int64_t fired_again_at = ParseMillis(fired_again["fired_at"]);
   EXPECT_GT(fired_again_at, resolved_at);
-  const std::string queued = R"(ml_notifications_queued{channel="slack"})";
+  const std::string queued = R"(modelwatch_notifications_queued{channel="slack"})";
   ASSERT_TRUE(Eventually(
       [&] {
         const std::string text = server->Client().Get("/metrics").body;
         return MetricValue(text, queued) == 1 &&
-               MetricValue(text,
-                           R"(ml_notification_retries_total{channel="slack",reason="http_503"})") >=
+               MetricValue(
+                   text,
+                   R"(modelwatch_notification_retries_total{channel="slack",reason="http_503"})") >=
                    1;
       },
       15))
@@ -365,7 +366,7 @@ TEST_F(AlertmanagerFlowTest, DriftFiresNotifiesResolvesAndSurvivesReceiverOutage
 
   // The receiver returns: both are delivered, in order, and the queue drains. (The receiver
   // records refused attempts too: count only what arrives after it is back.)
-  const std::string sent = R"(ml_notifications_sent_total{channel="slack"})";
+  const std::string sent = R"(modelwatch_notifications_sent_total{channel="slack"})";
   receiver_.SetDefault({200, "ok", {}});
   const size_t slack_back = Bodies("/slack").size();
   ASSERT_TRUE(Eventually(

@@ -51,7 +51,7 @@ TEST(AlertsApiTest, ShippedRulesAreBuiltInAndHealthy) {
   for (const json& g : rules["groups"]) count += g["rules"].size();
   EXPECT_EQ(count, 23u);
   const std::string metrics = server.Client().Get("/metrics").body;
-  EXPECT_NE(metrics.find("ml_alert_rules{group=\"modelwatch_api\"}"), std::string::npos)
+  EXPECT_NE(metrics.find("modelwatch_alert_rules{group=\"modelwatch_api\"}"), std::string::npos)
       << metrics.substr(0, 2000);
 }
 
@@ -122,7 +122,7 @@ TEST(AlertsApiTest, AnAlertFiresIsListedAndSurvivesARestart) {
                            "\"info\",team=\"ops\"} 1"),
               std::string::npos)
         << metrics;
-    EXPECT_NE(metrics.find("ml_alert_rules{group=\"host\"} 2"), std::string::npos);
+    EXPECT_NE(metrics.find("modelwatch_alert_rules{group=\"host\"} 2"), std::string::npos);
 
     const json firing = GetJson(server, "/v1/alerts?state=firing&alertname=MemoryInUse");
     EXPECT_EQ(firing["alerts"].size(), 1u);
@@ -168,7 +168,7 @@ TEST(AlertsApiTest, TurnedOffTheRoutesAnswer404) {
   EXPECT_EQ(r.status, 404);
   EXPECT_NE(r.body.find("alerting.enabled"), std::string::npos) << r.body;
   EXPECT_EQ(server.Client().Get("/v1/rules").status, 404);
-  EXPECT_EQ(server.Client().Get("/metrics").body.find("ml_alert_rules"), std::string::npos);
+  EXPECT_EQ(server.Client().Get("/metrics").body.find("modelwatch_alert_rules"), std::string::npos);
 }
 
 }  // namespace

@@ -163,6 +163,7 @@ std::string Events(const std::string& model, bool classifier) {
                       {"segment", "s1"},
                       {"features", {{"temp", 25 + (i * 7) % 20}, {"weekday", days[i % 7]}}},
                       {"prediction", prediction},
+                      {"latency_ms", 20 + i % 30},  // P_prediction_duration_seconds
                       {"actual", actual}});
   }
   return json{{"events", events}}.dump();

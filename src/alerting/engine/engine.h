@@ -33,10 +33,10 @@
 //
 // Metrics (on options.registry; P = options.metrics_prefix):
 //   P_alerts{alertname, alertstate="pending"|"firing", severity, <alert labels>}  1 per alert
-//   P_alert_rules{group}                                  rules loaded
-//   P_alert_evaluations_total{group}                      group evaluations
-//   P_alert_evaluation_failures_total{group}              rule evaluations that failed
-//   P_alert_evaluation_duration_seconds{group}            duration of the group's last evaluation
+//   modelwatch_alert_rules{group}                         rules loaded
+//   modelwatch_alert_evaluations_total{group}             group evaluations
+//   modelwatch_alert_evaluation_failures_total{group}     rule evaluations that failed
+//   modelwatch_alert_evaluation_duration_seconds{group}   the group's last evaluation
 //
 // Thread-safety: every public method may be called from any thread. The sink is called from the
 // evaluating thread, outside the engine's lock.

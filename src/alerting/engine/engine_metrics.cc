@@ -14,19 +14,19 @@ EngineMetrics::EngineMetrics(prometheus::Registry& registry, const std::string& 
                          "alert (like Prometheus' ALERTS).")
                    .Register(registry)),
       rules_(&prometheus::BuildGauge()
-                  .Name(prefix + "_alert_rules")
+                  .Name("modelwatch_alert_rules")
                   .Help("Alert rules loaded in the built-in rule engine, by group.")
                   .Register(registry)),
       evaluations_(&prometheus::BuildCounter()
-                        .Name(prefix + "_alert_evaluations_total")
+                        .Name("modelwatch_alert_evaluations_total")
                         .Help("Evaluations of an alert rule group.")
                         .Register(registry)),
       failures_(&prometheus::BuildCounter()
-                     .Name(prefix + "_alert_evaluation_failures_total")
+                     .Name("modelwatch_alert_evaluation_failures_total")
                      .Help("Alert rule evaluations that failed, by group.")
                      .Register(registry)),
       duration_(&prometheus::BuildGauge()
-                     .Name(prefix + "_alert_evaluation_duration_seconds")
+                     .Name("modelwatch_alert_evaluation_duration_seconds")
                      .Help("How long the group's last evaluation took.")
                      .Register(registry)) {}
 

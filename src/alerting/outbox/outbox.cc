@@ -84,7 +84,7 @@ struct Outbox::Impl {
     if (retries_family) retries_family->Add({{"channel", channel}, {"reason", reason}}).Increment();
   }
 
-  // Sets P_notifications_queued from the table (db_mutex held).
+  // Sets modelwatch_notifications_queued from the table (db_mutex held).
   void UpdateQueued() {
     if (queued_family == nullptr) return;
     auto stmt = Stmt::Prepare(
@@ -232,22 +232,21 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const OutboxOptions& options, const
   auto applied = sqlite::ApplyMigrations(impl.db, kOutboxMigrations, clock.NowMillis());
   if (!applied) return applied.error();
   if (options.registry != nullptr) {
-    const std::string& p = options.metrics_prefix;
     impl.sent_family = &prometheus::BuildCounter()
-                            .Name(p + "_notifications_sent_total")
+                            .Name("modelwatch_notifications_sent_total")
                             .Help("Notifications delivered to a channel's receiver.")
                             .Register(*options.registry);
     impl.failed_family =
         &prometheus::BuildCounter()
-             .Name(p + "_notifications_failed_total")
+             .Name("modelwatch_notifications_failed_total")
              .Help("Notifications given up: rejected by the receiver, or expired undelivered.")
              .Register(*options.registry);
     impl.retries_family = &prometheus::BuildCounter()
-                               .Name(p + "_notification_retries_total")
+                               .Name("modelwatch_notification_retries_total")
                                .Help("Delivery attempts that failed and will be retried.")
                                .Register(*options.registry);
     impl.queued_family = &prometheus::BuildGauge()
-                              .Name(p + "_notifications_queued")
+                              .Name("modelwatch_notifications_queued")
                               .Help("Notifications waiting in the outbox to be delivered.")
                               .Register(*options.registry);
     std::lock_guard lock(impl.db_mutex);

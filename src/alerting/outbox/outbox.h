@@ -27,11 +27,11 @@
 // full current state); its age for max_age starts again. A payload replaced while it was being
 // sent is sent again.
 //
-// Metrics (on options.registry, when set; P = options.metrics_prefix):
-//   P_notifications_sent_total{channel}            delivered notifications
-//   P_notifications_failed_total{channel,reason}   notifications given up (permanent or expired)
-//   P_notification_retries_total{channel,reason}   attempts that failed and will be retried
-//   P_notifications_queued{channel}                pending notifications
+// Metrics (on options.registry, when set; modelwatch's own, so their prefix is fixed):
+//   modelwatch_notifications_sent_total{channel}            delivered notifications
+//   modelwatch_notifications_failed_total{channel,reason}   given up (permanent or expired)
+//   modelwatch_notification_retries_total{channel,reason}   failed attempts to be retried
+//   modelwatch_notifications_queued{channel}                pending notifications
 //
 // Thread-safety: every public method may be called from any thread. Deliverer::Deliver runs on
 // the sender thread (or the thread calling DeliverDue), never under the outbox's lock.
@@ -70,7 +70,6 @@ struct OutboxOptions {
   // late a retry can be after its time, and how soon a FakeClock's advance is noticed.
   int64_t idle_wait_ms = 1000;
   prometheus::Registry* registry = nullptr;  // metrics; nullptr = none
-  std::string metrics_prefix = "ml";
   // Where a sender pass that threw is reported (thread "outbox"); the sender then waits
   // idle_wait_ms and goes on. Null: stderr.
   BackgroundErrorReporter* errors = nullptr;

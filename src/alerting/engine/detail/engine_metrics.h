@@ -34,7 +34,7 @@ class EngineMetrics {
   // this object).
   EngineMetrics(prometheus::Registry& registry, const std::string& prefix);
 
-  // Adds the series of `group` (P_alert_rules set to rule_count).
+  // Adds the series of `group` (modelwatch_alert_rules set to rule_count).
   GroupMetrics AddGroup(const std::string& group, size_t rule_count);
 
   // Creates the P_alerts series of `alert` for its state (pending or firing), or removes it when
