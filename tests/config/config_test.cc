@@ -357,6 +357,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"metrics.prefix", "ml-api", "[a-zA-Z_]"},
                       BadValue{"metrics.prefix", "", "[a-zA-Z_]"},
                       BadValue{"metrics.prefix", "ml_", "must not end with '_'"},
+                      BadValue{"metrics.prefix", "modelwatch", "reserved for modelwatch's own"},
                       BadValue{"metrics.segment_label", "restaurant-id", "label name"},
                       BadValue{"metrics.segment_label", "le", "reserved"},
                       BadValue{"metrics.segment_label", "quantile", "reserved"},

@@ -53,6 +53,10 @@ bool IsReservedLabel(std::string_view name) {
 std::optional<std::string> ValidateMetricPrefix(const std::string& value) {
   if (!IsValidLabelName(value)) return "must match [a-zA-Z_][a-zA-Z0-9_]*";
   if (value.back() == '_') return "must not end with '_' (it is added when joining names)";
+  if (value == "modelwatch") {
+    return "\"modelwatch\" is reserved for modelwatch's own metrics (name the watched service, "
+           "e.g. ml)";
+  }
   return std::nullopt;
 }
 
