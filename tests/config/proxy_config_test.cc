@@ -282,8 +282,9 @@ TEST_F(ProxyConfigTest, ListenMustNotBeServerListen) {
 }
 
 TEST_F(ProxyConfigTest, ListenMustBeHostPort) {
-  EXPECT_THAT(ErrorsOf("  listen: nope\n"), HasSubstr("config error: proxy.listen: must be "
-                                                      "HOST:PORT"));
+  EXPECT_EQ(ProxyErrors(Load("proxy:\n  upstream: http://127.0.0.1:8080\n  listen: nope\n")),
+            "config error: proxy.listen: must be HOST:PORT, [IPv6]:PORT or :PORT with PORT "
+            "0..65535\n");  // and not also "required when proxy.upstream is set"
 }
 
 TEST_F(ProxyConfigTest, BadDurationIsNamed) {

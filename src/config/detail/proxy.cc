@@ -244,12 +244,16 @@ bool SameAddress(const Config& c) {
          wildcard(c.server.host);
 }
 
+// Whether a key's value was already refused: a cross-key rule then stays quiet (a refused URL is
+// not also "required").
+bool Reported(const std::vector<ConfigError>& errors, std::string_view key) {
+  return std::any_of(errors.begin(), errors.end(),
+                     [key](const ConfigError& e) { return e.key == key; });
+}
+
 void CheckCacheRedis(const Config& c, std::vector<ConfigError>& errors) {
   if (c.proxy.cache.backend != "redis") return;
-  const bool reported = std::any_of(errors.begin(), errors.end(), [](const ConfigError& e) {
-    return e.key == "proxy.cache.redis_url";  // a refused URL is not also "required"
-  });
-  if (c.proxy.cache.redis_url.empty() && !reported) {
+  if (c.proxy.cache.redis_url.empty() && !Reported(errors, "proxy.cache.redis_url")) {
     errors.push_back({"proxy.cache.redis_url", "required when proxy.cache.backend is redis"});
   }
   if (c.proxy.enabled() && !c.redis.url.empty()) {
@@ -379,19 +383,22 @@ void CollectProxyEnvName(const YAML::Node& forward_token_env, std::set<std::stri
 void FinishProxy(Config& config, const std::map<std::string, std::string>& env,
                  std::vector<ConfigError>& errors) {
   Config::Proxy& p = config.proxy;
-  if (!p.upstream.empty() && p.listen.empty()) {
+  const bool listen_refused = Reported(errors, "proxy.listen");
+  const bool upstream_refused = Reported(errors, "proxy.upstream");
+  if (!p.upstream.empty() && p.listen.empty() && !listen_refused) {
     errors.push_back({"proxy.listen", "required when proxy.upstream is set"});
   }
-  if (p.upstream.empty() && !p.listen.empty()) {
+  if (p.upstream.empty() && !p.listen.empty() && !upstream_refused) {
     errors.push_back({"proxy.upstream", "required when proxy.listen is set"});
   }
   if (!p.listen.empty() && SameAddress(config)) {
     errors.push_back({"proxy.listen", "the same address as server.listen"});
   }
-  if (p.max_capture_bytes < 1024 || p.max_capture_bytes > p.max_body_bytes) {
+  if ((p.max_capture_bytes < 1024 || p.max_capture_bytes > p.max_body_bytes) &&
+      !Reported(errors, "proxy.max_body_bytes")) {
     errors.push_back({"proxy.max_capture_bytes", "must be between 1024 and proxy.max_body_bytes"});
   }
-  if (p.health_timeout_ms >= p.health_interval_ms) {
+  if (p.health_timeout_ms >= p.health_interval_ms && !Reported(errors, "proxy.health_interval")) {
     errors.push_back({"proxy.health_timeout", "must be shorter than proxy.health_interval"});
   }
   CheckCacheRedis(config, errors);
