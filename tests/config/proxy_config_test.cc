@@ -433,5 +433,33 @@ TEST_F(ProxyConfigTest, HealthPathMustBeAPath) {
             "spaces)\n");
 }
 
+TEST_F(ProxyConfigTest, UpstreamAcceptsIpv6AndATrailingSlash) {
+  auto r = Load("proxy:\n  upstream: \"http://[::1]:8080/\"\n  listen: \"[::1]:9000\"\n");
+  ASSERT_TRUE(r.config.has_value()) << ProxyErrors(r);
+  EXPECT_EQ(r.config->proxy.listen_host, "::1");
+}
+
+TEST_F(ProxyConfigTest, RedisUrlMustBeRedisOrUnix) {
+  EXPECT_EQ(ErrorsOf("  cache:\n    backend: redis\n    redis_url: http://r:6379\n"),
+            "config error: proxy.cache.redis_url: must be redis://[user:pass@]host[:port][/db] or "
+            "unix:///path\n");
+}
+
+TEST_F(ProxyConfigTest, CacheKeyMustBePointers) {
+  EXPECT_EQ(ErrorsOf("  routes:\n    - {path: /a, cache: {key: [/features, id]}}\n"),
+            "config error: proxy.routes[0].cache.key[1]: \"id\": a JSON pointer must be empty or "
+            "start with \"/\"\n");
+}
+
+TEST_F(ProxyConfigTest, OutputIndexMustNotBeNegative) {
+  EXPECT_EQ(ErrorsOf("  routes:\n    - {path: /a, capture: {model: m, output_index: -1}}\n"),
+            "config error: proxy.routes[0].capture.output_index: must be an integer >= 0\n");
+}
+
+TEST_F(ProxyConfigTest, CaptureMustBeAMapping) {
+  EXPECT_THAT(ErrorsOf("  routes:\n    - {path: /a, capture: yes}\n"),
+              HasSubstr("config error: proxy.routes[0].capture: must be a mapping"));
+}
+
 }  // namespace
 }  // namespace mw::config
