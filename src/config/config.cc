@@ -1,7 +1,8 @@
 // Loading: every source (file, env, flags) is first turned into a Layer of (key, YAML scalar)
 // pairs plus an optional token list; the layers are then applied in precedence order onto a
 // default Config, each value converted and range-checked as it is applied, so a bad value is
-// reported whichever source it came from. Cross-field rules (tokens) run on the final result.
+// reported whichever source it came from. Cross-field rules (tokens, alerting, proxy) run on the
+// final result.
 #include "config/config.h"
 
 #include <yaml-cpp/yaml.h>
