@@ -1,7 +1,8 @@
 // Loading: every source (file, env, flags) is first turned into a Layer of (key, YAML scalar)
 // pairs plus an optional token list; the layers are then applied in precedence order onto a
 // default Config, each value converted and range-checked as it is applied, so a bad value is
-// reported whichever source it came from. Cross-field rules (tokens) run on the final result.
+// reported whichever source it came from. Cross-field rules (tokens, alerting, proxy) run on the
+// final result.
 #include "config/config.h"
 
 #include <yaml-cpp/yaml.h>
@@ -18,7 +19,9 @@
 #include <sstream>
 
 #include "config/detail/alerting.h"
+#include "config/detail/fields.h"
 #include "config/detail/layer.h"
+#include "config/detail/proxy.h"
 #include "config/detail/validate.h"
 #include "config/yaml_error.h"
 
@@ -82,82 +85,18 @@ std::map<std::string, std::string> ProcessEnvironment() {
 
 namespace {
 
+using detail::BoolField;
+using detail::DoubleField;
+using detail::DurationField;
+using detail::Field;
+using detail::IntField;
 using detail::Layer;
 using detail::RawToken;
 using detail::SourceKind;
+using detail::StringField;
 
 constexpr std::string_view kTokensKey = "auth.tokens";
 constexpr std::string_view kListenKey = "server.listen";
-
-// A setter converts one scalar, checks it and assigns it; it returns the reason on failure.
-using Setter = std::function<std::optional<std::string>(const YAML::Node&, Config&)>;
-struct Field {
-  std::string key;
-  Setter set;
-};
-
-// Hand-written rather than YAML::convert<int64_t>: yaml-cpp's stream conversion guesses the base
-// from a leading 0 / 0x, so "08080" would be rejected and "010" read as 8.
-std::optional<int64_t> ParseInt(const YAML::Node& node) {
-  if (!node.IsScalar()) return std::nullopt;
-  const std::string& s = node.Scalar();
-  int64_t value = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
-  return value;
-}
-
-std::string IntReason(int64_t min, int64_t max) {
-  if (max == std::numeric_limits<int64_t>::max()) {
-    return "must be an integer >= " + std::to_string(min);
-  }
-  return "must be an integer between " + std::to_string(min) + " and " + std::to_string(max);
-}
-
-std::string FormatNumber(double v) {
-  std::ostringstream out;
-  out << v;
-  return out.str();
-}
-
-template <typename Assign>
-Field IntField(std::string key, int64_t min, int64_t max, Assign assign) {
-  return {std::move(key),
-          [min, max, assign](const YAML::Node& node, Config& c) -> std::optional<std::string> {
-            auto v = ParseInt(node);
-            if (!v || *v < min || *v > max) return IntReason(min, max);
-            assign(c, *v);
-            return std::nullopt;
-          }};
-}
-
-template <typename Ref>
-Field BoolField(std::string key, Ref ref) {
-  return {std::move(key), [ref](const YAML::Node& node, Config& c) -> std::optional<std::string> {
-            bool v = false;
-            if (!node.IsScalar() || !YAML::convert<bool>::decode(node, v)) {
-              return "must be a boolean (true or false)";
-            }
-            ref(c) = v;
-            return std::nullopt;
-          }};
-}
-
-template <typename Assign>
-Field DoubleField(std::string key, double min, double max, Assign assign) {
-  return {std::move(key),
-          [min, max, assign](const YAML::Node& node, Config& c) -> std::optional<std::string> {
-            double v = 0;
-            const std::string& s = node.IsScalar() ? node.Scalar() : std::string();
-            auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-            if (!node.IsScalar() || s.empty() || ec != std::errc() || end != s.data() + s.size() ||
-                !(v >= min && v <= max)) {
-              return "must be a number between " + FormatNumber(min) + " and " + FormatNumber(max);
-            }
-            assign(c, v);
-            return std::nullopt;
-          }};
-}
 
 // "model:0.3,other:0.1" -> {model: 0.3, other: 0.1}; each threshold in (0, 100].
 Result<std::map<std::string, double>> ParseModelThresholds(std::string_view text) {
@@ -183,21 +122,6 @@ Result<std::map<std::string, double>> ParseModelThresholds(std::string_view text
     out[std::string(item.substr(0, colon))] = v;
   }
   return out;
-}
-
-// `validate` returns the reason a value is wrong, or nullopt. A YAML null reads as "".
-template <typename Ref>
-Field StringField(std::string key, detail::StringValidator validate, Ref ref) {
-  return {std::move(key),
-          [validate, ref](const YAML::Node& node, Config& c) -> std::optional<std::string> {
-            if (!node.IsScalar() && !node.IsNull()) return "must be a string";
-            std::string v = node.IsNull() ? "" : node.Scalar();
-            if (validate) {
-              if (auto reason = validate(v)) return reason;
-            }
-            ref(c) = std::move(v);
-            return std::nullopt;
-          }};
 }
 
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
@@ -321,6 +245,90 @@ const std::vector<Field>& Fields() {
                [](Config& c, int64_t x) { c.alerting.notification_max_age_seconds = x; }),
       {"alerting.channels", v::SetAlertChannels},
       {"alerting.routes", v::SetAlertRoutes},
+      StringField(
+          "proxy.upstream", v::ValidateProxyUpstream,
+          [](Config & c) -> auto& { return c.proxy.upstream; }),
+      {"proxy.listen", v::SetProxyListen},
+      IntField("proxy.threads", 0, 1024, [](Config& c, int64_t x) { c.proxy.threads = x; }),
+      IntField("proxy.max_connections", 1, 1000000,
+               [](Config& c, int64_t x) { c.proxy.max_connections = x; }),
+      IntField("proxy.max_upstream_connections", 1, 100000,
+               [](Config& c, int64_t x) { c.proxy.max_upstream_connections = x; }),
+      DurationField("proxy.upstream_idle_timeout", 100, 3600000,
+                    [](Config& c, int64_t x) { c.proxy.upstream_idle_timeout_ms = x; }),
+      DurationField("proxy.connect_timeout", 10, 60000,
+                    [](Config& c, int64_t x) { c.proxy.connect_timeout_ms = x; }),
+      DurationField("proxy.response_timeout", 100, 3600000,
+                    [](Config& c, int64_t x) { c.proxy.response_timeout_ms = x; }),
+      DurationField("proxy.client_timeout", 100, 3600000,
+                    [](Config& c, int64_t x) { c.proxy.client_timeout_ms = x; }),
+      IntField("proxy.max_body_bytes", 1024, int64_t{1} << 34,
+               [](Config& c, int64_t x) { c.proxy.max_body_bytes = x; }),
+      IntField("proxy.max_capture_bytes", 1024, int64_t{1} << 34,
+               [](Config& c, int64_t x) { c.proxy.max_capture_bytes = x; }),
+      BoolField(
+          "proxy.preserve_host", [](Config & c) -> auto& { return c.proxy.preserve_host; }),
+      BoolField(
+          "proxy.trust_forwarded_headers",
+          [](Config & c) -> auto& { return c.proxy.trust_forwarded_headers; }),
+      StringField(
+          "proxy.request_id_header", v::ValidateHeaderName,
+          [](Config & c) -> auto& { return c.proxy.request_id_header; }),
+      BoolField(
+          "proxy.access_log", [](Config & c) -> auto& { return c.proxy.access_log; }),
+      StringField(
+          "proxy.health_path", v::ValidateOptionalPath,
+          [](Config & c) -> auto& { return c.proxy.health_path; }),
+      StringField(
+          "proxy.health_db_path", v::ValidateOptionalPath,
+          [](Config & c) -> auto& { return c.proxy.health_db_path; }),
+      DurationField("proxy.health_interval", 1000, 3600000,
+                    [](Config& c, int64_t x) { c.proxy.health_interval_ms = x; }),
+      DurationField("proxy.health_timeout", 10, 3600000,
+                    [](Config& c, int64_t x) { c.proxy.health_timeout_ms = x; }),
+      StringField(
+          "proxy.openapi_path", v::ValidateOptionalPath,
+          [](Config & c) -> auto& { return c.proxy.openapi_path; }),
+      DurationField("proxy.openapi_refresh", 1000, int64_t{30} * 86400000,
+                    [](Config& c, int64_t x) { c.proxy.openapi_refresh_ms = x; }),
+      IntField("proxy.max_routes", 1, 100000, [](Config& c, int64_t x) { c.proxy.max_routes = x; }),
+      IntField("proxy.capture_queue_events", 1, int64_t{100'000'000},
+               [](Config& c, int64_t x) { c.proxy.capture_queue_events = x; }),
+      IntField("proxy.capture_queue_bytes", 1024, int64_t{1} << 40,
+               [](Config& c, int64_t x) { c.proxy.capture_queue_bytes = x; }),
+      IntField("proxy.capture_batch_events", 1, 100000,
+               [](Config& c, int64_t x) { c.proxy.capture_batch_events = x; }),
+      DurationField("proxy.capture_flush_interval", 1, 60000,
+                    [](Config& c, int64_t x) { c.proxy.capture_flush_interval_ms = x; }),
+      StringField(
+          "proxy.forward_to", v::ValidateForwardTo,
+          [](Config & c) -> auto& { return c.proxy.forward_to; }),
+      StringField(
+          "proxy.forward_token_env", nullptr,
+          [](Config & c) -> auto& { return c.proxy.forward_token_env; }),
+      IntField("proxy.forward_buffer_events", 1, int64_t{100'000'000},
+               [](Config& c, int64_t x) { c.proxy.forward_buffer_events = x; }),
+      DurationField("proxy.forward_timeout", 100, 300000,
+                    [](Config& c, int64_t x) { c.proxy.forward_timeout_ms = x; }),
+      StringField(
+          "proxy.cache.backend", v::ValidateCacheBackend,
+          [](Config & c) -> auto& { return c.proxy.cache.backend; }),
+      IntField("proxy.cache.max_bytes", 1024, int64_t{1} << 40,
+               [](Config& c, int64_t x) { c.proxy.cache.max_bytes = x; }),
+      StringField(
+          "proxy.cache.redis_url", v::ValidateCacheRedisUrl,
+          [](Config & c) -> auto& { return c.proxy.cache.redis_url; }),
+      IntField("proxy.cache.redis_pool_size", 1, 64,
+               [](Config& c, int64_t x) { c.proxy.cache.redis_pool_size = x; }),
+      DurationField("proxy.cache.redis_timeout", 1, 60000,
+                    [](Config& c, int64_t x) { c.proxy.cache.redis_timeout_ms = x; }),
+      DurationField("proxy.cache.redis_retry_interval", 100, 3600000,
+                    [](Config& c, int64_t x) { c.proxy.cache.redis_retry_interval_ms = x; }),
+      {"proxy.cache.vary_headers", v::SetProxyVaryHeaders, /*keyed=*/true},
+      BoolField(
+          "proxy.cache.capture_hits",
+          [](Config & c) -> auto& { return c.proxy.cache.capture_hits; }),
+      {"proxy.routes", v::SetProxyRoutes, /*keyed=*/true},
   };
   return fields;
 }
@@ -332,8 +340,34 @@ const Field* FindField(std::string_view key) {
   return nullptr;
 }
 
-const std::set<std::string, std::less<>> kSections = {
-    "server", "storage", "metrics", "ingest", "logging", "auth", "redis", "quality", "alerting"};
+const std::set<std::string, std::less<>> kSections = {"server",   "storage", "metrics", "ingest",
+                                                      "logging",  "auth",    "redis",   "quality",
+                                                      "alerting", "proxy"};
+
+// Sections nested one level inside a section: their keys have three parts (proxy.cache.backend).
+const std::set<std::string, std::less<>> kSubsections = {"proxy.cache"};
+
+// The entries of a nested section (`key` names it) into the layer.
+void ReadSubsection(const std::string& key, const YAML::Node& node, Layer& layer,
+                    std::vector<ConfigError>& errors) {
+  if (node.IsNull()) return;
+  if (!node.IsMap()) {
+    errors.push_back({key, "must be a mapping"});
+    return;
+  }
+  for (const auto& entry : node) {
+    if (!entry.first.IsScalar()) {
+      errors.push_back({key, "keys must be plain strings"});
+      continue;
+    }
+    const std::string sub = key + "." + entry.first.Scalar();
+    if (FindField(sub) != nullptr) {
+      layer.scalars.emplace_back(sub, entry.second);
+    } else {
+      errors.push_back({sub, "unknown key"});
+    }
+  }
+}
 
 // Reads the file into a Layer; syntax and structure problems go to `errors`.
 void ReadFileLayer(const std::string& path, Layer& layer, std::vector<ConfigError>& errors) {
@@ -386,6 +420,8 @@ void ReadFileLayer(const std::string& path, Layer& layer, std::vector<ConfigErro
         layer.tokens = detail::ReadYamlTokens(entry.second, errors);
       } else if (FindField(key) != nullptr) {
         layer.scalars.emplace_back(key, entry.second);
+      } else if (kSubsections.contains(key)) {
+        ReadSubsection(key, entry.second, layer, errors);
       } else {
         errors.push_back({key, "unknown key"});
       }
@@ -430,6 +466,25 @@ void ReadFlagLayer(const std::map<std::string, std::string>& flags, Layer& layer
   }
 }
 
+// One error, or one per line of a keyed field's reason ("[2].path: must start with /").
+void AddReason(const Field& field, const std::string& reason, SourceKind kind,
+               std::vector<ConfigError>& errors) {
+  const std::string where = detail::Where(kind, field.key);
+  if (!field.keyed) {
+    errors.push_back({field.key, reason + where});
+    return;
+  }
+  std::istringstream lines(reason);
+  for (std::string line; std::getline(lines, line);) {
+    const size_t colon = line.find(": ");
+    if (colon == std::string::npos) {
+      errors.push_back({field.key, line + where});
+    } else {
+      errors.push_back({field.key + line.substr(0, colon), line.substr(colon + 2) + where});
+    }
+  }
+}
+
 void ApplyLayer(const Layer& layer, Config& config, std::vector<ConfigError>& errors) {
   bool has_listen = false;
   for (const auto& [key, node] : layer.scalars) has_listen |= key == kListenKey;
@@ -442,9 +497,8 @@ void ApplyLayer(const Layer& layer, Config& config, std::vector<ConfigError>& er
                                    detail::Where(layer.kind, key)});
         continue;
       }
-      if (auto reason = FindField(key)->set(node, config)) {
-        errors.push_back({key, *reason + detail::Where(layer.kind, key)});
-      }
+      const Field& field = *FindField(key);
+      if (auto reason = field.set(node, config)) AddReason(field, *reason, layer.kind, errors);
     }
   }
 }
@@ -483,6 +537,16 @@ ConfigLoadResult LoadConfig(const ConfigSources& sources) {
   if (auto it = sources.flags.find("alerting.channels"); it != sources.flags.end()) {
     detail::CollectAlertEnvNames(YAML::Node(it->second), token_env_names);
   }
+  // The variable proxy.forward_token_env names holds a secret: allowed whatever its name.
+  for (const auto& [key, node] : file.scalars) {
+    if (key == "proxy.forward_token_env") detail::CollectProxyEnvName(node, token_env_names);
+  }
+  if (auto it = sources.env.find(EnvVarName("proxy.forward_token_env")); it != sources.env.end()) {
+    detail::CollectProxyEnvName(YAML::Node(it->second), token_env_names);
+  }
+  if (auto it = sources.flags.find("proxy.forward_token_env"); it != sources.flags.end()) {
+    detail::CollectProxyEnvName(YAML::Node(it->second), token_env_names);
+  }
   ReadEnvLayer(sources.env, token_env_names, env, errors);
   ReadFlagLayer(sources.flags, flags, errors);
 
@@ -496,6 +560,7 @@ ConfigLoadResult LoadConfig(const ConfigSources& sources) {
     config.auth.tokens = detail::ResolveTokens(*tokens, sources.env, errors);
   }
   detail::FinishAlerting(config, sources.env, errors);
+  detail::FinishProxy(config, sources.env, errors);
   if (errors.empty()) result.config = std::move(config);
   return result;
 }

@@ -153,6 +153,85 @@ struct Config {
     std::vector<AlertRoute> routes;
   } alerting;
 
+  // The sidecar proxy in front of the watched prediction API (docs/proxy.md): off while upstream
+  // is "". Durations are milliseconds. Config checks what it can on its own (URLs, ranges, required
+  // pairs, the syntax of capture sources); the route templates, capture pointers' "*" rules and
+  // duplicate routes are checked where the proxy's parsers are (cli/wiring).
+  struct ProxySource {  // where one part of a captured event comes from
+    // kConstant: `value` itself; kRequest/kResponse: an RFC 6901 pointer into the body ("" = the
+    // whole body, "*" marks the batch axis); kPath: a template parameter; kHeader: a request
+    // header.
+    enum class Kind { kConstant, kRequest, kResponse, kPath, kHeader };
+    Kind kind = Kind::kConstant;
+    std::string value;
+  };
+  struct ProxyCapture {  // YAML: model: demand_forecast, segment: {path: restaurant_id}, ...
+    std::optional<ProxySource> model;  // required
+    std::optional<ProxySource> segment, version, features, prediction;
+    std::optional<ProxySource> id;           // unset = the request id
+    std::vector<std::string> feature_names;  // names of an array row's features, by position
+    std::string output;                      // Open Inference v2 output tensor; "" = the first
+    std::optional<int> output_index;         // element of an array prediction
+    double sample = 1.0;                     // (0, 1], by a hash of the event id
+  };
+  struct ProxyCache {              // YAML: cache: {ttl: 300s, key: [/features]}
+    int64_t ttl_ms = 300000;       // 1s .. 30d
+    std::vector<std::string> key;  // JSON pointers into the request body; empty = the whole body
+  };
+  struct ProxyRoute {
+    std::string path;                  // a template: /predict/{restaurant_id}
+    std::vector<std::string> methods;  // upper-case; empty = every method
+    std::optional<ProxyCapture> capture;
+    std::optional<ProxyCache> cache;
+  };
+  struct Proxy {
+    std::string upstream;     // http://HOST:PORT of the prediction API; "" = proxy off
+    std::string listen;       // HOST:PORT of the proxy's listener, as written; port 0 = any
+    std::string listen_host;  // listen, parsed
+    uint16_t listen_port = 0;
+    int threads = 0;  // proxy I/O threads; 0 = one per core
+    int64_t max_connections = 10000;
+    int64_t max_upstream_connections = 256;
+    int64_t upstream_idle_timeout_ms = 4000;  // keep under the upstream's keep-alive
+    int64_t connect_timeout_ms = 1000;        // -> 502
+    int64_t response_timeout_ms = 30000;      // -> 504
+    int64_t client_timeout_ms = 30000;        // idle keep-alive / slow client
+    int64_t max_body_bytes = 104857600;       // request bodies above: 413
+    int64_t max_capture_bytes = 1048576;      // bodies above pass uncaptured and uncached
+    bool preserve_host = false;
+    bool trust_forwarded_headers = false;
+    std::string request_id_header = "X-Request-Id";
+    bool access_log = true;
+    std::string health_path = "/health";        // "" = no prober
+    std::string health_db_path = "/health/db";  // "" = none
+    int64_t health_interval_ms = 10000;
+    int64_t health_timeout_ms = 2000;
+    std::string openapi_path = "/openapi.json";  // "" = no learning
+    int64_t openapi_refresh_ms = 300000;
+    int64_t max_routes = 200;
+    int64_t capture_queue_events = 100000;
+    int64_t capture_queue_bytes = 67108864;
+    int64_t capture_batch_events = 1000;
+    int64_t capture_flush_interval_ms = 20;
+    std::string forward_to;         // http(s):// of a central modelwatch; "" = store locally
+    std::string forward_token_env;  // the variable holding the token (ingest role)
+    std::string forward_token;      // its value, resolved at load; never logged
+    int64_t forward_buffer_events = 100000;
+    int64_t forward_timeout_ms = 5000;
+    struct Cache {
+      std::string backend = "memory";  // memory | redis
+      int64_t max_bytes = 67108864;    // memory backend
+      std::string redis_url;           // redis://[user:pass@]host[:port][/db] | unix:///path
+      int64_t redis_pool_size = 2;
+      int64_t redis_timeout_ms = 50;
+      int64_t redis_retry_interval_ms = 1000;
+      std::vector<std::string> vary_headers = {"Authorization"};
+      bool capture_hits = true;  // cached answers are captured (without latency_ms)
+    } cache;
+    std::vector<ProxyRoute> routes;
+    bool enabled() const { return !upstream.empty(); }
+  } proxy;
+
   // Resolved helpers.
   // The directory for log files: logging.dir when set, else <storage.data_dir>/logs; "" when
   // logging.dir is "-" (stdout only, no log files).
@@ -172,7 +251,8 @@ struct ConfigError {
 // (storage.data_dir -> MODELWATCH_STORAGE_DATA_DIR). A MODELWATCH_* variable that names no key is
 // an error (typo protection), except the allow-list: MODELWATCH_CONFIG (the config file path, read
 // by the CLI) and any variable named by an auth.tokens[].token_env entry of the file or an
-// alerting.channels[] url_env / routing_key_env / password_env entry (from any source). Variables
+// alerting.channels[] url_env / routing_key_env / password_env entry or proxy.forward_token_env
+// (from any source). Variables
 // without the MODELWATCH_ prefix are ignored except as such targets.
 //
 // auth.tokens is a list in YAML; from the environment (MODELWATCH_AUTH_TOKENS) or a flag
@@ -206,10 +286,12 @@ std::string FormatConfigErrors(const std::vector<ConfigError>& errors);
 std::string EnvVarName(std::string_view key);
 
 // Every scalar key accepted in the file, env and flags ("server.host", ...), plus "auth.tokens",
-// in documentation order. ("alerting.channels" and "alerting.routes" are lists: in the file as
-// YAML lists, from the environment or a flag as the same list in YAML flow style, e.g.
+// in documentation order. Keys of a nested section have three parts ("proxy.cache.backend"; in
+// the file under proxy: cache: backend:). ("alerting.channels" and "alerting.routes" are lists: in
+// the file as YAML lists, from the environment or a flag as the same list in YAML flow style, e.g.
 // MODELWATCH_ALERTING_CHANNELS='[{name: ops, type: slack, url_env: SLACK_URL}]'; a
-// higher-precedence source replaces the whole list.)
+// higher-precedence source replaces the whole list. proxy.routes and proxy.cache.vary_headers
+// are lists in the same way.)
 std::vector<std::string> ConfigKeyNames();
 
 // Reads the whole current process environment into a map. (MODELWATCH_* variables are config

@@ -618,7 +618,7 @@ TEST_F(ConfigTest, ExampleFileMentionsEveryKey) {
   std::stringstream text;
   text << in.rdbuf();
   for (const auto& key : ConfigKeyNames()) {
-    const std::string leaf = key.substr(key.find('.') + 1);
+    const std::string leaf = key.substr(key.rfind('.') + 1);
     EXPECT_THAT(text.str(), HasSubstr(leaf + ":")) << key;
   }
 }

@@ -6,12 +6,11 @@
 #include "common/duration.h"
 #include "common/regex_bounds.h"
 #include "config/detail/validate.h"
+#include "config/detail/yaml_read.h"
 #include "config/yaml_error.h"
 
 namespace mw::config::detail {
 namespace {
-
-using Problems = std::vector<std::string>;
 
 constexpr std::string_view kPagerDutyUrl = "https://events.pagerduty.com/v2/enqueue";
 
@@ -25,64 +24,6 @@ bool IsUrlWithScheme(std::string_view value, std::initializer_list<std::string_v
     if (value.starts_with(scheme) && value.size() > scheme.size()) return true;
   }
   return false;
-}
-
-// YAML from the file comes as a node; from env/flags as a scalar holding flow-style YAML.
-std::optional<YAML::Node> ListNode(const YAML::Node& node, Problems& problems) {
-  if (node.IsNull()) return YAML::Node(YAML::NodeType::Sequence);
-  if (node.IsSequence()) return node;
-  if (!node.IsScalar()) {
-    problems.push_back("must be a list");
-    return std::nullopt;
-  }
-  if (node.Scalar().find_first_not_of(" \t\r\n") == std::string::npos) {
-    return YAML::Node(YAML::NodeType::Sequence);
-  }
-  YAML::Node parsed;
-  try {
-    parsed = YAML::Load(node.Scalar());
-  } catch (const YAML::Exception& e) {
-    problems.push_back("not a YAML list (column " + std::to_string(e.mark.column + 1) +
-                       "): " + YamlErrorText(e));
-    return std::nullopt;
-  }
-  if (parsed.IsNull()) return YAML::Node(YAML::NodeType::Sequence);
-  if (!parsed.IsSequence()) {
-    problems.push_back("must be a list, e.g. [{name: ops, type: slack, url: \"https://...\"}]");
-    return std::nullopt;
-  }
-  return parsed;
-}
-
-std::optional<std::string> String(const YAML::Node& node, const std::string& path,
-                                  Problems& problems) {
-  if (node.IsNull()) return std::string();
-  if (!node.IsScalar()) {
-    problems.push_back(path + ": must be a string");
-    return std::nullopt;
-  }
-  return node.Scalar();
-}
-
-// A list of strings; a single string counts as a list of one.
-std::vector<std::string> StringList(const YAML::Node& node, const std::string& path,
-                                    Problems& problems) {
-  std::vector<std::string> out;
-  if (node.IsNull()) return out;
-  if (node.IsScalar()) {
-    out.push_back(node.Scalar());
-    return out;
-  }
-  if (!node.IsSequence()) {
-    problems.push_back(path + ": must be a list of strings");
-    return out;
-  }
-  for (size_t i = 0; i < node.size(); ++i) {
-    if (auto s = String(node[i], path + "[" + std::to_string(i) + "]", problems)) {
-      out.push_back(*s);
-    }
-  }
-  return out;
 }
 
 std::map<std::string, std::string> StringMap(const YAML::Node& node, const std::string& path,
@@ -110,15 +51,6 @@ std::optional<int64_t> Duration(const YAML::Node& node, const std::string& path,
   if (node.IsScalar()) ms = ParseDurationMillis(node.Scalar());
   if (!ms) problems.push_back(path + ": must be a duration like 30s, 5m or 4h");
   return ms;
-}
-
-std::optional<bool> Bool(const YAML::Node& node, const std::string& path, Problems& problems) {
-  bool v = false;
-  if (!node.IsScalar() || !YAML::convert<bool>::decode(node, v)) {
-    problems.push_back(path + ": must be true or false");
-    return std::nullopt;
-  }
-  return v;
 }
 
 bool KeyAllowed(std::string_view type, std::string_view key) {
