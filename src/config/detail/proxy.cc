@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "common/duration.h"
+#include "common/json_pointer.h"
 #include "config/detail/validate.h"
 #include "config/detail/yaml_read.h"
 
@@ -48,16 +49,10 @@ void KeyListProblems(Problems& problems) {
   }
 }
 
-// RFC 6901: "" or "/..." with "~" only as "~0" or "~1". "*" segments are checked by the proxy.
+// RFC 6901 (common/json_pointer.h). "*" segments are checked by the proxy.
 std::optional<std::string> PointerProblem(std::string_view ptr) {
-  if (!ptr.empty() && ptr.front() != '/') {
-    return Quoted(ptr) + ": a JSON pointer must be empty or start with \"/\"";
-  }
-  for (size_t i = 0; i < ptr.size(); ++i) {
-    if (ptr[i] == '~' && (i + 1 == ptr.size() || (ptr[i + 1] != '0' && ptr[i + 1] != '1'))) {
-      return Quoted(ptr) + ": \"~\" must be followed by 0 or 1 (RFC 6901)";
-    }
-  }
+  auto tokens = ParseJsonPointerTokens(ptr);
+  if (!tokens) return tokens.error().message();
   return std::nullopt;
 }
 

@@ -4,6 +4,7 @@
 
 #include "common/hash.h"
 #include "common/json.h"
+#include "common/json_pointer.h"
 #include "proxy/cache/cache.h"
 #include "proxy/cache/detail/canonical_json.h"
 
@@ -39,7 +40,7 @@ Status CacheAppendPointerParts(std::string_view body, const std::vector<std::str
   std::vector<std::vector<std::string>> parsed;
   parsed.reserve(pointers.size());
   for (const std::string& pointer : pointers) {
-    Result<std::vector<std::string>> tokens = detail::CacheParsePointer(pointer);
+    Result<std::vector<std::string>> tokens = ParseJsonPointerTokens(pointer);
     if (!tokens) return tokens.error();
     parsed.push_back(std::move(tokens).value());
   }

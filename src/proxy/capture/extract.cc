@@ -57,7 +57,7 @@ PartText PartTextOf(const EventPart& part, size_t row, std::string* out) {
   if (!part.found) return PartText::kAbsent;
   const Value& value = part.at(row);
   if (value.missing) return PartText::kAbsent;
-  const detail::JsonNode* node = value.json();
+  const JsonNode* node = value.json();
   if (node == nullptr) {
     out->assign(value.text);
     return PartText::kText;

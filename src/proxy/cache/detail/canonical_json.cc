@@ -55,80 +55,15 @@ void AppendCanonicalNumber(double value, std::string_view token, std::string* ou
 }
 
 CanonicalJsonDocument::Outcome CanonicalJsonDocument::Parse(std::string_view text) {
-  nodes_.clear();
-  text = StripUtf8Bom(text);
-  padded_ = simdjson::padded_string(text.size() + 2);
-  char* data = padded_.data();
-  data[0] = '[';
-  std::memcpy(data + 1, text.data(), text.size());
-  data[text.size() + 1] = ']';
-  simdjson::ondemand::document doc;
-  simdjson::ondemand::value wrapper;
-  simdjson::error_code error = parser_.iterate(padded_).get(doc);
-  if (!error) error = doc.get_value().get(wrapper);
-  if (!error) error = Build(wrapper, {}, 0);
-  // Exactly one value inside the wrapper, and nothing after it ("1,2" and "1][" are not JSON).
-  if (!error && (nodes_.empty() || nodes_[0].kind != JsonKind::kArray || nodes_[0].size != 1 ||
-                 doc.current_location().error() != simdjson::OUT_OF_BOUNDS)) {
-    error = simdjson::TAPE_ERROR;
-  }
-  if (error) {
-    nodes_.clear();
-    return error == simdjson::DEPTH_ERROR ? Outcome::kTooDeep : Outcome::kNotJson;
-  }
-  return Outcome::kOk;
+  return tree_.Parse(text);
 }
 
-// `depth` is the nesting a container at this value opens within the body (the wrapper is 0), so
-// a body of kMaxJsonDepth levels is accepted and one more is not; the recursion of the writer,
-// which follows the tree, stays bounded too.
-simdjson::error_code CanonicalJsonDocument::Build(simdjson::ondemand::value& value,
-                                                  std::string_view key, int depth) {
-  JsonScalar scalar;
-  if (auto error = ReadJsonValue(value, &scalar)) return error;
-  const auto index = static_cast<uint32_t>(nodes_.size());
-  nodes_.push_back(Node{scalar.kind, scalar.number, scalar.boolean, scalar.text, key, 0, 0});
-  if (scalar.kind != JsonKind::kObject && scalar.kind != JsonKind::kArray) {
-    return simdjson::SUCCESS;
-  }
-  if (depth > kMaxJsonDepth) return simdjson::DEPTH_ERROR;
-  uint32_t previous = 0;
-  uint32_t count = 0;
-  const auto add = [&](simdjson::ondemand::value& child, std::string_view child_key) {
-    const auto child_index = static_cast<uint32_t>(nodes_.size());
-    if (auto error = Build(child, child_key, depth + 1)) return error;
-    if (previous != 0) nodes_[previous].next = child_index;
-    previous = child_index;
-    ++count;
-    return simdjson::SUCCESS;
-  };
-  if (scalar.kind == JsonKind::kObject) {
-    simdjson::ondemand::object object;
-    if (auto error = value.get_object().get(object)) return error;
-    for (auto field_result : object) {
-      simdjson::ondemand::field field;
-      if (auto error = std::move(field_result).get(field)) return error;
-      std::string_view field_key;
-      if (auto error = field.unescaped_key().get(field_key)) return error;
-      if (auto error = add(field.value(), field_key)) return error;
-    }
-  } else {
-    simdjson::ondemand::array array;
-    if (auto error = value.get_array().get(array)) return error;
-    for (auto element_result : array) {
-      simdjson::ondemand::value element;
-      if (auto error = std::move(element_result).get(element)) return error;
-      if (auto error = add(element, {})) return error;
-    }
-  }
-  nodes_[index].size = count;
-  return simdjson::SUCCESS;
+void CanonicalJsonDocument::AppendCanonical(std::string* out) const {
+  AppendNode(tree_.root(), out);
 }
-
-void CanonicalJsonDocument::AppendCanonical(std::string* out) const { AppendNode(1, out); }
 
 void CanonicalJsonDocument::AppendNode(uint32_t index, std::string* out) const {
-  const Node& node = nodes_[index];
+  const JsonNode& node = tree_.node(index);
   switch (node.kind) {
     case JsonKind::kString:
       AppendJsonString(out, node.text);
@@ -150,7 +85,7 @@ void CanonicalJsonDocument::AppendNode(uint32_t index, std::string* out) const {
       return;
     case JsonKind::kArray:
       out->push_back('[');
-      for (uint32_t child = FirstChild(index); child != 0; child = nodes_[child].next) {
+      for (uint32_t child = tree_.first_child(index); child != 0; child = tree_.node(child).next) {
         if (child != index + 1) out->push_back(',');
         AppendNode(child, out);
       }
@@ -163,16 +98,17 @@ void CanonicalJsonDocument::AppendNode(uint32_t index, std::string* out) const {
 // stable sort), so bodies that differ only in which duplicate comes first get different keys.
 void CanonicalJsonDocument::AppendObject(uint32_t index, std::string* out) const {
   std::vector<uint32_t> members;
-  members.reserve(nodes_[index].size);
-  for (uint32_t child = FirstChild(index); child != 0; child = nodes_[child].next) {
+  members.reserve(tree_.node(index).size);
+  for (uint32_t child = tree_.first_child(index); child != 0; child = tree_.node(child).next) {
     members.push_back(child);
   }
-  std::stable_sort(members.begin(), members.end(),
-                   [this](uint32_t a, uint32_t b) { return nodes_[a].key < nodes_[b].key; });
+  std::stable_sort(members.begin(), members.end(), [this](uint32_t a, uint32_t b) {
+    return tree_.node(a).key < tree_.node(b).key;
+  });
   out->push_back('{');
   for (size_t i = 0; i < members.size(); ++i) {
     if (i > 0) out->push_back(',');
-    AppendJsonString(out, nodes_[members[i]].key);
+    AppendJsonString(out, tree_.node(members[i]).key);
     out->push_back(':');
     AppendNode(members[i], out);
   }
@@ -181,13 +117,13 @@ void CanonicalJsonDocument::AppendObject(uint32_t index, std::string* out) const
 
 CanonicalJsonDocument::Found CanonicalJsonDocument::AppendAtPointer(
     const std::vector<std::string>& tokens, std::string* out) const {
-  uint32_t index = 1;
+  uint32_t index = tree_.root();
   for (const std::string& token : tokens) {
-    const Node& parent = nodes_[index];
+    const JsonNode& parent = tree_.node(index);
     uint32_t found = 0;
     if (parent.kind == JsonKind::kObject) {
-      for (uint32_t child = FirstChild(index); child != 0; child = nodes_[child].next) {
-        if (nodes_[child].key != token) continue;
+      for (uint32_t child = tree_.first_child(index); child != 0; child = tree_.node(child).next) {
+        if (tree_.node(child).key != token) continue;
         if (found != 0) return Found::kAmbiguous;
         found = child;
       }
@@ -197,8 +133,8 @@ CanonicalJsonDocument::Found CanonicalJsonDocument::AppendAtPointer(
       const char* end = token.data() + token.size();
       const auto [ptr, ec] = std::from_chars(token.data(), end, position);
       if (ec == std::errc() && ptr == end && position < parent.size) {
-        found = FirstChild(index);
-        for (uint32_t i = 0; i < position; ++i) found = nodes_[found].next;
+        found = tree_.first_child(index);
+        for (uint32_t i = 0; i < position; ++i) found = tree_.node(found).next;
       }
     }
     if (found == 0) return Found::kAbsent;
@@ -206,36 +142,6 @@ CanonicalJsonDocument::Found CanonicalJsonDocument::AppendAtPointer(
   }
   AppendNode(index, out);
   return Found::kValue;
-}
-
-Result<std::vector<std::string>> CacheParsePointer(std::string_view text) {
-  std::vector<std::string> tokens;
-  if (text.empty()) return tokens;
-  std::string quoted;
-  AppendJsonString(&quoted, text);
-  if (text[0] != '/') {
-    return InvalidArgument(quoted + ": a JSON pointer must be empty or start with \"/\"");
-  }
-  size_t start = 1;
-  while (true) {
-    const size_t end = std::min(text.find('/', start), text.size());
-    const std::string_view raw = text.substr(start, end - start);
-    std::string token;
-    token.reserve(raw.size());
-    for (size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i] != '~') {
-        token.push_back(raw[i]);
-      } else if (i + 1 < raw.size() && (raw[i + 1] == '0' || raw[i + 1] == '1')) {
-        token.push_back(raw[++i] == '0' ? '~' : '/');
-      } else {
-        return InvalidArgument(quoted + ": \"~\" must be followed by 0 or 1 (RFC 6901)");
-      }
-    }
-    tokens.push_back(std::move(token));
-    if (end == text.size()) break;
-    start = end + 1;
-  }
-  return tokens;
 }
 
 }  // namespace mw::proxy::detail

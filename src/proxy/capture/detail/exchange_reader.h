@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "proxy/capture/detail/json_tree.h"
+#include "common/json_tree.h"
 #include "proxy/capture/extract.h"
 #include "proxy/capture/spec.h"
 

@@ -1,11 +1,11 @@
-#include "proxy/capture/detail/json_tree.h"
+#include "common/json_tree.h"
 
 #include <charconv>
 #include <cstring>
 
 #include "common/json_limits.h"
 
-namespace mw::proxy::detail {
+namespace mw {
 namespace {
 
 namespace ondemand = simdjson::ondemand;
@@ -113,4 +113,4 @@ std::optional<uint32_t> JsonTree::Find(uint32_t index,
   return index;
 }
 
-}  // namespace mw::proxy::detail
+}  // namespace mw

@@ -1,11 +1,13 @@
-// A read-only tree of one JSON body, for the capture's repeated pointer look-ups into the same
-// request and response. Built with simdjson On Demand and common/json.h's ReadJsonValue rather
-// than simdjson's DOM, because the DOM parser rejects a whole body for one NaN, Infinity or 1e400
-// (here they are kNonFinite nodes, so only a captured one drops the exchange, as `invalid`), and
-// because ReadJsonValue re-reads the long-mantissa numbers that simdjson 3.0.1 gets wrong.
+// A read-only tree of one JSON body, for repeated pointer look-ups and walks over the same
+// document (the proxy's prediction capture and its response-cache keys). Built with simdjson On
+// Demand and common/json.h's ReadJsonValue rather than simdjson's DOM, because the DOM parser
+// rejects a whole body for one NaN, Infinity or 1e400 (here they are kNonFinite nodes, so a caller
+// decides what one means), and because ReadJsonValue re-reads the long-mantissa numbers that
+// simdjson 3.0.1 gets wrong.
 //
-// Strings and keys are views into the tree's own buffers: valid while the tree lives and is not
-// parsed again. Not thread-safe; one tree per body.
+// Nodes are in pre-order: a container's members follow it, linked by `next`. Strings and keys are
+// views into the tree's own buffers: valid while the tree lives and is not parsed again. Not
+// thread-safe; one tree per body.
 #pragma once
 
 #include <simdjson.h>
@@ -18,7 +20,7 @@
 
 #include "common/json.h"
 
-namespace mw::proxy::detail {
+namespace mw {
 
 struct JsonNode {
   JsonKind kind = JsonKind::kNull;
@@ -68,4 +70,4 @@ class JsonTree {
   std::vector<JsonNode> nodes_;
 };
 
-}  // namespace mw::proxy::detail
+}  // namespace mw
