@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -371,6 +372,14 @@ void ShutDown(http::Server& server, telemetry::Logger& logger, QualityEngine& qu
 int RunServe(const CommonOptions& options, const std::string& version) {
   auto config = LoadConfigOrReport(options);
   if (!config) return 2;
+  if (!config->proxy.upstream.empty()) {
+    // The proxy's building blocks (src/proxy/) are not wired into serve yet: refuse rather than
+    // run without the proxy the configuration asks for.
+    std::fprintf(stderr,
+                 "config error: proxy.upstream: the sidecar proxy is not available in this build "
+                 "(leave proxy.upstream empty)\n");
+    return 2;
+  }
   std::optional<alerting::RuleSet> alert_rules;
   if (config->alerting.enabled) {
     alert_rules = LoadAlertRules(*config);

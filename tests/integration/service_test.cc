@@ -52,6 +52,20 @@ TEST(HealthTest, UnreachableRedisIsDegradedNotDown) {
   EXPECT_EQ(h["checks"]["redis"], "down");
 }
 
+// The proxy's keys are read and checked, but serve does not run the proxy yet: a configured
+// upstream is refused (exit 2 naming the key) instead of being silently ignored.
+TEST(ServeTest, AConfiguredProxyUpstreamIsRefusedUntilTheProxyIsWired) {
+  TempDir dir;
+  const CommandResult r =
+      RunCommand({ModelwatchBinary(), "serve", "--listen", "127.0.0.1:0", "--data-dir",
+                  (dir.path() / "data").string(), "--set", "proxy.upstream=http://127.0.0.1:9",
+                  "--set", "proxy.listen=127.0.0.1:0"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("config error: proxy.upstream: the sidecar proxy is not available"),
+            std::string::npos)
+      << r.output;
+}
+
 TEST(RegistryTest, ModelsAndVersionsRoundTrip) {
   ModelwatchProcess server;
   ASSERT_TRUE(server.Start()) << server.output();
