@@ -164,7 +164,8 @@ class CaptureQueue::Impl : public std::enable_shared_from_this<Impl> {
   // How long (real time) the thread sleeps before looking at the clock again.
   int64_t WaitMsLocked() const {
     const int64_t cap = std::max<int64_t>(options_.flush_interval_ms, 10);
-    if (ready_.empty()) return cap;
+    // Nothing to send, or no room to send it: Offer and OnDone notify.
+    if (ready_.empty() || in_flight_.size() >= options_.max_in_flight_batches) return cap;
     const int64_t now = clock_.NowMillis();
     int64_t wait = ready_.front().ready_at_ms + options_.flush_interval_ms - now;
     if (retry_at_ms_ > now) wait = std::max(wait, retry_at_ms_ - now);
