@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,6 +30,7 @@ class CaptureQueueFakeSink : public CaptureSink {
   std::function<DeliveryOutcome(const CaptureItem&, int attempt)> decide;
   bool async = false;
   bool hold = false;
+  int throws = 0;  // the first `throws` Deliver calls throw without answering
 
   ~CaptureQueueFakeSink() override {
     for (std::thread& t : threads_) t.join();
@@ -39,6 +41,10 @@ class CaptureQueueFakeSink : public CaptureSink {
     std::vector<DeliveryOutcome> outcomes;
     {
       std::lock_guard lock(mutex_);
+      if (throws > 0) {
+        --throws;
+        throw std::runtime_error("sink failed");
+      }
       batches_.push_back(items.size());
       for (const CaptureItem& item : items) {
         const int attempt = attempts_[item.events_json]++;
@@ -326,6 +332,28 @@ TEST_F(CaptureQueueTest, ConcurrentOffersAreCountedExactly) {
   EXPECT_EQ(Events("queued"), accepted);
   EXPECT_EQ(Events("stored") + Dropped("conflict"), accepted);
   EXPECT_EQ(Dropped("shutdown"), 0);
+}
+
+class CaptureQueueRecordingReporter : public BackgroundErrorReporter {
+ public:
+  void OnBackgroundError(std::string_view thread, std::string_view what) noexcept override {
+    std::lock_guard lock(mutex_);
+    errors.push_back(std::string(thread) + ": " + std::string(what));
+  }
+  std::mutex mutex_;
+  std::vector<std::string> errors;
+};
+
+TEST_F(CaptureQueueTest, ASinkThatThrowsIsReportedAndItsItemsRetried) {
+  CaptureQueueRecordingReporter reporter;
+  sink_.throws = 1;
+  CaptureQueue queue({}, sink_, &capture_metrics_, clock_, &reporter);
+  queue.Start();
+  ASSERT_TRUE(queue.Offer(CaptureQueueSpec(), CaptureQueueExchange(0)));
+  EXPECT_TRUE(queue.Drain(2000));
+  EXPECT_EQ(Events("stored"), 1);
+  std::lock_guard lock(reporter.mutex_);
+  EXPECT_EQ(reporter.errors, (std::vector<std::string>{"capture_queue: sink failed"}));
 }
 
 TEST(CaptureMetricsTest, DistinctReasonsAreCappedAndNonTokensAreOther) {

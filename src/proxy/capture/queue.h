@@ -23,8 +23,9 @@
 // waits at most flush_interval_ms (or 10 ms) of real time between looks at it, so a FakeClock
 // moved by a test is noticed promptly.
 //
-// Thread-safety: every method may be called from any thread concurrently. The sink and the
-// clock must outlive the queue; `metrics` and `reporter` (may be null) too.
+// Thread-safety: every method may be called from any thread concurrently, except Stop (and the
+// destructor) from the sink's Deliver or `done` on the capture thread (it joins that thread). The
+// sink and the clock must outlive the queue; `metrics` and `reporter` (may be null) too.
 #pragma once
 
 #include <cstddef>
