@@ -123,7 +123,10 @@ telemetry::MetricsOptions CaptureQueueMetricsOptions() {
   return options;
 }
 
-bool CaptureQueueWaitFor(const std::function<bool()>& condition, int timeout_ms = 2000) {
+// Polls `condition` until it holds. The deadline is only reached when a test fails: it is long
+// because a loaded 2-core machine running the ASan suite in parallel once took over 2 s to
+// schedule the capture thread.
+bool CaptureQueueWaitFor(const std::function<bool()>& condition, int timeout_ms = 10000) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (!condition()) {
     if (std::chrono::steady_clock::now() > deadline) return false;
