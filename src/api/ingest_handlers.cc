@@ -298,15 +298,19 @@ http::Handler PostPredictions(const IngestContext& ctx) {
                          http::Response& out) {
             // Only newly stored predictions count, so a retried batch is not counted twice.
             std::vector<int64_t> counts(labels->sets.size(), 0);
+            std::vector<std::vector<double>> latencies(labels->sets.size());
             for (size_t i = 0; i < labels->set_of.size(); ++i) {
               if (i < batch->duplicate.size() && batch->duplicate[i]) continue;
-              const auto& [model, segment] = labels->sets[labels->set_of[i]];
               ++counts[labels->set_of[i]];
               if (!std::isnan(labels->latency_seconds[i])) {
-                ctx.metrics->RecordPredictionLatency(model, segment, labels->latency_seconds[i]);
+                latencies[labels->set_of[i]].push_back(labels->latency_seconds[i]);
               }
             }
             for (size_t k = 0; k < counts.size(); ++k) {
+              if (!latencies[k].empty()) {
+                ctx.metrics->RecordPredictionLatencies(labels->sets[k].first,
+                                                       labels->sets[k].second, latencies[k]);
+              }
               if (counts[k] > 0) {
                 ctx.metrics->RecordPredictions(labels->sets[k].first, labels->sets[k].second,
                                                counts[k]);

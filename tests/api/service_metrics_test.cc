@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <limits>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -187,14 +188,15 @@ TEST(MetricsTest, BatchSizesUseTheIngestBuckets) {
 
 TEST(MetricsTest, PredictionLatenciesFillTheDurationHistogramPerModelAndSegment) {
   auto m = Make(Options());
-  m->ingest.RecordPredictionLatency("demand", "r1", 0.12);
-  m->ingest.RecordPredictionLatency("demand", "r1", 0.12);
-  m->ingest.RecordPredictionLatency("demand", "r1", 4.0);
-  m->ingest.RecordPredictionLatency("demand", "r2", 0.0004);
-  m->ingest.RecordPredictionLatency("demand", "r2", -1);  // ignored
-  m->ingest.RecordPredictionLatency("demand", "r2",
-                                    std::numeric_limits<double>::infinity());  // ignored
+  const double r1_seconds[] = {0.12, 0.12, 4.0};
+  m->ingest.RecordPredictionLatencies("demand", "r1", r1_seconds);
+  // -1 and infinity are skipped; NaN marks an event without latency_ms.
+  const double r2_seconds[] = {0.0004, -1, std::numeric_limits<double>::infinity(),
+                               std::numeric_limits<double>::quiet_NaN()};
+  m->ingest.RecordPredictionLatencies("demand", "r2", r2_seconds);
+  m->ingest.RecordPredictionLatencies("demand", "r3", std::span<const double>{});  // no series
   const std::string text = m->core.Serialize();
+  EXPECT_EQ(text.find(R"(segment="r3")"), std::string::npos);
   const std::string r1 = R"(model_type="demand",segment="r1")";
   EXPECT_EQ(Sample(text, "ml_prediction_duration_seconds_bucket{" + r1 + ",le=\"0.1\"}"), 0);
   EXPECT_EQ(Sample(text, "ml_prediction_duration_seconds_bucket{" + r1 + ",le=\"0.25\"}"), 2);

@@ -1,5 +1,6 @@
 #include "api/metrics/ingest_metrics.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <utility>
@@ -91,9 +92,10 @@ void IngestMetrics::RecordPredictions(std::string_view model, std::string_view s
   counter->Increment(static_cast<double>(count));
 }
 
-void IngestMetrics::RecordPredictionLatency(std::string_view model, std::string_view segment,
-                                            double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0) return;
+void IngestMetrics::RecordPredictionLatencies(std::string_view model, std::string_view segment,
+                                              std::span<const double> seconds) {
+  const auto valid = [](double s) { return std::isfinite(s) && s >= 0; };
+  if (std::none_of(seconds.begin(), seconds.end(), valid)) return;
   // RecordPredictions counts the overflow; the same "other" label is used here.
   if (!metrics_.AdmitSegment(segment)) segment = "other";
   prometheus::Histogram* histogram = latency_.Get({model, segment}, [&] {
@@ -101,7 +103,9 @@ void IngestMetrics::RecordPredictionLatency(std::string_view model, std::string_
         {{"model_type", std::string(model)}, {metrics_.segment_label(), std::string(segment)}},
         telemetry::RequestDurationBuckets());
   });
-  histogram->Observe(seconds);
+  for (const double s : seconds) {
+    if (valid(s)) histogram->Observe(s);
+  }
 }
 
 void IngestMetrics::RecordActuals(std::string_view model, int64_t matched, int64_t unmatched) {

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -42,9 +43,12 @@ class IngestMetrics {
 
   // Counts <= 0 are ignored.
   void RecordPredictions(std::string_view model, std::string_view segment, int64_t count);
-  // One newly stored prediction's own latency (its latency_ms / 1000), under the same model and
-  // segment labels as P_predictions_total. Negative or non-finite values are ignored.
-  void RecordPredictionLatency(std::string_view model, std::string_view segment, double seconds);
+  // The own latencies (latency_ms / 1000) of newly stored predictions of one model and segment,
+  // under the same labels as P_predictions_total: one series lookup for the whole group, as the
+  // ingest handler calls it once per (model, segment) of a batch. Negative or non-finite values
+  // (NaN marks an event that reported none) are skipped.
+  void RecordPredictionLatencies(std::string_view model, std::string_view segment,
+                                 std::span<const double> seconds);
   // model may be empty when actuals arrive without one; it is exported as "unknown".
   void RecordActuals(std::string_view model, int64_t matched, int64_t unmatched);
   // Actuals carry no model (ingest/event.h): model_type="unknown".
