@@ -17,6 +17,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "alerting/engine/engine.h"
@@ -31,6 +32,7 @@
 #include "monitor/service.h"
 #include "profile/profile.h"
 #include "profile/profile_cache.h"
+#include "proxy/health/prober.h"
 #include "store/store.h"
 #include "telemetry/logging.h"
 #include "telemetry/metrics.h"
@@ -85,6 +87,12 @@ struct HealthContext {
   ModelCatalog* catalog = nullptr;
   const telemetry::Metrics* metrics = nullptr;  // serialized on /metrics
   const Clock* clock = nullptr;
+  // The sidecar proxy (null / empty when proxy.upstream is not set): its upstream's prober and
+  // URL, and whether the response cache's Redis is reachable (set only for
+  // proxy.cache.backend redis; then it replaces the redis.url probe in /health).
+  const proxy::HealthProber* upstream = nullptr;
+  std::string upstream_url;
+  std::function<bool()> cache_redis_up;
   std::string version;
   int64_t started_at_ms = 0;
 };

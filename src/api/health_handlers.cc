@@ -37,6 +37,20 @@ Status StoreUsable(const store::Store& store) {
   return store.WriteHealth();
 }
 
+// The `upstream` section of /health: what the proxy's prober last learned of the watched API.
+Json UpstreamSection(const HealthContext& ctx, const proxy::UpstreamHealth& h) {
+  auto optional_bool = [](const std::optional<bool>& v) { return v ? Json(*v) : Json(nullptr); };
+  return {{"url", ctx.upstream_url},
+          {"up", h.probed ? Json(h.up) : Json(nullptr)},
+          {"status", h.status ? Json(*h.status) : Json(nullptr)},
+          {"database_connected", optional_bool(h.database_connected)},
+          {"redis_connected", optional_bool(h.redis_connected)},
+          {"model_loaded", optional_bool(h.model_loaded)},
+          {"last_probe", h.probed ? Json(FormatRfc3339Millis(h.last_probe_ms)) : Json(nullptr)},
+          {"probe_seconds", h.probed ? Json(h.probe_seconds) : Json(nullptr)},
+          {"error", h.error.empty() ? Json(nullptr) : Json(h.error)}};
+}
+
 }  // namespace
 
 http::Handler GetMetrics(const HealthContext& ctx) {
@@ -50,18 +64,29 @@ http::Handler GetMetrics(const HealthContext& ctx) {
 }
 
 // unhealthy (503): the database does not answer, or writes to it fail (a full disk);
-// degraded (200): Redis down, the write queue over 80 % full, or the disk's free space under
-// storage.min_free_bytes.
+// degraded (200): Redis down, the write queue over 80 % full, the disk's free space under
+// storage.min_free_bytes, or (with the proxy) the watched upstream down. The upstream never makes
+// modelwatch unhealthy: a sidecar restarted for its upstream's outage would only lose captures.
+// With the proxy, `model_loaded` is what the upstream's /health says (null until it said it).
 http::Handler GetHealth(const HealthContext& ctx) {
   return [&ctx](http::Request&, const http::PathParams&, http::Responder respond) {
     const Status db = ctx.store->Ping();
     const bool db_ok = db.ok();
     const Status writes = ctx.store->WriteHealth();
-    const bool model_loaded = ctx.catalog->size() > 0;
+    Json model_loaded = ctx.catalog->size() > 0;
+    std::optional<proxy::UpstreamHealth> upstream;
+    if (ctx.upstream != nullptr) {
+      upstream = ctx.upstream->Current();
+      model_loaded = upstream->model_loaded ? Json(*upstream->model_loaded) : Json(nullptr);
+    }
     // Redis is optional: null when not configured; when configured and down we are degraded.
     Json redis_connected = nullptr;
     std::string redis_check = "not_configured";
-    if (!ctx.redis->url.empty()) {
+    if (ctx.cache_redis_up) {
+      const bool up = ctx.cache_redis_up();
+      redis_connected = up;
+      redis_check = up ? "up" : "down";
+    } else if (!ctx.redis->url.empty()) {
       const Status redis = ProbeRedis(ctx.redis->url, std::chrono::milliseconds(250));
       redis_connected = redis.ok();
       redis_check = redis.ok() ? "up" : "down";
@@ -74,9 +99,16 @@ http::Handler GetHealth(const HealthContext& ctx) {
                    {"database_writes", writes.ok() ? "ok" : "failing"},
                    {"disk_space", disk_check},
                    {"redis", redis_check}};
+    std::string upstream_check;
+    if (upstream) {
+      upstream_check = !upstream->probed ? "unknown" : upstream->up ? "up" : "down";
+      checks["upstream"] = upstream_check;
+    }
     const bool healthy = db_ok && writes.ok();
     std::string status = healthy ? "healthy" : "unhealthy";
-    if (healthy && (redis_check == "down" || disk_check == "low")) status = "degraded";
+    if (healthy && (redis_check == "down" || disk_check == "low" || upstream_check == "down")) {
+      status = "degraded";
+    }
     if (db_ok) {
       auto stats = ctx.store->Stats();
       const auto queue_limit = ctx.storage->max_queue_requests;
@@ -97,6 +129,7 @@ http::Handler GetHealth(const HealthContext& ctx) {
                   {{"path", data_dir},
                    {"free_bytes", free_bytes ? Json(*free_bytes) : Json(nullptr)},
                    {"min_free_bytes", min_free}}}};
+    if (upstream) body["upstream"] = UpstreamSection(ctx, *upstream);
     if (!db_ok) {
       body["error"] = db.message();
     } else if (!writes.ok()) {

@@ -9,11 +9,11 @@
 #include <utility>
 
 #include "api/handlers.h"
+#include "api/ingest_pipeline.h"
 #include "common/json.h"  // AppendJsonString: the decoders' JSON string escaper
 #include "common/json_limits.h"
 #include "common/time_format.h"
 #include "common/truncate.h"
-#include "common/ulid.h"
 #include "ingest/decode.h"
 
 namespace mw::api {
@@ -81,16 +81,6 @@ bool AnswerDecodeFailure(const IngestContext& ctx, const http::Request& req, con
   return false;
 }
 
-ingest::DecodeOptions MakeDecodeOptions(const IngestContext& ctx) {
-  ingest::DecodeOptions o;
-  o.now_ms = ctx.clock->NowMillis();
-  o.max_future_ms = ctx.limits->max_future_seconds * 1000;
-  o.max_events = ctx.limits->max_events_per_request;
-  o.task_of = [catalog = ctx.catalog](std::string_view model) { return catalog->TaskOf(model); };
-  o.generate_id = [now = o.now_ms] { return GenerateUlid(now); };
-  return o;
-}
-
 // Whether a JSON body is the {"events":[...]} envelope: its first key is "events" (a single event
 // cannot have that key: unknown fields are rejected), so a feature named "events" does not count.
 bool StartsWithEventsKey(std::string_view body) {
@@ -122,32 +112,6 @@ std::string PointerOfId(const std::vector<std::string>& ids, ingest::BodyFormat 
   return "";
 }
 
-// Each event's id and the index of its distinct (model, segment) pair.
-struct BatchLabels {
-  std::vector<std::string> ids;
-  std::vector<double> latency_seconds;  // per event; NaN when it reported none
-  std::vector<std::pair<std::string, std::string>> sets;
-  std::vector<uint32_t> set_of;
-};
-
-BatchLabels LabelBatch(const std::vector<ingest::PredictionEvent>& events) {
-  BatchLabels labels;
-  labels.ids.reserve(events.size());
-  labels.latency_seconds.reserve(events.size());
-  labels.set_of.reserve(events.size());
-  std::map<std::pair<std::string_view, std::string_view>, uint32_t> index;
-  for (const auto& e : events) {
-    labels.ids.push_back(e.id);
-    labels.latency_seconds.push_back(e.latency_ms ? *e.latency_ms / 1000.0
-                                                  : std::numeric_limits<double>::quiet_NaN());
-    auto [it, fresh] =
-        index.try_emplace({e.model, e.segment}, static_cast<uint32_t>(labels.sets.size()));
-    if (fresh) labels.sets.emplace_back(e.model, e.segment);
-    labels.set_of.push_back(it->second);
-  }
-  return labels;
-}
-
 // The pointer of event `index` (in decoded order), as the decoder names it: "/events/<i>" or ""
 // for the JSON shapes, "/<line>" for NDJSON, where blank lines count (decode.h).
 std::string EventPointer(std::string_view body, ingest::BodyFormat format, bool enveloped,
@@ -174,22 +138,9 @@ std::string EventPointer(std::string_view body, ingest::BodyFormat format, bool 
 std::shared_ptr<ModelCatalog::Admission> AdmitModels(
     const IngestContext& ctx, const http::Request& req, ingest::BodyFormat format,
     const std::vector<ingest::PredictionEvent>& events, const http::Responder& respond) {
-  std::vector<std::string_view> models;
-  models.reserve(events.size());
-  for (const ingest::PredictionEvent& e : events) models.push_back(e.model);
   const AdmissionPolicy policy{static_cast<size_t>(ctx.limits->max_models),
                                ctx.limits->require_registered_models};
-  ModelCatalog::AdmitResult admitted = ctx.catalog->Admit(models, policy);
-  // A refused model may be in the store already (`registry import` while the server runs):
-  // load those and try once more.
-  if (!admitted.refused.empty()) {
-    bool loaded = false;
-    for (const auto& r : admitted.refused) {
-      auto found = ctx.catalog->LoadOne(*ctx.store, r.model);
-      loaded = loaded || (found.has_value() && *found);
-    }
-    if (loaded) admitted = ctx.catalog->Admit(models, policy);
-  }
+  ModelCatalog::AdmitResult admitted = AdmitEventModels(ctx, events);
   if (admitted.refused.empty()) return std::move(admitted.admission);
 
   const bool over_cap = admitted.refused[0].reason == ModelCatalog::Refusal::Reason::kOverCap;
@@ -296,26 +247,7 @@ http::Handler PostPredictions(const IngestContext& ctx) {
           r.render = [&ctx, labels,
                       batch = std::make_shared<store::PredictionBatchResult>(std::move(*result))](
                          http::Response& out) {
-            // Only newly stored predictions count, so a retried batch is not counted twice.
-            std::vector<int64_t> counts(labels->sets.size(), 0);
-            std::vector<std::vector<double>> latencies(labels->sets.size());
-            for (size_t i = 0; i < labels->set_of.size(); ++i) {
-              if (i < batch->duplicate.size() && batch->duplicate[i]) continue;
-              ++counts[labels->set_of[i]];
-              if (!std::isnan(labels->latency_seconds[i])) {
-                latencies[labels->set_of[i]].push_back(labels->latency_seconds[i]);
-              }
-            }
-            for (size_t k = 0; k < counts.size(); ++k) {
-              if (!latencies[k].empty()) {
-                ctx.metrics->RecordPredictionLatencies(labels->sets[k].first,
-                                                       labels->sets[k].second, latencies[k]);
-              }
-              if (counts[k] > 0) {
-                ctx.metrics->RecordPredictions(labels->sets[k].first, labels->sets[k].second,
-                                               counts[k]);
-              }
-            }
+            CountStoredPredictions(ctx, *labels, *batch);
             out.body = R"({"accepted":)" + std::to_string(batch->ids.size()) + R"(,"inserted":)" +
                        std::to_string(batch->inserted) + R"(,"duplicates":)" +
                        std::to_string(batch->duplicates) + R"(,"actuals_joined":)" +
