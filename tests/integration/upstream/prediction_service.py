@@ -25,7 +25,8 @@ Routes (the calls are counted per route template, see /_test/calls):
                                     health_http_status; null removes a field from the answers
   POST /_test/reset                 calls, cancelled, requests and state back to the start
 The predict routes honour the request headers X-Test-Status (answer with that status and a JSON
-error body) and X-Test-Delay-Ms (wait before answering). /openapi.json is FastAPI's own.
+error body) and X-Test-Delay-Ms (wait before answering). /openapi.json is FastAPI's own, without
+the /_test/* routes (a proxy learning routes from it sees only the service's API).
 
 Run: /usr/bin/python3 prediction_service.py --host 127.0.0.1 --port P --seed 7 (Debian's python3:
 fastapi 0.92, uvicorn 0.17.6, scikit-learn 1.2.1). Prints one readiness line on stdout once the
