@@ -7,6 +7,8 @@
 # `git worktree add /tmp/before REV` and `cmake --build ... --target modelwatch benchmarks`). Every
 # measurement then runs the earlier build beside this one (in each round: baseline, before, after)
 # and the summary gives after/before ratios: how a change is judged on a shared, noisy machine.
+# The proxy benchmark (bench/proxy_bench.sh: modelwatch's proxy beside nginx) runs at the end, with
+# the same DURATION and ROUNDS; PROXY=0 skips it, PROXY_ONLY=1 runs only it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -17,36 +19,11 @@ fi
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-3}
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS: must be a positive integer, got '$ROUNDS'" >&2; exit 2; }
+if [[ "${PROXY_ONLY:-0}" == 1 ]]; then
+  exec env DURATION="$DURATION" ROUNDS="$ROUNDS" bench/proxy_bench.sh "$BUILD"
+fi
 BASE=$(cd "${BASELINE:-bench/baseline}" && pwd)
-WORK=$(mktemp -d /tmp/modelwatch-bench.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 1 300); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "timeout waiting for $1" >&2; return 1; }
-field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$2"; }
-
-# wrk with our done() reporter appended to the given script.
-run_wrk() { # url script connections extra-env...
-  local url=$1 script=$2 conns=$3
-  cat "$script" bench/report.lua > "$WORK/script.lua"
-  WRK_CONNECTIONS=$conns wrk -t2 -c"$conns" -d"${DURATION}s" --timeout 10s -s "$WORK/script.lua" "$url" |
-      grep WRK_RESULT
-}
-
-start_modelwatch() { # data dir [extra args...]; MW_BUILD (default BUILD) picks the build tree
-  local dir=$1; shift
-  "${MW_BUILD:-$BUILD}/modelwatch" serve --listen 127.0.0.1:0 --data-dir "$dir" --set logging.access_log=false \
-      --set logging.stdout=false "$@" 2> "$dir.err" &
-  PIDS+=($!)
-  for _ in $(seq 1 300); do
-    MW_PORT=$(sed -n 's/.*modelwatch listening on [0-9.]*:\([0-9]*\).*/\1/p' "$dir.err" | head -1)
-    [ -n "$MW_PORT" ] && return 0; sleep 0.1
-  done
-  cat "$dir.err" >&2; return 1
-}
-stop_last() { local p=${PIDS[-1]}; kill "$p"; wait "$p" 2>/dev/null || true; unset 'PIDS[-1]'; }
+source bench/lib.sh
 
 echo "== SQLite's own append ceiling (bench/baseline/sqlite_append.cc, 1000 rows/commit)"
 g++ -O2 -std=c++20 -o "$WORK/sqlite_append" "$BASE/sqlite_append.cc" -lsqlite3
@@ -242,4 +219,8 @@ if ls "$BUILD"/*_bench >/dev/null 2>&1; then
       "$b" --benchmark_min_time=0.2
     fi
   done
+fi
+
+if [[ "${PROXY:-1}" != 0 ]]; then
+  DURATION="$DURATION" ROUNDS="$ROUNDS" bench/proxy_bench.sh "$BUILD"
 fi

@@ -15,6 +15,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <regex>
@@ -162,6 +163,13 @@ bool ModelwatchProcess::Start() {
     const std::string text = ss.str();
     if (std::regex_search(text, m, ready)) {
       port_ = static_cast<uint16_t>(std::stoi(m[1]));
+      // Printed before the line above, so it is in `text` when the proxy is on.
+      static const std::regex proxy_ready(R"(modelwatch proxy listening on \S+:([0-9]+) )");
+      std::smatch pm;
+      const std::string head = text.substr(0, static_cast<size_t>(m.position(0)));
+      proxy_port_ = std::regex_search(head, pm, proxy_ready)
+                        ? static_cast<uint16_t>(std::stoi(pm[1]))
+                        : uint16_t{0};
       return true;
     }
     int status = 0;
@@ -302,6 +310,181 @@ bool ChildProcess::exited() const { return pid_ <= 0 || ::waitpid(pid_, nullptr,
 std::string ChildProcess::log() const {
   std::ifstream in(log_);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+namespace detail {
+
+void Daemon::Spawn(std::vector<std::string> argv) {
+  Stop();
+  argv_ = std::move(argv);
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+    }
+    std::vector<char*> args;
+    for (auto& a : argv_) args.push_back(a.data());
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+}
+
+bool Daemon::Alive() {
+  if (pid_ <= 0) return false;
+  if (::waitpid(pid_, nullptr, WNOHANG) == pid_) pid_ = -1;
+  return pid_ > 0;
+}
+
+void Daemon::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+int Daemon::Stop() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  bool exited = false;
+  for (int i = 0; i < 200 && !exited; ++i) {  // 10 s: uvicorn waits for requests in flight
+    exited = ::waitpid(pid_, &status, WNOHANG) == pid_;
+    if (!exited) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!exited) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status, 0);
+  }
+  pid_ = -1;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+}
+
+std::string Daemon::log() const {
+  std::ifstream in(log_);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace detail
+
+namespace {
+
+// Polls `ready` every 50 ms for up to 30 s while the daemon is alive.
+template <typename Ready>
+bool WaitUntilReady(detail::Daemon& daemon, Ready ready) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!daemon.Alive()) return false;
+    if (ready()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+// Starts a daemon on a fresh free port: another process may take the port between FreePort and
+// the daemon's bind, so a daemon that exits at once is tried again on another port (3 tries).
+template <typename SpawnAndWait>
+bool StartOnFreePort(uint16_t& port, SpawnAndWait spawn_and_wait) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    port = FreePort();
+    if (port != 0 && spawn_and_wait()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+PredictionService::PredictionService(int seed)
+    : seed_(seed), daemon_(dir_.path() / "prediction_service.log") {}
+
+PredictionService::~PredictionService() { daemon_.Stop(); }
+
+std::string PredictionService::ScriptPath() {
+  return SourceDir() + "/tests/integration/upstream/prediction_service.py";
+}
+
+bool PredictionService::SpawnAndWait() {
+  daemon_.Spawn({"/usr/bin/python3", ScriptPath(), "--host", "127.0.0.1", "--port",
+                 std::to_string(port_), "--seed", std::to_string(seed_)});
+  HttpClient client("127.0.0.1", port_);
+  return WaitUntilReady(daemon_, [&] { return client.Get("/health").status == 200; });
+}
+
+bool PredictionService::Start() {
+  return StartOnFreePort(port_, [this] { return SpawnAndWait(); });
+}
+
+bool PredictionService::Restart() { return port_ != 0 && SpawnAndWait(); }
+
+std::map<std::string, int64_t> PredictionService::calls() const {
+  std::map<std::string, int64_t> out;
+  const HttpResult r = Client().Get("/_test/calls");
+  const auto json = nlohmann::json::parse(r.body, nullptr, false);
+  if (r.status != 200 || json.is_discarded() || !json.contains("calls")) return out;
+  for (const auto& [key, n] : json["calls"].items()) out[key] = n.get<int64_t>();
+  return out;
+}
+
+int64_t PredictionService::calls(const std::string& key) const {
+  const auto all = calls();
+  const auto it = all.find(key);
+  return it == all.end() ? 0 : it->second;
+}
+
+int64_t PredictionService::cancelled() const {
+  const HttpResult r = Client().Get("/_test/calls");
+  const auto json = nlohmann::json::parse(r.body, nullptr, false);
+  if (r.status != 200 || json.is_discarded() || !json.contains("cancelled")) return -1;
+  return json["cancelled"].get<int64_t>();
+}
+
+bool PredictionService::Reset() const {
+  return Client().PostJson("/_test/reset", "").status == 200;
+}
+
+RedisServer::RedisServer() : daemon_(dir_.path() / "redis.log") {}
+
+RedisServer::~RedisServer() { daemon_.Stop(); }
+
+bool RedisServer::SpawnAndWait() {
+  const std::string dir = (dir_.path() / "data").string();
+  std::filesystem::create_directories(dir);
+  daemon_.Spawn({"/usr/bin/redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
+                 "--save", "", "--appendonly", "no", "--dir", dir});
+  return WaitUntilReady(daemon_, [&] { return Command("PING").rfind("+PONG", 0) == 0; });
+}
+
+bool RedisServer::Start() {
+  return StartOnFreePort(port_, [this] { return SpawnAndWait(); });
+}
+
+bool RedisServer::Restart() { return port_ != 0 && SpawnAndWait(); }
+
+std::string RedisServer::Command(const std::string& inline_command) const {
+  net::io_context ioc;
+  tcp::socket socket(ioc);
+  beast::error_code ec;
+  socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port_), ec);
+  if (ec) return "";
+  const timeval two_seconds{2, 0};
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &two_seconds, sizeof two_seconds);
+  net::write(socket, net::buffer(inline_command + "\r\n"), ec);
+  // One reply: a line, plus for a bulk string ("$N") the N bytes and their CRLF.
+  std::string reply;
+  char buf[4096];
+  while (!ec) {
+    const size_t line_end = reply.find("\r\n");
+    if (line_end != std::string::npos) {
+      const long bulk = reply[0] == '$' ? std::atol(reply.c_str() + 1) : -1;
+      if (bulk < 0 || reply.size() >= line_end + 2 + static_cast<size_t>(bulk) + 2) return reply;
+    }
+    const size_t n = socket.read_some(net::buffer(buf), ec);
+    reply.append(buf, n);
+  }
+  return "";
 }
 
 }  // namespace mw::testing

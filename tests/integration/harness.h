@@ -1,6 +1,8 @@
 // Integration-test harness: starts the real modelwatch binary on 127.0.0.1 with port 0 in a temp
 // data directory, waits for its readiness line on stderr, talks HTTP/1.1 to it (Boost.Beast sync
-// client), and stops it by pid (SIGTERM, or SIGKILL for crash tests).
+// client), and stops it by pid (SIGTERM, or SIGKILL for crash tests). Also the programs modelwatch
+// is tested against: the FastAPI prediction service (tests/integration/upstream/) and redis-server.
+// Nothing here is thread-safe: each object belongs to one test thread.
 #pragma once
 
 #include <cmath>
@@ -75,6 +77,10 @@ class ModelwatchProcess {
   bool running() const { return pid_ > 0; }
   int pid() const { return pid_; }  // -1 when not running
   uint16_t port() const { return port_; }
+  // The proxy's port from the line "modelwatch proxy listening on HOST:PORT (upstream URL)" that
+  // serve prints before "modelwatch listening on ..." when proxy.upstream is set; 0 without it.
+  uint16_t proxy_port() const { return proxy_port_; }
+  HttpClient ProxyClient() const { return HttpClient("127.0.0.1", proxy_port_); }
   const std::string& data_dir() const { return data_dir_; }
   std::string output() const;  // captured stdout + stderr so far
   HttpClient Client() const { return HttpClient("127.0.0.1", port_); }
@@ -86,6 +92,7 @@ class ModelwatchProcess {
   std::string log_path_;
   int pid_ = -1;
   uint16_t port_ = 0;
+  uint16_t proxy_port_ = 0;
 };
 
 // Runs a command, returns exit code and captured stdout+stderr.
@@ -119,6 +126,90 @@ class ChildProcess {
  private:
   std::filesystem::path log_;
   int pid_ = -1;
+};
+
+namespace detail {
+// A child process run again with the same argv on demand, stdout and stderr appended to one log.
+class Daemon {
+ public:
+  explicit Daemon(std::filesystem::path log) : log_(std::move(log)) {}
+  ~Daemon() { Stop(); }
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+  void Spawn(std::vector<std::string> argv);  // remembered for Respawn
+  void Respawn() { Spawn(argv_); }
+  bool Alive();  // false once it has exited (reaped)
+  void Kill();   // SIGKILL and wait
+  int Stop();    // SIGTERM, SIGKILL after 10 s; the exit code (or 128+signal), -1 if not running
+  int pid() const { return pid_; }
+  std::string log() const;
+
+ private:
+  std::vector<std::string> argv_;
+  std::filesystem::path log_;
+  int pid_ = -1;
+};
+}  // namespace detail
+
+// tests/integration/upstream/prediction_service.py (FastAPI + uvicorn + scikit-learn, run with
+// Debian's /usr/bin/python3) on 127.0.0.1 and a free port: the prediction API the proxy fronts.
+// Its routes and its /_test/* controls are described at the top of the script.
+class PredictionService {
+ public:
+  explicit PredictionService(int seed = 7);
+  ~PredictionService();  // Stop() if running
+
+  // Picks a free port, starts the service and waits (up to 30 s) for GET /health to answer 200.
+  // False on failure; output() then says why.
+  bool Start();
+  bool Restart();                        // Start again on the same port, after Kill() or Stop()
+  void Kill() { daemon_.Kill(); }        // SIGKILL: connections reset, nothing answered
+  int Stop() { return daemon_.Stop(); }  // SIGTERM: uvicorn's graceful shutdown
+  bool running() { return daemon_.Alive(); }
+  uint16_t port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  HttpClient Client() const { return HttpClient("127.0.0.1", port_); }
+  std::string output() const { return daemon_.log(); }
+
+  // GET /_test/calls: requests per "METHOD /route/{template}" ("METHOD unmatched" for no route),
+  // the /_test/* routes not counted. Empty when the service did not answer.
+  std::map<std::string, int64_t> calls() const;
+  int64_t calls(const std::string& key) const;  // 0 when absent
+  int64_t cancelled() const;  // /sleep requests whose client went away first; -1 on failure
+  bool Reset() const;         // POST /_test/reset: counters, recorded requests and state
+  static std::string ScriptPath();
+
+ private:
+  bool SpawnAndWait();
+  int seed_;
+  TempDir dir_;
+  uint16_t port_ = 0;
+  detail::Daemon daemon_;
+};
+
+// /usr/bin/redis-server on 127.0.0.1 and a free port, no persistence, its dir a temp dir.
+class RedisServer {
+ public:
+  RedisServer();
+  ~RedisServer();  // Stop() if running
+
+  bool Start();    // picks a free port, waits (up to 30 s) for PING to answer +PONG
+  bool Restart();  // Start again on the same port (empty: nothing was saved)
+  void Kill() { daemon_.Kill(); }
+  int Stop() { return daemon_.Stop(); }
+  bool running() { return daemon_.Alive(); }
+  uint16_t port() const { return port_; }
+  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+  std::string output() const { return daemon_.log(); }
+  // Sends one inline command ("DBSIZE", "FLUSHALL") and returns the reply as received ("+OK\r\n",
+  // ":3\r\n"), or "" on a transport failure.
+  std::string Command(const std::string& inline_command) const;
+
+ private:
+  bool SpawnAndWait();
+  TempDir dir_;
+  uint16_t port_ = 0;
+  detail::Daemon daemon_;
 };
 
 // Deterministic pseudo-random numbers for generated traffic (a test must not depend on a
