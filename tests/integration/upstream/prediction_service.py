@@ -6,7 +6,8 @@ trained at start on rows generated from --seed, so the same seed gives the same 
 process (tests compare against `Models(seed)` imported from this file).
 
 Routes (the calls are counted per route template, see /_test/calls):
-  POST /predict/batch               {"restaurant_id", "instances":[{features}]} -> {"predictions":[..]}
+  POST /predict/batch               {"restaurant_id", "instances":[{features}]}
+                                    -> {"predictions":[..]}
   POST /predict/{restaurant_id}     {"features":{..}} -> {"restaurant_id","prediction","model",
                                     "model_version"}
   POST /v1/models/risk:predict      KServe V1: {"instances":[[3 numbers] | {age,bmi,glucose}]}
@@ -61,7 +62,8 @@ class Models:
         lag_7 = rng.normal(40.0, 12.0, TRAINING_ROWS)
         covers = (10.0 + 0.8 * temp + 6.0 * (weekday >= 4) + 9.0 * promo + 0.6 * lag_7
                   + rng.normal(0.0, 4.0, TRAINING_ROWS))
-        rows = np.array([self._demand_row(t, w, p, l) for t, w, p, l in zip(temp, weekday, promo, lag_7)])
+        rows = np.array([self._demand_row(t, w, p, l)
+                         for t, w, p, l in zip(temp, weekday, promo, lag_7)])
         self.demand = Ridge(alpha=1.0).fit(rows, covers)
         risk_x = np.column_stack([rng.normal(55.0, 15.0, TRAINING_ROWS),
                                   rng.normal(27.0, 5.0, TRAINING_ROWS),
@@ -109,7 +111,8 @@ class Models:
             if isinstance(inst, dict):
                 rows.append([self._number(inst.get(k), 0.0) for k in RISK_FEATURES])
             else:
-                rows.append([self._number(v, 0.0) for v in list(inst)[:3]] + [0.0] * (3 - len(inst)))
+                row = [self._number(v, 0.0) for v in list(inst)[:3]]
+                rows.append(row + [0.0] * (3 - len(row)))
         return np.array(rows, dtype=float).reshape(-1, 3)
 
     def predict_risk(self, rows):
@@ -216,7 +219,11 @@ def build_app(models):
         if not isinstance(instances, list) or not instances:
             return JSONResponse({"error": "instances: a non-empty list is required"},
                                 status_code=400)
-        _, proba = models.predict_risk(models.risk_rows(instances))
+        try:
+            rows = models.risk_rows(instances)
+        except TypeError:
+            return JSONResponse({"error": "instances: arrays or objects"}, status_code=400)
+        _, proba = models.predict_risk(rows)
         return {"predictions": proba}
 
     @app.post("/v2/models/risk/infer")
