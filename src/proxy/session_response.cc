@@ -432,6 +432,11 @@ void Session::DropLease() {
 }
 
 void Session::Close() {
+  if (lease_ && !request_active_) {
+    // Between requests the held upstream connection is idle and whole: back to the pool.
+    lease_->Release(true);
+    lease_.reset();
+  }
   error_code ec;
   client_.socket().shutdown(tcp::socket::shutdown_send, ec);
   client_.socket().close(ec);
