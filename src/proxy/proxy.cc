@@ -61,7 +61,8 @@ bool ParseUpstream(std::string_view url, std::string* host, uint16_t* port, std:
 Proxy::Impl::Impl(ProxyOptions o)
     : options(std::move(o)),
       clock(options.clock ? options.clock : &system_clock),
-      ioc(options.threads > 0 ? options.threads : 1) {}
+      ioc(options.threads > 0 ? options.threads
+                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))) {}
 
 Proxy::Proxy(ProxyOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 

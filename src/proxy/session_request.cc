@@ -93,6 +93,10 @@ void Session::NextRequest() {
   route_config_ = nullptr;
   routes_.reset();
   endpoint_ = "unmatched";
+  method_.clear();
+  target_.clear();
+  request_id_.clear();
+  original_host_.clear();
   params_.clear();
   req_fields_.clear();
   capture_fields_.clear();
@@ -138,14 +142,14 @@ void Session::OnHead() {
   const int64_t max_body = static_cast<int64_t>(proxy_->options.max_body_bytes);
   const std::string_view data(static_cast<const char*>(client_buf_.data().data()),
                               client_buf_.size());
-  const std::string_view head = data.substr(0, data.find("\r\n\r\n") + 2);
+  const bool obs_fold = HasObsFold(data.substr(0, data.find("\r\n\r\n") + 2));
   error_code ec;
   const size_t used = req_parser_->put(client_buf_.data(), ec);
   if (!ec && !req_parser_->is_header_done()) ec = bhttp::error::need_more;
   const http::RequestHeader& header = req_parser_->get().base();
   if (ec) return Refuse(http::ParseErrorResponse(ec, header, max_body, "proxy.max_body_bytes"));
   client_buf_.consume(used);
-  if (HasObsFold(head)) {
+  if (obs_fold) {
     return Refuse(http::Problem(400, "Bad Request",
                                 "a header field is folded over two lines (obs-fold): send each "
                                 "field on one line",
@@ -447,6 +451,7 @@ void Session::Refuse(http::Response response) {
     if (proxy_->options.observer) proxy_->options.observer->OnRequestStart();
     if (method_.empty()) method_ = std::string(req_parser_->get().base().method_string());
   }
+  if (request_id_.empty()) request_id_ = RequestIdOrNew("", proxy_->NowMillis());
   client_keep_alive_ = false;
   SendError(std::move(response));
 }

@@ -323,13 +323,14 @@ void Session::ResponseComplete() {
 }
 
 void Session::UpstreamFailed(std::string_view reason, int status, std::string detail) {
-  if (proxy_->options.observer) proxy_->options.observer->OnUpstreamError(reason);
   DropLease();
   if (response_started_) {
+    // Part of the answer went out: the client can only learn of the failure by the close.
     if (proxy_->options.observer) proxy_->options.observer->OnUpstreamError("reset_mid_body");
     Finish(status_);
     return Close();
   }
+  if (proxy_->options.observer) proxy_->options.observer->OnUpstreamError(reason);
   const std::string_view title = status == 504   ? "Gateway Timeout"
                                  : status == 503 ? "Service Unavailable"
                                                  : "Bad Gateway";
