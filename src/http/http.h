@@ -2,7 +2,7 @@
 // template, and asynchronous handlers that may answer from any thread.
 //
 // Framing and header checks (Transfer-Encoding, Host, Authorization, Expect: 100-continue, the
-// limits) are listed in http/detail/request_framing.h; refusals there close the connection.
+// limits) are listed in http/framing.h; refusals there close the connection.
 //
 // A handler receives the request, the path parameters, and a Responder. It must call the
 // Responder exactly once, from any thread, possibly after it returned (for example when the store
@@ -37,7 +37,7 @@ struct Request {
   std::multimap<std::string, std::string> query;  // decoded query parameters
   // Names lower-cased. A repeated field keeps its last value, except: two Authorization or two
   // Host fields are refused (400) before a handler runs, and Transfer-Encoding / Content-Length
-  // are the framing's (request_framing.h).
+  // are the framing's (framing.h).
   std::map<std::string, std::string> headers;
   std::string body;
   std::string remote_address;

@@ -1,7 +1,7 @@
 // Boost.Beast HTTP/1.1 server: one strand per connection, N I/O threads on one io_context. Beast
 // parses requests (header first, vetted by detail/request_framing.h, then the body); responses
-// are written as one string (SerializeResponse says why). The acceptor and its back-off timer live
-// on a strand of their own.
+// are written as one string (SerializeResponse says why). Accepting, the max_connections refusal
+// and the idle-closing at shutdown are http::Acceptor's (acceptor.h), shared with the proxy.
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -21,7 +21,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "http/acceptor.h"
 #include "http/detail/request_framing.h"
+#include "http/framing.h"
 #include "http/http.h"
 
 namespace mw::http {
@@ -41,50 +43,27 @@ struct Server::Impl {
   const Router& router;
   std::atomic<bool> stopped{false};
   std::atomic<bool> accepting_stopped{false};
-  std::atomic<int64_t> connections{0};
-  std::atomic<int64_t> refusing{0};   // connections above the cap still being answered 503
   std::atomic<int64_t> in_flight{0};  // requests read whose response is not yet written
-  // Open sessions, so StopAccepting can close the idle ones: key = the session, value = a call
-  // that does it on the session's strand (holding only a weak reference).
-  std::mutex sessions_mu;
-  std::unordered_map<const void*, std::function<void()>> idle_closers;
 
   net::io_context ioc;
-  // The acceptor, its back-off timer and accept_backoff are used on this strand only.
-  net::strand<net::io_context::executor_type> accept_strand;
-  std::optional<tcp::acceptor> acceptor;
-  std::optional<net::steady_timer> accept_timer;
-  std::chrono::milliseconds accept_backoff{0};  // 0 after a successful accept
+  // After ioc (destroyed before it): it holds the listening socket. Sessions count themselves in
+  // it through an Acceptor::Connection, which outlives it safely.
+  std::optional<Acceptor> acceptor;
   // Keeps run() going while no socket operation is pending, e.g. when every open request waits
   // for the store (a pending store callback is no work to Asio) after the acceptor closed.
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::vector<std::thread> threads;
-  uint16_t bound_port = 0;
 
   Impl(ServerOptions o, const Router& r)
-      : options(std::move(o)),
-        router(r),
-        ioc(options.threads > 0 ? options.threads : 1),
-        accept_strand(net::make_strand(ioc)) {}
-
-  void Accept();
-  void OnAccept(beast::error_code ec, tcp::socket socket);
-  void Refuse(tcp::socket socket);
+      : options(std::move(o)), router(r), ioc(options.threads > 0 ? options.threads : 1) {}
 };
 
 namespace {
 
-// The first retry after a failed accept, and the longest wait between two.
-constexpr std::chrono::milliseconds kAcceptBackoffMin{5};
-constexpr std::chrono::milliseconds kAcceptBackoffMax{1000};
-// Answering 503 above the cap: seconds in Retry-After, how long (and how many bytes) a refused
-// connection's unread request is drained so that closing it does not reset the connection before
-// the client read the answer, and how many refused connections may linger at once (beyond that
-// they are closed at once, answer written or not).
-constexpr int kRefusalRetryAfterSeconds = 1;
+// A request answered before its body was read: how long (and how many bytes) the rest is drained
+// so that closing the connection does not reset it before the client read the answer.
 constexpr std::chrono::milliseconds kRefusalLinger{1000};
 constexpr size_t kRefusalDrainBytes = 64 * 1024;
-constexpr int64_t kMaxRefusing = 256;
 
 // 1xx, 204 and 304 answers carry no body; RFC 9110 8.6: a 1xx or 204 must not send a
 // Content-Length either.
@@ -135,16 +114,11 @@ constexpr std::string_view kContinueResponse = "HTTP/1.1 100 Continue\r\n\r\n";
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Server::Impl* server) : stream_(std::move(socket)), server_(server) {
-    server_->connections.fetch_add(1);
+  Session(tcp::socket socket, Server::Impl* server)
+      : stream_(std::move(socket)), server_(server), connection_(*server->acceptor) {
     if (server_->options.observer) server_->options.observer->OnConnectionOpened();
   }
   ~Session() {
-    {
-      std::lock_guard lock(server_->sessions_mu);
-      server_->idle_closers.erase(this);
-    }
-    server_->connections.fetch_sub(1);
     if (server_->options.observer) server_->options.observer->OnConnectionClosed();
   }
 
@@ -153,14 +127,11 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code addr_ec;
     const auto remote = stream_.socket().remote_endpoint(addr_ec);
     if (!addr_ec) remote_address_ = remote.address().to_string();
-    {
-      std::lock_guard lock(server_->sessions_mu);
-      server_->idle_closers[this] = [weak = weak_from_this()] {
-        if (auto self = weak.lock()) {
-          net::post(self->stream_.get_executor(), [self] { self->CloseIfIdle(); });
-        }
-      };
-    }
+    connection_.SetIdleCloser([weak = weak_from_this()] {
+      if (auto self = weak.lock()) {
+        net::post(self->stream_.get_executor(), [self] { self->CloseIfIdle(); });
+      }
+    });
     net::dispatch(stream_.get_executor(),
                   beast::bind_front_handler(&Session::DoRead, shared_from_this()));
   }
@@ -193,16 +164,16 @@ class Session : public std::enable_shared_from_this<Session> {
     reading_ = false;
     if (IsDisconnect(ec)) return Close();
     started_ = std::chrono::steady_clock::now();
-    const detail::RequestHeader& header = parser_->get().base();
-    if (ec) return Refuse(detail::ParseErrorResponse(ec, header, server_->options.max_body_bytes));
-    if (auto refusal = detail::CheckHeader(header)) return Refuse(std::move(*refusal));
+    const RequestHeader& header = parser_->get().base();
+    if (ec) return Refuse(ParseErrorResponse(ec, header, server_->options.max_body_bytes));
+    if (auto refusal = CheckHeader(header)) return Refuse(std::move(*refusal));
     request_ = detail::RequestFromHeader(header);
     request_.remote_address = remote_address_;
     keep_alive_ = parser_->keep_alive();
     match_ = server_->router.Find(request_.method, request_.raw_path);
     if (!parser_->is_done() && !ParseBufferedBody()) return;
     if (parser_->is_done()) return OnBody({}, 0);
-    if (detail::ExpectsContinue(header)) {
+    if (ExpectsContinue(header)) {
       // The client waits before it sends the body: refuse what would be refused anyway without
       // it, else invite the body.
       if (!match_.route) {
@@ -231,8 +202,7 @@ class Session : public std::enable_shared_from_this<Session> {
       buffer_.consume(used);
       if (ec == bhttp::error::need_more || (!ec && used == 0)) return true;
       if (ec) {
-        Refuse(
-            detail::ParseErrorResponse(ec, parser_->get().base(), server_->options.max_body_bytes));
+        Refuse(ParseErrorResponse(ec, parser_->get().base(), server_->options.max_body_bytes));
         return false;
       }
     }
@@ -250,8 +220,7 @@ class Session : public std::enable_shared_from_this<Session> {
     reading_ = false;
     if (IsDisconnect(ec)) return Close();
     if (ec) {
-      return Refuse(
-          detail::ParseErrorResponse(ec, parser_->get().base(), server_->options.max_body_bytes));
+      return Refuse(ParseErrorResponse(ec, parser_->get().base(), server_->options.max_body_bytes));
     }
     request_.body = std::move(parser_->get().body());
     Dispatch();
@@ -372,6 +341,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<detail::RequestParser> parser_;
   Server::Impl* server_;
+  Acceptor::Connection connection_;
   Request request_;
   Router::Match match_;         // the route of request_ (set once its header passed the checks)
   std::string remote_address_;  // empty if the peer could not be read
@@ -386,109 +356,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::steady_clock::time_point started_;
 };
 
-// A connection above max_connections: writes the 503, half-closes, and drains what the client
-// sent (for at most kRefusalLinger) so the close does not reset the connection under the answer.
-class Refusal : public std::enable_shared_from_this<Refusal> {
- public:
-  Refusal(tcp::socket socket, Server::Impl* server, std::string bytes)
-      : socket_(std::move(socket)),
-        timer_(socket_.get_executor()),
-        server_(server),
-        bytes_(std::move(bytes)) {
-    server_->refusing.fetch_add(1);
-  }
-  ~Refusal() { server_->refusing.fetch_sub(1); }
-
-  void Run() {
-    timer_.expires_after(kRefusalLinger);
-    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (!ec) self->Close();
-    });
-    net::async_write(socket_, net::buffer(bytes_),
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       if (ec) return self->Close();
-                       beast::error_code ignored;
-                       self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
-                       self->Drain();
-                     });
-  }
-
- private:
-  void Drain() {
-    socket_.async_read_some(net::buffer(drain_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                              self->drained_ += n;
-                              if (ec || self->drained_ >= kRefusalDrainBytes) return self->Close();
-                              self->Drain();
-                            });
-  }
-
-  void Close() {
-    beast::error_code ignored;
-    timer_.cancel();
-    socket_.close(ignored);
-  }
-
-  tcp::socket socket_;
-  net::steady_timer timer_;
-  Server::Impl* server_;
-  std::string bytes_;
-  char drain_[4096];
-  size_t drained_ = 0;
-};
-
 }  // namespace
-
-void Server::Impl::Accept() {
-  acceptor->async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-    OnAccept(ec, std::move(socket));
-  });
-}
-
-// On accept_strand.
-void Server::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
-  if (stopped.load() || accepting_stopped.load() || !acceptor->is_open()) return;
-  if (ec) {
-    if (ec == net::error::operation_aborted) return;
-    // EMFILE, ENFILE, ENOBUFS, ...: accepting again at once would fail again at once (and spin a
-    // core); wait, doubling the wait up to kAcceptBackoffMax.
-    accept_backoff = accept_backoff.count() == 0 ? kAcceptBackoffMin
-                                                 : std::min(accept_backoff * 2, kAcceptBackoffMax);
-    if (options.observer) options.observer->OnAcceptError(ec.message(), accept_backoff);
-    accept_timer->expires_after(accept_backoff);
-    accept_timer->async_wait([this](beast::error_code timer_ec) {
-      if (timer_ec || stopped.load() || accepting_stopped.load() || !acceptor->is_open()) return;
-      Accept();
-    });
-    return;
-  }
-  accept_backoff = std::chrono::milliseconds(0);
-  if (connections.load() >= options.max_connections) {
-    Refuse(std::move(socket));
-  } else {
-    socket.set_option(tcp::no_delay(true), ec);
-    std::make_shared<Session>(std::move(socket), this)->Run();
-  }
-  Accept();
-}
-
-void Server::Impl::Refuse(tcp::socket socket) {
-  if (options.observer) options.observer->OnConnectionRejected("max_connections");
-  if (refusing.load() >= kMaxRefusing) {
-    beast::error_code ignored;
-    socket.close(ignored);
-    return;
-  }
-  Response response =
-      Problem(503, "Service Unavailable",
-              "the server is at its limit of " + std::to_string(options.max_connections) +
-                  " connections (server.max_connections); retry later",
-              "");
-  response.headers.emplace_back("Retry-After", std::to_string(kRefusalRetryAfterSeconds));
-  std::make_shared<Refusal>(std::move(socket), this,
-                            SerializeResponse(response, /*keep_alive=*/false, /*head=*/false))
-      ->Run();
-}
 
 Server::Server(ServerOptions options, const Router& router)
     : impl_(std::make_unique<Impl>(std::move(options), router)) {}
@@ -496,61 +364,51 @@ Server::Server(ServerOptions options, const Router& router)
 Server::~Server() { Stop(); }
 
 bool Server::Start(std::string* error) {
-  beast::error_code ec;
-  const auto address = net::ip::make_address(impl_->options.host, ec);
-  if (ec) {
-    *error = "invalid listen address '" + impl_->options.host + "': " + ec.message();
-    return false;
+  ServerObserver* observer = impl_->options.observer;
+  AcceptorHooks hooks;
+  hooks.accepted = [impl = impl_.get()](tcp::socket socket) {
+    std::make_shared<Session>(std::move(socket), impl)->Run();
+  };
+  if (observer) {
+    hooks.rejected = [observer](std::string_view reason) {
+      observer->OnConnectionRejected(reason);
+    };
+    hooks.accept_error = [observer](std::string_view e, std::chrono::milliseconds retry_in) {
+      observer->OnAcceptError(e, retry_in);
+    };
   }
-  tcp::endpoint endpoint(address, impl_->options.port);
-  auto& acc = impl_->acceptor.emplace(impl_->accept_strand);
-  if (acc.open(endpoint.protocol(), ec); !ec)
-    acc.set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) acc.bind(endpoint, ec);
-  if (!ec) acc.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) {
-    *error = "cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) +
-             ": " + ec.message();
+  auto& acceptor = impl_->acceptor.emplace(
+      impl_->ioc,
+      AcceptorOptions{impl_->options.host, impl_->options.port, impl_->options.max_connections,
+                      "server.max_connections"},
+      std::move(hooks));
+  if (!acceptor.Listen(error)) {
     impl_->acceptor.reset();
     return false;
   }
-  impl_->accept_timer.emplace(impl_->accept_strand);
-  impl_->bound_port = acc.local_endpoint().port();
   impl_->work.emplace(impl_->ioc.get_executor());
-  impl_->Accept();
   const int n = impl_->options.threads > 0 ? impl_->options.threads
                                            : std::max(1u, std::thread::hardware_concurrency());
   for (int i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
   return true;
 }
 
-uint16_t Server::port() const { return impl_->bound_port; }
+uint16_t Server::port() const { return impl_->acceptor ? impl_->acceptor->port() : 0; }
 
-int64_t Server::connections_open() const { return impl_->connections.load(); }
+int64_t Server::connections_open() const {
+  return impl_->acceptor ? impl_->acceptor->connections_open() : 0;
+}
 
 void Server::StopAccepting() {
   if (impl_->accepting_stopped.exchange(true)) return;
-  std::promise<void> closed;
-  net::post(impl_->accept_strand, [this, &closed] {
-    beast::error_code ec;
-    if (impl_->acceptor) impl_->acceptor->close(ec);
-    if (impl_->accept_timer) impl_->accept_timer->cancel();
-    closed.set_value();
-  });
-  if (!impl_->threads.empty()) closed.get_future().wait();
   // After accepting_stopped is set, a session that finishes a response closes instead of reading
-  // again (DoRead); the ones already waiting are closed here if nothing of a request arrived.
-  std::vector<std::function<void()>> closers;
-  {
-    std::lock_guard lock(impl_->sessions_mu);
-    for (const auto& [session, close] : impl_->idle_closers) closers.push_back(close);
-  }
-  for (const auto& close : closers) close();
+  // again (DoRead); the acceptor closes the ones already waiting if nothing of a request arrived.
+  if (impl_->acceptor) impl_->acceptor->StopAccepting();
 }
 
 bool Server::WaitIdle(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (impl_->in_flight.load() > 0 || impl_->connections.load() > 0) {
+  while (impl_->in_flight.load() > 0 || connections_open() > 0) {
     if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // shutdown only, bounded
   }

@@ -9,10 +9,12 @@
 #include <vector>
 
 #include "common/percent_decode.h"
+#include "http/framing.h"
 
 namespace mw::http::detail {
-namespace {
 
+// Helpers of this file (not in an anonymous namespace: the public checks below, in mw::http, use
+// them too).
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 
@@ -150,64 +152,9 @@ void ParseQuery(std::string_view q, std::multimap<std::string, std::string>* out
   }
 }
 
-}  // namespace
-
 void ConfigureParser(RequestParser& parser, int64_t max_body_bytes) {
   parser.body_limit(static_cast<uint64_t>(max_body_bytes));
   parser.header_limit(kHeaderLimitBytes);
-}
-
-Response ParseErrorResponse(beast::error_code ec, const RequestHeader& header,
-                            int64_t max_body_bytes) {
-  if (ec == bhttp::error::body_limit) {
-    return HeaderRefusal(413, "Payload Too Large",
-                         "request body exceeds the limit of " + std::to_string(max_body_bytes) +
-                             " bytes (server.max_body_bytes)",
-                         header);
-  }
-  if (ec == bhttp::error::header_limit) {
-    return Problem(
-        431, "Request Header Fields Too Large",
-        "the request line and header exceed " + std::to_string(kHeaderLimitBytes) + " bytes", "");
-  }
-  if (ec == bhttp::error::bad_transfer_encoding) {
-    return Problem(400, "Bad Request",
-                   "Transfer-Encoding is repeated or sent with Content-Length: send \"chunked\" "
-                   "once, without Content-Length",
-                   "");
-  }
-  if (ec == bhttp::error::bad_content_length) {
-    return Problem(400, "Bad Request",
-                   "Content-Length is not one number, or is sent with Transfer-Encoding", "");
-  }
-  return Problem(400, "Bad Request", "malformed HTTP request: " + ec.message(), "");
-}
-
-std::optional<Response> CheckHeader(const RequestHeader& header) {
-  if (auto refusal = CheckTransferEncoding(header)) return refusal;
-  const size_t hosts = header.count(bhttp::field::host);
-  if (hosts > 1) {
-    return HeaderRefusal(400, "Bad Request", "the request has more than one Host header field",
-                         header);
-  }
-  if (hosts == 0 && header.version() >= 11) {
-    return HeaderRefusal(400, "Bad Request", "an HTTP/1.1 request needs a Host header field",
-                         header);
-  }
-  if (header.count(bhttp::field::authorization) > 1) {
-    return HeaderRefusal(400, "Bad Request",
-                         "the request has more than one Authorization header field: send one",
-                         header);
-  }
-  return CheckExpect(header);
-}
-
-bool ExpectsContinue(const RequestHeader& header) {
-  if (header.version() < 11) return false;
-  const auto it = header.find(bhttp::field::expect);
-  return it != header.end() &&
-         EqualsIgnoreCase(TrimOws(std::string_view(it->value().data(), it->value().size())),
-                          "100-continue");
 }
 
 Request RequestFromHeader(const RequestHeader& header) {
@@ -269,3 +216,65 @@ FramedRequest ParseRequestBytes(std::string_view bytes, int64_t max_body_bytes) 
 }
 
 }  // namespace mw::http::detail
+
+namespace mw::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+Response ParseErrorResponse(beast::error_code ec, const RequestHeader& header,
+                            int64_t max_body_bytes, std::string_view limit_key) {
+  if (ec == bhttp::error::body_limit) {
+    return detail::HeaderRefusal(413, "Payload Too Large",
+                                 "request body exceeds the limit of " +
+                                     std::to_string(max_body_bytes) + " bytes (" +
+                                     std::string(limit_key) + ")",
+                                 header);
+  }
+  if (ec == bhttp::error::header_limit) {
+    return Problem(
+        431, "Request Header Fields Too Large",
+        "the request line and header exceed " + std::to_string(kHeaderLimitBytes) + " bytes", "");
+  }
+  if (ec == bhttp::error::bad_transfer_encoding) {
+    return Problem(400, "Bad Request",
+                   "Transfer-Encoding is repeated or sent with Content-Length: send \"chunked\" "
+                   "once, without Content-Length",
+                   "");
+  }
+  if (ec == bhttp::error::bad_content_length) {
+    return Problem(400, "Bad Request",
+                   "Content-Length is not one number, or is sent with Transfer-Encoding", "");
+  }
+  return Problem(400, "Bad Request", "malformed HTTP request: " + ec.message(), "");
+}
+
+std::optional<Response> CheckHeader(const RequestHeader& header) {
+  if (auto refusal = detail::CheckTransferEncoding(header)) return refusal;
+  const size_t hosts = header.count(bhttp::field::host);
+  if (hosts > 1) {
+    return detail::HeaderRefusal(400, "Bad Request",
+                                 "the request has more than one Host header field", header);
+  }
+  if (hosts == 0 && header.version() >= 11) {
+    return detail::HeaderRefusal(400, "Bad Request",
+                                 "an HTTP/1.1 request needs a Host header field", header);
+  }
+  if (header.count(bhttp::field::authorization) > 1) {
+    return detail::HeaderRefusal(
+        400, "Bad Request", "the request has more than one Authorization header field: send one",
+        header);
+  }
+  return detail::CheckExpect(header);
+}
+
+bool ExpectsContinue(const RequestHeader& header) {
+  if (header.version() < 11) return false;
+  const auto it = header.find(bhttp::field::expect);
+  return it != header.end() &&
+         detail::EqualsIgnoreCase(
+             detail::TrimOws(std::string_view(it->value().data(), it->value().size())),
+             "100-continue");
+}
+
+}  // namespace mw::http
