@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "proxy/cache/redis_url.h"
+
 namespace mw::api {
 namespace {
 
@@ -57,12 +59,20 @@ Status PingOn(int fd, std::chrono::steady_clock::time_point deadline) {
 
 }  // namespace
 
-Status ProbeRedis(const std::string& url, std::chrono::milliseconds timeout) {
+Status ProbeRedis(const std::string& url_text, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  if (url.rfind("unix://", 0) == 0) {
+  // redis.url may name a TLS Redis, which the cache's parser refuses: reported, not probed.
+  if (url_text.rfind("rediss://", 0) == 0) {
+    return Unavailable("redis: TLS (rediss://) is not probed");
+  }
+  // One parser for every Redis URL (the response cache's too).
+  Result<proxy::RedisUrl> parsed = proxy::ParseRedisUrl(url_text);
+  if (!parsed.has_value()) return InvalidArgument("redis: " + parsed.error().message());
+  const proxy::RedisUrl& url = parsed.value();
+  if (url.kind == proxy::RedisUrl::Kind::kUnix) {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
-    const std::string path = url.substr(7);
+    const std::string& path = url.socket_path;
     if (path.size() >= sizeof addr.sun_path) return InvalidArgument("redis: socket path too long");
     std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
     Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0));
@@ -73,21 +83,8 @@ Status ProbeRedis(const std::string& url, std::chrono::milliseconds timeout) {
     }
     return PingOn(fd.get(), deadline);
   }
-  if (url.rfind("rediss://", 0) == 0) return Unavailable("redis: TLS (rediss://) is not probed");
-  if (url.rfind("redis://", 0) != 0) return InvalidArgument("redis: unsupported URL scheme");
-  std::string rest = url.substr(8);
-  if (const size_t at = rest.rfind('@'); at != std::string::npos) rest = rest.substr(at + 1);
-  if (const size_t slash = rest.find('/'); slash != std::string::npos) rest.resize(slash);
-  std::string host = rest, port = "6379";
-  if (!rest.empty() && rest[0] == '[') {
-    const size_t close = rest.find(']');
-    if (close == std::string::npos) return InvalidArgument("redis: bad IPv6 host");
-    host = rest.substr(1, close - 1);
-    if (close + 1 < rest.size() && rest[close + 1] == ':') port = rest.substr(close + 2);
-  } else if (const size_t colon = rest.rfind(':'); colon != std::string::npos) {
-    host = rest.substr(0, colon);
-    port = rest.substr(colon + 1);
-  }
+  const std::string& host = url.host;
+  const std::string port = std::to_string(url.port);
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;

@@ -105,5 +105,14 @@ TEST(RedisProbeTest, UnsupportedSchemeIsInvalid) {
             StatusCode::kInvalidArgument);
 }
 
+TEST(RedisProbeTest, UrlIsReadByTheCacheParser) {
+  // One parser (proxy/cache/redis_url.h): its message, and no password in it.
+  const Status s = ProbeRedis("redis://u:hunter2@127.0.0.1:99999", std::chrono::seconds(1));
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "redis: the port must be a number from 1 to 65535");
+  EXPECT_EQ(ProbeRedis("rediss://127.0.0.1:6379", std::chrono::seconds(1)).code(),
+            StatusCode::kUnavailable);
+}
+
 }  // namespace
 }  // namespace mw::api

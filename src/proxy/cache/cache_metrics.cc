@@ -56,6 +56,13 @@ prometheus::Family<Counter>& RegisterCacheBypassed(telemetry::Metrics& m) {
       .Register(m.registry());
 }
 
+prometheus::Family<Gauge>& RegisterCacheRedisUp(telemetry::Metrics& m) {
+  return prometheus::BuildGauge()
+      .Name("modelwatch_proxy_cache_redis_up")
+      .Help("1 while the response cache's Redis backend reaches Redis, else 0.")
+      .Register(m.registry());
+}
+
 }  // namespace
 
 CacheMetrics::CacheMetrics(telemetry::Metrics& metrics)
@@ -63,7 +70,8 @@ CacheMetrics::CacheMetrics(telemetry::Metrics& metrics)
       misses_(RegisterCacheMisses(metrics)),
       evictions_(RegisterCacheEvictions(metrics)),
       size_bytes_(RegisterCacheSize(metrics)),
-      bypassed_family_(RegisterCacheBypassed(metrics)) {
+      bypassed_family_(RegisterCacheBypassed(metrics)),
+      redis_up_family_(RegisterCacheRedisUp(metrics)) {
   for (const std::string_view reason :
        {kBypassKeyTooLarge, kBypassInvalidBody, kBypassBodyTooLarge}) {
     bypassed_.Get({reason}, [&] {
@@ -88,6 +96,11 @@ void CacheMetrics::Bypassed(std::string_view reason) {
                   return &bypassed_family_.Add({{"reason", std::string(reason)}});
                 })
       ->Increment();
+}
+
+void CacheMetrics::SetRedisUp(bool up) {
+  std::call_once(redis_up_once_, [&] { redis_up_ = &redis_up_family_.Add({}); });
+  redis_up_->Set(up ? 1 : 0);
 }
 
 }  // namespace mw::proxy

@@ -7,6 +7,8 @@
 //                                                            entries' cost, memory_cache.h)
 //   modelwatch_proxy_cache_bypassed_total{reason}   counter  requests not looked up and answers
 //                                                            not kept, by reason (kBypass*)
+//   modelwatch_proxy_cache_redis_up                  gauge    1 while the Redis backend reaches
+//                                                            Redis, else 0 (only with that backend)
 // The P_ families describe the watched service (the cache sits in front of its API) and share
 // their names with the dashboards' and rules' cache hit ratio; the bypasses are the proxy's own
 // bookkeeping, hence modelwatch_.
@@ -21,12 +23,14 @@
 //
 // Every series is created at construction (counters at 0, with the bypass reasons any backend
 // has: key_too_large, invalid_body, body_too_large), so rates and ratios have data before the
-// first request; redis_* series appear when the Redis backend first counts one.
+// first request; redis_* series (the bypass reasons, the redis_up gauge) appear when the Redis
+// backend first sets one.
 // Thread-safety: every method may be called from any thread concurrently.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <string_view>
 
 #include "prometheus/counter.h"
@@ -66,6 +70,8 @@ class CacheMetrics {
   void SetSizeBytes(size_t bytes);
   // `reason`: one of the kBypass* tokens.
   void Bypassed(std::string_view reason);
+  // The Redis backend's connection state (creates the redis_up series on first use).
+  void SetRedisUp(bool up);
 
  private:
   prometheus::Counter& hits_;
@@ -74,6 +80,9 @@ class CacheMetrics {
   prometheus::Gauge& size_bytes_;
   prometheus::Family<prometheus::Counter>& bypassed_family_;
   telemetry::SeriesCache<prometheus::Counter*> bypassed_;
+  prometheus::Family<prometheus::Gauge>& redis_up_family_;
+  std::once_flag redis_up_once_;
+  prometheus::Gauge* redis_up_ = nullptr;  // set once, under redis_up_once_
 };
 
 }  // namespace mw::proxy
