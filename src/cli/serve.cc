@@ -19,6 +19,8 @@
 #include "api/metrics/service_metrics.h"
 #include "cli/commands.h"
 #include "cli/wiring/options.h"
+#include "cli/wiring/proxy_routes.h"
+#include "cli/proxy_stack.h"
 #include "common/clock.h"
 #include "monitor/profile_key.h"
 #include "store/sqlite_store.h"
@@ -348,6 +350,15 @@ void AnnounceListening(const config::Config& config, uint16_t port, const std::s
   std::cerr << "modelwatch listening on " << config.server.host << ":" << port << std::endl;
 }
 
+void AnnounceProxy(const config::Config& config, uint16_t port, telemetry::Logger& logger) {
+  logger.Info("proxy listening", {{"server.address", config.proxy.listen_host},
+                                  {"server.port", port},
+                                  {"proxy.upstream", config.proxy.upstream}});
+  // Printed before the "modelwatch listening" line, which tests wait for.
+  std::cerr << "modelwatch proxy listening on " << config.proxy.listen_host << ":" << port
+            << " (upstream " << config.proxy.upstream << ")" << std::endl;
+}
+
 // Graceful: no new connections, idle keep-alive connections are closed, and every response from
 // now on closes its connection; the requests already being read are stored and answered (bounded
 // wait for every connection to close, so none can bring a request after the store closed); then
@@ -372,13 +383,13 @@ void ShutDown(http::Server& server, telemetry::Logger& logger, QualityEngine& qu
 int RunServe(const CommonOptions& options, const std::string& version) {
   auto config = LoadConfigOrReport(options);
   if (!config) return 2;
-  if (!config->proxy.upstream.empty()) {
-    // The proxy's building blocks (src/proxy/) are not wired into serve yet: refuse rather than
-    // run without the proxy the configuration asks for.
-    std::fprintf(stderr,
-                 "config error: proxy.upstream: the sidecar proxy is not available in this build "
-                 "(leave proxy.upstream empty)\n");
-    return 2;
+  if (config->proxy.enabled()) {
+    // What config validation cannot check without the proxy's route templates.
+    const auto route_errors = CheckProxyRoutes(config->proxy);
+    if (!route_errors.empty()) {
+      std::cerr << config::FormatConfigErrors(route_errors);
+      return 2;
+    }
   }
   std::optional<alerting::RuleSet> alert_rules;
   if (config->alerting.enabled) {
@@ -430,8 +441,27 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   ctx.quality = {&config->quality,        store->get(), &quality.quality, &quality.profiles,
                  quality.evaluator.get(), &workers,     &logger,          &clock};
   ctx.alerts = {alerting.engine.get()};
-  ctx.health = {&config->storage, &config->redis, store->get(), &catalog,
-                &metrics.core,    &clock,         version,      clock.NowMillis()};
+  ctx.health.storage = &config->storage;
+  ctx.health.redis = &config->redis;
+  ctx.health.store = store->get();
+  ctx.health.catalog = &catalog;
+  ctx.health.metrics = &metrics.core;
+  ctx.health.clock = &clock;
+  ctx.health.version = version;
+  ctx.health.started_at_ms = clock.NowMillis();
+  std::unique_ptr<ProxyStack> proxy;
+  if (config->proxy.enabled()) {
+    std::string proxy_error;
+    proxy = ProxyStack::Build(*config, metrics.core, ctx.ingest, clock, &background_errors, logger,
+                              &proxy_error);
+    if (!proxy) {
+      std::cerr << "modelwatch: cannot set up the proxy: " << proxy_error << "\n";
+      return 1;
+    }
+    ctx.health.upstream = proxy->prober();
+    ctx.health.upstream_url = config->proxy.upstream;
+    ctx.health.cache_redis_up = proxy->cache_redis_up();
+  }
   http::Router router;
   api::RegisterRoutes(router, ctx);
   // The logger is attached even with the access log off (RequestObserver skips access lines
@@ -444,6 +474,15 @@ int RunServe(const CommonOptions& options, const std::string& version) {
     std::cerr << "modelwatch: " << error << "\n";
     return 1;
   }
+  if (proxy) {
+    if (!proxy->Start(&error)) {
+      logger.Error("cannot start the proxy", {{"error.message", error}});
+      std::cerr << "modelwatch: proxy: " << error << "\n";
+      server.Stop();
+      return 1;
+    }
+    AnnounceProxy(*config, proxy->port(), logger);
+  }
   AnnounceListening(*config, server.port(), version, logger);
 
   if (quality.evaluator) quality.evaluator->Start();
@@ -454,6 +493,8 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   sigwait(&signals, &sig);
   logger.Info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
   refresher.Stop();
+  // The proxy first: its captured events drain into the store before the store closes.
+  if (proxy) proxy->Shutdown(logger);
   ShutDown(server, logger, quality, alerts, workers, **store);
   return 0;
 }

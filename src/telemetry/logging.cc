@@ -230,6 +230,9 @@ void Logger::Access(const AccessEntry& e) {
                       {"http.response.body.bytes", e.response_bytes},
                       {"event.duration", e.duration_ns},
                       {"client.address", std::string(e.remote_address)}};
+  if (!e.listener.empty()) fields["labels.listener"] = std::string(e.listener);
+  if (!e.request_id.empty()) fields["http.request.id"] = std::string(e.request_id);
+  if (!e.cache.empty()) fields["labels.cache"] = std::string(e.cache);
   const std::string message =
       std::string(e.method) + " " + std::string(e.path) + " " + std::to_string(e.status);
   Write(*app_, e.status >= 500 ? LogLevel::kError : LogLevel::kInfo, message, kDatasetAccess,

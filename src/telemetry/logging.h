@@ -85,6 +85,12 @@ struct AccessEntry {
   int64_t duration_ns = 0;
   int64_t response_bytes = 0;
   std::string_view remote_address;
+  // The sidecar proxy's lines (proxy/): which listener answered ("proxy"; "" = modelwatch's own
+  // API), the request id it sent upstream and returned, and the response cache's part ("hit",
+  // "miss", "bypassed"; "" = none).
+  std::string_view listener;
+  std::string_view request_id;
+  std::string_view cache;
 };
 
 class Logger {

@@ -52,16 +52,19 @@ TEST(HealthTest, UnreachableRedisIsDegradedNotDown) {
   EXPECT_EQ(h["checks"]["redis"], "down");
 }
 
-// The proxy's keys are read and checked, but serve does not run the proxy yet: a configured
-// upstream is refused (exit 2 naming the key) instead of being silently ignored.
-TEST(ServeTest, AConfiguredProxyUpstreamIsRefusedUntilTheProxyIsWired) {
+// What config validation leaves to the proxy's route templates is still refused before anything
+// starts: exit 2 naming the key.
+TEST(ServeTest, AProxyRouteCaptureNamingNoTemplateParameterIsAConfigError) {
   TempDir dir;
   const CommandResult r =
       RunCommand({ModelwatchBinary(), "serve", "--listen", "127.0.0.1:0", "--data-dir",
                   (dir.path() / "data").string(), "--set", "proxy.upstream=http://127.0.0.1:9",
-                  "--set", "proxy.listen=127.0.0.1:0"});
+                  "--set", "proxy.listen=127.0.0.1:0", "--set",
+                  "proxy.routes=[{path: /predict/{restaurant_id}, capture: {model: m, segment: "
+                  "{path: shop}}}]"});
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find("config error: proxy.upstream: the sidecar proxy is not available"),
+  EXPECT_NE(r.output.find("config error: proxy.routes[0].capture.segment: {path: shop} names no "
+                          "parameter of /predict/{restaurant_id}"),
             std::string::npos)
       << r.output;
 }
