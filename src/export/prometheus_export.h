@@ -26,7 +26,7 @@ struct PrometheusExportOptions {
   std::string prefix = "ml";              // metrics.prefix
   std::string segment_label = "segment";  // metrics.segment_label; the rules must be loaded with it
   PrometheusConfigOptions config;         // targets, intervals, Alertmanager; config.job names the
-                                          // modelwatch job (service_up uses it)
+                                          // modelwatch job (modelwatch_up uses it)
   // A token with the read role when modelwatch requires authentication; "" = none.
   std::string bearer_token;
 };

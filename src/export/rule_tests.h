@@ -25,7 +25,7 @@ namespace mw::exporting {
 struct RuleTestOptions {
   std::string prefix = "ml";                 // metrics.prefix
   std::string segment_label = "segment";     // metrics.segment_label (the rules' too)
-  std::string job = "modelwatch";            // the modelwatch scrape job (service_up)
+  std::string job = "modelwatch";            // the modelwatch scrape job (modelwatch_up)
   std::string instance = "modelwatch:8000";  // instance label of the synthetic series
   // The exported rule file as the test files name it (relative to their own directory).
   std::string rule_file = "../modelwatch.rules.yml";

@@ -45,17 +45,25 @@ QualityMetrics::QualityMetrics(prometheus::Registry& registry, std::string prefi
                               "probability), observed by the evaluator")
                         .Register(registry)),
       cache_hits_(prometheus::BuildCounter()
-                      .Name(prefix_ + "_cache_hits_total")
-                      .Help("Cache lookups answered from memory")
-                      .Register(registry)),
+                      .Name("modelwatch_profile_cache_hits_total")
+                      .Help("Reference-profile lookups answered from the profile cache")
+                      .Register(registry)
+                      .Add({})),
       cache_misses_(prometheus::BuildCounter()
-                        .Name(prefix_ + "_cache_misses_total")
-                        .Help("Cache lookups that had to load")
-                        .Register(registry)),
+                        .Name("modelwatch_profile_cache_misses_total")
+                        .Help("Reference-profile lookups that loaded the profile from the store")
+                        .Register(registry)
+                        .Add({})),
       cache_evictions_(prometheus::BuildCounter()
-                           .Name(prefix_ + "_cache_evictions_total")
-                           .Help("Entries evicted from a cache (least recently used)")
-                           .Register(registry)),
+                           .Name("modelwatch_profile_cache_evictions_total")
+                           .Help("Reference profiles evicted from the profile cache (least "
+                                 "recently used)")
+                           .Register(registry)
+                           .Add({})),
+      loaded_(prometheus::BuildGauge()
+                  .Name("modelwatch_profile_cache_loaded")
+                  .Help("Reference profiles loaded in the profile cache, per model")
+                  .Register(registry)),
       passes_(prometheus::BuildCounter()
                   .Name("modelwatch_evaluator_passes_total")
                   .Help("Quality evaluator passes")
@@ -209,22 +217,19 @@ void QualityMetrics::Remove(const std::string& model, const std::string& segment
 void QualityMetrics::SetCache(const std::map<std::string, int64_t>& loaded_by_model, int64_t hits,
                               int64_t misses, int64_t evictions) {
   std::lock_guard lock(mu_);
-  auto& active = Gauge("active_models", "Models whose reference profile is loaded (LRU cache)");
   for (const auto& [type, count] : loaded_by_model) model_types_seen_.insert(type);
   for (const std::string& type : model_types_seen_) {
     auto it = loaded_by_model.find(type);
-    active.Add({{"model_type", type}})
+    loaded_.Add({{"model_type", type}})
         .Set(it == loaded_by_model.end() ? 0.0 : static_cast<double>(it->second));
   }
-  const prometheus::Labels labels = {{"cache_type", "model"}};
-  if (hits > cache_hits_seen_) cache_hits_.Add(labels).Increment(hits - cache_hits_seen_);
-  if (misses > cache_misses_seen_) cache_misses_.Add(labels).Increment(misses - cache_misses_seen_);
-  if (evictions > cache_evictions_seen_) {
-    cache_evictions_.Add(labels).Increment(evictions - cache_evictions_seen_);
+  if (hits > cache_hits_seen_) cache_hits_.Increment(static_cast<double>(hits - cache_hits_seen_));
+  if (misses > cache_misses_seen_) {
+    cache_misses_.Increment(static_cast<double>(misses - cache_misses_seen_));
   }
-  cache_hits_.Add(labels);
-  cache_misses_.Add(labels);
-  cache_evictions_.Add(labels);
+  if (evictions > cache_evictions_seen_) {
+    cache_evictions_.Increment(static_cast<double>(evictions - cache_evictions_seen_));
+  }
   cache_hits_seen_ = std::max(cache_hits_seen_, hits);
   cache_misses_seen_ = std::max(cache_misses_seen_, misses);
   cache_evictions_seen_ = std::max(cache_evictions_seen_, evictions);

@@ -20,13 +20,16 @@
 //                                                 band: low [0, 0.3), medium [0.3, 0.7), high [0.7,
 //                                                 1]
 //   P_prediction_score{model,S}                   histogram of classifier scores (0.1 .. 1.0)
-//   P_active_models{model_type}                   gauge: reference profiles loaded (LRU cache) per
+// modelwatch's own machinery, with the fixed modelwatch_ prefix whatever P is:
+//   modelwatch_profile_cache_loaded{model_type}   gauge: reference profiles loaded (LRU cache) per
 //                                                 model (model_type holds the model name, as in
 //                                                 P_predictions_total)
-//   P_cache_hits_total{cache_type="model"}, P_cache_misses_total{cache_type="model"},
-//   P_cache_evictions_total{cache_type="model"}   counters of the profile cache
+//   modelwatch_profile_cache_hits_total, modelwatch_profile_cache_misses_total,
+//   modelwatch_profile_cache_evictions_total      counters of the profile cache (no labels; the
+//                                                 watched service's response cache is the
+//                                                 proxy's P_cache_*{cache_type="response"})
 //   modelwatch_evaluator_passes_total, modelwatch_evaluator_last_pass_seconds,
-//   modelwatch_evaluator_last_success_timestamp_seconds (modelwatch's own: fixed prefix)
+//   modelwatch_evaluator_last_success_timestamp_seconds
 // Series of a (model, segment) that no longer has data are removed at the next pass.
 //
 // Thread-safety: every method may be called from any thread.
@@ -86,9 +89,10 @@ class QualityMetrics {
   // (model, segment, group) -> series to remove when replaced
   std::map<std::tuple<std::string, std::string, std::string>, Tracked> tracked_;
   prometheus::Family<prometheus::Histogram>& score_family_;
-  prometheus::Family<prometheus::Counter>& cache_hits_;
-  prometheus::Family<prometheus::Counter>& cache_misses_;
-  prometheus::Family<prometheus::Counter>& cache_evictions_;
+  prometheus::Counter& cache_hits_;
+  prometheus::Counter& cache_misses_;
+  prometheus::Counter& cache_evictions_;
+  prometheus::Family<prometheus::Gauge>& loaded_;
   int64_t cache_hits_seen_ = 0, cache_misses_seen_ = 0, cache_evictions_seen_ = 0;
   prometheus::Counter& passes_;
   prometheus::Gauge& last_pass_seconds_;

@@ -2,16 +2,20 @@
 // the text our own HTTP server serves on /metrics (prometheus-cpp core only; no exposer).
 //
 // Telemetry knows no domain: every subsystem registers and owns its metric families on
-// registry(), named prefix() + "_..." (P = options.prefix, default "ml"), in the order the
-// program wires them (which is the order of the families in the exposition):
-//   P_api_*, modelwatch_http_*                 telemetry/http_metrics.h (for api/metrics)
-//   P_predictions_total, P_actuals_total, modelwatch_segment_overflow_total, P_ingest_*
-//                                              api/metrics/ingest_metrics.h
-//   P_db_*                                     api/metrics/store_metrics.h
+// registry(), named prefix() + "_..." (P = options.prefix, default "ml") when they describe the
+// watched service and "modelwatch_..." when they describe modelwatch's own machinery, in the
+// order the program wires them (which is the order of the families in the exposition):
+//   modelwatch_http_*                          telemetry/http_metrics.h (for api/metrics)
+//   P_predictions_total, P_actuals_total, P_prediction_duration_seconds, modelwatch_ingest_*,
+//   modelwatch_segment_overflow_total          api/metrics/ingest_metrics.h
+//   modelwatch_store_*                         api/metrics/store_metrics.h
 //   P_model_*, P_registered_models             api/metrics/model_metrics.h
 //   modelwatch_background_errors_total         telemetry/background_errors.h
-//   modelwatch_build_info{version} = 1                  RegisterBuildInfo below
-//   quality, drift, evaluator, alerting, outbox monitor/quality_metrics.h, alerting/
+//   modelwatch_build_info{version} = 1         RegisterBuildInfo below
+//   quality, drift, evaluator, profile cache,  monitor/quality_metrics.h, alerting/
+//   alerting, outbox
+//   P_api_*, P_cache_*, P_service_up, ...,     proxy/ (the watched API through the proxy)
+//   modelwatch_proxy_*
 //   process_* and P_system_*                   system_collectors.h, read at each Serialize
 // Labelled families appear in the output once they have a first sample.
 //

@@ -179,6 +179,9 @@ TEST(ConditionTest, ARenamedSignalNamesItsNewName) {
       Error("db_size_bytes > 1e9"),
       "column 1: unknown signal \"db_size_bytes\" (renamed store_size_bytes: modelwatch's own "
       "store)");
+  EXPECT_EQ(Error("active_models > 0"),
+            "column 1: unknown signal \"active_models\" (renamed profile_cache_loaded: "
+            "modelwatch's own profile cache)");
 }
 
 TEST(ConditionTest, RangeRulesAreEnforced) {

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <filesystem>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -503,13 +504,32 @@ TEST_F(EngineTest, HistoryFiltersAndPages) {
 TEST_F(EngineTest, ShippedDefaultRulesLoadAndEvaluate) {
   auto rules = LoadRules(DefaultRulesYaml(), "default.yml");
   ASSERT_TRUE(rules.has_value()) << rules.error().message();
-  EXPECT_EQ(rules->rule_count(), 23u);
+  EXPECT_EQ(rules->rule_count(), 28u);
   std::string yaml(DefaultRulesYaml());
   Open(yaml);
   exposition_ = kNoDrift;
   At(0);
   for (const RuleStatus& r : engine_->Rules()) {
     EXPECT_EQ(r.health, "ok") << r.alert << ": " << r.last_error;
+  }
+}
+
+// The shipped ServiceDown watches the prediction service (P_service_up from the proxy's prober),
+// so the built-in engine reports it; ModelwatchDown is Prometheus' `up` of modelwatch, which the
+// engine, running inside modelwatch, always sees as 1.
+TEST_F(EngineTest, TheShippedServiceDownFiresInProcessAndModelwatchDownNever) {
+  Open(std::string(DefaultRulesYaml()));
+  exposition_ = std::string(kNoDrift) + "ml_service_up 0\nml_model_loaded 1\n";
+  for (int64_t t = 0; t <= 2 * kMinute; t += 30 * kSecond) At(t);
+  std::set<std::string> firing;
+  for (const ActiveAlert& a : engine_->Alerts()) {
+    if (a.state == ActiveAlert::State::kFiring) firing.insert(a.labels.at("alertname"));
+  }
+  EXPECT_EQ(firing, (std::set<std::string>{"ServiceDown"}));
+  exposition_ = std::string(kNoDrift) + "ml_service_up 1\nml_model_loaded 1\n";
+  At(2 * kMinute + 30 * kSecond);
+  for (const ActiveAlert& a : engine_->Alerts()) {
+    EXPECT_NE(a.state, ActiveAlert::State::kFiring) << a.labels.at("alertname");
   }
 }
 

@@ -50,8 +50,12 @@ std::string Scenario(int m) {
               le + "\"}",
           100);
   }
-  text += c(R"(ml_cache_hits_total{cache_type="model"})", 1);
-  text += c(R"(ml_cache_misses_total{cache_type="model"})", 3);
+  text += c(R"(ml_cache_hits_total{cache_type="response"})", 1);
+  text += c(R"(ml_cache_misses_total{cache_type="response"})", 3);
+  // modelwatch's own counters (fixed names, whatever the prefix).
+  text += c(R"(modelwatch_proxy_capture_dropped_total{reason="queue_full"})", 2);
+  text += c(R"(modelwatch_proxy_capture_dropped_total{reason="invalid"})", 0);
+  text += c(R"(modelwatch_background_errors_total{thread="evaluator"})", 0);
   text += R"(ml_model_mae{model="m1",segment="s1"} 3
 ml_model_training_mae{model="m1",segment="s1",version="v2"} 1
 ml_model_mae{model="m2",segment="s1"} 1
@@ -64,6 +68,9 @@ ml_feature_psi{model="m1",segment="s2",feature="f1"} 0.3
 ml_model_drift_detected{model="m1",segment="s1"} 1
 ml_model_drift_detected{model="m1",segment="s2"} 0
 ml_maintenance_last_run_failed{task="vacuum"} 1
+ml_service_up 0
+ml_database_connected 1
+ml_model_loaded 0
 )";
   text += c(R"(iit_predictions_total{model_type="demand",restaurant_id="r1"})", 6);
   text += c(R"(iit_predictions_total{model_type="demand",restaurant_id="r2"})", 6);
@@ -138,12 +145,37 @@ TEST_F(EvaluateTest, SameAnswersAsPrometheusOnThePromtoolScenario) {
 }
 
 TEST_F(EvaluateTest, TheEngineSeesItselfUpAndUnavailableSignalsHaveNoData) {
-  auto r = At(10, "service_up == 1");
+  auto r = At(10, "modelwatch_up == 1");
   ASSERT_EQ(r.size(), 1u);
   EXPECT_TRUE(r[0].labels.empty());
-  EXPECT_THAT(At(10, "service_up == 0"), IsEmpty());
+  EXPECT_THAT(At(10, "modelwatch_up == 0"), IsEmpty());
   // maintenance_failed is not available yet: no data even though a series of that name exists.
   EXPECT_THAT(At(10, "maintenance_failed > 0"), IsEmpty());
+}
+
+// service_up is the watched service as the proxy's prober sees it (P_service_up), not modelwatch:
+// the built-in engine can report it down.
+TEST_F(EvaluateTest, TheWatchedServicesHealthGaugesAreReadAsScraped) {
+  auto r = At(10, "service_up == 0");
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0].labels.empty());
+  EXPECT_EQ(r[0].value, 0);
+  EXPECT_EQ(At(10, "model_loaded == 0").size(), 1u);
+  EXPECT_THAT(At(10, "database_connected == 0"), IsEmpty());
+  // A field the service's /health does not report has no series: no data, never 0.
+  EXPECT_THAT(At(10, "redis_connected == 0"), IsEmpty());
+  // With another prefix the gauges are other families.
+  EXPECT_THAT(At(10, "service_up == 0", "iit"), IsEmpty());
+}
+
+TEST_F(EvaluateTest, CaptureDropsAndBackgroundErrorsAreModelwatchsOwnCounters) {
+  // 2 drops a minute for queue_full: 30 in 15 minutes; none for invalid.
+  auto r = At(20, "capture_dropped[15m] > 0", "iit");
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].labels.at("reason"), "queue_full");
+  EXPECT_DOUBLE_EQ(r[0].value, 30);
+  EXPECT_THAT(At(20, "background_errors[15m] > 0"), IsEmpty());
+  EXPECT_EQ(At(20, "background_errors[15m] == 0").size(), 1u);
 }
 
 TEST_F(EvaluateTest, ArithmeticScalarsOnTheLeftAndOr) {

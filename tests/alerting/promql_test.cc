@@ -24,6 +24,11 @@ TEST(PromQLTest, TheIssueExamples) {
   EXPECT_EQ(Prom("cache_hit_ratio[5m] < 0.5"),
             "sum(rate(ml_cache_hits_total[5m])) / (sum(rate(ml_cache_hits_total[5m])) + "
             "sum(rate(ml_cache_misses_total[5m]))) < 0.5");
+  // The default rules name the proxy's response cache.
+  EXPECT_EQ(Prom(R"(cache_hit_ratio{cache_type="response"}[5m] < 0.7)"),
+            R"(sum(rate(ml_cache_hits_total{cache_type="response"}[5m])) / )"
+            R"((sum(rate(ml_cache_hits_total{cache_type="response"}[5m])) + )"
+            R"(sum(rate(ml_cache_misses_total{cache_type="response"}[5m]))) < 0.7)");
   EXPECT_EQ(Prom("model_drift_detected == 1"), "ml_model_drift_detected == 1");
   EXPECT_EQ(Prom("model_mae > model_training_mae * 1.5"),
             "ml_model_mae > on(model, segment) ml_model_training_mae * 1.5");
@@ -36,11 +41,29 @@ TEST(PromQLTest, TheIssueExamples) {
             "ml_system_disk_free_bytes / ml_system_disk_total_bytes < 0.1");
 }
 
-TEST(PromQLTest, ServiceUpIsTheScrapeJobsUpSeries) {
-  EXPECT_EQ(Prom("service_up == 0"), R"(up{job="modelwatch"} == 0)");
+TEST(PromQLTest, ModelwatchUpIsTheScrapeJobsUpSeries) {
+  EXPECT_EQ(Prom("modelwatch_up == 0"), R"(up{job="modelwatch"} == 0)");
   PromOptions options;
   options.job = "iit-ml-service";
-  EXPECT_EQ(Prom("service_up < 1", options), R"(up{job="iit-ml-service"} < 1)");
+  EXPECT_EQ(Prom("modelwatch_up < 1", options), R"(up{job="iit-ml-service"} < 1)");
+}
+
+TEST(PromQLTest, ServiceUpIsTheProbersGaugeOfTheWatchedService) {
+  EXPECT_EQ(Prom("service_up == 0"), "ml_service_up == 0");
+  PromOptions options;
+  options.prefix = "iit";
+  EXPECT_EQ(Prom("database_connected == 0", options), "iit_database_connected == 0");
+  EXPECT_EQ(Prom("model_loaded == 0", options), "iit_model_loaded == 0");
+}
+
+TEST(PromQLTest, ModelwatchsOwnCountersKeepTheirNamesWhateverThePrefix) {
+  PromOptions options;
+  options.prefix = "iit";
+  EXPECT_EQ(Prom("capture_dropped[15m] > 0", options),
+            "sum by (reason) (increase(modelwatch_proxy_capture_dropped_total[15m])) > 0");
+  EXPECT_EQ(Prom("background_errors[15m] > 0", options),
+            "sum by (thread) (increase(modelwatch_background_errors_total[15m])) > 0");
+  EXPECT_EQ(Prom("profile_cache_loaded > 0", options), "modelwatch_profile_cache_loaded > 0");
 }
 
 TEST(PromQLTest, GaugeRatioIgnoresTheLabelsThatTellItsSidesApart) {

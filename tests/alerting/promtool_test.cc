@@ -129,7 +129,11 @@ TEST_F(PromtoolTest, TranslatedConditionsFireWhereTheyShould) {
       // 6 of 10 bytes used.
       rule("Memory", "memory_usage_ratio > 0.5") +
       // Only modelwatch's own job, only the target that is down.
-      rule("Down", "service_up == 0") +
+      rule("Down", "modelwatch_up == 0") +
+      // The watched service as the proxy's prober reports it: down.
+      rule("ServiceDown", "service_up == 0") +
+      // modelwatch's own counter (no prefix): 2 queue_full drops a minute, 30 in 15 minutes.
+      rule("Dropped", "capture_dropped[15m] > 0") +
       // Ten 5xx a minute: 600 in the last hour.
       rule("Errors", "errors[1h] > 50", R"({{ $value | printf "%.0f" }})") +
       // s1 drifted and has a shifted feature; s2 has the feature shifted but no drift.
@@ -169,8 +173,11 @@ tests:
       - {series: 'ml_api_request_duration_seconds_bucket{method="GET",endpoint="/b",le="5"}', values: '0+100x120'}
       - {series: 'ml_api_request_duration_seconds_bucket{method="GET",endpoint="/b",le="10"}', values: '0+100x120'}
       - {series: 'ml_api_request_duration_seconds_bucket{method="GET",endpoint="/b",le="+Inf"}', values: '0+100x120'}
-      - {series: 'ml_cache_hits_total{cache_type="model"}', values: '0+1x120'}
-      - {series: 'ml_cache_misses_total{cache_type="model"}', values: '0+3x120'}
+      - {series: 'ml_cache_hits_total{cache_type="response"}', values: '0+1x120'}
+      - {series: 'ml_cache_misses_total{cache_type="response"}', values: '0+3x120'}
+      - {series: 'ml_service_up{instance="i",job="modelwatch"}', values: '0x120'}
+      - {series: 'modelwatch_proxy_capture_dropped_total{reason="queue_full"}', values: '0+2x120'}
+      - {series: 'modelwatch_proxy_capture_dropped_total{reason="invalid"}', values: '0+0x120'}
       - {series: 'ml_model_mae{model="m1",segment="s1",instance="i",job="modelwatch"}', values: '3x120'}
       - {series: 'ml_model_training_mae{model="m1",segment="s1",version="v2",instance="i",job="modelwatch"}', values: '1x120'}
       - {series: 'ml_model_mae{model="m2",segment="s1",instance="i",job="modelwatch"}', values: '1x120'}
@@ -196,6 +203,8 @@ tests:
       - {eval_time: 10m, alertname: Degraded, exp_alerts: [{exp_labels: {severity: warning, model: m1, segment: s1}, exp_annotations: {summary: '3.0000', description: d}}]}
       - {eval_time: 10m, alertname: Memory, exp_alerts: [{exp_labels: {severity: warning, instance: i}, exp_annotations: {summary: '0.6000', description: d}}]}
       - {eval_time: 10m, alertname: Down, exp_alerts: [{exp_labels: {severity: warning, job: modelwatch, instance: a}, exp_annotations: {summary: '0.0000', description: d}}]}
+      - {eval_time: 10m, alertname: ServiceDown, exp_alerts: [{exp_labels: {severity: warning, job: modelwatch, instance: i}, exp_annotations: {summary: '0.0000', description: d}}]}
+      - {eval_time: 20m, alertname: Dropped, exp_alerts: [{exp_labels: {severity: warning, reason: queue_full}, exp_annotations: {summary: '30.0000', description: d}}]}
       - {eval_time: 100m, alertname: Errors, exp_alerts: [{exp_labels: {severity: warning}, exp_annotations: {summary: '600', description: d}}]}
       - {eval_time: 10m, alertname: FeatureAndDrift, exp_alerts: [{exp_labels: {severity: warning, model: m1, segment: s1, feature: f1}, exp_annotations: {summary: '0.3000', description: d}}]}
       - {eval_time: 10m, alertname: Predictions, exp_alerts: [{exp_labels: {severity: warning, model_type: demand, restaurant_id: r1}, exp_annotations: {summary: r1, description: demand}}]}

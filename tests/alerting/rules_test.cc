@@ -128,7 +128,11 @@ TEST(RulesTest, TheShippedDefaultRulesLoadWithoutErrors) {
              {"HighMemoryUsage", "warning"},        {"HighMemoryUsage", "critical"},
              {"HighCpuUsage", "warning"},           {"HighCpuUsage", "critical"},
              {"ModelDriftDetected", "warning"},     {"ModelDriftDetected", "critical"},
-             {"ModelAccuracyDegraded", "critical"}, {"ModelAucLow", "warning"}}) {
+             {"ModelAccuracyDegraded", "critical"}, {"ModelAucLow", "warning"},
+             {"ModelNotLoaded", "critical"},        {"DatabaseDisconnected", "critical"},
+             {"ModelwatchDown", "critical"},        {"LowDiskSpace", "warning"},
+             {"LowDiskSpace", "critical"},          {"CaptureEventsDropped", "warning"},
+             {"BackgroundErrors", "warning"}}) {
       EXPECT_TRUE(alerts.count(expected)) << expected.first << " " << expected.second;
     }
   }

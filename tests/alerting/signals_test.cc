@@ -134,7 +134,13 @@ TEST(SignalsTest, ExamplesOfRecipes) {
   EXPECT_FALSE(mae->needs_range());
   EXPECT_EQ(FindSignal("model_auc")->recipe.metric.family, "model_auc_score");
   EXPECT_EQ(FindSignal("errors")->recipe.kind, RecipeKind::kIncrease);
-  EXPECT_EQ(FindSignal("service_up")->recipe.kind, RecipeKind::kUp);
+  EXPECT_EQ(FindSignal("modelwatch_up")->recipe.kind, RecipeKind::kUp);
+  EXPECT_EQ(FindSignal("service_up")->recipe.kind, RecipeKind::kGauge);
+  EXPECT_EQ(FindSignal("service_up")->recipe.metric.family, "service_up");
+  EXPECT_EQ(FindSignal("capture_dropped")->recipe.kind, RecipeKind::kIncrease);
+  EXPECT_EQ(FindSignal("capture_dropped")->labels, (std::vector<std::string>{"reason"}));
+  EXPECT_EQ(FindSignal("background_errors")->labels, (std::vector<std::string>{"thread"}));
+  EXPECT_EQ(FindSignal("active_models"), nullptr);
   EXPECT_EQ(FindSignal("disk_free_ratio")->recipe.kind, RecipeKind::kGaugeRatio);
   EXPECT_EQ(FindSignal("disk_free_ratio")->recipe.denominator.at(0).family,
             "system_disk_total_bytes");
@@ -163,7 +169,34 @@ TEST(SignalsTest, MetricNamesTakeThePrefix) {
   EXPECT_EQ(MetricName(FindSignal("error_rate")->recipe.metric, "iit"), "iit_api_errors_total");
   EXPECT_EQ(MetricName(FindSignal("process_resident_memory_bytes")->recipe.metric, "iit"),
             "process_resident_memory_bytes");
-  EXPECT_EQ(MetricName(FindSignal("service_up")->recipe.metric, "iit"), "up");
+  EXPECT_EQ(MetricName(FindSignal("modelwatch_up")->recipe.metric, "iit"), "up");
+  // The watched service's health gauges take the prefix; modelwatch's own families never do.
+  EXPECT_EQ(MetricName(FindSignal("service_up")->recipe.metric, "iit"), "iit_service_up");
+  EXPECT_EQ(MetricName(FindSignal("database_connected")->recipe.metric, "iit"),
+            "iit_database_connected");
+  EXPECT_EQ(MetricName(FindSignal("redis_connected")->recipe.metric, "iit"), "iit_redis_connected");
+  EXPECT_EQ(MetricName(FindSignal("model_loaded")->recipe.metric, "iit"), "iit_model_loaded");
+  EXPECT_EQ(MetricName(FindSignal("capture_dropped")->recipe.metric, "iit"),
+            "modelwatch_proxy_capture_dropped_total");
+  EXPECT_EQ(MetricName(FindSignal("background_errors")->recipe.metric, "iit"),
+            "modelwatch_background_errors_total");
+  EXPECT_EQ(MetricName(FindSignal("profile_cache_loaded")->recipe.metric, "iit"),
+            "modelwatch_profile_cache_loaded");
+  EXPECT_EQ(MetricName(FindSignal("cache_hit_ratio")->recipe.metric, "iit"),
+            "iit_cache_hits_total");
+}
+
+TEST(SignalsTest, RenamedSignalsNameTheirNewNameAndWhy) {
+  auto store = RenamedSignal("db_query_p95");
+  ASSERT_TRUE(store.has_value());
+  EXPECT_EQ(store->name, "store_query_p95");
+  EXPECT_EQ(store->why, "modelwatch's own store");
+  auto cache = RenamedSignal("active_models");
+  ASSERT_TRUE(cache.has_value());
+  EXPECT_EQ(cache->name, "profile_cache_loaded");
+  EXPECT_NE(FindSignal(std::string(cache->name)), nullptr);
+  EXPECT_FALSE(RenamedSignal("service_up").has_value());
+  for (const SignalDef& s : Signals()) EXPECT_FALSE(RenamedSignal(s.name).has_value()) << s.name;
 }
 
 TEST(SignalsTest, SuggestionsForTypos) {

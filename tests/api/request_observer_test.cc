@@ -32,16 +32,19 @@ TEST(RequestObserverTest, RecordsMetricsUnderTheRouteTemplate) {
   auto metrics = MakeMetrics();
   RequestObserver observer(&metrics->requests, &metrics->connections, nullptr);
   observer.OnRequestStart();
-  EXPECT_EQ(Sample(metrics->core.Serialize(), "ml_api_requests_in_flight"), 1);
+  EXPECT_EQ(Sample(metrics->core.Serialize(), "modelwatch_http_requests_in_flight"), 1);
   observer.OnRequestDone(MakeRequest(), "/v1/models/{model}", 404, 0.003, 120);
   const std::string text = metrics->core.Serialize();
-  EXPECT_EQ(Sample(text, "ml_api_requests_in_flight"), 0);
+  EXPECT_EQ(Sample(text, "modelwatch_http_requests_in_flight"), 0);
   EXPECT_EQ(
-      Sample(text,
-             R"(ml_api_requests_total{endpoint="/v1/models/{model}",method="GET",status="404"})"),
+      Sample(
+          text,
+          R"(modelwatch_http_requests_total{endpoint="/v1/models/{model}",method="GET",status="404"})"),
       1);
   EXPECT_EQ(
-      Sample(text, R"(ml_api_response_size_bytes_sum{endpoint="/v1/models/{model}",method="GET"})"),
+      Sample(
+          text,
+          R"(modelwatch_http_response_size_bytes_sum{endpoint="/v1/models/{model}",method="GET"})"),
       120);
   EXPECT_EQ(text.find("/v1/models/churn"), std::string::npos);
 }

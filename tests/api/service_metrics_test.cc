@@ -57,11 +57,11 @@ TEST(MetricsTest, FamiliesUseTheCustomPrefixAndSegmentLabel) {
   m->store.OnGroupCommit(2, 3, 0.004);
   m->store.Update(store::StoreStats{{{"prediction_logs", 7}}, 4096, {5, 1, 4}, 2});
   const std::string text = m->core.Serialize();
-  for (const char* family : {"# TYPE iit_api_requests_total counter",
-                             "# TYPE iit_api_errors_total counter",
-                             "# TYPE iit_api_request_duration_seconds histogram",
-                             "# TYPE iit_api_response_size_bytes histogram",
-                             "# TYPE iit_api_requests_in_flight gauge",
+  for (const char* family : {"# TYPE modelwatch_http_requests_total counter",
+                             "# TYPE modelwatch_http_errors_total counter",
+                             "# TYPE modelwatch_http_request_duration_seconds histogram",
+                             "# TYPE modelwatch_http_response_size_bytes histogram",
+                             "# TYPE modelwatch_http_requests_in_flight gauge",
                              "# TYPE iit_predictions_total counter",
                              "# TYPE iit_actuals_total counter",
                              "# TYPE modelwatch_segment_overflow_total counter",
@@ -84,6 +84,8 @@ TEST(MetricsTest, FamiliesUseTheCustomPrefixAndSegmentLabel) {
   EXPECT_EQ(Sample(text, R"(iit_actuals_total{matched="false",model_type="demand"})"), 1);
   EXPECT_EQ(Sample(text, R"(modelwatch_build_info{version="1.2.3"})"), 1);
   EXPECT_FALSE(Contains(text, "ml_"));
+  // P_api_* is the watched API, registered by the proxy: modelwatch's own server never uses it.
+  EXPECT_FALSE(Contains(text, "iit_api_"));
 }
 
 TEST(MetricsTest, RequestsAreCountedByRouteTemplateAndErrorsOnlyFrom400) {
@@ -94,37 +96,42 @@ TEST(MetricsTest, RequestsAreCountedByRouteTemplateAndErrorsOnlyFrom400) {
   m->requests.RequestFinished("GET", "/v1/models/{model}", 500, 0.001, 10);
   const std::string text = m->core.Serialize();
   EXPECT_EQ(
-      Sample(text,
-             R"(ml_api_requests_total{endpoint="/v1/models/{model}",method="GET",status="200"})"),
+      Sample(
+          text,
+          R"(modelwatch_http_requests_total{endpoint="/v1/models/{model}",method="GET",status="200"})"),
       1);
   EXPECT_EQ(
-      Sample(text,
-             R"(ml_api_requests_total{endpoint="/v1/models/{model}",method="GET",status="500"})"),
+      Sample(
+          text,
+          R"(modelwatch_http_requests_total{endpoint="/v1/models/{model}",method="GET",status="500"})"),
       1);
   EXPECT_EQ(
-      Sample(text,
-             R"(ml_api_errors_total{endpoint="/v1/models/{model}",method="GET",status="500"})"),
+      Sample(
+          text,
+          R"(modelwatch_http_errors_total{endpoint="/v1/models/{model}",method="GET",status="500"})"),
       1);
   EXPECT_FALSE(Sample(
-      text, R"(ml_api_errors_total{endpoint="/v1/models/{model}",method="GET",status="200"})"));
+      text,
+      R"(modelwatch_http_errors_total{endpoint="/v1/models/{model}",method="GET",status="200"})"));
 }
 
 TEST(MetricsTest, InFlightRisesOnStartAndFallsOnFinish) {
   auto m = Make(Options());
   m->requests.RequestStarted();
   m->requests.RequestStarted();
-  EXPECT_EQ(Sample(m->core.Serialize(), "ml_api_requests_in_flight"), 2);
+  EXPECT_EQ(Sample(m->core.Serialize(), "modelwatch_http_requests_in_flight"), 2);
   m->requests.RequestFinished("GET", "/livez", 200, 0.001, 2);
-  EXPECT_EQ(Sample(m->core.Serialize(), "ml_api_requests_in_flight"), 1);
+  EXPECT_EQ(Sample(m->core.Serialize(), "modelwatch_http_requests_in_flight"), 1);
 }
 
 TEST(MetricsTest, UnknownMethodsAreFoldedToOther) {
   auto m = Make(Options());
   m->requests.RequestStarted();
   m->requests.RequestFinished("BREW", "unmatched", 405, 0.001, 2);
-  EXPECT_EQ(Sample(m->core.Serialize(),
-                   R"(ml_api_requests_total{endpoint="unmatched",method="other",status="405"})"),
-            1);
+  EXPECT_EQ(
+      Sample(m->core.Serialize(),
+             R"(modelwatch_http_requests_total{endpoint="unmatched",method="other",status="405"})"),
+      1);
   EXPECT_EQ(telemetry::NormalizeMethod("PATCH"), "PATCH");
   EXPECT_EQ(telemetry::NormalizeMethod("get"), "other");
 }
@@ -153,14 +160,16 @@ TEST(MetricsTest, HistogramBucketsAreCumulativeAndInfEqualsCount) {
     m->requests.RequestFinished("GET", "/x", 200, s, 1);
   }
   const std::string text = m->core.Serialize();
-  const std::string b = R"(ml_api_request_duration_seconds_bucket{endpoint="/x",method="GET",le=")";
+  const std::string b =
+      R"(modelwatch_http_request_duration_seconds_bucket{endpoint="/x",method="GET",le=")";
   EXPECT_EQ(Sample(text, b + "0.0005\"}"), 1);
   EXPECT_EQ(Sample(text, b + "0.005\"}"), 2);
   EXPECT_EQ(Sample(text, b + "0.5\"}"), 3);
   EXPECT_EQ(Sample(text, b + "10\"}"), 3);
   EXPECT_EQ(Sample(text, b + "+Inf\"}"), 4);
-  EXPECT_EQ(Sample(text, R"(ml_api_request_duration_seconds_count{endpoint="/x",method="GET"})"),
-            4);
+  EXPECT_EQ(
+      Sample(text, R"(modelwatch_http_request_duration_seconds_count{endpoint="/x",method="GET"})"),
+      4);
   double previous = 0;
   for (double le : telemetry::RequestDurationBuckets()) {
     std::ostringstream bound;
@@ -430,10 +439,11 @@ TEST(MetricsTest, ConcurrentRecordingLosesNoCounts) {
   EXPECT_EQ(Sample(text, "modelwatch_segment_overflow_total"),
             10000);  // 5 of the 10 values overflow
   EXPECT_EQ(
-      Sample(text,
-             R"(ml_api_requests_total{endpoint="/v1/predictions",method="POST",status="202"})"),
+      Sample(
+          text,
+          R"(modelwatch_http_requests_total{endpoint="/v1/predictions",method="POST",status="202"})"),
       20000);
-  EXPECT_EQ(Sample(text, "ml_api_requests_in_flight"), 0);
+  EXPECT_EQ(Sample(text, "modelwatch_http_requests_in_flight"), 0);
 }
 
 TEST(MetricsTest, ContentTypeIsTextFormat004) {

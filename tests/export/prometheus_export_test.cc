@@ -58,11 +58,20 @@ constexpr const char* kRules = R"(groups:
         expr: errors[1h] > 50
         labels: {severity: warning}
         annotations: {summary: Errors, description: '{{ $value }} errors in the last hour'}
-      - alert: ServiceDown
-        expr: service_up == 0
+      - alert: ModelwatchDown
+        expr: modelwatch_up == 0
         for: 1m
         labels: {severity: critical}
         annotations: {summary: modelwatch down, description: 'up is {{ $value }}'}
+      - alert: ServiceDown
+        expr: service_up == 0 or model_loaded == 0
+        for: 1m
+        labels: {severity: critical}
+        annotations: {summary: service down, description: 'up is {{ $value }}'}
+      - alert: CaptureDropped
+        expr: capture_dropped{reason="queue_full"}[15m] > 0
+        labels: {severity: warning}
+        annotations: {summary: Drops, description: '{{ $labels.reason }} {{ $value }}'}
   - name: models
     rules:
       - alert: ModelAccuracyDegraded
@@ -242,6 +251,8 @@ TEST_F(PrometheusExportTest, OtherPrefixSegmentLabelAndJob) {
   const std::string text = Read("rules/modelwatch.rules.yml");
   EXPECT_THAT(text, HasSubstr("iit_api_errors_total"));
   EXPECT_THAT(text, HasSubstr(R"(up{job="iit-ml-service"})"));
+  EXPECT_THAT(text, HasSubstr("iit_service_up"));
+  EXPECT_THAT(text, HasSubstr("modelwatch_proxy_capture_dropped_total"));
   EXPECT_THAT(text, HasSubstr("$labels.restaurant_id"));
   EXPECT_EQ(text.find("ml_api"), std::string::npos);
   ExpectPromtoolAccepts();

@@ -49,10 +49,14 @@ TEST(AlertsApiTest, ShippedRulesAreBuiltInAndHealthy) {
   ASSERT_EQ(rules["groups"].size(), 4u) << rules.dump();
   size_t count = 0;
   for (const json& g : rules["groups"]) count += g["rules"].size();
-  EXPECT_EQ(count, 23u);
+  EXPECT_EQ(count, 28u);
   const std::string metrics = server.Client().Get("/metrics").body;
-  EXPECT_NE(metrics.find("modelwatch_alert_rules{group=\"modelwatch_api\"}"), std::string::npos)
-      << metrics.substr(0, 2000);
+  for (const char* group : {"service_api", "service_host", "service_models", "modelwatch_self"}) {
+    EXPECT_NE(metrics.find(std::string("modelwatch_alert_rules{group=\"") + group + "\"}"),
+              std::string::npos)
+        << group << "\n"
+        << metrics.substr(0, 2000);
+  }
 }
 
 TEST(AlertsApiTest, ABadRulesFileStopsStartUpWithItsLine) {

@@ -43,7 +43,7 @@ TEST(RulesCheckTest, TheDefaultRulesAreValid) {
   const std::string file = SourceDir() + "/config/rules/default.yml";
   const Split r = RunRules("check " + Quote(file), dir);
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, file + ": OK, 4 groups, 23 rules\n");
+  EXPECT_EQ(r.out, file + ": OK, 4 groups, 28 rules\n");
   EXPECT_EQ(r.err, "");
   // Also for a deployment with another segment label (the rules say "segment").
   const Split iit =
@@ -251,27 +251,50 @@ TEST(RulesCheckTest, EverySeriesTheCatalogReadsIsExported) {
     r = client.PostJson("/v1/predictions", Events(m.name, m.classifier));
     ASSERT_EQ(r.status, 202) << r.body;
   }
-  EXPECT_EQ(client.Get("/v1/no-such-route").status, 404);  // P_api_errors_total
+  EXPECT_EQ(client.Get("/v1/no-such-route").status, 404);  // modelwatch_http_errors_total
   EXPECT_EQ(client.PostJson("/v1/predictions", "{").status,
             400);  // modelwatch_ingest_rejected_total
 
   // `up` is Prometheus' own series of each scrape target, not one modelwatch exports.
-  const std::set<std::string> not_ours = {"up"};
+  // modelwatch_background_errors_total has a series only once a background pass failed.
+  const std::set<std::string> not_here = {"up", "modelwatch_background_errors_total"};
+  // The watched API, its response cache and its health, and the capture's drops, come from the
+  // proxy (P_api_*, P_cache_*, P_service_up, ...), which this server runs without: modelwatch's
+  // own API server must not export them (its requests are modelwatch_http_*).
+  const std::set<std::string> proxys = {"ml_api_requests_total",
+                                        "ml_api_errors_total",
+                                        "ml_api_request_duration_seconds_bucket",
+                                        "ml_api_requests_in_flight",
+                                        "ml_cache_hits_total",
+                                        "ml_cache_misses_total",
+                                        "ml_service_up",
+                                        "ml_database_connected",
+                                        "ml_redis_connected",
+                                        "ml_model_loaded",
+                                        "modelwatch_proxy_capture_dropped_total"};
   std::string text;
   std::vector<std::string> missing;
-  // The evaluator runs every second; the profile-cache gauges (P_active_models) are refreshed
-  // every 10 s.
+  std::vector<std::string> unexpected;
+  // The evaluator runs every second; the profile-cache gauges (modelwatch_profile_cache_loaded)
+  // are refreshed every 10 s.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     text = client.Get("/metrics").body;
     missing.clear();
+    unexpected.clear();
     for (const json& signal : catalog) {
       if (!signal["available"].get<bool>()) continue;
       for (const json& series : signal["series"]) {
         const std::string name = series.get<std::string>();
-        if (not_ours.count(name)) continue;
-        if (text.find("\n" + name + "{") == std::string::npos &&
-            text.find("\n" + name + " ") == std::string::npos) {
+        if (not_here.count(name)) continue;
+        const bool sampled = text.find("\n" + name + "{") != std::string::npos ||
+                             text.find("\n" + name + " ") != std::string::npos;
+        if (proxys.count(name) != 0) {
+          // Not registered either: no sample and no # TYPE line.
+          if (sampled || text.find("# TYPE " + name + " ") != std::string::npos) {
+            unexpected.push_back(signal["name"].get<std::string>() + ": " + name);
+          }
+        } else if (!sampled) {
           missing.push_back(signal["name"].get<std::string>() + ": " + name);
         }
       }
@@ -282,6 +305,10 @@ TEST(RulesCheckTest, EverySeriesTheCatalogReadsIsExported) {
   std::string list;
   for (const std::string& m : missing) list += "\n  " + m;
   EXPECT_TRUE(missing.empty()) << "series the catalog reads but /metrics lacks:" << list;
+  list.clear();
+  for (const std::string& u : unexpected) list += "\n  " + u;
+  EXPECT_TRUE(unexpected.empty()) << "the proxy's series exported without a proxy:" << list;
+  EXPECT_EQ(text.find("\nml_api_"), std::string::npos);
 }
 
 }  // namespace

@@ -160,13 +160,17 @@ TEST(MetricsTest, LiveMetricsPassPromtoolAndUseTheConfiguredNames) {
   const auto r = client.Get("/metrics");
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.headers.at("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  // modelwatch's own API server is modelwatch_http_*; iit_api_* is the watched API, which only
+  // the proxy reports (not running here).
   for (const char* name :
-       {"iit_api_requests_total{", "iit_api_request_duration_seconds_bucket{",
-        "iit_api_requests_in_flight", "iit_api_errors_total{", "iit_predictions_total{",
-        "modelwatch_store_query_duration_seconds", "process_cpu_seconds_total",
-        "process_resident_memory_bytes", "iit_system_cpu_usage_ratio"}) {
+       {"modelwatch_http_requests_total{", "modelwatch_http_request_duration_seconds_bucket{",
+        "modelwatch_http_requests_in_flight", "modelwatch_http_errors_total{",
+        "iit_predictions_total{", "modelwatch_store_query_duration_seconds",
+        "process_cpu_seconds_total", "process_resident_memory_bytes",
+        "iit_system_cpu_usage_ratio"}) {
     EXPECT_NE(r.body.find(name), std::string::npos) << name;
   }
+  EXPECT_EQ(r.body.find("iit_api_"), std::string::npos);
   EXPECT_NE(r.body.find("restaurant_id=\"restaurant_3\""), std::string::npos);
   // The endpoint label is the route template, never the raw path.
   EXPECT_NE(r.body.find("endpoint=\"/v1/models/{model}\""), std::string::npos);

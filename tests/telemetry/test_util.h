@@ -54,7 +54,7 @@ inline std::vector<std::string> Lines(const std::string& text) {
 }
 
 // Value of the sample whose name-and-labels part is exactly `series`, e.g.
-// `ml_api_requests_total{endpoint="/x",method="GET",status="200"}`.
+// `modelwatch_http_requests_total{endpoint="/x",method="GET",status="200"}`.
 inline std::optional<double> Sample(const std::string& text, const std::string& series) {
   for (const auto& line : Lines(text)) {
     if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&

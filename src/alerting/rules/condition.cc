@@ -285,10 +285,11 @@ class Parser {
     const SignalDef* def = FindSignal(name.text);
     if (def == nullptr) {
       std::string message = "unknown signal " + Quote(name.text);
-      const std::string_view renamed = RenamedSignal(name.text);
+      const std::optional<SignalRename> renamed = RenamedSignal(name.text);
       const std::string suggestion = SuggestSignal(name.text);
-      if (!renamed.empty()) {
-        message += " (renamed " + std::string(renamed) + ": modelwatch's own store)";
+      if (renamed) {
+        message +=
+            " (renamed " + std::string(renamed->name) + ": " + std::string(renamed->why) + ")";
       } else if (!suggestion.empty()) {
         message += " (did you mean " + suggestion + "?)";
       }

@@ -7,7 +7,7 @@
 //   ratios         the same for numerator and denominator, so both sides carry exactly L
 //   quantiles      histogram_quantile(q, sum by (le, L) (rate(P_x_bucket{m}[r])))
 //   gauges         P_x{m}, as scraped
-//   service_up     up{job="<job>"}
+//   modelwatch_up  up{job="<job>"}
 // Two signals in one operation are matched with on(<their identifying labels>) (and / or with
 // on(<the labels both sides carry>)), which keeps model_training_mae's `version` out of the
 // match; parentheses are added only where PromQL's precedence needs them.
@@ -26,7 +26,7 @@ namespace mw::alerting {
 
 struct PromOptions {
   std::string prefix = "ml";       // metrics.prefix
-  std::string job = "modelwatch";  // the scrape job of modelwatch in prometheus.yml (service_up)
+  std::string job = "modelwatch";  // the scrape job of modelwatch in prometheus.yml (modelwatch_up)
 };
 
 // The condition as a PromQL expression. The segment label is the one the condition was parsed
@@ -39,7 +39,7 @@ std::string SignalToPromQL(const SignalRef& ref, std::string_view segment_label,
                            const PromOptions& options);
 
 // The names of the series a signal reads, as exported with `options.prefix`: the families of its
-// recipe ("_bucket" appended for histograms), "up" for service_up.
+// recipe ("_bucket" appended for histograms), "up" for modelwatch_up.
 std::vector<std::string> SignalSeriesNames(const SignalDef& signal, const PromOptions& options);
 
 // `s` as a PromQL double-quoted string literal (\\ and \" escaped, a newline as \n): how label

@@ -2,7 +2,7 @@
 // language (alerting/rules/condition.h) over the signal catalog (alerting/rules/signals.h):
 //
 //   groups:
-//     - name: modelwatch_api          # unique in the file
+//     - name: service_api             # unique in the file
 //       interval: 30s                 # optional: how often the group is evaluated
 //       rules:
 //         - alert: HighErrorRate      # [a-zA-Z_:][a-zA-Z0-9_:]*

@@ -62,7 +62,8 @@ SignalDef Quantile(std::string name, MetricSelector family, double q, std::strin
   return s;
 }
 
-// API (telemetry/metrics.h).
+// The watched API, as the proxy sees its traffic (P_api_*, P_cache_*{cache_type="response"}).
+// modelwatch's own API server exports modelwatch_http_*, which no signal reads.
 void AddApiSignals(std::vector<SignalDef>& c) {
   const std::vector<std::string> route = {"endpoint", "method"};
   const LabelMatcher server_error{"status", Op::kRegexMatch, "5.."};
@@ -99,12 +100,14 @@ void AddApiSignals(std::vector<SignalDef>& c) {
   {
     Recipe r = MakeRecipe(RecipeKind::kRatioOfRates, Family("cache_hits_total"));
     r.denominator = {Family("cache_hits_total"), Family("cache_misses_total")};
-    SignalDef s = Signal("cache_hit_ratio", "Share of cache lookups answered from memory.", "ratio",
-                         std::move(r));
+    SignalDef s =
+        Signal("cache_hit_ratio", "Share of response-cache lookups answered from the cache.",
+               "ratio", std::move(r));
     s.filter_labels = {"cache_type"};
     s.note =
-        "modelwatch's cache is the LRU cache of reference profiles (cache_type=\"model\"), filled "
-        "by the quality evaluator.";
+        "The proxy's response cache (cache_type=\"response\"); lookups that bypassed the cache "
+        "(Redis down or busy) are in neither hits nor misses. modelwatch's own profile cache is "
+        "modelwatch_profile_cache_*.";
     c.push_back(std::move(s));
   }
 }
@@ -204,14 +207,67 @@ void AddModelSignals(std::vector<SignalDef>& c) {
       FeatureGauge("feature_psi", "Population stability index of a numeric feature.", "PSI"));
   c.push_back(FeatureGauge("feature_missing_rate", "Share of rows missing the feature.", "ratio"));
   {
-    SignalDef s = Signal("active_models", "Models whose reference profile is loaded.", "count",
-                         Gauge("active_models"));
+    SignalDef s = Signal(
+        "profile_cache_loaded", "Reference profiles loaded in modelwatch's profile cache.", "count",
+        MakeRecipe(RecipeKind::kGauge, OwnFamily("modelwatch_profile_cache_loaded")));
     s.labels = {"model_type"};
     c.push_back(std::move(s));
   }
 }
 
-// Host, process, service and maintenance.
+// The watched service's health as the proxy's upstream prober reports it (proxy/health/gauges.h).
+// The gauges exist only while the proxy runs with an upstream; a field the service's /health does
+// not send has no series (no data, never 0).
+void AddServiceHealthSignals(std::vector<SignalDef>& c) {
+  {
+    SignalDef s =
+        Signal("service_up", "1 while the watched service answers its health check, else 0.", "0/1",
+               Gauge("service_up"));
+    s.note =
+        "The proxy's prober: an HTTP answer to proxy.health_path within the timeout, below 500 "
+        "or a 5xx whose JSON body names a status.";
+    c.push_back(std::move(s));
+  }
+  c.push_back(Signal("database_connected",
+                     "1 while the watched service reports its database connected, else 0.", "0/1",
+                     Gauge("database_connected")));
+  c.push_back(Signal("redis_connected",
+                     "1 while the watched service reports its Redis connected, else 0.", "0/1",
+                     Gauge("redis_connected")));
+  c.push_back(Signal("model_loaded",
+                     "1 while the watched service reports its model loaded, else 0.", "0/1",
+                     Gauge("model_loaded")));
+}
+
+// modelwatch itself: reachable by Prometheus, its capture and its background threads.
+void AddModelwatchSignals(std::vector<SignalDef>& c) {
+  {
+    SignalDef s = Signal("modelwatch_up", "1 while Prometheus can scrape modelwatch, else 0.",
+                         "0/1", MakeRecipe(RecipeKind::kUp, MetricSelector{"up", false, {}}));
+    s.note =
+        "Prometheus' own `up` series of the modelwatch scrape job. The built-in engine runs "
+        "inside modelwatch, so it always sees 1: only an outside Prometheus can report modelwatch "
+        "down.";
+    c.push_back(std::move(s));
+  }
+  {
+    SignalDef s = Signal(
+        "capture_dropped", "Captured exchanges or events the proxy dropped in the range.", "count",
+        MakeRecipe(RecipeKind::kIncrease, OwnFamily("modelwatch_proxy_capture_dropped_total")));
+    s.labels = {"reason"};
+    c.push_back(std::move(s));
+  }
+  {
+    SignalDef s =
+        Signal("background_errors",
+               "Passes of modelwatch's background threads that failed in the range.", "count",
+               MakeRecipe(RecipeKind::kIncrease, OwnFamily("modelwatch_background_errors_total")));
+    s.labels = {"thread"};
+    c.push_back(std::move(s));
+  }
+}
+
+// Host, process and maintenance.
 void AddSystemSignals(std::vector<SignalDef>& c) {
   c.push_back(Signal("cpu_usage_ratio", "Share of host CPU time spent busy.", "ratio",
                      Gauge("system_cpu_usage_ratio")));
@@ -239,15 +295,6 @@ void AddSystemSignals(std::vector<SignalDef>& c) {
     c.push_back(std::move(s));
   }
   {
-    SignalDef s = Signal("service_up", "1 while Prometheus can scrape modelwatch, else 0.", "0/1",
-                         MakeRecipe(RecipeKind::kUp, MetricSelector{"up", false, {}}));
-    s.note =
-        "Prometheus' own `up` series of the modelwatch scrape job. The built-in engine runs "
-        "inside the service, so it always sees 1: only an outside Prometheus can report the "
-        "service down.";
-    c.push_back(std::move(s));
-  }
-  {
     SignalDef s = Signal("maintenance_failed", "1 while the last run of a maintenance task failed.",
                          "0/1", Gauge("maintenance_last_run_failed"));
     s.labels = {"task"};
@@ -265,7 +312,9 @@ std::vector<SignalDef> BuildCatalog() {
   AddApiSignals(c);
   AddIngestAndStoreSignals(c);
   AddModelSignals(c);
+  AddServiceHealthSignals(c);
   AddSystemSignals(c);
+  AddModelwatchSignals(c);
   return c;
 }
 
@@ -353,18 +402,21 @@ const SignalDef* FindSignal(std::string_view name) {
   return nullptr;
 }
 
-std::string_view RenamedSignal(std::string_view name) {
-  // Signals of modelwatch's own store were named db_* while its families were P_db_*; they are
-  // store_* now that P_ names describe the watched service.
-  static constexpr std::pair<std::string_view, std::string_view> kRenamed[] = {
-      {"db_query_p95", "store_query_p95"},
-      {"db_write_queue_depth", "store_write_queue_depth"},
-      {"db_size_bytes", "store_size_bytes"},
+std::optional<SignalRename> RenamedSignal(std::string_view name) {
+  // Signals of modelwatch's own machinery were named like the watched service's while their
+  // families were P_*; they were renamed when P_ names came to describe only the watched service.
+  static constexpr std::string_view kStore = "modelwatch's own store";
+  static constexpr std::string_view kProfileCache = "modelwatch's own profile cache";
+  static constexpr std::pair<std::string_view, SignalRename> kRenamed[] = {
+      {"db_query_p95", {"store_query_p95", kStore}},
+      {"db_write_queue_depth", {"store_write_queue_depth", kStore}},
+      {"db_size_bytes", {"store_size_bytes", kStore}},
+      {"active_models", {"profile_cache_loaded", kProfileCache}},
   };
-  for (const auto& [old_name, new_name] : kRenamed) {
-    if (old_name == name) return new_name;
+  for (const auto& [old_name, renamed] : kRenamed) {
+    if (old_name == name) return renamed;
   }
-  return {};
+  return std::nullopt;
 }
 
 std::string SuggestSignal(std::string_view name) {

@@ -14,6 +14,7 @@
 // any thread.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -104,8 +105,14 @@ struct SignalDef {
 std::span<const SignalDef> Signals();
 // The signal called `name`, or nullptr.
 const SignalDef* FindSignal(std::string_view name);
-// The new name of a signal that was renamed (e.g. "db_query_p95" -> "store_query_p95"), or "".
-std::string_view RenamedSignal(std::string_view name);
+// A signal that was renamed: its new name and why, e.g. "db_query_p95" -> {"store_query_p95",
+// "modelwatch's own store"}.
+struct SignalRename {
+  std::string_view name;
+  std::string_view why;
+};
+// The rename of `name`, or nullopt when `name` was never renamed.
+std::optional<SignalRename> RenamedSignal(std::string_view name);
 // The known signal name closest to `name` (edit distance at most 2, or 3 for names of 10+
 // characters), or "" when none is close. For "did you mean" hints.
 std::string SuggestSignal(std::string_view name);

@@ -2,7 +2,7 @@
 // when a Logger is attached, one access log line; and connection events into connection metrics
 // and rate-limited warnings.
 //
-// OnRequestStart increments <prefix>_api_requests_in_flight; OnRequestDone decrements it, counts
+// OnRequestStart increments modelwatch_http_requests_in_flight; OnRequestDone decrements it, counts
 // the request under the route template (never the raw path), observes its duration and response
 // size, and writes Logger::Access (method, route, path, status, duration in ns, bytes, remote
 // address) unless the access log is off.

@@ -17,7 +17,7 @@ Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::Create(
 
 ServiceMetrics::ServiceMetrics(const telemetry::MetricsOptions& options)
     : core(options),
-      requests(core, core.prefix() + "_api"),
+      requests(core, "modelwatch_http"),
       ingest(core),
       store(core),
       models(core),

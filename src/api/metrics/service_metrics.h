@@ -30,7 +30,7 @@ struct ServiceMetrics {
   ServiceMetrics& operator=(const ServiceMetrics&) = delete;
 
   telemetry::Metrics core;             // the registry, the process/host collectors, Serialize
-  telemetry::RequestMetrics requests;  // P_api_*: the requests to modelwatch's API
+  telemetry::RequestMetrics requests;  // modelwatch_http_*: the requests to modelwatch's API
   IngestMetrics ingest;
   StoreMetrics store;
   ModelVersionMetrics models;

@@ -28,7 +28,8 @@ std::string DefaultValue(const std::string& label, const SynthContext& ctx) {
                                                               {"endpoint", "/v1/predictions"},
                                                               {"method", "POST"},
                                                               {"status", "500"},
-                                                              {"cache_type", "model"},
+                                                              {"cache_type", "response"},
+                                                              {"thread", "evaluator"},
                                                               {"operation", "group_commit"},
                                                               {"state", "used"},
                                                               {"channel", "slack"}};
