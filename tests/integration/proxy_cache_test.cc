@@ -20,7 +20,7 @@ namespace {
 using json = nlohmann::json;
 using std::chrono::milliseconds;
 
-double Metric(const std::string& text, const std::string& series) {
+double CacheMetric(const std::string& text, const std::string& series) {
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
@@ -72,15 +72,17 @@ TEST(ProxyCacheTest, HitsAreServedWithoutTheUpstreamAndTheRatioIsExact) {
   SendTenSameAndFiveDistinct(client, &same);
   EXPECT_EQ(svc.calls("POST /predict/{restaurant_id}"), 6);
   const std::string m = mw.Client().Get("/metrics").body;
-  EXPECT_EQ(Metric(m, R"(ml_cache_hits_total{cache_type="response"})"), 9);
-  EXPECT_EQ(Metric(m, R"(ml_cache_misses_total{cache_type="response"})"), 6);
+  EXPECT_EQ(CacheMetric(m, R"(ml_cache_hits_total{cache_type="response"})"), 9);
+  EXPECT_EQ(CacheMetric(m, R"(ml_cache_misses_total{cache_type="response"})"), 6);
   ASSERT_EQ(same.size(), 10u);
   EXPECT_EQ(same[0].headers["x-modelwatch-cache"], "miss");
   std::set<std::string> ids;
   for (size_t i = 0; i < same.size(); ++i) {
     ASSERT_EQ(same[i].status, 200);
     EXPECT_EQ(same[i].body, same[0].body) << i;
-    if (i > 0) EXPECT_EQ(same[i].headers["x-modelwatch-cache"], "hit") << i;
+    if (i > 0) {
+      EXPECT_EQ(same[i].headers["x-modelwatch-cache"], "hit") << i;
+    }
     ids.insert(same[i].headers["x-request-id"]);
   }
   EXPECT_EQ(ids.size(), 10u);  // every answer carries its own request id
@@ -123,8 +125,8 @@ TEST(ProxyCacheTest, RedisDownMeansUncachedAnswersNeverErrorsAndHitsResumeWhenIt
   SendTenSameAndFiveDistinct(client, &same);
   EXPECT_EQ(svc.calls("POST /predict/{restaurant_id}"), 6);
   std::string m = api.Get("/metrics").body;
-  EXPECT_EQ(Metric(m, R"(ml_cache_hits_total{cache_type="response"})"), 9);
-  EXPECT_EQ(Metric(m, R"(ml_cache_misses_total{cache_type="response"})"), 6);
+  EXPECT_EQ(CacheMetric(m, R"(ml_cache_hits_total{cache_type="response"})"), 9);
+  EXPECT_EQ(CacheMetric(m, R"(ml_cache_misses_total{cache_type="response"})"), 6);
   json health = json::parse(api.Get("/health").body);
   EXPECT_EQ(health["redis_connected"], true);
 
@@ -135,7 +137,7 @@ TEST(ProxyCacheTest, RedisDownMeansUncachedAnswersNeverErrorsAndHitsResumeWhenIt
   }
   EXPECT_EQ(svc.calls("POST /predict/{restaurant_id}"), 26);  // every one reached the upstream
   m = api.Get("/metrics").body;
-  EXPECT_GE(Metric(m, R"(modelwatch_proxy_cache_bypassed_total{reason="redis_down"})"), 1);
+  EXPECT_GE(CacheMetric(m, R"(modelwatch_proxy_cache_bypassed_total{reason="redis_down"})"), 1);
   health = json::parse(api.Get("/health").body);
   EXPECT_EQ(health["redis_connected"], false);
   EXPECT_EQ(health["checks"]["redis"], "down");

@@ -24,7 +24,7 @@ using json = nlohmann::json;
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-double Sample(const std::string& text, const std::string& series) {
+double ProxyMetric(const std::string& text, const std::string& series) {
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
@@ -110,29 +110,31 @@ TEST_F(ProxyTest, RequestCountsByEndpointTemplateAndStatusEqualWhatTheClientSent
   for (int i = 0; i < 3; ++i) EXPECT_EQ(client.PostJson("/predict/batch", batch).status, 200);
   EXPECT_EQ(client.Get("/nope").status, 404);
 
+  // The proxy records a request once its answer is written: the client may read it first.
+  ASSERT_TRUE(Eventually([&] { return ProxyMetric(Metrics(), "ml_api_requests_in_flight") == 0; }));
   const std::string m = Metrics();
   EXPECT_EQ(
-      Sample(
+      ProxyMetric(
           m,
           R"(ml_api_requests_total{endpoint="/predict/{restaurant_id}",method="POST",status="200"})"),
       7);
   EXPECT_EQ(
-      Sample(
+      ProxyMetric(
           m,
           R"(ml_api_requests_total{endpoint="/predict/{restaurant_id}",method="POST",status="500"})"),
       2);
   EXPECT_EQ(
-      Sample(m, R"(ml_api_requests_total{endpoint="/predict/batch",method="POST",status="200"})"),
+      ProxyMetric(m, R"(ml_api_requests_total{endpoint="/predict/batch",method="POST",status="200"})"),
       3);
-  EXPECT_EQ(Sample(m, R"(ml_api_requests_total{endpoint="unmatched",method="GET",status="404"})"),
+  EXPECT_EQ(ProxyMetric(m, R"(ml_api_requests_total{endpoint="unmatched",method="GET",status="404"})"),
             1);
   EXPECT_EQ(
-      Sample(
+      ProxyMetric(
           m,
           R"(ml_api_errors_total{endpoint="/predict/{restaurant_id}",method="POST",status="500"})"),
       2);
-  EXPECT_EQ(Sample(m, R"(ml_api_errors_total{endpoint="unmatched",method="GET",status="404"})"), 1);
-  EXPECT_EQ(Sample(m, "ml_api_requests_in_flight"), 0);
+  EXPECT_EQ(ProxyMetric(m, R"(ml_api_errors_total{endpoint="unmatched",method="GET",status="404"})"), 1);
+  EXPECT_EQ(ProxyMetric(m, "ml_api_requests_in_flight"), 0);
   // The upstream counted exactly what went through.
   EXPECT_EQ(svc_.calls("POST /predict/{restaurant_id}"), 9);
   EXPECT_EQ(svc_.calls("POST /predict/batch"), 3);
@@ -143,22 +145,22 @@ TEST_F(ProxyTest, LatencyBucketsMatchTheUpstreamsKnownDelays) {
   Start("[]");  // /sleep/{ms} comes from the service's OpenAPI document
   HttpClient client = mw_->ProxyClient();
   ASSERT_TRUE(Eventually([&] {
-    return Sample(Metrics(), R"(modelwatch_proxy_openapi_fetches_total{result="ok"})") >= 1;
+    return ProxyMetric(Metrics(), R"(modelwatch_proxy_openapi_fetches_total{result="ok"})") >= 1;
   }));
   for (int i = 0; i < 5; ++i) EXPECT_EQ(client.Get("/sleep/100").status, 200);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(client.Get("/sleep/600").status, 200);
   const std::string m = Metrics();
   const std::string h =
       R"(ml_api_request_duration_seconds_bucket{endpoint="/sleep/{ms}",method="GET",le=")";
-  EXPECT_EQ(Sample(m, h + "0.075\"}"), 0);
-  EXPECT_EQ(Sample(m, h + "0.25\"}"), 5);
-  EXPECT_EQ(Sample(m, h + "0.5\"}"), 5);
-  EXPECT_EQ(Sample(m, h + "0.75\"}"), 8);
+  EXPECT_EQ(ProxyMetric(m, h + "0.075\"}"), 0);
+  EXPECT_EQ(ProxyMetric(m, h + "0.25\"}"), 5);
+  EXPECT_EQ(ProxyMetric(m, h + "0.5\"}"), 5);
+  EXPECT_EQ(ProxyMetric(m, h + "0.75\"}"), 8);
   EXPECT_EQ(
-      Sample(m, R"(ml_api_request_duration_seconds_count{endpoint="/sleep/{ms}",method="GET"})"),
+      ProxyMetric(m, R"(ml_api_request_duration_seconds_count{endpoint="/sleep/{ms}",method="GET"})"),
       8);
   const double sum =
-      Sample(m, R"(ml_api_request_duration_seconds_sum{endpoint="/sleep/{ms}",method="GET"})");
+      ProxyMetric(m, R"(ml_api_request_duration_seconds_sum{endpoint="/sleep/{ms}",method="GET"})");
   EXPECT_GE(sum, 2.3);
   EXPECT_LE(sum, 3.5);
 }
@@ -222,11 +224,11 @@ TEST_F(ProxyTest, EveryCapturedEventEqualsTheExchangeAndItsActualJoinsByRequestI
 
   // Prediction latency: one observation per stored event that carried one (5 + 1 + 3).
   const std::string m = Metrics();
-  EXPECT_EQ(Sample(m, R"(ml_predictions_total{model_type="demand_forecast",segment="10"})"), 1);
+  EXPECT_EQ(ProxyMetric(m, R"(ml_predictions_total{model_type="demand_forecast",segment="10"})"), 1);
   double count = 0;
   for (int s : {10, 11, 12, 13, 14, 7, 9}) {
     const double c =
-        Sample(m, R"(ml_prediction_duration_seconds_count{model_type="demand_forecast",segment=")" +
+        ProxyMetric(m, R"(ml_prediction_duration_seconds_count{model_type="demand_forecast",segment=")" +
                       std::to_string(s) + "\"}");
     if (!std::isnan(c)) count += c;
   }
@@ -258,7 +260,7 @@ TEST_F(ProxyTest, KServeV1AndOpenInferenceV2BodiesAreCapturedPerRow) {
   ASSERT_EQ(probability.size(), 2u) << r.body;
   for (int row = 0; row < 2; ++row) {
     const json stored = StoredPrediction("v2-req-" + std::to_string(row));
-    ASSERT_FALSE(stored.is_null()) << mw_->output();
+    ASSERT_FALSE(stored.is_null()) << r.body << "\n" << Metrics();
     EXPECT_DOUBLE_EQ(stored["features"]["x_1"].get<double>(), row == 0 ? 27 : 31);
     EXPECT_NEAR(stored["prediction"].get<double>(), probability[row].get<double>(), 1e-6);
   }
@@ -283,7 +285,7 @@ TEST_F(ProxyTest, SamplingKeepsExactlyTheIdsWhoseHashIsBelowTheRateAndTheHeaderO
   for (const auto& id : kept) EXPECT_FALSE(StoredPrediction(id).is_null()) << id;
   HttpClient api = mw_->Client();
   for (const auto& id : left) EXPECT_EQ(api.Get("/v1/predictions/" + id).status, 404) << id;
-  EXPECT_EQ(Sample(Metrics(), R"(modelwatch_proxy_capture_events_total{result="sampled_out"})"),
+  EXPECT_EQ(ProxyMetric(Metrics(), R"(modelwatch_proxy_capture_events_total{result="sampled_out"})"),
             static_cast<double>(left.size()));
 
   // Opted out: not captured, and the header never reaches the upstream.
@@ -292,7 +294,7 @@ TEST_F(ProxyTest, SamplingKeepsExactlyTheIdsWhoseHashIsBelowTheRateAndTheHeaderO
       client.Send("POST", "/predict/1", R"({"features":{"temp":3}})", "application/json",
                   {{"X-Request-Id", kept[0] + "-again"}, {"X-Modelwatch-Capture", "off"}});
   ASSERT_EQ(r.status, 200);
-  EXPECT_EQ(Sample(Metrics(), R"(modelwatch_proxy_capture_events_total{result="opted_out"})"), 1);
+  EXPECT_EQ(ProxyMetric(Metrics(), R"(modelwatch_proxy_capture_events_total{result="opted_out"})"), 1);
   const json seen = json::parse(svc_.Client().Get("/_test/requests").body);
   ASSERT_FALSE(seen.empty());
   for (const auto& req : seen) {
@@ -312,19 +314,19 @@ TEST_F(ProxyTest, AClientThatLeavesCancelsTheUpstreamCall) {
       << "cancelled=" << svc_.cancelled();
   EXPECT_TRUE(Eventually([&] {
     const std::string m = Metrics();
-    return Sample(m, "modelwatch_proxy_client_disconnects_total") == 1 &&
-           Sample(m,
+    return ProxyMetric(m, "modelwatch_proxy_client_disconnects_total") == 1 &&
+           ProxyMetric(m,
                   R"(ml_api_requests_total{endpoint="/sleep/{ms}",method="GET",status="499"})") ==
                1;
   })) << Metrics();
-  EXPECT_EQ(Sample(Metrics(), "ml_api_requests_in_flight"), 0);
+  EXPECT_EQ(ProxyMetric(Metrics(), "ml_api_requests_in_flight"), 0);
 }
 
 TEST_F(ProxyTest, TheUpstreamDownGives502AndServiceUp0ThenRecovers) {
   Start("[{path: \"/sleep/{ms}\"}]", {"--set", "proxy.response_timeout=1s"});
   HttpClient client = mw_->ProxyClient();
   HttpClient api = mw_->Client();
-  ASSERT_TRUE(Eventually([&] { return Sample(Metrics(), "ml_service_up") == 1; }));
+  ASSERT_TRUE(Eventually([&] { return ProxyMetric(Metrics(), "ml_service_up") == 1; }));
 
   // Slow: 504 once the response timeout passes.
   auto t0 = Clock::now();
@@ -345,7 +347,7 @@ TEST_F(ProxyTest, TheUpstreamDownGives502AndServiceUp0ThenRecovers) {
   EXPECT_NE(json::parse(r.body)["detail"].get<std::string>().find(svc_.url()), std::string::npos)
       << r.body;
   EXPECT_TRUE(
-      Eventually([&] { return Sample(Metrics(), "ml_service_up") == 0; }, milliseconds(4000)));
+      Eventually([&] { return ProxyMetric(Metrics(), "ml_service_up") == 0; }, milliseconds(4000)));
   json health = json::parse(api.Get("/health").body);
   EXPECT_EQ(health["status"], "degraded");
   EXPECT_EQ(health["upstream"]["up"], false);
@@ -353,7 +355,7 @@ TEST_F(ProxyTest, TheUpstreamDownGives502AndServiceUp0ThenRecovers) {
 
   ASSERT_TRUE(svc_.Restart()) << svc_.output();
   EXPECT_TRUE(
-      Eventually([&] { return Sample(Metrics(), "ml_service_up") == 1; }, milliseconds(4000)));
+      Eventually([&] { return ProxyMetric(Metrics(), "ml_service_up") == 1; }, milliseconds(4000)));
   EXPECT_EQ(client.Get("/sleep/1").status, 200);
   health = json::parse(api.Get("/health").body);
   EXPECT_EQ(health["upstream"]["up"], true);
@@ -361,7 +363,7 @@ TEST_F(ProxyTest, TheUpstreamDownGives502AndServiceUp0ThenRecovers) {
 
   // What the upstream's health says becomes gauges.
   ASSERT_EQ(svc_.Client().PostJson("/_test/state", R"({"database_connected":false})").status, 200);
-  EXPECT_TRUE(Eventually([&] { return Sample(Metrics(), "ml_database_connected") == 0; },
+  EXPECT_TRUE(Eventually([&] { return ProxyMetric(Metrics(), "ml_database_connected") == 0; },
                          milliseconds(4000)));
 }
 

@@ -60,7 +60,7 @@ TEST(ServeTest, AProxyRouteCaptureNamingNoTemplateParameterIsAConfigError) {
       RunCommand({ModelwatchBinary(), "serve", "--listen", "127.0.0.1:0", "--data-dir",
                   (dir.path() / "data").string(), "--set", "proxy.upstream=http://127.0.0.1:9",
                   "--set", "proxy.listen=127.0.0.1:0", "--set",
-                  "proxy.routes=[{path: /predict/{restaurant_id}, capture: {model: m, segment: "
+                  "proxy.routes=[{path: \"/predict/{restaurant_id}\", capture: {model: m, segment: "
                   "{path: shop}}}]"});
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("config error: proxy.routes[0].capture.segment: {path: shop} names no "

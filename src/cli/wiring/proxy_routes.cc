@@ -134,14 +134,25 @@ std::shared_ptr<const proxy::RoutingSnapshot> BuildRoutingSnapshot(
     size_t max_routes) {
   std::vector<proxy::RouteSpec> specs = configured.specs;
   std::vector<proxy::RouteConfig> configs = configured.configs;
-  std::set<std::string> shapes;
+  std::vector<proxy::RouteTemplate> configured_templates;
   for (const auto& s : specs) {
-    if (auto t = proxy::RouteTemplate::Parse(s.path)) shapes.insert(t->shape());
+    if (auto t = proxy::RouteTemplate::Parse(s.path)) configured_templates.push_back(*t);
   }
+  std::set<std::string> shapes;
+  for (const auto& t : configured_templates) shapes.insert(t.shape());
+  // The operator's routes win: a learned template that a configured one matches (read as a
+  // path: "/v2/models/risk/infer" under "/v2/models/{model}/infer") would otherwise be more
+  // specific and take its requests away from the configured route's capture and cache.
+  auto configured_covers = [&](const std::string& path) {
+    for (const auto& t : configured_templates) {
+      if (t.Match(path, nullptr)) return true;
+    }
+    return false;
+  };
   for (const auto& s : learned) {
     if (specs.size() >= max_routes) break;
     auto t = proxy::RouteTemplate::Parse(s.path);
-    if (!t || !shapes.insert(t->shape()).second) continue;
+    if (!t || configured_covers(s.path) || !shapes.insert(t->shape()).second) continue;
     specs.push_back(s);
     configs.emplace_back();
   }

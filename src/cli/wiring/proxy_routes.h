@@ -30,9 +30,12 @@ struct ConfiguredRoutes {
 };
 ConfiguredRoutes ProxyRoutesFromConfig(const config::Config::Proxy& proxy);
 
-// The configured routes first, then the learned ones whose path no configured route has (same
-// template up to parameter names), up to max_routes in all; learned routes only name the endpoint
-// (no capture, no cache). Learned routes that would not build are left out.
+// The configured routes first, then the learned ones, up to max_routes in all; learned routes only
+// name the endpoint (no capture, no cache). A learned route is left out when a configured route
+// has its path (the same template up to parameter names) or matches its template text as a path
+// (so the configured "/v2/models/{model}/infer" keeps the requests of a learned
+// "/v2/models/risk/infer", and a configured "/predict/{id}" those of a learned
+// "/predict/batch"): what the operator configured is never shadowed by what was learned.
 std::shared_ptr<const proxy::RoutingSnapshot> BuildRoutingSnapshot(
     const ConfiguredRoutes& configured, const std::vector<proxy::RouteSpec>& learned,
     size_t max_routes);

@@ -113,10 +113,12 @@ class RedisCache::Impl {
 
   bool up() const { return up_.load(); }
 
-  // Queues `job` on the first worker with room, starting round robin; false (job untouched) when
-  // every queue is full.
+  // Queues `job` on the worker its key hashes to, or (that queue full) the next one with room;
+  // false (job untouched) when every queue is full. One key, one worker: a worker runs its jobs in
+  // order, so the Store the proxy queues before answering a miss is in Redis before the lookup
+  // of the client's next, equal request (a client that repeats a request sees it cached).
   bool Enqueue(RedisCacheJob& job) {
-    const size_t start = next_worker_.fetch_add(1, std::memory_order_relaxed);
+    const size_t start = static_cast<size_t>(job.key.hash % workers_.size());
     for (size_t i = 0; i < workers_.size(); ++i) {
       Worker& w = *workers_[(start + i) % workers_.size()];
       std::unique_lock lock(w.mutex);
@@ -303,7 +305,6 @@ class RedisCache::Impl {
   const Clock& clock_;
   CacheMetrics* const metrics_;
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::atomic<size_t> next_worker_{0};
   std::atomic<bool> stop_{false};
   std::atomic<bool> up_{false};
   std::atomic<uint64_t> generation_{0};  // bumped by every MarkDown
