@@ -165,6 +165,24 @@ TEST_F(CaptureQueueTest, MaxEventsBoundsThePendingExchanges) {
   EXPECT_EQ(Count("modelwatch_proxy_capture_queue_events"), 0);
 }
 
+TEST_F(CaptureQueueTest, ASinkThatKeepsFailingFillsTheQueueInsteadOfGrowingIt) {
+  // The store is away: every delivery is retry_later. What was extracted stays in the queue and
+  // counts against max_events, so later exchanges are refused instead of piling up.
+  sink_.decide = [](const CaptureItem&, int) { return DeliveryOutcome{Kind::kRetryLater, {}}; };
+  CaptureQueue queue({.max_events = 5, .flush_interval_ms = 1}, sink_, &capture_metrics_, clock_,
+                     nullptr);
+  queue.Start();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(queue.Offer(CaptureQueueSpec(), CaptureQueueExchange(i)));
+  ASSERT_TRUE(CaptureQueueWaitFor([&] { return !sink_.Delivered().empty(); }));
+  int refused = 0;
+  for (int i = 5; i < 50; ++i)
+    refused += queue.Offer(CaptureQueueSpec(), CaptureQueueExchange(i)) ? 0 : 1;
+  EXPECT_EQ(refused, 45);
+  EXPECT_EQ(Dropped("queue_full"), 45);
+  EXPECT_LE(Count("modelwatch_proxy_capture_queue_events"), 5);
+  queue.Stop();
+}
+
 TEST_F(CaptureQueueTest, MaxBytesBoundsThePendingBodies) {
   const size_t one =
       CaptureQueueExchange(0).request_body.size() + CaptureQueueExchange(0).response_body.size();

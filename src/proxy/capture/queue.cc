@@ -69,8 +69,13 @@ class CaptureQueue::Impl : public std::enable_shared_from_this<Impl> {
     std::lock_guard lock(mutex_);
     if (!accepting_) return Refuse(kDropShutdown);
     if (spec == nullptr) return Refuse(kDropInvalid);
-    if (pending_.size() + extracting_ + 1 > options_.max_events ||
-        pending_bytes_ + bytes > options_.max_bytes) {
+    // Both bounds cover everything the queue holds: exchanges awaiting extraction and the events
+    // extracted and awaiting delivery (with those the sink asked to retry), so a sink that keeps
+    // failing fills the queue and new exchanges are dropped as queue_full instead of growing it.
+    // (The batches handed to the sink and not yet answered, at most max_in_flight_batches, come on
+    // top.)
+    if (pending_.size() + extracting_ + ready_events_ + 1 > options_.max_events ||
+        pending_bytes_ + ready_bytes_ + bytes > options_.max_bytes) {
       return Refuse(kDropQueueFull);
     }
     const bool was_empty = pending_.empty();
