@@ -1,15 +1,20 @@
 // Grafana export (`modelwatch export grafana --out DIR`): provisioning files for a Prometheus data
 // source and a file dashboard provider, and the modelwatch dashboards as classic dashboard JSON
 // (schemaVersion 39; importable by hand or provisioned):
-//   dashboards/modelwatch-api.json       ML API performance: request rate, p50/p95/p99, error
-//                                        rate, cache hit rate, in-flight, ingest
+//   dashboards/modelwatch-api.json       ML API: the watched service through the proxy — request
+//                                        rate, p50/p95/p99, error rate by status, errors/hour,
+//                                        in-flight, response cache, prediction latency by model,
+//                                        service up, its /health gauges, its database pool
 //   dashboards/modelwatch-models.json    Model performance: predictions by model, MAE/RMSE/AUC
 //                                        against training, drift per feature, risk bands, active
 //                                        models ($model and $segment variables)
-//   dashboards/modelwatch-database.json  Database: pool, query p95, commits, table sizes
-//   dashboards/modelwatch-system.json    System: CPU, memory, disk and network I/O, file system
+//   dashboards/modelwatch-system.json    System: the host's CPU, memory, disk and network I/O,
+//                                        file system
 //   dashboards/modelwatch-alerts.json    Alerts: the built-in engine's alert gauge, Prometheus'
 //                                        ALERTS, notifications
+//   dashboards/modelwatch-self.json      modelwatch itself: its API server, ingest, store,
+//                                        evaluator, profile cache, rule engine, outbox, proxy
+//                                        internals, background errors, process
 //   provisioning/datasources/prometheus.yml, provisioning/dashboards/modelwatch.yml
 //
 // Every query uses the configured metric prefix and segment label and the label names modelwatch

@@ -1,11 +1,14 @@
-// The modelwatch dashboards. Placeholders: {P} metric prefix, {S} segment label, {JOB} the
-// Prometheus job scraping modelwatch (see detail/dashboard_builder.h).
+// The dashboards of the watched service (ML API, models, host) and of the alerts; modelwatch's own
+// dashboard is grafana_self_dashboard.cc. Placeholders: {P} metric prefix, {S} segment label,
+// {JOB} the Prometheus job scraping modelwatch (see detail/dashboard_builder.h).
 //
 // Rule for every query: on a live modelwatch with traffic it returns at least one series (the
 // Prometheus stack integration test sends each one). Families that exist only after a first
 // event of their kind (errors, rejections, alerts) are wrapped in `... or vector(0)`, and ratios
 // take `or vector(0)` on the numerator only, so an idle denominator still shows as NaN (no
-// traffic) rather than as a fake 0 %.
+// traffic) rather than as a fake 0 %. The ML API dashboard reads what the proxy reports (P_api_*,
+// P_cache_*{cache_type="response"}, P_service_up and the upstream's health and database gauges):
+// its queries have series once modelwatch runs as a proxy in front of the service.
 #include <string>
 
 #include "export/detail/dashboard_builder.h"
@@ -16,24 +19,17 @@ namespace mw::exporting {
 namespace {
 
 using detail::DashboardBuilder;
+using detail::HitRatio;
 using detail::PanelSpec;
+using detail::Quantile;
+using detail::Rate;
 
 // Label matchers of the $model / $segment variables: predictions and the registry gauges carry
 // the model name in model_type, the quality gauges in model.
 constexpr const char* kModel = R"(model=~"$model", {S}=~"$segment")";
 constexpr const char* kModelType = R"(model_type=~"$model", {S}=~"$segment")";
-
-std::string Rate(const std::string& series) { return "rate(" + series + "[$__rate_interval])"; }
-
-// histogram_quantile over a histogram's bucket rates, summed by `by` (besides le); `histogram` is
-// the family's full name ("{P}_..." for the watched service's, "modelwatch_..." for our own).
-std::string Quantile(const std::string& q, const std::string& histogram, const std::string& by = "",
-                     const std::string& matchers = "") {
-  const std::string selector =
-      histogram + "_bucket" + (matchers.empty() ? "" : "{" + matchers + "}");
-  return "histogram_quantile(" + q + ", sum by (le" + (by.empty() ? "" : ", " + by) + ") (" +
-         Rate(selector) + "))";
-}
+// The proxy's response cache (the only cache under the prefix).
+constexpr const char* kResponseCache = R"({cache_type="response"})";
 
 std::string With(const char* matchers) { return std::string("{") + matchers + "}"; }
 
@@ -43,60 +39,66 @@ void AddModelVariables(DashboardBuilder& d) {
                 R"(label_values({P}_predictions_total{model_type=~"$model"}, {S}))");
 }
 
-// The API dashboard's top row: one number each for traffic, errors, latency and the cache.
+// The ML API dashboard's top row: one number each for the service's health, traffic, errors,
+// latency and its response cache.
 void AddApiSummary(DashboardBuilder& d) {
   const std::string requests = Rate("{P}_api_requests_total");
   const std::string errors5xx = Rate(R"({P}_api_errors_total{status=~"5.."})");
-  d.Add({.type = "stat",
-         .title = "Request rate",
-         .description = "Requests per second, every route.",
-         .unit = "reqps",
-         .width = 4,
-         .height = 4,
-         .queries = {{"sum(" + requests + ")", ""}}});
-  d.Add({.type = "stat",
-         .title = "Error rate (5xx)",
-         .description = "Share of requests answered 5xx. NaN: no requests in the interval.",
-         .unit = "percentunit",
-         .width = 4,
-         .height = 4,
-         .queries = {{"(sum(" + errors5xx + ") or vector(0)) / sum(" + requests + ")", ""}},
-         .thresholds = {{0.01, "orange"}, {0.05, "red"}}});
-  d.Add({.type = "stat",
-         .title = "Latency p95",
-         .description = "95th percentile of request duration, every route.",
-         .unit = "s",
-         .width = 4,
-         .height = 4,
-         .queries = {{Quantile("0.95", "{P}_api_request_duration_seconds"), ""}},
-         .thresholds = {{3, "orange"}, {5, "red"}}});
-  d.Add({.type = "stat",
-         .title = "Cache hit rate",
-         .description = "Reference-profile cache (model cache) hits / lookups. NaN: no lookups "
-                        "in the interval.",
-         .unit = "percentunit",
-         .width = 4,
-         .height = 4,
-         .queries = {{"sum(" + Rate("{P}_cache_hits_total") + ") / (sum(" +
-                          Rate("{P}_cache_hits_total") + ") + sum(" +
-                          Rate("{P}_cache_misses_total") + "))",
-                      ""}},
-         .thresholds = {{0, "red"}, {0.5, "orange"}, {0.7, "green"}}});
-  d.Add({.type = "stat",
-         .title = "In-flight requests",
-         .description = "Requests being handled now (the scrape itself counts as one).",
-         .unit = "short",
-         .width = 4,
-         .height = 4,
-         .queries = {{"sum({P}_api_requests_in_flight)", ""}}});
-  d.Add({.type = "stat",
-         .title = "Errors in the last hour",
-         .description = "Requests answered 4xx or 5xx over the last hour.",
-         .unit = "short",
-         .width = 4,
-         .height = 4,
-         .queries = {{"sum(increase({P}_api_errors_total[1h])) or vector(0)", ""}},
-         .thresholds = {{50, "orange"}, {100, "red"}}});
+  auto stat = [&](PanelSpec p) {  // the summary row's size
+    p.width = 3;
+    p.height = 4;
+    d.Add(p);
+  };
+  stat({.type = "stat",
+        .title = "Service up",
+        .description = "1 while the prediction service answers modelwatch's health probe "
+                       "(proxy.health_path); the lowest over the instances.",
+        .queries = {{"min({P}_service_up)", ""}},
+        .thresholds = {{0, "red"}, {1, "green"}}});
+  stat({.type = "stat",
+        .title = "Request rate",
+        .description = "Requests per second through the proxy, every route.",
+        .unit = "reqps",
+        .queries = {{"sum(" + requests + ")", ""}}});
+  stat({.type = "stat",
+        .title = "Error rate (5xx)",
+        .description = "Share of requests answered 5xx (by the service, or 502/503/504 by the "
+                       "proxy). NaN: no requests in the interval.",
+        .unit = "percentunit",
+        .queries = {{"(sum(" + errors5xx + ") or vector(0)) / sum(" + requests + ")", ""}},
+        .thresholds = {{0.01, "orange"}, {0.05, "red"}}});
+  stat({.type = "stat",
+        .title = "Latency p95",
+        .description = "95th percentile of the time to answer a request, every route, as the "
+                       "client sees it through the proxy.",
+        .unit = "s",
+        .queries = {{Quantile("0.95", "{P}_api_request_duration_seconds"), ""}},
+        .thresholds = {{3, "orange"}, {5, "red"}}});
+  stat({.type = "stat",
+        .title = "Cache hit rate",
+        .description = "Response-cache hits / lookups. NaN: no lookups in the interval.",
+        .unit = "percentunit",
+        .queries = {{HitRatio(std::string("{P}_cache_hits_total") + kResponseCache,
+                              std::string("{P}_cache_misses_total") + kResponseCache),
+                     ""}},
+        .thresholds = {{0, "red"}, {0.5, "orange"}, {0.7, "green"}}});
+  stat({.type = "stat",
+        .title = "In-flight requests",
+        .description = "Requests being handled by the service now.",
+        .unit = "short",
+        .queries = {{"sum({P}_api_requests_in_flight)", ""}}});
+  stat({.type = "stat",
+        .title = "Errors in the last hour",
+        .description = "Requests answered 4xx or 5xx over the last hour.",
+        .unit = "short",
+        .queries = {{"sum(increase({P}_api_errors_total[1h])) or vector(0)", ""}},
+        .thresholds = {{50, "orange"}, {100, "red"}}});
+  stat({.type = "stat",
+        .title = "Predictions/s",
+        .description = "Predictions newly stored per second (captured by the proxy or posted "
+                       "to /v1/predictions).",
+        .unit = "ops",
+        .queries = {{"sum(" + Rate("{P}_predictions_total") + ")", ""}}});
 }
 
 // Request rate, latency and errors over time.
@@ -123,7 +125,7 @@ void AddApiTraffic(DashboardBuilder& d) {
   d.Add({.type = "timeseries",
          .title = "Prediction latency p95 by model",
          .description = "95th percentile of the time the model took per prediction, as the "
-                        "events report it (latency_ms).",
+                        "events report it (latency_ms; answers from the cache have none).",
          .unit = "s",
          .queries = {{Quantile("0.95", "{P}_prediction_duration_seconds", "model_type"),
                       "{{model_type}}"}}});
@@ -135,51 +137,72 @@ void AddApiTraffic(DashboardBuilder& d) {
          .queries = {{"sum by (status) (" + Rate("{P}_api_errors_total") + ") / scalar(sum(" +
                           requests + ")) or vector(0)",
                       "{{status}}"}}});
-}
-
-// The cache, in-flight requests and ingest over time.
-void AddApiCacheAndIngest(DashboardBuilder& d) {
-  d.Add({.type = "timeseries",
-         .title = "Cache hit rate",
-         .description = "Reference-profile cache hits / lookups; evictions per second.",
-         .unit = "percentunit",
-         .queries = {{"sum(" + Rate("{P}_cache_hits_total") + ") / (sum(" +
-                          Rate("{P}_cache_hits_total") + ") + sum(" +
-                          Rate("{P}_cache_misses_total") + "))",
-                      "hit rate"}},
-         .min = 0,
-         .max = 1});
   d.Add({.type = "timeseries",
          .title = "In-flight requests",
          .description = "Requests being handled, per instance.",
          .unit = "short",
          .queries = {{"sum by (instance) ({P}_api_requests_in_flight)", "{{instance}}"}}});
+}
+
+// The response cache, and the service's health and database as its /health reports them.
+void AddApiCacheAndHealth(DashboardBuilder& d) {
   d.Add({.type = "timeseries",
-         .title = "Ingest: events/s",
-         .description = "Predictions newly stored and actuals received (matched or waiting for "
-                        "their prediction).",
-         .unit = "ops",
-         .queries = {{"sum(" + Rate("{P}_predictions_total") + ")", "predictions"},
-                     {"sum by (matched) (" + Rate("{P}_actuals_total") + ") or vector(0)",
-                      "actuals matched={{matched}}"}}});
+         .title = "Response cache",
+         .description = "Hits / lookups of the proxy's response cache, and evictions per second "
+                        "(0 while none).",
+         .unit = "percentunit",
+         .queries = {{HitRatio(std::string("{P}_cache_hits_total") + kResponseCache,
+                               std::string("{P}_cache_misses_total") + kResponseCache),
+                      "hit rate"},
+                     {"sum(" + Rate(std::string("{P}_cache_evictions_total") + kResponseCache) +
+                          ") or vector(0)",
+                      "evictions/s"}},
+         .min = 0});
   d.Add({.type = "timeseries",
-         .title = "Ingest: rejected requests/s and batch size",
-         .description = "Rejected ingest requests by reason (0 while none), and the median "
-                        "events per ingest request.",
+         .title = "Response cache size",
+         .description = "Bytes the response cache holds (memory), or Redis' used_memory.",
+         .unit = "bytes",
+         .queries = {{std::string("sum by (instance) ({P}_cache_size_bytes") + kResponseCache + ")",
+                      "{{instance}}"}}});
+  d.Add({.type = "timeseries",
+         .title = "Service health",
+         .description = "1/0 from modelwatch's probe of the service (up) and from the fields its "
+                        "/health reports (a field it does not send has no line).",
+         .queries = {{"min({P}_service_up)", "up"},
+                     {"min({P}_database_connected)", "database connected"},
+                     {"min({P}_redis_connected)", "redis connected"},
+                     {"min({P}_model_loaded)", "model loaded"}},
+         .min = 0,
+         .max = 1});
+  d.Add({.type = "table",
+         .title = "Reported health status",
+         .description = "The status the service's /health reports (1) and the ones it reported "
+                        "before (0).",
+         .queries = {{"max by (status) ({P}_service_health_status)", ""}},
+         .instant = true});
+  d.Add({.type = "timeseries",
+         .title = "Service database pool",
+         .description = "The service's own database connections (from its /health/db), against "
+                        "its pool size.",
          .unit = "short",
-         .queries = {
-             {"sum by (reason) (" + Rate("modelwatch_ingest_rejected_total") + ") or vector(0)",
-              "rejected {{reason}}"},
-             {Quantile("0.5", "modelwatch_ingest_batch_size"), "batch size p50"}}});
+         .queries = {{"sum by (state) ({P}_db_connections)", "{{state}}"},
+                     {"sum({P}_db_connection_pool_size)", "pool size"}}});
+  d.Add({.type = "bargauge",
+         .title = "Service table rows",
+         .description = "Rows per table of the service's database (from its /health/db).",
+         .queries = {{"sum by (table) ({P}_db_table_rows)", "{{table}}"}},
+         .instant = true});
 }
 
 GrafanaDashboard ApiDashboard(const GrafanaOptions& o) {
-  DashboardBuilder d(o, "modelwatch-api", "modelwatch / ML API performance",
-                     "Requests, latency, errors, cache and ingest of the modelwatch API.");
+  DashboardBuilder d(o, "modelwatch-api", "modelwatch / ML API",
+                     "The prediction service as modelwatch's proxy sees it: requests, latency, "
+                     "errors, the response cache, the service's health and database, and its "
+                     "predictions.");
   AddApiSummary(d);
   d.NewRow();
   AddApiTraffic(d);
-  AddApiCacheAndIngest(d);
+  AddApiCacheAndHealth(d);
   return {"modelwatch-api.json", d.Build()};
 }
 
@@ -187,10 +210,12 @@ GrafanaDashboard ApiDashboard(const GrafanaOptions& o) {
 void AddModelSummary(DashboardBuilder& d) {
   d.Add({.type = "stat",
          .title = "Active models",
-         .description = "Reference profiles loaded in the model cache.",
+         .description = "(model, {S}) pairs with predictions in the interval.",
          .width = 6,
          .height = 4,
-         .queries = {{R"(sum({P}_active_models{model_type=~"$model"}) or vector(0))", ""}}});
+         .queries = {{"count(sum by (model_type, {S}) (" +
+                          Rate("{P}_predictions_total" + With(kModelType)) + ") > 0) or vector(0)",
+                      ""}}});
   d.Add({.type = "stat",
          .title = "Registered model versions",
          .description = "(model, {S}) pairs with a latest version in the registry.",
@@ -325,74 +350,6 @@ GrafanaDashboard ModelDashboard(const GrafanaOptions& o) {
   AddModelDrift(d);
   AddModelWindow(d);
   return {"modelwatch-models.json", d.Build()};
-}
-
-GrafanaDashboard DatabaseDashboard(const GrafanaOptions& o) {
-  DashboardBuilder d(o, "modelwatch-database", "modelwatch / Database",
-                     "Connection pool, query and commit latency, and table sizes of modelwatch's "
-                     "store.");
-  d.Add({.type = "stat",
-         .title = "Database size",
-         .unit = "bytes",
-         .width = 6,
-         .height = 4,
-         .queries = {{"sum(modelwatch_store_size_bytes)", ""}}});
-  d.Add(
-      {.type = "stat",
-       .title = "Read pool in use",
-       .unit = "percentunit",
-       .width = 6,
-       .height = 4,
-       .queries =
-           {{R"(sum(modelwatch_store_connections{state="active"}) / sum(modelwatch_store_connection_pool_size))",
-             ""}},
-       .thresholds = {{0.8, "orange"}, {0.95, "red"}}});
-  d.Add({.type = "stat",
-         .title = "Query p95",
-         .unit = "s",
-         .width = 6,
-         .height = 4,
-         .queries = {{Quantile("0.95", "modelwatch_store_query_duration_seconds"), ""}},
-         .thresholds = {{2, "orange"}, {3, "red"}}});
-  d.Add({.type = "stat",
-         .title = "Write queue",
-         .description = "Write requests waiting for the single writer.",
-         .width = 6,
-         .height = 4,
-         .queries = {{"sum(modelwatch_store_write_queue_depth)", ""}}});
-  d.NewRow();
-  d.Add({.type = "timeseries",
-         .title = "Connection pool",
-         .queries = {{"sum by (state) (modelwatch_store_connections)", "{{state}}"},
-                     {"sum(modelwatch_store_connection_pool_size)", "pool size"}}});
-  d.Add({.type = "timeseries",
-         .title = "Query p95 by operation",
-         .unit = "s",
-         .queries = {{Quantile("0.95", "modelwatch_store_query_duration_seconds", "operation"),
-                      "{{operation}}"}}});
-  d.Add({.type = "timeseries",
-         .title = "Group commits",
-         .description = "Transactions committed per second by the single writer and their p95 "
-                        "duration including fsync.",
-         .unit = "short",
-         .queries = {
-             {"sum(" + Rate("modelwatch_store_group_commits_total") + ")", "commits/s"},
-             {Quantile("0.95", "modelwatch_store_group_commit_duration_seconds"), "p95 seconds"},
-             {Quantile("0.5", "modelwatch_store_group_commit_rows"), "rows per commit p50"}}});
-  d.Add({.type = "timeseries",
-         .title = "Write queue depth",
-         .queries = {{"sum by (instance) (modelwatch_store_write_queue_depth)", "{{instance}}"}}});
-  d.Add({.type = "bargauge",
-         .title = "Table rows",
-         .width = 12,
-         .queries = {{"sum by (table) (modelwatch_store_table_rows)", "{{table}}"}},
-         .instant = true});
-  d.Add({.type = "timeseries",
-         .title = "Database size",
-         .unit = "bytes",
-         .width = 12,
-         .queries = {{"sum by (instance) (modelwatch_store_size_bytes)", "{{instance}}"}}});
-  return {"modelwatch-database.json", d.Build()};
 }
 
 GrafanaDashboard SystemDashboard(const GrafanaOptions& o) {
@@ -549,8 +506,8 @@ GrafanaDashboard AlertsDashboard(const GrafanaOptions& o) {
 }  // namespace
 
 std::vector<GrafanaDashboard> GrafanaDashboards(const GrafanaOptions& options) {
-  return {ApiDashboard(options), ModelDashboard(options), DatabaseDashboard(options),
-          SystemDashboard(options), AlertsDashboard(options)};
+  return {ApiDashboard(options), ModelDashboard(options), SystemDashboard(options),
+          AlertsDashboard(options), detail::ModelwatchSelfDashboard(options)};
 }
 
 }  // namespace mw::exporting

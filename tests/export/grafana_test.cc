@@ -45,8 +45,8 @@ TEST(GrafanaFilesTest, WritesProvisioningAndFiveDashboards) {
   EXPECT_EQ(paths, (std::set<std::string>{
                        "provisioning/datasources/prometheus.yml",
                        "provisioning/dashboards/modelwatch.yml", "dashboards/modelwatch-api.json",
-                       "dashboards/modelwatch-models.json", "dashboards/modelwatch-database.json",
-                       "dashboards/modelwatch-system.json", "dashboards/modelwatch-alerts.json"}));
+                       "dashboards/modelwatch-models.json", "dashboards/modelwatch-system.json",
+                       "dashboards/modelwatch-alerts.json", "dashboards/modelwatch-self.json"}));
   for (const auto& f : *files) {
     if (f.path.ends_with(".json")) {
       EXPECT_TRUE(json::accept(f.content)) << f.path;
@@ -149,6 +149,33 @@ TEST(GrafanaDashboardsTest, UsesConfiguredPrefixSegmentLabelAndJob) {
   EXPECT_THAT(FindDashboard(all, "modelwatch-api")->dump(), HasSubstr("iit_api_requests_total"));
 }
 
+// Watcher and watched apart: the ML API dashboard reads the watched service's families (P_...), the
+// modelwatch dashboard only modelwatch's own (modelwatch_..., process_... of its job, up).
+TEST(GrafanaDashboardsTest, TheWatchedServiceAndModelwatchHaveTheirOwnDashboards) {
+  const auto all = GrafanaDashboards(IitOptions());
+  for (const auto& q : DashboardQueries(*FindDashboard(all, "modelwatch-api"))) {
+    EXPECT_THAT(q.expr, Not(HasSubstr("modelwatch_"))) << q.panel_title;
+    EXPECT_THAT(q.expr, HasSubstr("iit_")) << q.panel_title;
+  }
+  const std::string api = FindDashboard(all, "modelwatch-api")->dump();
+  EXPECT_THAT(api, HasSubstr(R"(iit_cache_hits_total{cache_type=\"response\"})"));
+  EXPECT_THAT(api, HasSubstr("iit_service_up"));
+  EXPECT_THAT(api, HasSubstr("iit_db_connections"));
+  for (const auto& q : DashboardQueries(*FindDashboard(all, "modelwatch-self"))) {
+    EXPECT_THAT(q.expr, Not(HasSubstr("iit_"))) << q.panel_title;
+  }
+  const std::string self = FindDashboard(all, "modelwatch-self")->dump();
+  for (const char* family :
+       {"modelwatch_http_requests_total", "modelwatch_store_query_duration_seconds_bucket",
+        "modelwatch_profile_cache_hits_total", "modelwatch_evaluator_last_pass_seconds",
+        "modelwatch_proxy_capture_dropped_total", "modelwatch_background_errors_total",
+        "modelwatch_notifications_queued"}) {
+    EXPECT_THAT(self, HasSubstr(family));
+  }
+  // Models counts the models with traffic, not the profile cache.
+  EXPECT_THAT(FindDashboard(all, "modelwatch-models")->dump(), Not(HasSubstr("profile_cache")));
+}
+
 // The issue's panel list, by title, per dashboard.
 TEST(GrafanaDashboardsTest, HasThePanelsTheIssueAsksFor) {
   const auto all = GrafanaDashboards(GrafanaOptions{});
@@ -159,8 +186,11 @@ TEST(GrafanaDashboardsTest, HasThePanelsTheIssueAsksFor) {
     return joined;
   };
   const std::string api = titles("modelwatch-api");
-  for (const char* t : {"Request rate", "Latency p50 / p95 / p99", "Error rate (5xx)",
-                        "Cache hit rate", "In-flight requests"}) {
+  for (const char* t :
+       {"Service up", "Request rate", "Requests/s by endpoint", "Latency p50 / p95 / p99",
+        "Error rate (5xx)", "Error rate by status", "Errors in the last hour", "Cache hit rate",
+        "Response cache size", "In-flight requests", "Prediction latency p95 by model",
+        "Service health", "Service database pool", "Service table rows", "Predictions/s"}) {
     EXPECT_THAT(api, HasSubstr(t));
   }
   const std::string models = titles("modelwatch-models");
@@ -169,9 +199,14 @@ TEST(GrafanaDashboardsTest, HasThePanelsTheIssueAsksFor) {
         "Drift score per feature", "Predictions by risk band", "Active models"}) {
     EXPECT_THAT(models, HasSubstr(t));
   }
-  const std::string db = titles("modelwatch-database");
-  for (const char* t : {"Connection pool", "Query p95 by operation", "Table rows"}) {
-    EXPECT_THAT(db, HasSubstr(t));
+  const std::string self = titles("modelwatch-self");
+  for (const char* t :
+       {"API requests/s by endpoint", "API latency p95 by endpoint", "Store read pool",
+        "Store operation p95 by operation", "Group commits", "Store table rows", "Evaluator",
+        "Profile cache", "Profiles loaded by model", "Proxy upstream connections", "Capture queue",
+        "Captured exchanges/s", "Notifications queued", "Background errors by thread",
+        "modelwatch CPU and memory"}) {
+    EXPECT_THAT(self, HasSubstr(t));
   }
   const std::string system = titles("modelwatch-system");
   for (const char* t : {"CPU", "Memory", "Disk I/O", "Network I/O"}) {

@@ -15,6 +15,20 @@ void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {
 
 }  // namespace
 
+std::string Rate(const std::string& series) { return "rate(" + series + "[$__rate_interval])"; }
+
+std::string Quantile(const std::string& q, const std::string& histogram, const std::string& by,
+                     const std::string& matchers) {
+  const std::string selector =
+      histogram + "_bucket" + (matchers.empty() ? "" : "{" + matchers + "}");
+  return "histogram_quantile(" + q + ", sum by (le" + (by.empty() ? "" : ", " + by) + ") (" +
+         Rate(selector) + "))";
+}
+
+std::string HitRatio(const std::string& hits, const std::string& misses) {
+  return "sum(" + Rate(hits) + ") / (sum(" + Rate(hits) + ") + sum(" + Rate(misses) + "))";
+}
+
 DashboardBuilder::DashboardBuilder(const GrafanaOptions& options, std::string uid,
                                    std::string title, std::string description)
     : options_(options),

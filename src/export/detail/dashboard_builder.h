@@ -2,6 +2,9 @@
 // 24-column grid left to right, gives every panel and target the data source, numbers refIds,
 // and expands the placeholders {P} (metric prefix), {S} (segment label) and {JOB} (modelwatch's
 // Prometheus job) in queries, legends and titles.
+//
+// The dashboards themselves: grafana_dashboards.cc (the watched service, its models, host and
+// alerts) and grafana_self_dashboard.cc (modelwatch itself), joined by GrafanaDashboards.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -35,6 +38,17 @@ struct PanelSpec {
   std::optional<double> max = std::nullopt;
 };
 
+// Query pieces shared by the dashboards.
+// rate(<series>[$__rate_interval])
+std::string Rate(const std::string& series);
+// histogram_quantile over a histogram's bucket rates, summed by `by` (besides le); `histogram` is
+// the family's full name ("{P}_..." for the watched service's, "modelwatch_..." for our own).
+std::string Quantile(const std::string& q, const std::string& histogram, const std::string& by = "",
+                     const std::string& matchers = "");
+// hits / (hits + misses) of two counters' rates, each `<family><selector>`. NaN (a series all the
+// same) while there were no lookups in the interval.
+std::string HitRatio(const std::string& hits, const std::string& misses);
+
 class DashboardBuilder {
  public:
   DashboardBuilder(const GrafanaOptions& options, std::string uid, std::string title,
@@ -60,5 +74,9 @@ class DashboardBuilder {
   int next_id_ = 1;
   int x_ = 0, y_ = 0, row_height_ = 0;
 };
+
+// modelwatch-self.json: modelwatch's own API server, ingest, store, evaluator, profile cache,
+// proxy, outbox, background threads and process (grafana_self_dashboard.cc).
+GrafanaDashboard ModelwatchSelfDashboard(const GrafanaOptions& options);
 
 }  // namespace mw::exporting::detail
