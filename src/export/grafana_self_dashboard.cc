@@ -158,18 +158,20 @@ void AddSelfEvaluation(DashboardBuilder& d) {
              {"sum(" + Rate("modelwatch_profile_cache_evictions_total") + ")", "evictions/s"}}});
   d.Add({.type = "timeseries",
          .title = "Profiles loaded by model",
+         .description = "Reference profiles in the cache per model (0 until the first refresh).",
          .width = 8,
-         .queries = {{"sum by (model_type) (modelwatch_profile_cache_loaded)", "{{model_type}}"}}});
+         .queries = {{"sum by (model_type) (modelwatch_profile_cache_loaded) or vector(0)",
+                      "{{model_type}}"}}});
   d.Add({.type = "timeseries",
          .title = "Rule evaluation",
-         .description = "p95 time of a rule group's evaluation, and failed evaluations per "
-                        "second (0 while none).",
+         .description = "Duration of each rule group's last evaluation, and failed evaluations "
+                        "per second (0 while none).",
          .unit = "s",
-         .queries = {{Quantile("0.95", "modelwatch_alert_evaluation_duration_seconds", "group"),
-                      "p95 {{group}}"},
-                     {"sum by (group) (" + Rate("modelwatch_alert_evaluation_failures_total") +
-                          ") or vector(0)",
-                      "failures/s {{group}}"}}});
+         .queries = {
+             {"max by (group) (modelwatch_alert_evaluation_duration_seconds)", "last {{group}}"},
+             {"sum by (group) (" + Rate("modelwatch_alert_evaluation_failures_total") +
+                  ") or vector(0)",
+              "failures/s {{group}}"}}});
   d.Add({.type = "timeseries",
          .title = "Notifications queued",
          .description = "Notifications waiting in the durable outbox, by channel (0 while none).",

@@ -6,7 +6,8 @@
 // PromQL — so one rule means the same thing in both places.
 //
 // Names of metric families are stored without the configurable prefix P ("api_errors_total" is
-// exported as P_api_errors_total); the few unprefixed families (process_*) say so. The segment
+// exported as P_api_errors_total, the watched API through the proxy); the unprefixed families
+// (modelwatch's own modelwatch_*, process_*, Prometheus' up) say so. The segment
 // label S (metrics.segment_label) is not spelled out in the table: a signal with `segmented` set
 // carries it, under whatever name is configured.
 //

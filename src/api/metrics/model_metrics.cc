@@ -22,7 +22,7 @@ ModelVersionMetrics::ModelVersionMetrics(telemetry::Metrics& metrics)
       training_duration_family_(
           RegisterGauges(metrics, "_model_training_duration_seconds",
                          "Training time in seconds of the latest model version.")),
-      active_models_family_(
+      registered_models_family_(
           RegisterGauges(metrics, "_registered_models",
                          "Model and segment pairs with a latest registered version.")) {}
 
@@ -56,7 +56,7 @@ void ModelVersionMetrics::Record(const registry::ModelVersionInfo& v) {
     g.Set(*v.training_duration_seconds);
     latest.gauges.emplace_back(&training_duration_family_, &g);
   }
-  if (inserted) active_models_family_.Add({{"model_type", v.model}}).Increment();
+  if (inserted) registered_models_family_.Add({{"model_type", v.model}}).Increment();
 }
 
 }  // namespace mw::api

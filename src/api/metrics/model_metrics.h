@@ -39,7 +39,7 @@ class ModelVersionMetrics {
   prometheus::Family<prometheus::Gauge>& training_metric_family_;
   prometheus::Family<prometheus::Gauge>& model_size_family_;
   prometheus::Family<prometheus::Gauge>& training_duration_family_;
-  prometheus::Family<prometheus::Gauge>& active_models_family_;
+  prometheus::Family<prometheus::Gauge>& registered_models_family_;
 
   std::mutex mutex_;
   std::map<std::pair<std::string, std::string>, LatestVersion> latest_;  // (model, segment)
