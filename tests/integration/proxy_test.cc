@@ -124,16 +124,19 @@ TEST_F(ProxyTest, RequestCountsByEndpointTemplateAndStatusEqualWhatTheClientSent
           R"(ml_api_requests_total{endpoint="/predict/{restaurant_id}",method="POST",status="500"})"),
       2);
   EXPECT_EQ(
-      ProxyMetric(m, R"(ml_api_requests_total{endpoint="/predict/batch",method="POST",status="200"})"),
+      ProxyMetric(m,
+                  R"(ml_api_requests_total{endpoint="/predict/batch",method="POST",status="200"})"),
       3);
-  EXPECT_EQ(ProxyMetric(m, R"(ml_api_requests_total{endpoint="unmatched",method="GET",status="404"})"),
-            1);
+  EXPECT_EQ(
+      ProxyMetric(m, R"(ml_api_requests_total{endpoint="unmatched",method="GET",status="404"})"),
+      1);
   EXPECT_EQ(
       ProxyMetric(
           m,
           R"(ml_api_errors_total{endpoint="/predict/{restaurant_id}",method="POST",status="500"})"),
       2);
-  EXPECT_EQ(ProxyMetric(m, R"(ml_api_errors_total{endpoint="unmatched",method="GET",status="404"})"), 1);
+  EXPECT_EQ(
+      ProxyMetric(m, R"(ml_api_errors_total{endpoint="unmatched",method="GET",status="404"})"), 1);
   EXPECT_EQ(ProxyMetric(m, "ml_api_requests_in_flight"), 0);
   // The upstream counted exactly what went through.
   EXPECT_EQ(svc_.calls("POST /predict/{restaurant_id}"), 9);
@@ -156,9 +159,9 @@ TEST_F(ProxyTest, LatencyBucketsMatchTheUpstreamsKnownDelays) {
   EXPECT_EQ(ProxyMetric(m, h + "0.25\"}"), 5);
   EXPECT_EQ(ProxyMetric(m, h + "0.5\"}"), 5);
   EXPECT_EQ(ProxyMetric(m, h + "0.75\"}"), 8);
-  EXPECT_EQ(
-      ProxyMetric(m, R"(ml_api_request_duration_seconds_count{endpoint="/sleep/{ms}",method="GET"})"),
-      8);
+  EXPECT_EQ(ProxyMetric(
+                m, R"(ml_api_request_duration_seconds_count{endpoint="/sleep/{ms}",method="GET"})"),
+            8);
   const double sum =
       ProxyMetric(m, R"(ml_api_request_duration_seconds_sum{endpoint="/sleep/{ms}",method="GET"})");
   EXPECT_GE(sum, 2.3);
@@ -224,12 +227,13 @@ TEST_F(ProxyTest, EveryCapturedEventEqualsTheExchangeAndItsActualJoinsByRequestI
 
   // Prediction latency: one observation per stored event that carried one (5 + 1 + 3).
   const std::string m = Metrics();
-  EXPECT_EQ(ProxyMetric(m, R"(ml_predictions_total{model_type="demand_forecast",segment="10"})"), 1);
+  EXPECT_EQ(ProxyMetric(m, R"(ml_predictions_total{model_type="demand_forecast",segment="10"})"),
+            1);
   double count = 0;
   for (int s : {10, 11, 12, 13, 14, 7, 9}) {
-    const double c =
-        ProxyMetric(m, R"(ml_prediction_duration_seconds_count{model_type="demand_forecast",segment=")" +
-                      std::to_string(s) + "\"}");
+    const double c = ProxyMetric(
+        m, R"(ml_prediction_duration_seconds_count{model_type="demand_forecast",segment=")" +
+               std::to_string(s) + "\"}");
     if (!std::isnan(c)) count += c;
   }
   EXPECT_EQ(count, 9);
@@ -285,8 +289,9 @@ TEST_F(ProxyTest, SamplingKeepsExactlyTheIdsWhoseHashIsBelowTheRateAndTheHeaderO
   for (const auto& id : kept) EXPECT_FALSE(StoredPrediction(id).is_null()) << id;
   HttpClient api = mw_->Client();
   for (const auto& id : left) EXPECT_EQ(api.Get("/v1/predictions/" + id).status, 404) << id;
-  EXPECT_EQ(ProxyMetric(Metrics(), R"(modelwatch_proxy_capture_events_total{result="sampled_out"})"),
-            static_cast<double>(left.size()));
+  EXPECT_EQ(
+      ProxyMetric(Metrics(), R"(modelwatch_proxy_capture_events_total{result="sampled_out"})"),
+      static_cast<double>(left.size()));
 
   // Opted out: not captured, and the header never reaches the upstream.
   ASSERT_TRUE(svc_.Reset());
@@ -294,7 +299,8 @@ TEST_F(ProxyTest, SamplingKeepsExactlyTheIdsWhoseHashIsBelowTheRateAndTheHeaderO
       client.Send("POST", "/predict/1", R"({"features":{"temp":3}})", "application/json",
                   {{"X-Request-Id", kept[0] + "-again"}, {"X-Modelwatch-Capture", "off"}});
   ASSERT_EQ(r.status, 200);
-  EXPECT_EQ(ProxyMetric(Metrics(), R"(modelwatch_proxy_capture_events_total{result="opted_out"})"), 1);
+  EXPECT_EQ(ProxyMetric(Metrics(), R"(modelwatch_proxy_capture_events_total{result="opted_out"})"),
+            1);
   const json seen = json::parse(svc_.Client().Get("/_test/requests").body);
   ASSERT_FALSE(seen.empty());
   for (const auto& req : seen) {
@@ -315,15 +321,47 @@ TEST_F(ProxyTest, AClientThatLeavesCancelsTheUpstreamCall) {
   EXPECT_TRUE(Eventually([&] {
     const std::string m = Metrics();
     return ProxyMetric(m, "modelwatch_proxy_client_disconnects_total") == 1 &&
-           ProxyMetric(m,
-                  R"(ml_api_requests_total{endpoint="/sleep/{ms}",method="GET",status="499"})") ==
+           ProxyMetric(
+               m, R"(ml_api_requests_total{endpoint="/sleep/{ms}",method="GET",status="499"})") ==
                1;
   })) << Metrics();
   EXPECT_EQ(ProxyMetric(Metrics(), "ml_api_requests_in_flight"), 0);
 }
 
+// The shipped ServiceDown rule (config/rules/default.yml), evaluated every second without its
+// `for: 1m`, so the test sees it fire and resolve in seconds.
+constexpr const char* kServiceDownRules = R"(groups:
+  - name: service_api
+    interval: 1s
+    rules:
+      - alert: ServiceDown
+        expr: service_up == 0
+        labels:
+          severity: critical
+        annotations:
+          summary: The prediction service is down
+          description: The prediction service behind modelwatch's proxy does not answer.
+          runbook: Check the service's process.
+)";
+
+// The alerts named `name` in GET /v1/alerts, in the given state.
+size_t AlertsInState(HttpClient& api, const std::string& name, const std::string& state) {
+  const auto r = api.Get("/v1/alerts");
+  if (r.status != 200) return 0;
+  size_t n = 0;
+  const json body = json::parse(r.body);  // named: a temporary's member would dangle in the loop
+  for (const auto& a : body["alerts"]) {
+    if (a["alertname"] == name && a["state"] == state) ++n;
+  }
+  return n;
+}
+
 TEST_F(ProxyTest, TheUpstreamDownGives502AndServiceUp0ThenRecovers) {
-  Start("[{path: \"/sleep/{ms}\"}]", {"--set", "proxy.response_timeout=1s"});
+  TempDir rules;
+  Start("[{path: \"/sleep/{ms}\"}]",
+        // Nothing resolves before the quality evaluator's first pass (docs/alerting.md): 1 s.
+        {"--set", "proxy.response_timeout=1s", "--set", "quality.evaluation_interval_seconds=1",
+         "--set", "alerting.rules_file=" + rules.Write("rules.yml", kServiceDownRules)});
   HttpClient client = mw_->ProxyClient();
   HttpClient api = mw_->Client();
   ASSERT_TRUE(Eventually([&] { return ProxyMetric(Metrics(), "ml_service_up") == 1; }));
@@ -348,6 +386,9 @@ TEST_F(ProxyTest, TheUpstreamDownGives502AndServiceUp0ThenRecovers) {
       << r.body;
   EXPECT_TRUE(
       Eventually([&] { return ProxyMetric(Metrics(), "ml_service_up") == 0; }, milliseconds(4000)));
+  EXPECT_TRUE(Eventually([&] { return AlertsInState(api, "ServiceDown", "firing") == 1; },
+                         milliseconds(5000)))
+      << api.Get("/v1/alerts").body;
   json health = json::parse(api.Get("/health").body);
   EXPECT_EQ(health["status"], "degraded");
   EXPECT_EQ(health["upstream"]["up"], false);
@@ -356,6 +397,9 @@ TEST_F(ProxyTest, TheUpstreamDownGives502AndServiceUp0ThenRecovers) {
   ASSERT_TRUE(svc_.Restart()) << svc_.output();
   EXPECT_TRUE(
       Eventually([&] { return ProxyMetric(Metrics(), "ml_service_up") == 1; }, milliseconds(4000)));
+  EXPECT_TRUE(Eventually([&] { return AlertsInState(api, "ServiceDown", "firing") == 0; },
+                         milliseconds(5000)))
+      << api.Get("/v1/alerts").body;
   EXPECT_EQ(client.Get("/sleep/1").status, 200);
   health = json::parse(api.Get("/health").body);
   EXPECT_EQ(health["upstream"]["up"], true);
