@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -128,8 +129,12 @@ ModelwatchProcess::~ModelwatchProcess() {
 }
 
 bool ModelwatchProcess::Start() {
-  std::vector<std::string> args = {ModelwatchBinary(), "serve",      "--listen",
-                                   "127.0.0.1:0",      "--data-dir", data_dir_};
+  // A test that needs a fixed address (a server restarted where its clients expect it) passes
+  // its own --listen.
+  const bool own_listen =
+      std::find(options_.args.begin(), options_.args.end(), "--listen") != options_.args.end();
+  std::vector<std::string> args = {ModelwatchBinary(), "serve", "--data-dir", data_dir_};
+  if (!own_listen) args.insert(args.end(), {"--listen", "127.0.0.1:0"});
   for (const auto& a : options_.args) args.push_back(a);
   const int log_fd = ::open(log_path_.c_str(), O_CREAT | O_WRONLY | O_APPEND, 0644);
   const off_t start_offset = ::lseek(log_fd, 0, SEEK_END);
