@@ -88,9 +88,9 @@ struct AccessEntry {
   // The sidecar proxy's lines (proxy/): which listener answered ("proxy"; "" = modelwatch's own
   // API), the request id it sent upstream and returned, and the response cache's part ("hit",
   // "miss", "bypassed"; "" = none).
-  std::string_view listener;
-  std::string_view request_id;
-  std::string_view cache;
+  std::string_view listener = {};
+  std::string_view request_id = {};
+  std::string_view cache = {};
 };
 
 class Logger {

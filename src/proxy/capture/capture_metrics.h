@@ -9,7 +9,7 @@
 //       known, so queue_full, the extraction's reasons and a shutdown of a not yet extracted
 //       exchange count one per exchange; after extraction drops count events.
 //   modelwatch_proxy_capture_queue_events           gauge    exchanges awaiting extraction plus
-//       events awaiting delivery
+//       events awaiting delivery (those the sink has not answered yet included)
 //   modelwatch_proxy_capture_queue_bytes            gauge    their bytes (bodies, event JSON)
 //
 // Reason values come from code, never from requests; still, at most kMaxReasons distinct values

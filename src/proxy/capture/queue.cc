@@ -69,13 +69,13 @@ class CaptureQueue::Impl : public std::enable_shared_from_this<Impl> {
     std::lock_guard lock(mutex_);
     if (!accepting_) return Refuse(kDropShutdown);
     if (spec == nullptr) return Refuse(kDropInvalid);
-    // Both bounds cover everything the queue holds: exchanges awaiting extraction and the events
-    // extracted and awaiting delivery (with those the sink asked to retry), so a sink that keeps
-    // failing fills the queue and new exchanges are dropped as queue_full instead of growing it.
-    // (The batches handed to the sink and not yet answered, at most max_in_flight_batches, come on
-    // top.)
-    if (pending_.size() + extracting_ + ready_events_ + 1 > options_.max_events ||
-        pending_bytes_ + ready_bytes_ + bytes > options_.max_bytes) {
+    // Both bounds cover everything the queue holds: exchanges awaiting extraction, the events
+    // extracted and awaiting delivery (with those the sink asked to retry) and the batches the
+    // sink has not answered yet, so a sink that keeps failing fills the queue and new exchanges
+    // are dropped as queue_full instead of growing it.
+    if (pending_.size() + extracting_ + ready_events_ + in_flight_events_ + 1 >
+            options_.max_events ||
+        pending_bytes_ + ready_bytes_ + in_flight_bytes_ + bytes > options_.max_bytes) {
       return Refuse(kDropQueueFull);
     }
     const bool was_empty = pending_.empty();
@@ -127,8 +127,8 @@ class CaptureQueue::Impl : public std::enable_shared_from_this<Impl> {
 
   void UpdateGaugesLocked() {
     if (metrics_ == nullptr) return;
-    metrics_->SetQueue(pending_.size() + extracting_ + ready_events_,
-                       pending_bytes_ + ready_bytes_);
+    metrics_->SetQueue(pending_.size() + extracting_ + ready_events_ + in_flight_events_,
+                       pending_bytes_ + ready_bytes_ + in_flight_bytes_);
   }
 
   void DropShutdownLocked(uint64_t count) {
@@ -149,6 +149,8 @@ class CaptureQueue::Impl : public std::enable_shared_from_this<Impl> {
       for (const CaptureItem& item : items) DropShutdownLocked(item.events);
     }
     in_flight_.clear();
+    in_flight_events_ = 0;
+    in_flight_bytes_ = 0;
     UpdateGaugesLocked();
     cv_.notify_all();
   }
@@ -255,6 +257,8 @@ class CaptureQueue::Impl : public std::enable_shared_from_this<Impl> {
     ready_bytes_ -= bytes;
     const uint64_t id = next_batch_++;
     in_flight_.emplace(id, items);  // kept for the retries
+    in_flight_events_ += events;
+    in_flight_bytes_ += bytes;
     UpdateGaugesLocked();
     lock.unlock();
     std::weak_ptr<Impl> weak = weak_from_this();
@@ -276,6 +280,10 @@ class CaptureQueue::Impl : public std::enable_shared_from_this<Impl> {
     if (it == in_flight_.end()) return;  // answered already, or given up at shutdown
     std::vector<CaptureItem> items = std::move(it->second);
     in_flight_.erase(it);
+    for (const CaptureItem& item : items) {
+      in_flight_events_ -= item.events;
+      in_flight_bytes_ -= item.events_json.size();
+    }
     std::vector<CaptureItem> retry;
     bool stored = false;
     for (size_t i = 0; i < items.size(); ++i) {
@@ -337,6 +345,7 @@ class CaptureQueue::Impl : public std::enable_shared_from_this<Impl> {
   std::deque<Ready> ready_;
   size_t ready_events_ = 0, ready_bytes_ = 0;
   std::unordered_map<uint64_t, std::vector<CaptureItem>> in_flight_;
+  size_t in_flight_events_ = 0, in_flight_bytes_ = 0;  // of in_flight_
   uint64_t next_batch_ = 0;
   int64_t backoff_ms_ = 0;   // 0 = no back-off in force
   int64_t retry_at_ms_ = 0;  // no batch is sent before (clock time)
