@@ -308,6 +308,27 @@ TEST_F(ProxyTest, SamplingKeepsExactlyTheIdsWhoseHashIsBelowTheRateAndTheHeaderO
   }
 }
 
+TEST_F(ProxyTest, AGracefulStopDrainsTheCaptureQueueIntoTheStore) {
+  // Batches wait up to a minute for more events, so at SIGTERM every capture is still queued.
+  Start(kCaptureRoutes, {"--set", "proxy.capture_flush_interval=1m"});
+  HttpClient client = mw_->ProxyClient();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) {
+    const auto r =
+        client.PostJson("/predict/8", R"({"features":{"temp":)" + std::to_string(i) + "}}");
+    ASSERT_EQ(r.status, 200);
+    ids.push_back(r.headers.at("x-request-id"));
+  }
+  ASSERT_EQ(mw_->Client().Get("/v1/predictions/" + ids[0]).status, 404);  // still queued
+  const std::string data_dir = mw_->data_dir();
+  EXPECT_EQ(mw_->Terminate(), 0) << mw_->output();
+  // The same data directory, without the proxy: every capture was stored before the store closed.
+  ModelwatchProcess after(ServerOptions{{}, {}, data_dir});
+  ASSERT_TRUE(after.Start()) << after.output();
+  HttpClient api = after.Client();
+  for (const auto& id : ids) EXPECT_EQ(api.Get("/v1/predictions/" + id).status, 200) << id;
+}
+
 TEST_F(ProxyTest, AClientThatLeavesCancelsTheUpstreamCall) {
   Start("[{path: \"/sleep/{ms}\"}]");
   {
