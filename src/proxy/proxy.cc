@@ -61,8 +61,9 @@ bool ParseUpstream(std::string_view url, std::string* host, uint16_t* port, std:
 Proxy::Impl::Impl(ProxyOptions o)
     : options(std::move(o)),
       clock(options.clock ? options.clock : &system_clock),
-      ioc(options.threads > 0 ? options.threads
-                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))) {}
+      ioc(options.threads > 0
+              ? options.threads
+              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))) {}
 
 Proxy::Proxy(ProxyOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
@@ -122,6 +123,7 @@ uint16_t Proxy::port() const { return impl_->acceptor ? impl_->acceptor->port() 
 void Proxy::SetRoutes(std::shared_ptr<const RoutingSnapshot> routes) {
   std::lock_guard lock(impl_->routes_mu);
   impl_->routes_ptr = std::move(routes);
+  impl_->routes_version.fetch_add(1, std::memory_order_release);
 }
 
 void Proxy::StopAccepting() {

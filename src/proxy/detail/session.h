@@ -56,6 +56,8 @@ struct Proxy::Impl {
   std::atomic<int64_t> in_flight{0};
   mutable std::mutex routes_mu;
   std::shared_ptr<const RoutingSnapshot> routes_ptr;
+  // Bumped by SetRoutes: a session re-reads routes_ptr (lock, reference count) only when it moved.
+  std::atomic<uint64_t> routes_version{0};
 
   // Before ioc: sessions destroyed with ioc's pending handlers return their leases to it. Its own
   // sockets are closed and dropped by UpstreamPool::Shutdown (Stop) while ioc still exists.
@@ -108,7 +110,13 @@ class Session : public std::enable_shared_from_this<Session> {
   // --- session_response.cc ---
   void AwaitResponse();
   void WatchClient();
-  void ArmUpstreamTimer();
+  // One timer per session for every timeout (the client's reads and writes, the upstream's
+  // answer): SetDeadline only moves deadline_, and the timer is re-armed only when it must fire
+  // earlier than it would, so a request costs no timer operation of its own in the common case.
+  enum class Deadline { kNone, kClient, kUpstream };
+  void SetDeadline(Deadline kind, std::chrono::milliseconds after);
+  void ClearDeadline() { deadline_kind_ = Deadline::kNone; }
+  void OnWatchdog(error_code ec);
   void ReadResponse();
   void OnResponseRead(error_code ec);
   void OnResponseHeader();
@@ -139,7 +147,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // The request being served.
   std::optional<RequestParser> req_parser_;
-  std::shared_ptr<const RoutingSnapshot> routes_;
+  std::shared_ptr<const RoutingSnapshot> routes_;  // kept between requests (see routes_version)
+  uint64_t routes_version_ = ~uint64_t{0};
   const RouteConfig* route_config_ = nullptr;  // into routes_; null: no capture, no cache
   std::string method_, target_, endpoint_ = "unmatched", request_id_, original_host_;
   http::PathParams params_;
@@ -166,7 +175,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::steady_clock::time_point lease_idle_since_;
   boost::beast::flat_buffer up_buf_;
   std::optional<ResponseParser> resp_parser_;
-  boost::asio::steady_timer up_timer_;
+  boost::asio::steady_timer watchdog_;
+  std::chrono::steady_clock::time_point deadline_;
+  Deadline deadline_kind_ = Deadline::kNone;
+  bool watchdog_armed_ = false;
   bool up_timed_out_ = false;
   bool got_response_byte_ = false;
   std::string write_buf_;  // one client or upstream write at a time each
@@ -186,7 +198,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // The disconnect watch: one read on the client while its request is with the upstream.
   bool watching_ = false;
   bool client_gone_ = false;
-  bool next_after_watch_ = false;  // the answer is written; the watch's end starts the next one
+  bool closed_ = false;  // Close ran: late handlers do nothing more
+  // The answer is written: the watch read is the wait for the next request (client deadline).
+  bool next_after_watch_ = false;
 };
 
 }  // namespace detail
