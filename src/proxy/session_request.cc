@@ -50,9 +50,10 @@ std::string LowerName(std::string_view name) {
 
 }  // namespace
 
-Session::Session(tcp::socket socket, Proxy::Impl* proxy)
+Session::Session(tcp::socket socket, Proxy::Impl* proxy, UpstreamPool* pool)
     : client_(std::move(socket)),
       proxy_(proxy),
+      pool_(pool),
       connection_(*proxy->acceptor),
       watchdog_(client_.get_executor()) {
   if (proxy_->options.observer) proxy_->options.observer->OnConnectionOpened();
@@ -349,11 +350,11 @@ void Session::Forward() {
   WatchClient();    // not for a streamed request: its body is still being read
   dead_leases_.clear();
   if (lease_) return OnLease(AcquireError::kNone, "", std::move(lease_));
-  proxy_->pool->Acquire(client_.get_executor(),
-                        [self = shared_from_this()](AcquireError error, std::string detail,
-                                                    std::unique_ptr<Lease> lease) {
-                          self->OnLease(error, std::move(detail), std::move(lease));
-                        });
+  pool_->Acquire(client_.get_executor(),
+                 [self = shared_from_this()](AcquireError error, std::string detail,
+                                             std::unique_ptr<Lease> lease) {
+                   self->OnLease(error, std::move(detail), std::move(lease));
+                 });
 }
 
 void Session::OnLease(AcquireError error, std::string detail, std::unique_ptr<Lease> lease) {

@@ -180,6 +180,7 @@ TEST(ProxyForwardTest, PoolExhaustedIs503WithRetryAfter) {
   RecordingObserver observer;
   auto options = testing::TestProxyOptions(upstream.url(), &observer);
   options.max_upstream_connections = 1;
+  options.threads = 1;  // one loop: the whole limit is its share
   options.connect_timeout = std::chrono::milliseconds(200);
   Running running(std::move(options));
   // The first client keeps its upstream connection between its requests (affinity).

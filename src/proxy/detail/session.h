@@ -44,7 +44,7 @@ struct Proxy::Impl {
   }
   int64_t NowMillis() const { return clock->NowMillis(); }
 
-  // Declared before ioc (they outlive the sessions destroyed with it).
+  // Declared before the loops (they outlive the sessions destroyed with them).
   ProxyOptions options;
   SystemClock system_clock;
   const Clock* clock;
@@ -59,14 +59,23 @@ struct Proxy::Impl {
   // Bumped by SetRoutes: a session re-reads routes_ptr (lock, reference count) only when it moved.
   std::atomic<uint64_t> routes_version{0};
 
-  // Before ioc: sessions destroyed with ioc's pending handlers return their leases to it. Its own
-  // sockets are closed and dropped by UpstreamPool::Shutdown (Stop) while ioc still exists.
-  std::optional<UpstreamPool> pool;
+  // One upstream pool per event loop (its sockets live on that loop). Before the loops: sessions
+  // destroyed with a loop's pending handlers return their leases to it. Their own sockets are
+  // closed and dropped by UpstreamPool::Shutdown (Stop) while the loops still exist.
+  std::vector<std::unique_ptr<UpstreamPool>> pools;
 
-  boost::asio::io_context ioc;
-  std::optional<http::Acceptor> acceptor;  // after ioc: destroyed before it
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
+  // One event loop per I/O thread, as nginx's workers: a session, its timer and its upstream
+  // connections live on one loop, so its handlers are serialized without a strand and never
+  // wait for another thread. The acceptor runs on loops[0] and deals connections round-robin.
+  std::vector<std::unique_ptr<boost::asio::io_context>> loops;
+  size_t next_loop = 0;    // acceptor strand only
+  size_t accept_loop = 0;  // the loop of the socket being accepted (acceptor strand only)
+  std::optional<http::Acceptor> acceptor;  // after the loops: destroyed before them
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
   std::vector<std::thread> threads;
+
+  // Publishes the sum of the pools' counts to the observer.
+  void NotifyPoolStats();
 };
 
 namespace detail {
@@ -80,7 +89,7 @@ std::optional<uint64_t> ToStd(const Optional& o) {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(boost::asio::ip::tcp::socket socket, Proxy::Impl* proxy);
+  Session(boost::asio::ip::tcp::socket socket, Proxy::Impl* proxy, UpstreamPool* pool);
   ~Session();
   void Run();
 
@@ -141,6 +150,7 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::tcp_stream client_;
   boost::beast::flat_buffer client_buf_;
   Proxy::Impl* proxy_;
+  UpstreamPool* pool_;  // the pool of this session's event loop
   http::Acceptor::Connection connection_;
   std::string remote_address_;
   std::array<char, kPieceBytes> piece_;
