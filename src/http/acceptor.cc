@@ -160,9 +160,11 @@ bool Acceptor::Listen(std::string* error) {
 }
 
 void Acceptor::Accept() {
-  io_->acceptor.async_accept(net::make_strand(ioc_), [this](error_code ec, tcp::socket socket) {
-    OnAccept(ec, std::move(socket));
-  });
+  const net::any_io_executor executor = hooks_.socket_executor
+                                            ? hooks_.socket_executor()
+                                            : net::any_io_executor(net::make_strand(ioc_));
+  io_->acceptor.async_accept(
+      executor, [this](error_code ec, tcp::socket socket) { OnAccept(ec, std::move(socket)); });
 }
 
 // On the strand.

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
@@ -51,6 +52,9 @@ struct AcceptorHooks {
   std::function<void(boost::asio::ip::tcp::socket)> accepted;
   // Optional: a connection refused above the cap; reason "max_connections".
   std::function<void(std::string_view reason)> rejected;
+  // Optional: the executor of the next accepted socket (the proxy spreads its connections over
+  // one event loop per thread); default a new strand on the Acceptor's io_context.
+  std::function<boost::asio::any_io_executor()> socket_executor;
   // Optional: accept() failed; the next attempt is in `retry_in`. Called for every failure: a
   // hook that logs must rate-limit.
   std::function<void(std::string_view error, std::chrono::milliseconds retry_in)> accept_error;

@@ -59,10 +59,18 @@ bool ParseUpstream(std::string_view url, std::string* host, uint16_t* port, std:
 }
 
 Proxy::Impl::Impl(ProxyOptions o)
-    : options(std::move(o)),
-      clock(options.clock ? options.clock : &system_clock),
-      ioc(options.threads > 0 ? options.threads
-                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))) {}
+    : options(std::move(o)), clock(options.clock ? options.clock : &system_clock) {}
+
+void Proxy::Impl::NotifyPoolStats() {
+  if (!options.observer) return;
+  PoolStats sum;
+  for (const auto& pool : pools) {
+    const PoolStats s = pool->stats();
+    sum.active += s.active;
+    sum.idle += s.idle;
+  }
+  options.observer->OnUpstreamConnections(sum.active, sum.idle);
+}
 
 Proxy::Proxy(ProxyOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
@@ -77,20 +85,29 @@ bool Proxy::Start(std::string* error) {
       (impl.upstream_host.find(':') != std::string::npos ? "[" + impl.upstream_host + "]"
                                                          : impl.upstream_host) +
       ":" + std::to_string(impl.upstream_port);
-  ProxyObserver* observer = impl.options.observer;
-  UpstreamPool::StatsHook stats_hook;
-  if (observer) {
-    stats_hook = [observer](PoolStats s) { observer->OnUpstreamConnections(s.active, s.idle); };
+  const size_t n = impl.options.threads > 0
+                       ? static_cast<size_t>(impl.options.threads)
+                       : std::max<size_t>(1, std::thread::hardware_concurrency());
+  // max_upstream_connections is shared out among the loops (each at least one).
+  const size_t per_loop = std::max<size_t>(1, impl.options.max_upstream_connections / n);
+  for (size_t i = 0; i < n; ++i) {
+    impl.loops.push_back(std::make_unique<net::io_context>(1));
+    impl.pools.push_back(std::make_unique<UpstreamPool>(
+        *impl.loops.back(),
+        UpstreamPoolOptions{impl.upstream_host, impl.upstream_port, per_loop,
+                            impl.options.upstream_idle_timeout, impl.options.connect_timeout},
+        [p = &impl](PoolStats) { p->NotifyPoolStats(); }));
   }
-  impl.pool.emplace(
-      impl.ioc,
-      UpstreamPoolOptions{impl.upstream_host, impl.upstream_port,
-                          std::max<size_t>(1, impl.options.max_upstream_connections),
-                          impl.options.upstream_idle_timeout, impl.options.connect_timeout},
-      std::move(stats_hook));
+  ProxyObserver* observer = impl.options.observer;
   http::AcceptorHooks hooks;
+  // Both hooks run on the acceptor's strand, one accept at a time: the loop chosen for the next
+  // socket is the one `accepted` receives it on.
+  hooks.socket_executor = [p = &impl]() -> net::any_io_executor {
+    p->accept_loop = p->next_loop++ % p->loops.size();
+    return p->loops[p->accept_loop]->get_executor();
+  };
   hooks.accepted = [p = &impl](tcp::socket socket) {
-    std::make_shared<detail::Session>(std::move(socket), p)->Run();
+    std::make_shared<detail::Session>(std::move(socket), p, p->pools[p->accept_loop].get())->Run();
   };
   if (observer) {
     hooks.rejected = [observer](std::string_view reason) {
@@ -101,7 +118,7 @@ bool Proxy::Start(std::string* error) {
     };
   }
   auto& acceptor = impl.acceptor.emplace(
-      impl.ioc,
+      *impl.loops[0],
       http::AcceptorOptions{impl.options.listen_host, impl.options.listen_port,
                             static_cast<int64_t>(impl.options.max_connections),
                             "proxy.max_connections"},
@@ -110,10 +127,10 @@ bool Proxy::Start(std::string* error) {
     impl.acceptor.reset();
     return false;
   }
-  impl.work.emplace(impl.ioc.get_executor());
-  const int n = impl.options.threads > 0 ? impl.options.threads
-                                         : std::max(1u, std::thread::hardware_concurrency());
-  for (int i = 0; i < n; ++i) impl.threads.emplace_back([this] { impl_->ioc.run(); });
+  for (auto& loop : impl.loops) {
+    impl.work.emplace_back(loop->get_executor());
+    impl.threads.emplace_back([l = loop.get()] { l->run(); });
+  }
   return true;
 }
 
@@ -122,6 +139,7 @@ uint16_t Proxy::port() const { return impl_->acceptor ? impl_->acceptor->port() 
 void Proxy::SetRoutes(std::shared_ptr<const RoutingSnapshot> routes) {
   std::lock_guard lock(impl_->routes_mu);
   impl_->routes_ptr = std::move(routes);
+  impl_->routes_version.fetch_add(1, std::memory_order_release);
 }
 
 void Proxy::StopAccepting() {
@@ -142,14 +160,22 @@ bool Proxy::WaitIdle(std::chrono::milliseconds timeout) {
 void Proxy::Stop() {
   StopAccepting();
   if (impl_->stopped.exchange(true)) return;
-  impl_->work.reset();
-  impl_->ioc.stop();
+  impl_->work.clear();
+  for (auto& loop : impl_->loops) loop->stop();
   for (auto& t : impl_->threads) {
     if (t.joinable()) t.join();
   }
-  if (impl_->pool) impl_->pool->Shutdown();
+  for (auto& pool : impl_->pools) pool->Shutdown();
 }
 
-PoolStats Proxy::pool_stats() const { return impl_->pool ? impl_->pool->stats() : PoolStats{}; }
+PoolStats Proxy::pool_stats() const {
+  PoolStats sum;
+  for (const auto& pool : impl_->pools) {
+    const PoolStats s = pool->stats();
+    sum.active += s.active;
+    sum.idle += s.idle;
+  }
+  return sum;
+}
 
 }  // namespace mw::proxy

@@ -105,8 +105,12 @@ struct ProxyOptions {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 0;  // 0 = any free port; see Proxy::port()
   std::string upstream;      // http://HOST:PORT
-  int threads = 0;           // 0 = one per core
+  // I/O threads, each an event loop of its own with its share of the connections; 0 = one per
+  // core.
+  int threads = 0;
   size_t max_connections = 10000;
+  // Shared out among the threads' loops (max_upstream_connections / threads each, at least 1);
+  // a client connection keeps its upstream connection between its requests.
   size_t max_upstream_connections = 256;
   std::chrono::milliseconds upstream_idle_timeout{4000};
   std::chrono::milliseconds connect_timeout{1000};

@@ -50,11 +50,12 @@ std::string LowerName(std::string_view name) {
 
 }  // namespace
 
-Session::Session(tcp::socket socket, Proxy::Impl* proxy)
+Session::Session(tcp::socket socket, Proxy::Impl* proxy, UpstreamPool* pool)
     : client_(std::move(socket)),
       proxy_(proxy),
+      pool_(pool),
       connection_(*proxy->acceptor),
-      up_timer_(client_.get_executor()) {
+      watchdog_(client_.get_executor()) {
   if (proxy_->options.observer) proxy_->options.observer->OnConnectionOpened();
 }
 
@@ -75,7 +76,8 @@ void Session::Run() {
 }
 
 void Session::CloseIfIdle() {
-  if (reading_head_ && client_buf_.size() == 0) Close();
+  const bool waiting = reading_head_ || (watching_ && next_after_watch_);
+  if (waiting && client_buf_.size() == 0) Close();
 }
 
 void Session::NextRequest() {
@@ -91,7 +93,6 @@ void Session::NextRequest() {
   req_parser_->body_limit(static_cast<uint64_t>(proxy_->options.max_body_bytes));
   resp_parser_.reset();
   route_config_ = nullptr;
-  routes_.reset();
   endpoint_ = "unmatched";
   method_.clear();
   target_.clear();
@@ -126,7 +127,7 @@ void Session::ReadHead() {
                                            "proxy.max_body_bytes"));
   }
   reading_head_ = true;
-  client_.expires_after(proxy_->options.client_timeout);
+  SetDeadline(Deadline::kClient, proxy_->options.client_timeout);
   client_.async_read_some(
       client_buf_.prepare(kPieceBytes), [self = shared_from_this()](error_code ec, size_t n) {
         self->reading_head_ = false;
@@ -159,7 +160,7 @@ void Session::OnHead() {
   if (!Route(header)) return;
   if (req_parser_->is_done()) return RequestBodyDone();
   if (http::ExpectsContinue(header)) {
-    client_.expires_after(proxy_->options.client_timeout);
+    SetDeadline(Deadline::kClient, proxy_->options.client_timeout);
     net::async_write(client_, net::buffer(kContinue.data(), kContinue.size()),
                      [self = shared_from_this()](error_code wec, size_t) {
                        if (wec) return self->Close();
@@ -202,7 +203,11 @@ bool Session::Route(const http::RequestHeader& header) {
   const std::string* incoming_id = FindField(fields, proxy_->options.request_id_header);
   request_id_ = RequestIdOrNew(incoming_id ? *incoming_id : "", received_at_ms_);
   opted_out_ = CaptureOptedOut(fields);
-  routes_ = proxy_->routes();
+  if (const uint64_t version = proxy_->routes_version.load(std::memory_order_acquire);
+      version != routes_version_) {
+    routes_ = proxy_->routes();
+    routes_version_ = version;
+  }
   if (routes_) {
     const std::string_view path = std::string_view(target_).substr(0, target_.find('?'));
     if (auto match = routes_->table.Find(method_, path)) {
@@ -224,7 +229,7 @@ void Session::ReadRequestBody() {
   auto& body = req_parser_->get().body();
   body.data = piece_.data();
   body.size = piece_.size();
-  client_.expires_after(proxy_->options.client_timeout);
+  SetDeadline(Deadline::kClient, proxy_->options.client_timeout);
   bhttp::async_read_some(
       client_, client_buf_, *req_parser_,
       [self = shared_from_this()](error_code ec, size_t) { self->OnRequestPiece(ec); });
@@ -290,6 +295,7 @@ void Session::RequestBodyDone() {
 }
 
 void Session::LookupCache() {
+  ClearDeadline();
   const auto& options = proxy_->options;
   std::vector<std::string> vary;
   for (const auto& name : options.cache_vary_headers) {
@@ -340,14 +346,15 @@ void Session::LookupCache() {
 // Gets the upstream connection (the one this session holds, or one from the pool), then writes
 // the request.
 void Session::Forward() {
-  WatchClient();  // not for a streamed request: its body is still being read
+  ClearDeadline();  // the upstream's timeouts apply from here
+  WatchClient();    // not for a streamed request: its body is still being read
   dead_leases_.clear();
   if (lease_) return OnLease(AcquireError::kNone, "", std::move(lease_));
-  proxy_->pool->Acquire(client_.get_executor(),
-                        [self = shared_from_this()](AcquireError error, std::string detail,
-                                                    std::unique_ptr<Lease> lease) {
-                          self->OnLease(error, std::move(detail), std::move(lease));
-                        });
+  pool_->Acquire(client_.get_executor(),
+                 [self = shared_from_this()](AcquireError error, std::string detail,
+                                             std::unique_ptr<Lease> lease) {
+                   self->OnLease(error, std::move(detail), std::move(lease));
+                 });
 }
 
 void Session::OnLease(AcquireError error, std::string detail, std::unique_ptr<Lease> lease) {

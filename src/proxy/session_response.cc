@@ -66,16 +66,21 @@ void Session::AwaitResponse() {
 // One read on the client while its request is with the upstream: EOF or a reset means the client
 // went away (the upstream call is abandoned); bytes are a pipelined next request, kept.
 void Session::WatchClient() {
-  if (watching_ || client_gone_ || !req_parser_->is_done()) return;
+  // Not while bytes of a pipelined request wait in the buffer: that request is next anyway, and
+  // its client is still there.
+  if (watching_ || client_gone_ || closed_ || !req_parser_->is_done() || client_buf_.size() > 0) {
+    return;
+  }
   watching_ = true;
-  client_.expires_never();
   client_.async_read_some(
       client_buf_.prepare(4096), [self = shared_from_this()](error_code ec, size_t n) {
         self->watching_ = false;
         self->client_buf_.commit(n);
+        if (self->closed_) return;
         if (self->next_after_watch_) {
+          // The answer went out; this read waited for the next request.
           self->next_after_watch_ = false;
-          if (ec && ec != net::error::operation_aborted) return self->Close();
+          if (ec) return self->Close();
           return self->NextRequest();
         }
         if (ec && ec != net::error::operation_aborted && self->request_active_) {
@@ -84,19 +89,41 @@ void Session::WatchClient() {
       });
 }
 
-void Session::ArmUpstreamTimer() {
-  up_timed_out_ = false;
-  up_timer_.expires_after(proxy_->options.response_timeout);
-  up_timer_.async_wait([self = shared_from_this(), gen = up_gen_](error_code ec) {
-    if (ec || gen != self->up_gen_ || !self->lease_) return;
-    self->up_timed_out_ = true;
+void Session::SetDeadline(Deadline kind, std::chrono::milliseconds after) {
+  deadline_kind_ = kind;
+  deadline_ = std::chrono::steady_clock::now() + after;
+  // A pending wait that ends no later than the new deadline re-checks it when it fires.
+  if (watchdog_armed_ && watchdog_.expiry() <= deadline_) return;
+  watchdog_armed_ = true;
+  watchdog_.expires_at(deadline_);  // cancels a later wait (its handler sees operation_aborted)
+  watchdog_.async_wait([self = shared_from_this()](error_code ec) { self->OnWatchdog(ec); });
+}
+
+void Session::OnWatchdog(error_code ec) {
+  if (ec == net::error::operation_aborted) return;  // replaced by an earlier wait
+  watchdog_armed_ = false;
+  if (deadline_kind_ == Deadline::kNone) return;
+  if (std::chrono::steady_clock::now() < deadline_) {
+    watchdog_armed_ = true;
+    watchdog_.expires_at(deadline_);
+    watchdog_.async_wait([self = shared_from_this()](error_code e) { self->OnWatchdog(e); });
+    return;
+  }
+  const Deadline kind = deadline_kind_;
+  deadline_kind_ = Deadline::kNone;
+  if (kind == Deadline::kUpstream) {
+    // The pending upstream read ends with operation_aborted and sees up_timed_out_.
+    up_timed_out_ = true;
     error_code ignored;
-    self->lease_->socket().close(ignored);
-  });
+    if (lease_) lease_->socket().close(ignored);
+    return;
+  }
+  Close();  // a client too slow or idle too long: its pending operation ends with an error
 }
 
 void Session::ReadResponse() {
-  ArmUpstreamTimer();
+  up_timed_out_ = false;
+  SetDeadline(Deadline::kUpstream, proxy_->options.response_timeout);
   auto& body = resp_parser_->get().body();
   body.data = piece_.data();
   body.size = piece_.size();
@@ -110,7 +137,7 @@ void Session::ReadResponse() {
 }
 
 void Session::OnResponseRead(error_code ec) {
-  up_timer_.cancel();
+  ClearDeadline();
   if (ec == bhttp::error::need_buffer) ec = {};
   const size_t got = piece_.size() - resp_parser_->get().body().size;
   if (resp_parser_->got_some()) got_response_byte_ = true;
@@ -284,7 +311,7 @@ void Session::StartStreamedResponse() {
 void Session::WriteResponsePiece(std::string bytes, bool last) {
   write_buf_ = std::move(bytes);
   response_started_ = true;
-  client_.expires_after(proxy_->options.client_timeout);
+  SetDeadline(Deadline::kClient, proxy_->options.client_timeout);
   net::async_write(client_, net::buffer(write_buf_),
                    [self = shared_from_this(), last](error_code ec, size_t) {
                      self->OnResponseWritten(ec, last);
@@ -292,6 +319,7 @@ void Session::WriteResponsePiece(std::string bytes, bool last) {
 }
 
 void Session::OnResponseWritten(error_code ec, bool last) {
+  ClearDeadline();
   if (ec) {
     if (request_active_ && !last) DropLease();
     Finish(status_ == 0 ? 499 : status_);
@@ -312,11 +340,9 @@ void Session::ResponseComplete() {
     return req_parser_ && req_parser_->is_done() ? Close() : LingerClose();
   }
   if (watching_) {
-    // The watch read becomes the wait for the next request: cancelled, then NextRequest reads
-    // the head (with the client timeout) from whatever it brought.
+    // The watch read, still pending, becomes the wait for the next request.
     next_after_watch_ = true;
-    error_code ignored;
-    client_.socket().cancel(ignored);
+    SetDeadline(Deadline::kClient, proxy_->options.client_timeout);
     return;
   }
   NextRequest();
@@ -417,7 +443,7 @@ void Session::Finish(int status) {
 void Session::ClientGone() {
   client_gone_ = true;
   DropLease();
-  up_timer_.cancel();
+  ClearDeadline();
   if (proxy_->options.observer) proxy_->options.observer->OnClientDisconnect();
   Finish(499);
   Close();
@@ -433,6 +459,7 @@ void Session::DropLease() {
 }
 
 void Session::Close() {
+  closed_ = true;
   if (lease_ && !request_active_) {
     // Between requests the held upstream connection is idle and whole: back to the pool.
     lease_->Release(true);
@@ -441,7 +468,8 @@ void Session::Close() {
   error_code ec;
   client_.socket().shutdown(tcp::socket::shutdown_send, ec);
   client_.socket().close(ec);
-  up_timer_.cancel();
+  ClearDeadline();
+  watchdog_.cancel();
 }
 
 // After answering a request whose body was not read: half-closes, then reads and drops what the
@@ -450,7 +478,7 @@ void Session::Close() {
 void Session::LingerClose() {
   error_code ec;
   client_.socket().shutdown(tcp::socket::shutdown_send, ec);
-  client_.expires_after(kLinger);
+  SetDeadline(Deadline::kClient, kLinger);
   Drain();
 }
 

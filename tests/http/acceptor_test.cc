@@ -138,7 +138,7 @@ TEST_F(AcceptorTest, ConnectionsCountUntilReleasedAndIdleClosersRunOnStop) {
 TEST(AcceptorListenTest, ReportsABadAddress) {
   boost::asio::io_context ioc;
   Acceptor acceptor(ioc, AcceptorOptions{"not an address", 0, 1, "k"},
-                    AcceptorHooks{[](boost::asio::ip::tcp::socket) {}, nullptr, nullptr});
+                    AcceptorHooks{[](boost::asio::ip::tcp::socket) {}, nullptr, nullptr, nullptr});
   std::string error;
   EXPECT_FALSE(acceptor.Listen(&error));
   EXPECT_NE(error.find("invalid listen address 'not an address'"), std::string::npos) << error;

@@ -2,6 +2,7 @@
 // routes, the cache and the capture.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -179,6 +180,7 @@ TEST(ProxyForwardTest, PoolExhaustedIs503WithRetryAfter) {
   RecordingObserver observer;
   auto options = testing::TestProxyOptions(upstream.url(), &observer);
   options.max_upstream_connections = 1;
+  options.threads = 1;  // one loop: the whole limit is its share
   options.connect_timeout = std::chrono::milliseconds(200);
   Running running(std::move(options));
   // The first client keeps its upstream connection between its requests (affinity).
@@ -420,6 +422,83 @@ TEST(ProxyForwardTest, SamplesSingleRowRoutesByRequestId) {
       metrics.Serialize().find(R"(modelwatch_proxy_capture_events_total{result="sampled_out"} )" +
                                std::to_string(40 - kept)),
       std::string::npos);
+}
+
+TEST(ProxyForwardTest, CacheHitsAreCapturedWithoutLatency) {
+  RawUpstream upstream([](Conn& c, int, RawUpstream& self) {
+    while (auto m = c.Read(true)) {
+      self.Record(std::move(*m));
+      c.Send("HTTP/1.1 200 OK\r\nContent-Length: 18\r\n\r\n{\"prediction\":7.5}");
+    }
+  });
+  telemetry::Metrics metrics(ProxyTestMetricsOptions());
+  CaptureMetrics capture_metrics(metrics);
+  ProxyTestSink sink;
+  SystemClock clock;
+  CaptureQueue queue(CaptureQueueOptions{}, sink, &capture_metrics, clock, nullptr);
+  queue.Start();
+  MemoryCache cache(MemoryCacheOptions{1 << 20, 1 << 16, &clock}, nullptr);
+  auto options = testing::TestProxyOptions(upstream.url(), nullptr);
+  options.capture = &queue;
+  options.capture_metrics = &capture_metrics;
+  options.cache = &cache;
+  Running running(std::move(options));
+  auto spec = std::make_shared<CaptureSpec>();
+  spec->model = Source{Source::Kind::kConstant, "m"};
+  spec->features = Source{Source::Kind::kRequest, "/features"};
+  spec->prediction = Source{Source::Kind::kResponse, "/prediction"};
+  RouteConfig config;
+  config.capture = spec;
+  config.cache = RouteCacheSpec{std::chrono::seconds(60), {"/features"}};
+  running.proxy.SetRoutes(Routes({{"/p", {"POST"}}}, {config}));
+  auto client = Conn::Connect(running.proxy.port());
+  for (const char* id : {"h-1", "h-2"}) {
+    ASSERT_TRUE(client->Send(
+        Post("/p", R"({"features":{"a":1}})", "X-Request-Id: " + std::string(id) + "\r\n")));
+    ASSERT_EQ(client->Read(false)->status, 200);
+  }
+  ASSERT_TRUE(sink.WaitItems(2));
+  ASSERT_TRUE(queue.Drain(5000));
+  EXPECT_EQ(upstream.requests().size(), 1u);
+  const auto items = sink.items();
+  ASSERT_EQ(items.size(), 2u);
+  std::map<std::string, nlohmann::json> by_id;
+  for (const auto& item : items) {
+    const auto event = nlohmann::json::parse(item.events_json)["events"][0];
+    by_id[event["id"]] = event;
+  }
+  ASSERT_EQ(by_id.count("h-1") + by_id.count("h-2"), 2u);
+  EXPECT_TRUE(by_id["h-1"].contains("latency_ms"));
+  EXPECT_FALSE(by_id["h-2"].contains("latency_ms"));  // answered from the cache
+  EXPECT_EQ(by_id["h-2"]["prediction"], 7.5);
+}
+
+TEST(ProxyForwardTest, ConcurrentClientsEachKeepTheirUpstreamConnection) {
+  RawUpstream upstream;
+  RecordingObserver observer;
+  Running running(testing::TestProxyOptions(upstream.url(), &observer));
+  constexpr int kClients = 16, kRequests = 50;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      auto client = Conn::Connect(running.proxy.port());
+      for (int i = 0; i < kRequests; ++i) {
+        const std::string target = "/c" + std::to_string(c) + "/" + std::to_string(i);
+        if (!client->Send(Post(target, "{}"))) return;
+        auto response = client->Read(false);
+        if (response && response->status == 200 &&
+            response->body == "{\"ok\":true,\"path\":\"" + target + "\"}") {
+          ok.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok.load(), kClients * kRequests);
+  EXPECT_EQ(upstream.requests().size(), static_cast<size_t>(kClients * kRequests));
+  EXPECT_LE(upstream.connections(), kClients);
+  ASSERT_TRUE(observer.WaitDone(kClients * kRequests));
 }
 
 }  // namespace

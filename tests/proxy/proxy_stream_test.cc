@@ -301,5 +301,59 @@ TEST(ProxyStreamTest, StopAcceptingClosesIdleConnections) {
   EXPECT_EQ(observer.open(), 0);
 }
 
+TEST(ProxyStreamTest, IdleClientsAreClosedAfterTheClientTimeout) {
+  RawUpstream upstream;
+  RecordingObserver observer;
+  auto options = testing::TestProxyOptions(upstream.url(), &observer);
+  options.client_timeout = std::chrono::milliseconds(300);
+  StreamProxy running(std::move(options));
+  // Silent from the start.
+  auto silent = Conn::Connect(running.proxy.port());
+  // Idle after one answer (the wait for its next request).
+  auto idle = Conn::Connect(running.proxy.port());
+  ASSERT_TRUE(idle->Send("GET /a HTTP/1.1\r\nHost: h\r\n\r\n"));
+  ASSERT_TRUE(idle->Read(false));
+  // Busy: a request every 100 ms stays open past the timeout.
+  auto busy = Conn::Connect(running.proxy.port());
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(busy->Send("GET /b HTTP/1.1\r\nHost: h\r\n\r\n"));
+    ASSERT_TRUE(busy->Read(false)) << i;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(silent->WaitClosed(std::chrono::seconds(2)));
+  EXPECT_TRUE(idle->WaitClosed(std::chrono::seconds(2)));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
+  ASSERT_TRUE(busy->Send("GET /c HTTP/1.1\r\nHost: h\r\n\r\n"));
+  auto last = busy->Read(false);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->status, 200);
+}
+
+TEST(ProxyStreamTest, AStalledStreamedResponseIsCutAfterTheResponseTimeout) {
+  const std::string part = Pattern(2 << 20);
+  RawUpstream upstream([&](Conn& c, int, RawUpstream& self) {
+    if (!c.Read(true)) return;
+    c.Send("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(part.size() + 10) + "\r\n\r\n" +
+           part);  // 10 bytes short, then silence
+    if (c.WaitClosed(std::chrono::seconds(5))) self.NoteClosedByPeer();
+  });
+  RecordingObserver observer;
+  auto options = testing::TestProxyOptions(upstream.url(), &observer);
+  options.max_capture_bytes = 1 << 20;
+  options.response_timeout = std::chrono::milliseconds(300);
+  StreamProxy running(std::move(options));
+  auto client = Conn::Connect(running.proxy.port());
+  ASSERT_TRUE(client->Send("GET /stall HTTP/1.1\r\nHost: h\r\n\r\n"));
+  EXPECT_FALSE(client->Read(false, false, std::chrono::seconds(3)));  // cut short: no whole answer
+  EXPECT_TRUE(client->WaitClosed(std::chrono::seconds(3)));
+  ASSERT_TRUE(observer.WaitDone(1));
+  EXPECT_EQ(observer.upstream_errors(), std::vector<std::string>{"reset_mid_body"});
+  for (int i = 0; i < 200 && upstream.closed_by_peer() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(upstream.closed_by_peer(), 1);
+}
+
 }  // namespace
 }  // namespace mw::proxy

@@ -44,7 +44,7 @@ struct Proxy::Impl {
   }
   int64_t NowMillis() const { return clock->NowMillis(); }
 
-  // Declared before ioc (they outlive the sessions destroyed with it).
+  // Declared before the loops (they outlive the sessions destroyed with them).
   ProxyOptions options;
   SystemClock system_clock;
   const Clock* clock;
@@ -56,15 +56,26 @@ struct Proxy::Impl {
   std::atomic<int64_t> in_flight{0};
   mutable std::mutex routes_mu;
   std::shared_ptr<const RoutingSnapshot> routes_ptr;
+  // Bumped by SetRoutes: a session re-reads routes_ptr (lock, reference count) only when it moved.
+  std::atomic<uint64_t> routes_version{0};
 
-  // Before ioc: sessions destroyed with ioc's pending handlers return their leases to it. Its own
-  // sockets are closed and dropped by UpstreamPool::Shutdown (Stop) while ioc still exists.
-  std::optional<UpstreamPool> pool;
+  // One upstream pool per event loop (its sockets live on that loop). Before the loops: sessions
+  // destroyed with a loop's pending handlers return their leases to it. Their own sockets are
+  // closed and dropped by UpstreamPool::Shutdown (Stop) while the loops still exist.
+  std::vector<std::unique_ptr<UpstreamPool>> pools;
 
-  boost::asio::io_context ioc;
-  std::optional<http::Acceptor> acceptor;  // after ioc: destroyed before it
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
+  // One event loop per I/O thread, as nginx's workers: a session, its timer and its upstream
+  // connections live on one loop, so its handlers are serialized without a strand and never
+  // wait for another thread. The acceptor runs on loops[0] and deals connections round-robin.
+  std::vector<std::unique_ptr<boost::asio::io_context>> loops;
+  size_t next_loop = 0;    // acceptor strand only
+  size_t accept_loop = 0;  // the loop of the socket being accepted (acceptor strand only)
+  std::optional<http::Acceptor> acceptor;  // after the loops: destroyed before them
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
   std::vector<std::thread> threads;
+
+  // Publishes the sum of the pools' counts to the observer.
+  void NotifyPoolStats();
 };
 
 namespace detail {
@@ -78,7 +89,7 @@ std::optional<uint64_t> ToStd(const Optional& o) {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(boost::asio::ip::tcp::socket socket, Proxy::Impl* proxy);
+  Session(boost::asio::ip::tcp::socket socket, Proxy::Impl* proxy, UpstreamPool* pool);
   ~Session();
   void Run();
 
@@ -108,7 +119,13 @@ class Session : public std::enable_shared_from_this<Session> {
   // --- session_response.cc ---
   void AwaitResponse();
   void WatchClient();
-  void ArmUpstreamTimer();
+  // One timer per session for every timeout (the client's reads and writes, the upstream's
+  // answer): SetDeadline only moves deadline_, and the timer is re-armed only when it must fire
+  // earlier than it would, so a request costs no timer operation of its own in the common case.
+  enum class Deadline { kNone, kClient, kUpstream };
+  void SetDeadline(Deadline kind, std::chrono::milliseconds after);
+  void ClearDeadline() { deadline_kind_ = Deadline::kNone; }
+  void OnWatchdog(error_code ec);
   void ReadResponse();
   void OnResponseRead(error_code ec);
   void OnResponseHeader();
@@ -133,13 +150,15 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::tcp_stream client_;
   boost::beast::flat_buffer client_buf_;
   Proxy::Impl* proxy_;
+  UpstreamPool* pool_;  // the pool of this session's event loop
   http::Acceptor::Connection connection_;
   std::string remote_address_;
   std::array<char, kPieceBytes> piece_;
 
   // The request being served.
   std::optional<RequestParser> req_parser_;
-  std::shared_ptr<const RoutingSnapshot> routes_;
+  std::shared_ptr<const RoutingSnapshot> routes_;  // kept between requests (see routes_version)
+  uint64_t routes_version_ = ~uint64_t{0};
   const RouteConfig* route_config_ = nullptr;  // into routes_; null: no capture, no cache
   std::string method_, target_, endpoint_ = "unmatched", request_id_, original_host_;
   http::PathParams params_;
@@ -166,7 +185,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::steady_clock::time_point lease_idle_since_;
   boost::beast::flat_buffer up_buf_;
   std::optional<ResponseParser> resp_parser_;
-  boost::asio::steady_timer up_timer_;
+  boost::asio::steady_timer watchdog_;
+  std::chrono::steady_clock::time_point deadline_;
+  Deadline deadline_kind_ = Deadline::kNone;
+  bool watchdog_armed_ = false;
   bool up_timed_out_ = false;
   bool got_response_byte_ = false;
   std::string write_buf_;  // one client or upstream write at a time each
@@ -186,7 +208,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // The disconnect watch: one read on the client while its request is with the upstream.
   bool watching_ = false;
   bool client_gone_ = false;
-  bool next_after_watch_ = false;  // the answer is written; the watch's end starts the next one
+  bool closed_ = false;  // Close ran: late handlers do nothing more
+  // The answer is written: the watch read is the wait for the next request (client deadline).
+  bool next_after_watch_ = false;
 };
 
 }  // namespace detail
