@@ -44,8 +44,12 @@ std::string ChunkOf(std::string_view bytes) {
 
 // True when no event source of the spec has the batch axis: one exchange is one event whose id
 // is the request id, so it is sampled here, before the queue (sample.h).
+// True when the exchange makes one event whose id is the request id: then it is sampled here, by
+// that id, before its bodies are queued (the capture thread samples every other event by its own
+// id, batch rows included).
 bool SingleRow(const CaptureSpec& spec) {
-  if (!spec.features || !spec.prediction) return false;  // a detected shape may be a batch
+  if (!spec.features || !spec.prediction || spec.id)
+    return false;  // a detected shape may be a batch
   for (const auto* s : {&spec.features, &spec.prediction, &spec.id}) {
     if (*s && (*s)->value.find('*') != std::string::npos) return false;
   }

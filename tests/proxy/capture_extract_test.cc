@@ -4,10 +4,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "capture_test_util.h"
 #include "proxy/capture/extract.h"
+#include "proxy/capture/sample.h"
 
 namespace mw::proxy {
 namespace {
@@ -39,6 +41,32 @@ CaptureSpec BatchSpec() {
   spec.features = Request("/instances/*");
   spec.prediction = Response("/predictions/*");
   return spec;
+}
+
+TEST(ExtractEvents, BatchRowsAreSampledByTheirOwnEventIds) {
+  CaptureSpec spec = BatchSpec();
+  spec.sample = 0.5;
+  std::string instances, predictions;
+  for (int i = 0; i < 40; ++i) {
+    instances += (i ? "," : "") + std::string(R"({"t":)") + std::to_string(i) + "}";
+    predictions += (i ? "," : "") + std::to_string(i);
+  }
+  const Extracted out = Extract(spec, MakeExchange(R"({"instances":[)" + instances + "]}",
+                                                   R"({"predictions":[)" + predictions + "]}"));
+  EXPECT_TRUE(out.drop_reason.empty());
+  size_t kept = 0;
+  for (int row = 0; row < 40; ++row) {
+    const std::string id = "req-1-" + std::to_string(row);
+    const bool found = std::any_of(out.events.begin(), out.events.end(), [&](const std::string& e) {
+      return e.find("\"id\":\"" + id + "\"") != std::string::npos;
+    });
+    EXPECT_EQ(found, Sampled(id, 0.5)) << id;
+    kept += Sampled(id, 0.5) ? 1 : 0;
+  }
+  EXPECT_EQ(out.events.size(), kept);
+  EXPECT_EQ(out.sampled_out, 40 - kept);
+  EXPECT_GT(kept, 5u);
+  EXPECT_LT(kept, 35u);
 }
 
 TEST(ExtractEvents, FastApiBodyGivesOneEvent) {

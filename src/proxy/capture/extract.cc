@@ -12,6 +12,7 @@
 #include "proxy/capture/detail/exchange_reader.h"
 #include "proxy/capture/detail/features.h"
 #include "proxy/capture/detail/rows.h"
+#include "proxy/capture/sample.h"
 
 namespace mw::proxy {
 namespace {
@@ -149,8 +150,14 @@ Extracted ExtractEvents(const CaptureSpec& spec, const Exchange& exchange) {
   extracted.events.reserve(count);
   std::string event_id, model_name, segment_name, version_name;
   for (size_t row = 0; row < count; ++row) {
-    if (!EventIdOf(id, base_id, rows.batch, row, &event_id) ||
-        !PartNameOf(model, row, kMaxModelNameBytes, true, &model_name) ||
+    if (!EventIdOf(id, base_id, rows.batch, row, &event_id)) return Dropped(kDropInvalid);
+    // Sampled by the event's own id (a batch row's too), so the actual posted later by that id
+    // finds its prediction whenever it was kept.
+    if (!Sampled(event_id, spec.sample)) {
+      ++extracted.sampled_out;
+      continue;
+    }
+    if (!PartNameOf(model, row, kMaxModelNameBytes, true, &model_name) ||
         !PartNameOf(segment, row, kMaxSegmentNameBytes, false, &segment_name) ||
         !PartNameOf(version, row, kMaxVersionNameBytes, false, &version_name)) {
       return Dropped(kDropInvalid);

@@ -84,6 +84,9 @@ struct Extracted {
   // One JSON object text per event, in row order; empty exactly when drop_reason is set.
   std::vector<std::string> events;
   std::string_view drop_reason;  // "" or one of the kDrop… tokens (static storage)
+  // Rows left out because their event id is outside the route's `sample` (sample.h): counted as
+  // sampled_out, not dropped. `events` may be empty with no drop_reason when every row was.
+  size_t sampled_out = 0;
 };
 
 // The events of `exchange` per `spec` (the rules above). An empty batch is `no_prediction`.

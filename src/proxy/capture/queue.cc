@@ -190,11 +190,16 @@ class CaptureQueue::Impl : public std::enable_shared_from_this<Impl> {
     lock.unlock();
     std::vector<Ready> made;
     std::vector<std::string_view> drops;
+    size_t sampled_out = 0;
     for (Pending& p : batch) {
       Extracted extracted;
       const bool ok = RunBackgroundPass(reporter_, kCaptureQueueThread,
                                         [&] { extracted = ExtractEvents(*p.spec, p.exchange); });
-      if (!ok) extracted = {{}, kDropInvalid};
+      if (!ok) extracted = {{}, kDropInvalid, 0};
+      if (extracted.sampled_out > 0) sampled_out += extracted.sampled_out;
+      if (extracted.events.empty() && extracted.drop_reason.empty() && extracted.sampled_out > 0) {
+        continue;  // every row sampled out: nothing to deliver, nothing lost
+      }
       if (extracted.events.empty()) {
         drops.push_back(extracted.drop_reason.empty() ? kDropNoPrediction : extracted.drop_reason);
         continue;
@@ -212,6 +217,7 @@ class CaptureQueue::Impl : public std::enable_shared_from_this<Impl> {
     extracting_bytes_ = 0;
     if (metrics_ != nullptr) {
       for (const std::string_view reason : drops) metrics_->Dropped(reason, 1);
+      if (sampled_out > 0) metrics_->SampledOut(sampled_out);
     }
     for (Ready& r : made) {
       if (metrics_ != nullptr) metrics_->Queued(r.item.events);
