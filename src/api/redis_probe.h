@@ -1,7 +1,9 @@
-// Reachability check of the optional Redis that /health reports as redis_connected. modelwatch does
-// not use Redis itself; deployments that put a Redis cache in front of their models want its state
-// next to ours. No Redis client library is in Debian's C++ set that we already depend on, and the
-// check is one inline command (PING -> +PONG), so it is written here over a plain socket.
+// Reachability check of the Redis configured as `redis.url`, which /health reports as
+// redis_connected when the proxy's response cache does not use Redis itself (then /health reports
+// the cache's connection instead): deployments whose API keeps its own Redis cache want its state
+// next to ours. The check is one inline command (PING -> +PONG) over a plain socket with a
+// deadline, so /health never waits on hiredis' blocking calls; the URL is read by the proxy's one
+// parser (proxy/cache/redis_url.h).
 #pragma once
 
 #include <chrono>
