@@ -244,6 +244,32 @@ std::string Session::ClientHead(int status, std::string_view reason, const Field
   return out;
 }
 
+// Hands a 2xx exchange of a capturing route to the capture queue, unless the client opted out or
+// (one event whose id is the request id) it is sampled out here, before its bodies are queued.
+void Session::OfferCapture(std::string response_body, std::optional<double> latency_ms,
+                           bool cached) {
+  const CaptureSpec& spec = *route_config_->capture;
+  CaptureMetrics* metrics = proxy_->options.capture_metrics;
+  if (opted_out_) {
+    if (metrics) metrics->OptedOut(1);
+    return;
+  }
+  if (SingleRow(spec) && !Sampled(request_id_, spec.sample)) {
+    if (metrics) metrics->SampledOut(1);
+    return;
+  }
+  Exchange exchange{endpoint_,
+                    params_,
+                    capture_fields_,
+                    std::move(req_body_),
+                    std::move(response_body),
+                    request_id_,
+                    received_at_ms_,
+                    latency_ms,
+                    cached};
+  proxy_->options.capture->Offer(route_config_->capture, std::move(exchange));
+}
+
 void Session::SendKeptResponse() {
   const bool reusable = resp_parser_->keep_alive() && up_buf_.size() == 0;
   if (reusable) {
@@ -267,24 +293,7 @@ void Session::SendKeptResponse() {
                                  route_config_->cache->ttl);
   }
   if (ok && route_config_ && route_config_->capture && proxy_->options.capture && !req_streamed_) {
-    const CaptureSpec& spec = *route_config_->capture;
-    CaptureMetrics* metrics = proxy_->options.capture_metrics;
-    if (opted_out_) {
-      if (metrics) metrics->OptedOut(1);
-    } else if (SingleRow(spec) && !Sampled(request_id_, spec.sample)) {
-      if (metrics) metrics->SampledOut(1);
-    } else {
-      Exchange exchange{endpoint_,
-                        params_,
-                        capture_fields_,
-                        std::move(req_body_),
-                        std::move(resp_body_),
-                        request_id_,
-                        received_at_ms_,
-                        latency_ms_,
-                        false};
-      proxy_->options.capture->Offer(route_config_->capture, std::move(exchange));
-    }
+    OfferCapture(std::move(resp_body_), latency_ms_, false);
   }
   WriteResponsePiece(std::move(write_buf_), true);
 }
@@ -385,24 +394,7 @@ void Session::AnswerHit(CachedResponse hit) {
     bytes_sent_ = hit.body.size();
   }
   if (route_config_->capture && proxy_->options.capture && proxy_->options.capture_hits) {
-    CaptureMetrics* metrics = proxy_->options.capture_metrics;
-    const CaptureSpec& spec = *route_config_->capture;
-    if (opted_out_) {
-      if (metrics) metrics->OptedOut(1);
-    } else if (SingleRow(spec) && !Sampled(request_id_, spec.sample)) {
-      if (metrics) metrics->SampledOut(1);
-    } else {
-      Exchange exchange{endpoint_,
-                        params_,
-                        capture_fields_,
-                        std::move(req_body_),
-                        std::move(hit.body),
-                        request_id_,
-                        received_at_ms_,
-                        std::nullopt,
-                        true};
-      proxy_->options.capture->Offer(route_config_->capture, std::move(exchange));
-    }
+    OfferCapture(std::move(hit.body), std::nullopt, true);
   }
   WriteResponsePiece(std::move(out), true);
 }

@@ -492,4 +492,13 @@ std::string RedisServer::Command(const std::string& inline_command) const {
   return "";
 }
 
+double ScrapedValue(const std::string& exposition, const std::string& series) {
+  std::istringstream in(exposition);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  }
+  return NAN;
+}
+
 }  // namespace mw::testing

@@ -5,12 +5,14 @@
 // Nothing here is thread-safe: each object belongs to one test thread.
 #pragma once
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace mw::testing {
@@ -110,6 +112,21 @@ std::string SourceDir();
 // A free TCP port on 127.0.0.1 (bound and released: another process could take it first, so use
 // it at once), or 0 on failure. For daemons that need their port on the command line.
 uint16_t FreePort();
+
+// The value of the sample whose name and labels are exactly `series` in a Prometheus text
+// exposition (`ml_api_requests_total{endpoint="/x",method="GET",status="200"}`), NaN when absent.
+double ScrapedValue(const std::string& exposition, const std::string& series);
+
+// Calls `done` every 50 ms until it returns true or `limit` passed (then once more).
+template <typename F>
+bool WaitUntil(F done, std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
 
 // Another program (Debian's prometheus, alertmanager) run as a child with stdout and stderr in
 // `log`, stopped by pid at destruction: SIGTERM, then SIGKILL if it has not exited after 10 s.

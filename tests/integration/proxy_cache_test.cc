@@ -20,25 +20,6 @@ namespace {
 using json = nlohmann::json;
 using std::chrono::milliseconds;
 
-double CacheMetric(const std::string& text, const std::string& series) {
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-  }
-  return NAN;
-}
-
-template <typename F>
-bool WithinSeconds(int seconds, F check) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (check()) return true;
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  return check();
-}
-
 constexpr const char* kCachedRoute =
     "[{path: \"/predict/{restaurant_id}\", methods: [POST], cache: {ttl: 300s}, capture: {model: "
     "demand_forecast, segment: {path: restaurant_id}, features: {request: /features}, "
@@ -72,8 +53,8 @@ TEST(ProxyCacheTest, HitsAreServedWithoutTheUpstreamAndTheRatioIsExact) {
   SendTenSameAndFiveDistinct(client, &same);
   EXPECT_EQ(svc.calls("POST /predict/{restaurant_id}"), 6);
   const std::string m = mw.Client().Get("/metrics").body;
-  EXPECT_EQ(CacheMetric(m, R"(ml_cache_hits_total{cache_type="response"})"), 9);
-  EXPECT_EQ(CacheMetric(m, R"(ml_cache_misses_total{cache_type="response"})"), 6);
+  EXPECT_EQ(ScrapedValue(m, R"(ml_cache_hits_total{cache_type="response"})"), 9);
+  EXPECT_EQ(ScrapedValue(m, R"(ml_cache_misses_total{cache_type="response"})"), 6);
   ASSERT_EQ(same.size(), 10u);
   EXPECT_EQ(same[0].headers["x-modelwatch-cache"], "miss");
   std::set<std::string> ids;
@@ -90,11 +71,13 @@ TEST(ProxyCacheTest, HitsAreServedWithoutTheUpstreamAndTheRatioIsExact) {
   // A hit is captured as a prediction of its own, without latency_ms.
   HttpClient api = mw.Client();
   json hit;
-  ASSERT_TRUE(WithinSeconds(5, [&] {
-    auto r = api.Get("/v1/predictions/" + same[5].headers["x-request-id"]);
-    if (r.status == 200) hit = json::parse(r.body);
-    return r.status == 200;
-  }));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto r = api.Get("/v1/predictions/" + same[5].headers["x-request-id"]);
+        if (r.status == 200) hit = json::parse(r.body);
+        return r.status == 200;
+      },
+      std::chrono::seconds(5)));
   EXPECT_TRUE(hit["latency_ms"].is_null());
   EXPECT_EQ(hit["prediction"], json::parse(same[0].body)["prediction"]);
 
@@ -125,8 +108,8 @@ TEST(ProxyCacheTest, RedisDownMeansUncachedAnswersNeverErrorsAndHitsResumeWhenIt
   SendTenSameAndFiveDistinct(client, &same);
   EXPECT_EQ(svc.calls("POST /predict/{restaurant_id}"), 6);
   std::string m = api.Get("/metrics").body;
-  EXPECT_EQ(CacheMetric(m, R"(ml_cache_hits_total{cache_type="response"})"), 9);
-  EXPECT_EQ(CacheMetric(m, R"(ml_cache_misses_total{cache_type="response"})"), 6);
+  EXPECT_EQ(ScrapedValue(m, R"(ml_cache_hits_total{cache_type="response"})"), 9);
+  EXPECT_EQ(ScrapedValue(m, R"(ml_cache_misses_total{cache_type="response"})"), 6);
   json health = json::parse(api.Get("/health").body);
   EXPECT_EQ(health["redis_connected"], true);
 
@@ -137,17 +120,19 @@ TEST(ProxyCacheTest, RedisDownMeansUncachedAnswersNeverErrorsAndHitsResumeWhenIt
   }
   EXPECT_EQ(svc.calls("POST /predict/{restaurant_id}"), 26);  // every one reached the upstream
   m = api.Get("/metrics").body;
-  EXPECT_GE(CacheMetric(m, R"(modelwatch_proxy_cache_bypassed_total{reason="redis_down"})"), 1);
+  EXPECT_GE(ScrapedValue(m, R"(modelwatch_proxy_cache_bypassed_total{reason="redis_down"})"), 1);
   health = json::parse(api.Get("/health").body);
   EXPECT_EQ(health["redis_connected"], false);
   EXPECT_EQ(health["checks"]["redis"], "down");
   EXPECT_EQ(health["status"], "degraded");
 
   ASSERT_TRUE(redis.Restart()) << redis.output();  // empty: nothing was saved
-  ASSERT_TRUE(WithinSeconds(5, [&] {
-    client.PostJson("/predict/4", Body(0));
-    return client.PostJson("/predict/4", Body(0)).headers["x-modelwatch-cache"] == "hit";
-  }));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        client.PostJson("/predict/4", Body(0));
+        return client.PostJson("/predict/4", Body(0)).headers["x-modelwatch-cache"] == "hit";
+      },
+      std::chrono::seconds(5)));
   health = json::parse(api.Get("/health").body);
   EXPECT_EQ(health["redis_connected"], true);
 }

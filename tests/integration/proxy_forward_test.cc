@@ -18,25 +18,6 @@ namespace {
 
 using json = nlohmann::json;
 
-double ForwardMetric(const std::string& text, const std::string& series) {
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-  }
-  return NAN;
-}
-
-template <typename F>
-bool ForwardEventually(int seconds, F check) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (check()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return check();
-}
-
 TEST(ProxyForwardTest, ASidecarForwardsItsCapturesToTheCentralModelwatchAcrossItsOutage) {
   PredictionService svc;
   ASSERT_TRUE(svc.Start()) << svc.output();
@@ -78,13 +59,13 @@ TEST(ProxyForwardTest, ASidecarForwardsItsCapturesToTheCentralModelwatchAcrossIt
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) ids.push_back(predict(i));
   for (const auto& id : ids) {
-    EXPECT_TRUE(ForwardEventually(5, [&] { return stored_at_central(id); })) << id;
+    EXPECT_TRUE(WaitUntil([&] { return stored_at_central(id); }, std::chrono::seconds(5))) << id;
   }
   // The sidecar keeps no store of the events: they are not in its own API.
   EXPECT_EQ(sidecar.Client().Get("/v1/predictions/" + ids[0]).status, 404);
   std::string m = sidecar.Client().Get("/metrics").body;
   EXPECT_EQ(
-      ForwardMetric(
+      ScrapedValue(
           m,
           R"(ml_api_requests_total{endpoint="/predict/{restaurant_id}",method="POST",status="200"})"),
       5);
@@ -101,20 +82,19 @@ TEST(ProxyForwardTest, ASidecarForwardsItsCapturesToTheCentralModelwatchAcrossIt
                     (central_dir.path() / "data").string()});
   ASSERT_TRUE(central->Start()) << central->output();
   for (const auto& id : during) {
-    EXPECT_TRUE(ForwardEventually(20, [&] { return stored_at_central(id); })) << id;
+    EXPECT_TRUE(WaitUntil([&] { return stored_at_central(id); }, std::chrono::seconds(20))) << id;
   }
   HttpClient central_api("127.0.0.1", central_port);
   const std::string cm = central_api
                              .Send("GET", "/metrics", "", "application/json",
                                    {{"Authorization", "Bearer s3cret-token-for-sidecars"}})
                              .body;
-  EXPECT_EQ(ForwardMetric(cm, R"(ml_predictions_total{model_type="demand_forecast",segment="5"})"),
+  EXPECT_EQ(ScrapedValue(cm, R"(ml_predictions_total{model_type="demand_forecast",segment="5"})"),
             10)
       << "the restarted central counts only what it stored itself";
   m = sidecar.Client().Get("/metrics").body;
-  EXPECT_GE(ForwardMetric(m, R"(modelwatch_proxy_forward_requests_total{result="unreachable"})"),
-            1);
-  EXPECT_EQ(ForwardMetric(m, R"(modelwatch_proxy_capture_events_total{result="stored"})"), 15);
+  EXPECT_GE(ScrapedValue(m, R"(modelwatch_proxy_forward_requests_total{result="unreachable"})"), 1);
+  EXPECT_EQ(ScrapedValue(m, R"(modelwatch_proxy_capture_events_total{result="stored"})"), 15);
 }
 
 }  // namespace

@@ -24,15 +24,6 @@ using json = nlohmann::json;
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-double ProxyMetric(const std::string& text, const std::string& series) {
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-  }
-  return NAN;
-}
-
 // The routes of the service with capture on its predict routes (flow YAML for --set).
 constexpr const char* kCaptureRoutes =
     "[{path: \"/predict/{restaurant_id}\", methods: [POST], capture: {model: demand_forecast, "
@@ -55,17 +46,6 @@ std::vector<std::string> ProxyArgs(const PredictionService& svc, const std::stri
   return args;
 }
 
-// Polls `fetch` until it returns true or `limit` passes.
-template <typename F>
-bool Eventually(F fetch, milliseconds limit = milliseconds(5000)) {
-  const auto deadline = Clock::now() + limit;
-  while (Clock::now() < deadline) {
-    if (fetch()) return true;
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  return fetch();
-}
-
 class ProxyTest : public ::testing::Test {
  protected:
   void Start(const std::string& routes, std::vector<std::string> extra = {}) {
@@ -80,7 +60,7 @@ class ProxyTest : public ::testing::Test {
   json StoredPrediction(const std::string& id, milliseconds limit = milliseconds(5000)) {
     HttpClient api = mw_->Client();
     json found;
-    Eventually(
+    WaitUntil(
         [&] {
           auto r = api.Get("/v1/predictions/" + id);
           if (r.status != 200) return false;
@@ -111,33 +91,33 @@ TEST_F(ProxyTest, RequestCountsByEndpointTemplateAndStatusEqualWhatTheClientSent
   EXPECT_EQ(client.Get("/nope").status, 404);
 
   // The proxy records a request once its answer is written: the client may read it first.
-  ASSERT_TRUE(Eventually([&] { return ProxyMetric(Metrics(), "ml_api_requests_in_flight") == 0; }));
+  ASSERT_TRUE(WaitUntil([&] { return ScrapedValue(Metrics(), "ml_api_requests_in_flight") == 0; }));
   const std::string m = Metrics();
   EXPECT_EQ(
-      ProxyMetric(
+      ScrapedValue(
           m,
           R"(ml_api_requests_total{endpoint="/predict/{restaurant_id}",method="POST",status="200"})"),
       7);
   EXPECT_EQ(
-      ProxyMetric(
+      ScrapedValue(
           m,
           R"(ml_api_requests_total{endpoint="/predict/{restaurant_id}",method="POST",status="500"})"),
       2);
   EXPECT_EQ(
-      ProxyMetric(m,
-                  R"(ml_api_requests_total{endpoint="/predict/batch",method="POST",status="200"})"),
+      ScrapedValue(
+          m, R"(ml_api_requests_total{endpoint="/predict/batch",method="POST",status="200"})"),
       3);
   EXPECT_EQ(
-      ProxyMetric(m, R"(ml_api_requests_total{endpoint="unmatched",method="GET",status="404"})"),
+      ScrapedValue(m, R"(ml_api_requests_total{endpoint="unmatched",method="GET",status="404"})"),
       1);
   EXPECT_EQ(
-      ProxyMetric(
+      ScrapedValue(
           m,
           R"(ml_api_errors_total{endpoint="/predict/{restaurant_id}",method="POST",status="500"})"),
       2);
   EXPECT_EQ(
-      ProxyMetric(m, R"(ml_api_errors_total{endpoint="unmatched",method="GET",status="404"})"), 1);
-  EXPECT_EQ(ProxyMetric(m, "ml_api_requests_in_flight"), 0);
+      ScrapedValue(m, R"(ml_api_errors_total{endpoint="unmatched",method="GET",status="404"})"), 1);
+  EXPECT_EQ(ScrapedValue(m, "ml_api_requests_in_flight"), 0);
   // The upstream counted exactly what went through.
   EXPECT_EQ(svc_.calls("POST /predict/{restaurant_id}"), 9);
   EXPECT_EQ(svc_.calls("POST /predict/batch"), 3);
@@ -147,23 +127,23 @@ TEST_F(ProxyTest, RequestCountsByEndpointTemplateAndStatusEqualWhatTheClientSent
 TEST_F(ProxyTest, LatencyBucketsMatchTheUpstreamsKnownDelays) {
   Start("[]");  // /sleep/{ms} comes from the service's OpenAPI document
   HttpClient client = mw_->ProxyClient();
-  ASSERT_TRUE(Eventually([&] {
-    return ProxyMetric(Metrics(), R"(modelwatch_proxy_openapi_fetches_total{result="ok"})") >= 1;
+  ASSERT_TRUE(WaitUntil([&] {
+    return ScrapedValue(Metrics(), R"(modelwatch_proxy_openapi_fetches_total{result="ok"})") >= 1;
   }));
   for (int i = 0; i < 5; ++i) EXPECT_EQ(client.Get("/sleep/100").status, 200);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(client.Get("/sleep/600").status, 200);
   const std::string m = Metrics();
   const std::string h =
       R"(ml_api_request_duration_seconds_bucket{endpoint="/sleep/{ms}",method="GET",le=")";
-  EXPECT_EQ(ProxyMetric(m, h + "0.075\"}"), 0);
-  EXPECT_EQ(ProxyMetric(m, h + "0.25\"}"), 5);
-  EXPECT_EQ(ProxyMetric(m, h + "0.5\"}"), 5);
-  EXPECT_EQ(ProxyMetric(m, h + "0.75\"}"), 8);
-  EXPECT_EQ(ProxyMetric(
+  EXPECT_EQ(ScrapedValue(m, h + "0.075\"}"), 0);
+  EXPECT_EQ(ScrapedValue(m, h + "0.25\"}"), 5);
+  EXPECT_EQ(ScrapedValue(m, h + "0.5\"}"), 5);
+  EXPECT_EQ(ScrapedValue(m, h + "0.75\"}"), 8);
+  EXPECT_EQ(ScrapedValue(
                 m, R"(ml_api_request_duration_seconds_count{endpoint="/sleep/{ms}",method="GET"})"),
             8);
-  const double sum =
-      ProxyMetric(m, R"(ml_api_request_duration_seconds_sum{endpoint="/sleep/{ms}",method="GET"})");
+  const double sum = ScrapedValue(
+      m, R"(ml_api_request_duration_seconds_sum{endpoint="/sleep/{ms}",method="GET"})");
   EXPECT_GE(sum, 2.3);
   EXPECT_LE(sum, 3.5);
 }
@@ -227,11 +207,11 @@ TEST_F(ProxyTest, EveryCapturedEventEqualsTheExchangeAndItsActualJoinsByRequestI
 
   // Prediction latency: one observation per stored event that carried one (5 + 1 + 3).
   const std::string m = Metrics();
-  EXPECT_EQ(ProxyMetric(m, R"(ml_predictions_total{model_type="demand_forecast",segment="10"})"),
+  EXPECT_EQ(ScrapedValue(m, R"(ml_predictions_total{model_type="demand_forecast",segment="10"})"),
             1);
   double count = 0;
   for (int s : {10, 11, 12, 13, 14, 7, 9}) {
-    const double c = ProxyMetric(
+    const double c = ScrapedValue(
         m, R"(ml_prediction_duration_seconds_count{model_type="demand_forecast",segment=")" +
                std::to_string(s) + "\"}");
     if (!std::isnan(c)) count += c;
@@ -290,7 +270,7 @@ TEST_F(ProxyTest, SamplingKeepsExactlyTheIdsWhoseHashIsBelowTheRateAndTheHeaderO
   HttpClient api = mw_->Client();
   for (const auto& id : left) EXPECT_EQ(api.Get("/v1/predictions/" + id).status, 404) << id;
   EXPECT_EQ(
-      ProxyMetric(Metrics(), R"(modelwatch_proxy_capture_events_total{result="sampled_out"})"),
+      ScrapedValue(Metrics(), R"(modelwatch_proxy_capture_events_total{result="sampled_out"})"),
       static_cast<double>(left.size()));
 
   // Opted out: not captured, and the header never reaches the upstream.
@@ -299,7 +279,7 @@ TEST_F(ProxyTest, SamplingKeepsExactlyTheIdsWhoseHashIsBelowTheRateAndTheHeaderO
       client.Send("POST", "/predict/1", R"({"features":{"temp":3}})", "application/json",
                   {{"X-Request-Id", kept[0] + "-again"}, {"X-Modelwatch-Capture", "off"}});
   ASSERT_EQ(r.status, 200);
-  EXPECT_EQ(ProxyMetric(Metrics(), R"(modelwatch_proxy_capture_events_total{result="opted_out"})"),
+  EXPECT_EQ(ScrapedValue(Metrics(), R"(modelwatch_proxy_capture_events_total{result="opted_out"})"),
             1);
   const json seen = json::parse(svc_.Client().Get("/_test/requests").body);
   ASSERT_FALSE(seen.empty());
@@ -337,16 +317,16 @@ TEST_F(ProxyTest, AClientThatLeavesCancelsTheUpstreamCall) {
     std::this_thread::sleep_for(milliseconds(300));
     raw.Close();
   }
-  EXPECT_TRUE(Eventually([&] { return svc_.cancelled() == 1; }, milliseconds(3000)))
+  EXPECT_TRUE(WaitUntil([&] { return svc_.cancelled() == 1; }, milliseconds(3000)))
       << "cancelled=" << svc_.cancelled();
-  EXPECT_TRUE(Eventually([&] {
+  EXPECT_TRUE(WaitUntil([&] {
     const std::string m = Metrics();
-    return ProxyMetric(m, "modelwatch_proxy_client_disconnects_total") == 1 &&
-           ProxyMetric(
+    return ScrapedValue(m, "modelwatch_proxy_client_disconnects_total") == 1 &&
+           ScrapedValue(
                m, R"(ml_api_requests_total{endpoint="/sleep/{ms}",method="GET",status="499"})") ==
                1;
   })) << Metrics();
-  EXPECT_EQ(ProxyMetric(Metrics(), "ml_api_requests_in_flight"), 0);
+  EXPECT_EQ(ScrapedValue(Metrics(), "ml_api_requests_in_flight"), 0);
 }
 
 // The shipped ServiceDown rule (config/rules/default.yml), evaluated every second without its
@@ -385,7 +365,7 @@ TEST_F(ProxyTest, TheUpstreamDownGives502AndServiceUp0ThenRecovers) {
          "--set", "alerting.rules_file=" + rules.Write("rules.yml", kServiceDownRules)});
   HttpClient client = mw_->ProxyClient();
   HttpClient api = mw_->Client();
-  ASSERT_TRUE(Eventually([&] { return ProxyMetric(Metrics(), "ml_service_up") == 1; }));
+  ASSERT_TRUE(WaitUntil([&] { return ScrapedValue(Metrics(), "ml_service_up") == 1; }));
 
   // Slow: 504 once the response timeout passes.
   auto t0 = Clock::now();
@@ -406,9 +386,9 @@ TEST_F(ProxyTest, TheUpstreamDownGives502AndServiceUp0ThenRecovers) {
   EXPECT_NE(json::parse(r.body)["detail"].get<std::string>().find(svc_.url()), std::string::npos)
       << r.body;
   EXPECT_TRUE(
-      Eventually([&] { return ProxyMetric(Metrics(), "ml_service_up") == 0; }, milliseconds(4000)));
-  EXPECT_TRUE(Eventually([&] { return AlertsInState(api, "ServiceDown", "firing") == 1; },
-                         milliseconds(5000)))
+      WaitUntil([&] { return ScrapedValue(Metrics(), "ml_service_up") == 0; }, milliseconds(4000)));
+  EXPECT_TRUE(WaitUntil([&] { return AlertsInState(api, "ServiceDown", "firing") == 1; },
+                        milliseconds(5000)))
       << api.Get("/v1/alerts").body;
   json health = json::parse(api.Get("/health").body);
   EXPECT_EQ(health["status"], "degraded");
@@ -417,9 +397,9 @@ TEST_F(ProxyTest, TheUpstreamDownGives502AndServiceUp0ThenRecovers) {
 
   ASSERT_TRUE(svc_.Restart()) << svc_.output();
   EXPECT_TRUE(
-      Eventually([&] { return ProxyMetric(Metrics(), "ml_service_up") == 1; }, milliseconds(4000)));
-  EXPECT_TRUE(Eventually([&] { return AlertsInState(api, "ServiceDown", "firing") == 0; },
-                         milliseconds(5000)))
+      WaitUntil([&] { return ScrapedValue(Metrics(), "ml_service_up") == 1; }, milliseconds(4000)));
+  EXPECT_TRUE(WaitUntil([&] { return AlertsInState(api, "ServiceDown", "firing") == 0; },
+                        milliseconds(5000)))
       << api.Get("/v1/alerts").body;
   EXPECT_EQ(client.Get("/sleep/1").status, 200);
   health = json::parse(api.Get("/health").body);
@@ -428,8 +408,8 @@ TEST_F(ProxyTest, TheUpstreamDownGives502AndServiceUp0ThenRecovers) {
 
   // What the upstream's health says becomes gauges.
   ASSERT_EQ(svc_.Client().PostJson("/_test/state", R"({"database_connected":false})").status, 200);
-  EXPECT_TRUE(Eventually([&] { return ProxyMetric(Metrics(), "ml_database_connected") == 0; },
-                         milliseconds(4000)));
+  EXPECT_TRUE(WaitUntil([&] { return ScrapedValue(Metrics(), "ml_database_connected") == 0; },
+                        milliseconds(4000)));
 }
 
 }  // namespace

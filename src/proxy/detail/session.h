@@ -130,6 +130,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnResponseRead(error_code ec);
   void OnResponseHeader();
   void SendKeptResponse();
+  void OfferCapture(std::string response_body, std::optional<double> latency_ms, bool cached);
   void StartStreamedResponse();
   void WriteResponsePiece(std::string bytes, bool last);
   void OnResponseWritten(error_code ec, bool last);
