@@ -1,6 +1,7 @@
 #include "cli/proxy_stack.h"
 
 #include <chrono>
+#include <string_view>
 #include <utility>
 
 #include "api/capture_ingest.h"
@@ -91,7 +92,9 @@ std::unique_ptr<ProxyStack> ProxyStack::Build(const config::Config& config,
                                                       clock, errors);
   }
 
-  // The response cache, only when a route caches.
+  // The response cache, only when a route caches. An entry is a kept answer (a body of at most
+  // max_capture_bytes) with its headers and the request's key (a body of at most as much): larger
+  // ones are not stored (counted as bypass body_too_large).
   if (AnyRouteCaches(p)) {
     s->cache_metrics_ = std::make_unique<proxy::CacheMetrics>(metrics);
     if (p.cache.backend == "redis") {
@@ -159,7 +162,9 @@ std::unique_ptr<ProxyStack> ProxyStack::Build(const config::Config& config,
 
   if (!p.openapi_path.empty()) {
     proxy::OpenApiLearnerOptions lo;
-    lo.url = p.upstream + p.openapi_path;
+    std::string_view base = p.upstream;  // config accepts one trailing '/'
+    if (base.ends_with('/')) base.remove_suffix(1);
+    lo.url = std::string(base) + p.openapi_path;
     lo.refresh_ms = p.openapi_refresh_ms;
     lo.max_routes = static_cast<size_t>(p.max_routes);
     proxy::Proxy* target = s->proxy_.get();
