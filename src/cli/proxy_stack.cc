@@ -66,63 +66,8 @@ std::unique_ptr<ProxyStack> ProxyStack::Build(const config::Config& config,
   std::unique_ptr<ProxyStack> s(new ProxyStack());
   s->config_ = &p;
   s->routes_ = ProxyRoutesFromConfig(p);
-
-  // Capture: every route's events go through one queue into one sink.
-  s->capture_metrics_ = std::make_unique<proxy::CaptureMetrics>(metrics);
-  if (AnyRouteCaptures(p)) {
-    if (p.forward_to.empty()) {
-      s->sink_ = std::make_unique<api::CaptureIngest>(ingest);
-    } else {
-      proxy::ForwardSinkOptions fo;
-      fo.base_url = p.forward_to;
-      fo.token = p.forward_token;
-      fo.timeout = milliseconds(p.forward_timeout_ms);
-      fo.buffer_events = static_cast<size_t>(p.forward_buffer_events);
-      fo.logger = &logger;
-      fo.reporter = errors;
-      s->forward_metrics_ = std::make_unique<proxy::ForwardMetrics>(metrics);
-      s->sink_ = std::make_unique<proxy::ForwardSink>(fo, s->forward_metrics_.get(), clock);
-    }
-    proxy::CaptureQueueOptions qo;
-    qo.max_events = static_cast<size_t>(p.capture_queue_events);
-    qo.max_bytes = static_cast<size_t>(p.capture_queue_bytes);
-    qo.batch_events = static_cast<size_t>(p.capture_batch_events);
-    qo.flush_interval_ms = p.capture_flush_interval_ms;
-    s->queue_ = std::make_unique<proxy::CaptureQueue>(qo, *s->sink_, s->capture_metrics_.get(),
-                                                      clock, errors);
-  }
-
-  // The response cache, only when a route caches. An entry is a kept answer (a body of at most
-  // max_capture_bytes) with its headers and the request's key (a body of at most as much): larger
-  // ones are not stored (counted as bypass body_too_large).
-  if (AnyRouteCaches(p)) {
-    s->cache_metrics_ = std::make_unique<proxy::CacheMetrics>(metrics);
-    if (p.cache.backend == "redis") {
-      proxy::RedisCacheOptions ro;
-      ro.url = p.cache.redis_url;
-      ro.pool_size = static_cast<size_t>(p.cache.redis_pool_size);
-      ro.timeout = milliseconds(p.cache.redis_timeout_ms);
-      ro.retry_interval = milliseconds(p.cache.redis_retry_interval_ms);
-      ro.max_entry_bytes = static_cast<size_t>(p.max_capture_bytes) * 2;
-      ro.clock = &clock;
-      ro.reporter = errors;
-      auto redis = proxy::RedisCache::Create(ro, s->cache_metrics_.get());
-      if (!redis) {
-        *error = redis.error().message();
-        return nullptr;
-      }
-      proxy::RedisCache* raw = redis->get();
-      s->redis_up_ = [raw] { return raw->up(); };
-      s->cache_ = std::move(*redis);
-    } else {
-      proxy::MemoryCacheOptions mo;
-      mo.max_bytes = static_cast<size_t>(p.cache.max_bytes);
-      mo.max_entry_bytes = static_cast<size_t>(p.max_capture_bytes) * 2;
-      mo.clock = &clock;
-      s->cache_ = std::make_unique<proxy::MemoryCache>(mo, s->cache_metrics_.get());
-    }
-  }
-
+  s->BuildCapture(metrics, ingest, clock, errors, logger);
+  if (!s->BuildCache(metrics, clock, errors, error)) return nullptr;
   if (!p.health_path.empty()) {
     s->health_gauges_ = std::make_unique<proxy::HealthGauges>(metrics);
     proxy::HealthProberOptions ho;
@@ -133,14 +78,86 @@ std::unique_ptr<ProxyStack> ProxyStack::Build(const config::Config& config,
     ho.timeout_ms = p.health_timeout_ms;
     s->prober_ = std::make_unique<proxy::HealthProber>(ho, s->health_gauges_.get(), clock, errors);
   }
+  s->BuildProxy(metrics, clock, logger);
+  return s;
+}
 
-  s->proxy_metrics_ = std::make_unique<proxy::ProxyMetrics>(metrics);
+// Capture: every route's events go through one queue into one sink (this process's store, or
+// proxy.forward_to). The capture families exist (at 0) even without a capturing route.
+void ProxyStack::BuildCapture(telemetry::Metrics& metrics, const api::IngestContext& ingest,
+                              const Clock& clock, BackgroundErrorReporter* errors,
+                              telemetry::Logger& logger) {
+  const config::Config::Proxy& p = *config_;
+  capture_metrics_ = std::make_unique<proxy::CaptureMetrics>(metrics);
+  if (!AnyRouteCaptures(p)) return;
+  if (p.forward_to.empty()) {
+    sink_ = std::make_unique<api::CaptureIngest>(ingest);
+  } else {
+    proxy::ForwardSinkOptions fo;
+    fo.base_url = p.forward_to;
+    fo.token = p.forward_token;
+    fo.timeout = milliseconds(p.forward_timeout_ms);
+    fo.buffer_events = static_cast<size_t>(p.forward_buffer_events);
+    fo.logger = &logger;
+    fo.reporter = errors;
+    forward_metrics_ = std::make_unique<proxy::ForwardMetrics>(metrics);
+    sink_ = std::make_unique<proxy::ForwardSink>(fo, forward_metrics_.get(), clock);
+  }
+  proxy::CaptureQueueOptions qo;
+  qo.max_events = static_cast<size_t>(p.capture_queue_events);
+  qo.max_bytes = static_cast<size_t>(p.capture_queue_bytes);
+  qo.batch_events = static_cast<size_t>(p.capture_batch_events);
+  qo.flush_interval_ms = p.capture_flush_interval_ms;
+  queue_ = std::make_unique<proxy::CaptureQueue>(qo, *sink_, capture_metrics_.get(), clock, errors);
+}
+
+// The response cache, only when a route caches. An entry is a kept answer (a body of at most
+// max_capture_bytes) with its headers and the request's key (a body of at most as much): larger
+// ones are not stored (counted as bypass body_too_large).
+bool ProxyStack::BuildCache(telemetry::Metrics& metrics, const Clock& clock,
+                            BackgroundErrorReporter* errors, std::string* error) {
+  const config::Config::Proxy& p = *config_;
+  if (!AnyRouteCaches(p)) return true;
+  cache_metrics_ = std::make_unique<proxy::CacheMetrics>(metrics);
+  const size_t max_entry_bytes = static_cast<size_t>(p.max_capture_bytes) * 2;
+  if (p.cache.backend != "redis") {
+    proxy::MemoryCacheOptions mo;
+    mo.max_bytes = static_cast<size_t>(p.cache.max_bytes);
+    mo.max_entry_bytes = max_entry_bytes;
+    mo.clock = &clock;
+    cache_ = std::make_unique<proxy::MemoryCache>(mo, cache_metrics_.get());
+    return true;
+  }
+  proxy::RedisCacheOptions ro;
+  ro.url = p.cache.redis_url;
+  ro.pool_size = static_cast<size_t>(p.cache.redis_pool_size);
+  ro.timeout = milliseconds(p.cache.redis_timeout_ms);
+  ro.retry_interval = milliseconds(p.cache.redis_retry_interval_ms);
+  ro.max_entry_bytes = max_entry_bytes;
+  ro.clock = &clock;
+  ro.reporter = errors;
+  auto redis = proxy::RedisCache::Create(ro, cache_metrics_.get());
+  if (!redis) {
+    *error = redis.error().message();
+    return false;
+  }
+  proxy::RedisCache* raw = redis->get();
+  redis_up_ = [raw] { return raw->up(); };
+  cache_ = std::move(*redis);
+  return true;
+}
+
+// The listener with its metrics, access log and routes, and the OpenAPI learner that extends them.
+void ProxyStack::BuildProxy(telemetry::Metrics& metrics, const Clock& clock,
+                            telemetry::Logger& logger) {
+  const config::Config::Proxy& p = *config_;
+  proxy_metrics_ = std::make_unique<proxy::ProxyMetrics>(metrics);
   proxy::ProxyOptions po = ProxyOptionsFromConfig(p, clock);
-  po.observer = s->proxy_metrics_.get();
-  po.capture = s->queue_.get();
-  po.capture_metrics = s->capture_metrics_.get();
-  po.cache = s->cache_.get();
-  po.cache_metrics = s->cache_metrics_.get();
+  po.observer = proxy_metrics_.get();
+  po.capture = queue_.get();
+  po.capture_metrics = capture_metrics_.get();
+  po.cache = cache_.get();
+  po.cache_metrics = cache_metrics_.get();
   if (p.access_log) {
     po.access_log = [&logger](const proxy::RequestRecord& r) {
       telemetry::AccessEntry e;
@@ -157,29 +174,24 @@ std::unique_ptr<ProxyStack> ProxyStack::Build(const config::Config& config,
       logger.Access(e);
     };
   }
-  s->proxy_ = std::make_unique<proxy::Proxy>(std::move(po));
-  s->proxy_->SetRoutes(BuildRoutingSnapshot(s->routes_, {}, static_cast<size_t>(p.max_routes)));
-
-  if (!p.openapi_path.empty()) {
-    proxy::OpenApiLearnerOptions lo;
-    std::string_view base = p.upstream;  // config accepts one trailing '/'
-    if (base.ends_with('/')) base.remove_suffix(1);
-    lo.url = std::string(base) + p.openapi_path;
-    lo.refresh_ms = p.openapi_refresh_ms;
-    lo.max_routes = static_cast<size_t>(p.max_routes);
-    proxy::Proxy* target = s->proxy_.get();
-    const ConfiguredRoutes* configured = &s->routes_;
-    const size_t max_routes = static_cast<size_t>(p.max_routes);
-    s->learner_ = std::make_unique<proxy::OpenApiLearner>(
-        lo,
-        [target, configured, max_routes, &logger](std::vector<proxy::RouteSpec> learned) {
-          logger.Info("proxy routes learned from the upstream's OpenAPI document",
-                      {{"proxy.routes.learned", learned.size()}});
-          target->SetRoutes(BuildRoutingSnapshot(*configured, learned, max_routes));
-        },
-        &metrics);
-  }
-  return s;
+  proxy_ = std::make_unique<proxy::Proxy>(std::move(po));
+  const size_t max_routes = static_cast<size_t>(p.max_routes);
+  proxy_->SetRoutes(BuildRoutingSnapshot(routes_, {}, max_routes));
+  if (p.openapi_path.empty()) return;
+  proxy::OpenApiLearnerOptions lo;
+  std::string_view base = p.upstream;  // config accepts one trailing '/'
+  if (base.ends_with('/')) base.remove_suffix(1);
+  lo.url = std::string(base) + p.openapi_path;
+  lo.refresh_ms = p.openapi_refresh_ms;
+  lo.max_routes = max_routes;
+  learner_ = std::make_unique<proxy::OpenApiLearner>(
+      lo,
+      [this, max_routes, &logger](std::vector<proxy::RouteSpec> learned) {
+        logger.Info("proxy routes learned from the upstream's OpenAPI document",
+                    {{"proxy.routes.learned", learned.size()}});
+        proxy_->SetRoutes(BuildRoutingSnapshot(routes_, learned, max_routes));
+      },
+      &metrics);
 }
 
 ProxyStack::~ProxyStack() {

@@ -59,6 +59,11 @@ class ProxyStack {
 
  private:
   ProxyStack() = default;
+  void BuildCapture(telemetry::Metrics& metrics, const api::IngestContext& ingest,
+                    const Clock& clock, BackgroundErrorReporter* errors, telemetry::Logger& logger);
+  bool BuildCache(telemetry::Metrics& metrics, const Clock& clock, BackgroundErrorReporter* errors,
+                  std::string* error);
+  void BuildProxy(telemetry::Metrics& metrics, const Clock& clock, telemetry::Logger& logger);
 
   const config::Config::Proxy* config_ = nullptr;
   ConfiguredRoutes routes_;

@@ -18,9 +18,9 @@
 #include "api/metrics/request_observer.h"
 #include "api/metrics/service_metrics.h"
 #include "cli/commands.h"
+#include "cli/proxy_stack.h"
 #include "cli/wiring/options.h"
 #include "cli/wiring/proxy_routes.h"
-#include "cli/proxy_stack.h"
 #include "common/clock.h"
 #include "monitor/profile_key.h"
 #include "store/sqlite_store.h"
@@ -359,6 +359,84 @@ void AnnounceProxy(const config::Config& config, uint16_t port, telemetry::Logge
             << " (upstream " << config.proxy.upstream << ")" << std::endl;
 }
 
+// What config validation cannot check without the proxy's route templates: printed as config
+// errors (exit 2) before anything starts.
+bool ProxyRoutesValid(const config::Config& config) {
+  if (!config.proxy.enabled()) return true;
+  const auto errors = CheckProxyRoutes(config.proxy);
+  if (errors.empty()) return true;
+  std::cerr << config::FormatConfigErrors(errors);
+  return false;
+}
+
+// Binds the proxy's listener and announces it; false (after saying why) when it cannot.
+bool StartProxy(ProxyStack& proxy, const config::Config& config, telemetry::Logger& logger) {
+  std::string error;
+  if (!proxy.Start(&error)) {
+    logger.Error("cannot start the proxy", {{"error.message", error}});
+    std::cerr << "modelwatch: proxy: " << error << "\n";
+    return false;
+  }
+  AnnounceProxy(config, proxy.port(), logger);
+  return true;
+}
+
+// True when the store opened and the model catalog loaded from it; else says why.
+bool StoreReady(const Result<std::unique_ptr<store::Store>>& store, api::ModelCatalog& catalog,
+                telemetry::Logger& logger) {
+  if (!store) {
+    logger.Error("cannot open store", {{"error.message", store.error().message()}});
+    std::cerr << "modelwatch: cannot open store: " << store.error().message() << "\n";
+    return false;
+  }
+  if (Status s = catalog.Load(**store); !s.ok()) {
+    std::cerr << "modelwatch: cannot read the registry: " << s.message() << "\n";
+    return false;
+  }
+  return true;
+}
+
+// The proxy stack when proxy.upstream is set (else `*out` stays null), with its parts handed to
+// /health's context; false after printing why it cannot be built.
+bool BuildProxy(const config::Config& config, telemetry::Metrics& metrics, const Clock& clock,
+                BackgroundErrorReporter* errors, telemetry::Logger& logger, api::ApiContext& ctx,
+                std::unique_ptr<ProxyStack>* out) {
+  if (!config.proxy.enabled()) return true;
+  std::string error;
+  *out = ProxyStack::Build(config, metrics, ctx.ingest, clock, errors, logger, &error);
+  if (!*out) {
+    std::cerr << "modelwatch: cannot set up the proxy: " << error << "\n";
+    return false;
+  }
+  ctx.health.upstream = (*out)->prober();
+  ctx.health.upstream_url = config.proxy.upstream;
+  ctx.health.cache_redis_up = (*out)->cache_redis_up();
+  return true;
+}
+
+// Waits for SIGINT or SIGTERM (blocked in every thread by BlockTerminationSignals) and returns it.
+int WaitForTermination(const sigset_t& signals) {
+  int sig = 0;
+  sigwait(&signals, &sig);
+  return sig;
+}
+
+// /health's context without the proxy's parts (set once the proxy is built).
+api::HealthContext HealthContextFor(const config::Config& config, store::Store& store,
+                                    api::ModelCatalog& catalog, const telemetry::Metrics& metrics,
+                                    const Clock& clock, const std::string& version) {
+  api::HealthContext h;
+  h.storage = &config.storage;
+  h.redis = &config.redis;
+  h.store = &store;
+  h.catalog = &catalog;
+  h.metrics = &metrics;
+  h.clock = &clock;
+  h.version = version;
+  h.started_at_ms = clock.NowMillis();
+  return h;
+}
+
 // Graceful: no new connections, idle keep-alive connections are closed, and every response from
 // now on closes its connection; the requests already being read are stored and answered (bounded
 // wait for every connection to close, so none can bring a request after the store closed); then
@@ -383,14 +461,7 @@ void ShutDown(http::Server& server, telemetry::Logger& logger, QualityEngine& qu
 int RunServe(const CommonOptions& options, const std::string& version) {
   auto config = LoadConfigOrReport(options);
   if (!config) return 2;
-  if (config->proxy.enabled()) {
-    // What config validation cannot check without the proxy's route templates.
-    const auto route_errors = CheckProxyRoutes(config->proxy);
-    if (!route_errors.empty()) {
-      std::cerr << config::FormatConfigErrors(route_errors);
-      return 2;
-    }
-  }
+  if (!ProxyRoutesValid(*config)) return 2;
   std::optional<alerting::RuleSet> alert_rules;
   if (config->alerting.enabled) {
     alert_rules = LoadAlertRules(*config);
@@ -412,16 +483,8 @@ int RunServe(const CommonOptions& options, const std::string& version) {
     ~ReporterReset() { logger.SetBackgroundErrorReporter(nullptr); }
   } reporter_reset{logger};
   auto store = OpenStore(*config, &metrics.store, &background_errors, logger);
-  if (!store) {
-    logger.Error("cannot open store", {{"error.message", store.error().message()}});
-    std::cerr << "modelwatch: cannot open store: " << store.error().message() << "\n";
-    return 1;
-  }
   api::ModelCatalog catalog;
-  if (Status s = catalog.Load(**store); !s.ok()) {
-    std::cerr << "modelwatch: cannot read the registry: " << s.message() << "\n";
-    return 1;
-  }
+  if (!StoreReady(store, catalog, logger)) return 1;
   RecordLatestVersions(**store, metrics.models);
   auth::Authenticator auth(config->auth.tokens);
   QualityEngine quality(*config, **store, metrics.core, clock, &background_errors);
@@ -441,27 +504,9 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   ctx.quality = {&config->quality,        store->get(), &quality.quality, &quality.profiles,
                  quality.evaluator.get(), &workers,     &logger,          &clock};
   ctx.alerts = {alerting.engine.get()};
-  ctx.health.storage = &config->storage;
-  ctx.health.redis = &config->redis;
-  ctx.health.store = store->get();
-  ctx.health.catalog = &catalog;
-  ctx.health.metrics = &metrics.core;
-  ctx.health.clock = &clock;
-  ctx.health.version = version;
-  ctx.health.started_at_ms = clock.NowMillis();
+  ctx.health = HealthContextFor(*config, **store, catalog, metrics.core, clock, version);
   std::unique_ptr<ProxyStack> proxy;
-  if (config->proxy.enabled()) {
-    std::string proxy_error;
-    proxy = ProxyStack::Build(*config, metrics.core, ctx.ingest, clock, &background_errors, logger,
-                              &proxy_error);
-    if (!proxy) {
-      std::cerr << "modelwatch: cannot set up the proxy: " << proxy_error << "\n";
-      return 1;
-    }
-    ctx.health.upstream = proxy->prober();
-    ctx.health.upstream_url = config->proxy.upstream;
-    ctx.health.cache_redis_up = proxy->cache_redis_up();
-  }
+  if (!BuildProxy(*config, metrics.core, clock, &background_errors, logger, ctx, &proxy)) return 1;
   http::Router router;
   api::RegisterRoutes(router, ctx);
   // The logger is attached even with the access log off (RequestObserver skips access lines
@@ -474,14 +519,9 @@ int RunServe(const CommonOptions& options, const std::string& version) {
     std::cerr << "modelwatch: " << error << "\n";
     return 1;
   }
-  if (proxy) {
-    if (!proxy->Start(&error)) {
-      logger.Error("cannot start the proxy", {{"error.message", error}});
-      std::cerr << "modelwatch: proxy: " << error << "\n";
-      server.Stop();
-      return 1;
-    }
-    AnnounceProxy(*config, proxy->port(), logger);
+  if (proxy && !StartProxy(*proxy, *config, logger)) {
+    server.Stop();
+    return 1;
   }
   AnnounceListening(*config, server.port(), version, logger);
 
@@ -489,8 +529,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   if (alerts != nullptr) alerts->Start();
   GaugeRefresher refresher(**store, metrics.store, quality, &background_errors);
 
-  int sig = 0;
-  sigwait(&signals, &sig);
+  const int sig = WaitForTermination(signals);
   logger.Info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
   refresher.Stop();
   // The proxy first: its captured events drain into the store before the store closes.
