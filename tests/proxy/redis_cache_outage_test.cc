@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "proxy/cache/cache_metrics.h"
 #include "proxy/cache/redis_cache.h"
+#include "proxy/redis_cache_test_util.h"
 #include "proxy/redis_test_server.h"
 #include "telemetry/metrics.h"
 #include "telemetry/test_util.h"
@@ -23,77 +24,20 @@ namespace mw::proxy {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::RedisEventually;
 using testing::RedisFreePort;
-using testing::RedisTestServer;
+using testing::RedisLookup;
+using testing::RedisLookupWait;
 using Steady = std::chrono::steady_clock;
+using testing::RedisTestServer;
 
-struct OutageLookup {
-  LookupOutcome outcome = LookupOutcome::kBypassed;
-  bool inline_answer = false;
-  std::chrono::milliseconds took{0};
-};
-
-OutageLookup OutageLookupWait(ResponseCache& cache, const CacheKey& key) {
-  auto promise = std::make_shared<std::promise<OutageLookup>>();
-  std::future<OutageLookup> future = promise->get_future();
-  const auto start = Steady::now();
-  auto returned = std::make_shared<std::atomic<bool>>(false);
-  cache.Lookup(key, [=](std::optional<CachedResponse>, LookupOutcome outcome) {
-    promise->set_value(
-        {outcome, !returned->load(),
-         std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - start)});
-  });
-  returned->store(true);
-  if (future.wait_for(10s) != std::future_status::ready) {
-    ADD_FAILURE() << "no answer within 10 s";
-    return {};
-  }
-  return future.get();
-}
-
-template <typename Predicate>
-bool OutageEventually(Predicate predicate, std::chrono::milliseconds limit) {
-  const auto deadline = Steady::now() + limit;
-  while (Steady::now() < deadline) {
-    if (predicate()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return predicate();
-}
-
-telemetry::MetricsOptions OutageMetricsOptions() {
-  telemetry::MetricsOptions options;
-  options.prefix = "ml";
-  options.system_metrics = false;
-  return options;
-}
-
-class RedisCacheOutageTest : public ::testing::Test {
+// Short timeouts: these tests measure how soon an outage is noticed and left behind.
+class RedisCacheOutageTest : public testing::RedisCacheFixture {
  protected:
-  RedisCacheOptions Options(const std::string& url, size_t pool_size = 1) {
-    RedisCacheOptions options;
-    options.url = url;
-    options.pool_size = pool_size;
-    options.timeout = 200ms;
-    options.retry_interval = 500ms;
-    options.clock = &clock_;
-    return options;
+  RedisCacheOutageTest() {
+    timeout_ = 200ms;
+    retry_interval_ = 500ms;
   }
-  std::unique_ptr<RedisCache> Make(RedisCacheOptions options) {
-    Result<std::unique_ptr<RedisCache>> cache = RedisCache::Create(std::move(options), &metrics_);
-    EXPECT_TRUE(cache.has_value()) << cache.status().ToString();
-    return cache.has_value() ? std::move(cache).value() : nullptr;
-  }
-  std::optional<double> Sample(const std::string& series) {
-    return telemetry_test::Sample(telemetry_.Serialize(), series);
-  }
-  double Bypassed(const std::string& reason) {
-    return Sample("modelwatch_proxy_cache_bypassed_total{reason=\"" + reason + "\"}").value_or(0);
-  }
-
-  SystemClock clock_;
-  telemetry::Metrics telemetry_{OutageMetricsOptions()};
-  CacheMetrics metrics_{telemetry_};
 };
 
 TEST_F(RedisCacheOutageTest, KilledRedisIsBypassedWithinTheTimeout) {
@@ -102,9 +46,9 @@ TEST_F(RedisCacheOutageTest, KilledRedisIsBypassedWithinTheTimeout) {
   ASSERT_TRUE(cache->up());
   EXPECT_EQ(Sample("modelwatch_proxy_cache_redis_up"), 1);
   cache->Store({"k", 1}, CachedResponse{200, {}, "x"}, 60s);
-  ASSERT_TRUE(OutageEventually(
+  ASSERT_TRUE(RedisEventually(
       [&] {
-        return OutageLookupWait(*cache, {"k", 1}).outcome == LookupOutcome::kHit;
+        return RedisLookupWait(*cache, {"k", 1}).outcome == LookupOutcome::kHit;
       },
       5s));
 
@@ -112,7 +56,7 @@ TEST_F(RedisCacheOutageTest, KilledRedisIsBypassedWithinTheTimeout) {
   // The first lookups find the connections dead (each answered within the timeout plus slack
   // for a loaded machine); once one did, Redis is down and the rest are answered at once.
   for (int i = 0; i < 20; ++i) {
-    const OutageLookup r = OutageLookupWait(*cache, {"k", 1});
+    const RedisLookup r = RedisLookupWait(*cache, {"k", 1});
     EXPECT_EQ(r.outcome, LookupOutcome::kBypassed) << i;
     EXPECT_LT(r.took, 200ms + 800ms) << i;
   }
@@ -120,7 +64,7 @@ TEST_F(RedisCacheOutageTest, KilledRedisIsBypassedWithinTheTimeout) {
   EXPECT_EQ(Sample("modelwatch_proxy_cache_redis_up"), 0);
   EXPECT_EQ(Bypassed("redis_down"), 20);
   // Known down: answered inline, without a worker.
-  const OutageLookup known = OutageLookupWait(*cache, {"k", 1});
+  const RedisLookup known = RedisLookupWait(*cache, {"k", 1});
   EXPECT_EQ(known.outcome, LookupOutcome::kBypassed);
   EXPECT_TRUE(known.inline_answer);
   // A Store while down is dropped, counted.
@@ -133,7 +77,7 @@ TEST_F(RedisCacheOutageTest, RestartedRedisIsUpWithinTheRetryInterval) {
   auto cache = Make(Options(redis.url(), 2));
   ASSERT_TRUE(cache->up());
   redis.Kill();
-  EXPECT_EQ(OutageLookupWait(*cache, {"k", 1}).outcome, LookupOutcome::kBypassed);
+  EXPECT_EQ(RedisLookupWait(*cache, {"k", 1}).outcome, LookupOutcome::kBypassed);
   ASSERT_FALSE(cache->up());
   std::this_thread::sleep_for(1s);  // several retry intervals of refused reconnections
   EXPECT_FALSE(cache->up());
@@ -141,13 +85,13 @@ TEST_F(RedisCacheOutageTest, RestartedRedisIsUpWithinTheRetryInterval) {
   redis.Start();  // the same port, an empty Redis
   const auto restarted = Steady::now();
   // No traffic needed: the workers reconnect on their own.
-  ASSERT_TRUE(OutageEventually([&] { return cache->up(); }, 500ms + 1s));
+  ASSERT_TRUE(RedisEventually([&] { return cache->up(); }, 500ms + 1s));
   EXPECT_LE(Steady::now() - restarted, 500ms + 1s);
   EXPECT_EQ(Sample("modelwatch_proxy_cache_redis_up"), 1);
   cache->Store({"k", 1}, CachedResponse{200, {}, "again"}, 60s);
-  EXPECT_TRUE(OutageEventually(
+  EXPECT_TRUE(RedisEventually(
       [&] {
-        return OutageLookupWait(*cache, {"k", 1}).outcome == LookupOutcome::kHit;
+        return RedisLookupWait(*cache, {"k", 1}).outcome == LookupOutcome::kHit;
       },
       5s));
 }
@@ -155,12 +99,12 @@ TEST_F(RedisCacheOutageTest, RestartedRedisIsUpWithinTheRetryInterval) {
 TEST_F(RedisCacheOutageTest, ARestartBetweenTwoLookupsCostsNoBypass) {
   RedisTestServer redis;
   auto cache = Make(Options(redis.url()));
-  ASSERT_EQ(OutageLookupWait(*cache, {"k", 1}).outcome, LookupOutcome::kMiss);
+  ASSERT_EQ(RedisLookupWait(*cache, {"k", 1}).outcome, LookupOutcome::kMiss);
   // Redis restarts while the worker's connection is idle: the connection is found closed at the
   // next command, reopened once, and the command answered.
   redis.Kill();
   redis.Start();
-  EXPECT_EQ(OutageLookupWait(*cache, {"k", 1}).outcome, LookupOutcome::kMiss);
+  EXPECT_EQ(RedisLookupWait(*cache, {"k", 1}).outcome, LookupOutcome::kMiss);
   EXPECT_TRUE(cache->up());
   EXPECT_EQ(Bypassed("redis_down"), 0);
 }
@@ -170,14 +114,14 @@ TEST_F(RedisCacheOutageTest, AbsentRedisAtStartIsDownNotAnError) {
   auto cache = Make(Options("redis://127.0.0.1:" + std::to_string(port)));
   ASSERT_NE(cache, nullptr);
   EXPECT_FALSE(cache->up());
-  const OutageLookup r = OutageLookupWait(*cache, {"k", 1});
+  const RedisLookup r = RedisLookupWait(*cache, {"k", 1});
   EXPECT_EQ(r.outcome, LookupOutcome::kBypassed);
   EXPECT_TRUE(r.inline_answer);
   EXPECT_EQ(Bypassed("redis_down"), 1);
 
   RedisTestServer redis({}, port);
-  EXPECT_TRUE(OutageEventually([&] { return cache->up(); }, 500ms + 1s));
-  EXPECT_EQ(OutageLookupWait(*cache, {"k", 1}).outcome, LookupOutcome::kMiss);
+  EXPECT_TRUE(RedisEventually([&] { return cache->up(); }, 500ms + 1s));
+  EXPECT_EQ(RedisLookupWait(*cache, {"k", 1}).outcome, LookupOutcome::kMiss);
 }
 
 TEST_F(RedisCacheOutageTest, FullQueuesAreBypassedAsBusy) {
@@ -206,7 +150,7 @@ TEST_F(RedisCacheOutageTest, FullQueuesAreBypassedAsBusy) {
   EXPECT_LE(busy.load(), 4);
   EXPECT_EQ(Bypassed("redis_busy"), busy.load());
   redis.Resume();
-  ASSERT_TRUE(OutageEventually([&] { return answered.load() == 8; }, 5s));
+  ASSERT_TRUE(RedisEventually([&] { return answered.load() == 8; }, 5s));
   EXPECT_EQ(misses.load() + busy.load(), 8);  // the queued ones were looked up after all
   EXPECT_TRUE(cache->up());
 }
@@ -218,13 +162,13 @@ TEST_F(RedisCacheOutageTest, StoppedRedisIsDownAfterTheTimeout) {
   auto cache = Make(options);
   ASSERT_TRUE(cache->up());
   redis.Pause();
-  const OutageLookup r = OutageLookupWait(*cache, {"k", 1});
+  const RedisLookup r = RedisLookupWait(*cache, {"k", 1});
   EXPECT_EQ(r.outcome, LookupOutcome::kBypassed);
   EXPECT_GE(r.took, 90ms);
   EXPECT_LT(r.took, 100ms + 800ms);
   EXPECT_FALSE(cache->up());
   redis.Resume();
-  EXPECT_TRUE(OutageEventually([&] { return cache->up(); }, 500ms + 1s));
+  EXPECT_TRUE(RedisEventually([&] { return cache->up(); }, 500ms + 1s));
 }
 
 TEST_F(RedisCacheOutageTest, PasswordAndDatabaseComeFromTheUrl) {
@@ -233,7 +177,7 @@ TEST_F(RedisCacheOutageTest, PasswordAndDatabaseComeFromTheUrl) {
       Make(Options("redis://:pw%3Awith%40chars@127.0.0.1:" + std::to_string(redis.port()) + "/3"));
   ASSERT_TRUE(cache->up());
   cache->Store({"k", 0xab}, CachedResponse{200, {}, "x"}, 60s);
-  ASSERT_EQ(OutageLookupWait(*cache, {"k", 0xab}).outcome, LookupOutcome::kHit);
+  ASSERT_EQ(RedisLookupWait(*cache, {"k", 0xab}).outcome, LookupOutcome::kHit);
   auto inspect = redis.Connect(":pw%3Awith%40chars@", 3);
   ASSERT_NE(inspect, nullptr);
   const detail::RedisReplyPtr exists = inspect->Command({"EXISTS", RedisCache::RedisKey(0xab)});
@@ -243,7 +187,7 @@ TEST_F(RedisCacheOutageTest, PasswordAndDatabaseComeFromTheUrl) {
   auto refused = Make(Options("redis://:wrong@127.0.0.1:" + std::to_string(redis.port())));
   ASSERT_NE(refused, nullptr);
   EXPECT_FALSE(refused->up());
-  EXPECT_EQ(OutageLookupWait(*refused, {"k", 0xab}).outcome, LookupOutcome::kBypassed);
+  EXPECT_EQ(RedisLookupWait(*refused, {"k", 0xab}).outcome, LookupOutcome::kBypassed);
 }
 
 TEST_F(RedisCacheOutageTest, SizeGaugeIsRedisUsedMemory) {
@@ -253,14 +197,14 @@ TEST_F(RedisCacheOutageTest, SizeGaugeIsRedisUsedMemory) {
   auto cache = Make(options);
   ASSERT_TRUE(cache->up());
   // Redis' own used_memory is around a megabyte when empty.
-  EXPECT_TRUE(OutageEventually(
+  EXPECT_TRUE(RedisEventually(
       [&] { return Sample(R"(ml_cache_size_bytes{cache_type="response"})").value_or(0) > 100'000; },
       3s));
   const double before = Sample(R"(ml_cache_size_bytes{cache_type="response"})").value_or(0);
   for (uint64_t i = 0; i < 20; ++i) {
     cache->Store({"k", i}, CachedResponse{200, {}, std::string(100'000, 'x')}, 60s);
   }
-  EXPECT_TRUE(OutageEventually(
+  EXPECT_TRUE(RedisEventually(
       [&] {
         return Sample(R"(ml_cache_size_bytes{cache_type="response"})").value_or(0) >
                before + 1'500'000;

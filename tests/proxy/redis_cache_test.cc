@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "proxy/cache/cache_metrics.h"
+#include "proxy/redis_cache_test_util.h"
 #include "proxy/redis_test_server.h"
 #include "telemetry/metrics.h"
 #include "telemetry/test_util.h"
@@ -23,50 +24,11 @@ namespace mw::proxy {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::RedisEventually;
+using testing::RedisLookup;
+using testing::RedisLookupWait;
 using testing::RedisTestServer;
 using Steady = std::chrono::steady_clock;
-
-struct RedisLookup {
-  std::optional<CachedResponse> response;
-  LookupOutcome outcome = LookupOutcome::kBypassed;
-  bool inline_answer = false;  // `done` ran before Lookup returned
-  std::thread::id thread;      // the thread `done` ran on
-  std::chrono::milliseconds took{0};
-};
-
-// Looks `key` up and waits (at most 10 s) for the answer.
-RedisLookup RedisLookupWait(ResponseCache& cache, const CacheKey& key) {
-  auto promise = std::make_shared<std::promise<RedisLookup>>();
-  std::future<RedisLookup> future = promise->get_future();
-  const auto start = Steady::now();
-  std::atomic<bool> returned{false};
-  cache.Lookup(key, [&, promise](std::optional<CachedResponse> response, LookupOutcome outcome) {
-    RedisLookup r;
-    r.response = std::move(response);
-    r.outcome = outcome;
-    r.inline_answer = !returned.load();
-    r.thread = std::this_thread::get_id();
-    r.took = std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - start);
-    promise->set_value(std::move(r));
-  });
-  returned.store(true);
-  if (future.wait_for(10s) != std::future_status::ready) {
-    ADD_FAILURE() << "no answer within 10 s";
-    return {};
-  }
-  return future.get();
-}
-
-// Waits (at most `limit`) until `predicate` holds.
-template <typename Predicate>
-bool RedisEventually(Predicate predicate, std::chrono::milliseconds limit = 5000ms) {
-  const auto deadline = Steady::now() + limit;
-  while (Steady::now() < deadline) {
-    if (predicate()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return predicate();
-}
 
 std::vector<std::string> RedisKeys(detail::RedisConnection& redis) {
   std::vector<std::string> keys;
@@ -84,40 +46,7 @@ std::string RedisGet(detail::RedisConnection& redis, const std::string& key) {
   return std::string(reply->str, reply->len);
 }
 
-telemetry::MetricsOptions RedisMetricsOptions() {
-  telemetry::MetricsOptions options;
-  options.prefix = "ml";
-  options.system_metrics = false;
-  return options;
-}
-
-class RedisCacheTest : public ::testing::Test {
- protected:
-  RedisCacheOptions Options(const std::string& url, size_t pool_size = 1) {
-    RedisCacheOptions options;
-    options.url = url;
-    options.pool_size = pool_size;
-    options.timeout = 500ms;  // ASan on shared cores; the tests that measure set their own
-    options.retry_interval = 300ms;
-    options.clock = &clock_;
-    return options;
-  }
-  std::unique_ptr<RedisCache> Make(RedisCacheOptions options) {
-    Result<std::unique_ptr<RedisCache>> cache = RedisCache::Create(std::move(options), &metrics_);
-    EXPECT_TRUE(cache.has_value()) << cache.status().ToString();
-    return cache.has_value() ? std::move(cache).value() : nullptr;
-  }
-  std::optional<double> Sample(const std::string& series) {
-    return telemetry_test::Sample(telemetry_.Serialize(), series);
-  }
-  double Bypassed(const std::string& reason) {
-    return Sample("modelwatch_proxy_cache_bypassed_total{reason=\"" + reason + "\"}").value_or(0);
-  }
-
-  SystemClock clock_;
-  telemetry::Metrics telemetry_{RedisMetricsOptions()};
-  CacheMetrics metrics_{telemetry_};
-};
+class RedisCacheTest : public testing::RedisCacheFixture {};
 
 TEST_F(RedisCacheTest, AnswerRoundTripsBinarySafe) {
   RedisTestServer redis;
