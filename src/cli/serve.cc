@@ -359,11 +359,11 @@ void AnnounceProxy(const config::Config& config, uint16_t port, telemetry::Logge
             << " (upstream " << config.proxy.upstream << ")" << std::endl;
 }
 
-// What config validation cannot check without the proxy's route templates: printed as config
-// errors (exit 2) before anything starts.
-bool ProxyRoutesValid(const config::Config& config) {
+// What config validation cannot check without the proxy's parsers (route templates, the Redis
+// URL): printed as config errors (exit 2) before anything starts.
+bool ProxyConfigValid(const config::Config& config) {
   if (!config.proxy.enabled()) return true;
-  const auto errors = CheckProxyRoutes(config.proxy);
+  const auto errors = CheckProxy(config.proxy);
   if (errors.empty()) return true;
   std::cerr << config::FormatConfigErrors(errors);
   return false;
@@ -461,7 +461,7 @@ void ShutDown(http::Server& server, telemetry::Logger& logger, QualityEngine& qu
 int RunServe(const CommonOptions& options, const std::string& version) {
   auto config = LoadConfigOrReport(options);
   if (!config) return 2;
-  if (!ProxyRoutesValid(*config)) return 2;
+  if (!ProxyConfigValid(*config)) return 2;
   std::optional<alerting::RuleSet> alert_rules;
   if (config->alerting.enabled) {
     alert_rules = LoadAlertRules(*config);

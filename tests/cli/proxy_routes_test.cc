@@ -65,6 +65,21 @@ TEST(ProxyRoutesTest, EachProblemNamesItsKey) {
             "proxy.routes[3].capture: features and prediction must both have \"*\" or neither");
 }
 
+TEST(ProxyRoutesTest, ARedisUrlTheCacheCannotReadIsAConfigErrorOfItsKey) {
+  config::Config::Proxy p;
+  p.cache.backend = "redis";
+  p.cache.redis_url = "redis://cache:99999";
+  const auto errors = CheckProxy(p);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].key, "proxy.cache.redis_url");
+  EXPECT_EQ(errors[0].reason, "the port must be a number from 1 to 65535");
+  p.cache.redis_url = "redis://cache:6379/2";
+  EXPECT_TRUE(CheckProxy(p).empty());
+  p.cache.backend = "memory";
+  p.cache.redis_url = "redis://cache:99999";  // not read by the memory backend
+  EXPECT_TRUE(CheckProxy(p).empty());
+}
+
 TEST(ProxyRoutesTest, DuplicateRoutesAreRefused) {
   config::Config::Proxy p;
   p.routes = {Route("/p/{id}", {"POST"}), Route("/p/{x}", {"POST", "GET"})};

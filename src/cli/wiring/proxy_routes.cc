@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "proxy/cache/redis_url.h"
 #include "proxy/route/route_template.h"
 
 namespace mw::cli {
@@ -111,6 +112,16 @@ std::vector<config::ConfigError> CheckProxyRoutes(const config::Config::Proxy& p
   if (all_parse) {
     auto table = proxy::RouteTable::Build(std::move(specs), static_cast<size_t>(proxy.max_routes));
     if (!table) errors.push_back({"proxy.routes", table.error().message()});
+  }
+  return errors;
+}
+
+std::vector<config::ConfigError> CheckProxy(const config::Config::Proxy& proxy) {
+  std::vector<config::ConfigError> errors = CheckProxyRoutes(proxy);
+  if (proxy.cache.backend == "redis" && !proxy.cache.redis_url.empty()) {
+    if (auto url = proxy::ParseRedisUrl(proxy.cache.redis_url); !url) {
+      errors.push_back({"proxy.cache.redis_url", url.error().message()});
+    }
   }
   return errors;
 }

@@ -8,7 +8,8 @@
 //   proxy.routes[i]: the same path and method as proxy.routes[j] (route_table.h);
 //   proxy.routes[i].capture.<part>: {path: x} names no parameter of <template>;
 //   proxy.routes[i].capture.<part>: "<pointer>": at most one "*";
-//   proxy.routes[i].capture: features and prediction must both have "*" or neither.
+//   proxy.routes[i].capture: features and prediction must both have "*" or neither;
+// and CheckProxy adds proxy.cache.redis_url as the Redis cache parses it.
 #pragma once
 
 #include <memory>
@@ -22,6 +23,11 @@
 namespace mw::cli {
 
 std::vector<config::ConfigError> CheckProxyRoutes(const config::Config::Proxy& proxy);
+
+// CheckProxyRoutes, and with proxy.cache.backend redis the URL as the cache reads it
+// (`proxy.cache.redis_url: the port must be a number from 1 to 65535`): everything serve checks
+// before it starts (exit 2).
+std::vector<config::ConfigError> CheckProxy(const config::Config::Proxy& proxy);
 
 // proxy.routes as route specs and, by the same index, what each route does (capture, cache).
 struct ConfiguredRoutes {
