@@ -40,12 +40,14 @@ double Wasserstein1Sorted(std::span<const double> a, std::span<const double> b);
 // Returns NaN for an empty span. Allocates one copy of v.
 double PopulationStdDev(std::span<const double> v);
 
-// Wasserstein1Sorted(reference, current) / PopulationStdDev(reference): the distance in units
-// of the reference's spread. nullopt when the reference is constant, where the ratio is undefined
-// or meaningless: std <= 1e-9 * |mean| (IsConstantSpread), which covers std == 0 and the rounding
-// residue numpy leaves for a constant column (np.std([0.1] * 2000) is 1.4e-17, not 0).
+// True when a sample with this population std and mean counts as constant:
+// !(std > 1e-9 * |mean|), which covers std == 0 (and NaN) and the rounding residue numpy leaves
+// for a constant column (np.std([0.1] * 2000) is 1.4e-17, not 0).
 bool IsConstantSpread(double std_dev, double mean);
 
+// Wasserstein1Sorted(reference, current) / PopulationStdDev(reference): the distance in units
+// of the reference's spread. nullopt when the reference is empty or constant (IsConstantSpread,
+// with numpy's mean), where the ratio is undefined or only measures rounding noise.
 std::optional<double> NormalizedWasserstein(std::span<const double> reference,
                                             std::span<const double> current);
 

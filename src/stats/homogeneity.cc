@@ -157,47 +157,139 @@ bool CochranRuleHolds(const LevelTable& t) {
 }
 
 // Conditional on both margins, the row with fewer items is a multivariate hypergeometric sample
-// from the pooled items. Neither the C++ standard library nor Boost.Random has a multivariate
-// hypergeometric distribution, so it is drawn here by a partial Fisher–Yates shuffle of the pooled
-// items' level indices: the first m positions after m swap steps are a uniform random m-subset.
-// The pool is not restored between draws: it stays a permutation of the same multiset, and a
-// partial shuffle of any arrangement is again uniform. Per draw O(m) work, m the smaller row.
-double MonteCarloHomogeneityPValue(const LevelTable& t, int draws) {
+// from the pooled items. Neither the C++ standard library nor Boost.Random has a multivariate (or
+// even a univariate) hypergeometric distribution, so the draws are hand-written, in two ways that
+// follow the same law; the cheaper one for the table is used.
+namespace {
+
+// Partial Fisher–Yates shuffle of the pooled items' level indices: after m swap steps the first m
+// positions are a uniform random m-subset. The pool is not restored between draws: it stays a
+// permutation of the same multiset, and a partial shuffle of any arrangement is again uniform.
+class ShuffleSampler {
+ public:
+  ShuffleSampler(const std::vector<int64_t>& columns, int64_t m) : m_(static_cast<uint64_t>(m)) {
+    for (size_t j = 0; j < columns.size(); ++j) {
+      pool_.insert(pool_.end(), static_cast<size_t>(columns[j]), static_cast<uint32_t>(j));
+    }
+    counts_.assign(columns.size(), 0);
+  }
+  // Q = sum_j x_j^2 / c_j of one draw.
+  double Draw(std::mt19937_64& rng, const std::vector<double>& inverse_column) {
+    const uint64_t size = pool_.size();
+    for (uint64_t i = 0; i < m_; ++i) {
+      const uint64_t pick = i + Below(rng, size - i);
+      std::swap(pool_[i], pool_[pick]);
+      const uint32_t level = pool_[i];
+      if (counts_[level]++ == 0) touched_.push_back(level);
+    }
+    double q = 0;
+    for (uint32_t level : touched_) {
+      const double x = static_cast<double>(counts_[level]);
+      q += x * x * inverse_column[level];
+      counts_[level] = 0;
+    }
+    touched_.clear();
+    return q;
+  }
+
+ private:
+  uint64_t m_;
+  std::vector<uint32_t> pool_;
+  std::vector<int64_t> counts_;
+  std::vector<uint32_t> touched_;
+};
+
+double LogFactorial(double k) {
+  int sign = 0;
+  return lgamma_r(k + 1, &sign);  // reentrant: std::lgamma writes the global signgam
+}
+
+// One draw of the univariate hypergeometric law: successes among `draws` items taken without
+// replacement from `population` items of which `successes` are successes. Inversion from the
+// mode: the pmf at the mode from log-factorials, then outwards by the pmf's ratio recurrence,
+// alternately up and down, until the uniform is used up. Expected steps O(1 + sd).
+int64_t Hypergeometric(std::mt19937_64& rng, int64_t population, int64_t successes, int64_t draws) {
+  const int64_t failures = population - successes;
+  const int64_t lo = std::max<int64_t>(0, draws - failures), hi = std::min(successes, draws);
+  if (lo >= hi) return lo;
+  const double s = static_cast<double>(successes), f = static_cast<double>(failures),
+               d = static_cast<double>(draws), n = static_cast<double>(population);
+  const int64_t mode = std::clamp(static_cast<int64_t>((d + 1) * (s + 1) / (n + 2)), lo, hi);
+  const double x0 = static_cast<double>(mode);
+  const double log_pmf = LogFactorial(s) - LogFactorial(x0) - LogFactorial(s - x0) +
+                         LogFactorial(f) - LogFactorial(d - x0) - LogFactorial(f - d + x0) -
+                         (LogFactorial(n) - LogFactorial(d) - LogFactorial(n - d));
+  const double mode_pmf = std::exp(log_pmf);
+  double u = static_cast<double>(rng() >> 11) * 0x1.0p-53;
+  u -= mode_pmf;
+  if (u <= 0) return mode;
+  int64_t up = mode, down = mode;
+  double up_pmf = mode_pmf, down_pmf = mode_pmf;
+  while (up < hi || down > lo) {
+    if (up < hi) {
+      const double x = static_cast<double>(up);
+      up_pmf *= (s - x) * (d - x) / ((x + 1) * (f - d + x + 1));
+      ++up;
+      u -= up_pmf;
+      if (u <= 0) return up;
+    }
+    if (down > lo) {
+      const double x = static_cast<double>(down);
+      down_pmf *= x * (f - d + x) / ((s - x + 1) * (d - x + 1));
+      --down;
+      u -= down_pmf;
+      if (u <= 0) return down;
+    }
+  }
+  return mode;  // the pmf summed to 1 - u by rounding only: the most likely value
+}
+
+// The smaller row column by column: x_j ~ Hypergeometric(items left, c_j, row items left).
+double ColumnsDraw(std::mt19937_64& rng, const std::vector<int64_t>& columns, int64_t total,
+                   int64_t m, const std::vector<double>& inverse_column) {
+  double q = 0;
+  int64_t population = total, left = m;
+  for (size_t j = 0; j < columns.size() && left > 0; ++j) {
+    const int64_t x =
+        j + 1 == columns.size() ? left : Hypergeometric(rng, population, columns[j], left);
+    const double xd = static_cast<double>(x);
+    q += xd * xd * inverse_column[j];
+    population -= columns[j];
+    left -= x;
+  }
+  return q;
+}
+
+}  // namespace
+
+// Per draw the shuffle costs about m steps, the column sampler about K (100 + sqrt(m)) (a few
+// log-gamma evaluations per column plus the search around the mode).
+double MonteCarloHomogeneityPValue(const LevelTable& t, int draws, TableSampler sampler) {
   const size_t k = t.levels();
   const int64_t n1 = RowTotal(t.reference), n2 = RowTotal(t.current);
   const std::vector<int64_t>& sampled_row = n2 <= n1 ? t.current : t.reference;
   const int64_t m = std::min(n1, n2);
-  const int64_t total = n1 + n2;
+  std::vector<int64_t> columns(k);
   std::vector<double> inverse_column(k);
-  std::vector<uint32_t> pool;
-  pool.reserve(static_cast<size_t>(total));
   for (size_t j = 0; j < k; ++j) {
-    const int64_t column = t.reference[j] + t.current[j];
-    inverse_column[j] = 1.0 / static_cast<double>(column);
-    pool.insert(pool.end(), static_cast<size_t>(column), static_cast<uint32_t>(j));
+    columns[j] = t.reference[j] + t.current[j];
+    inverse_column[j] = 1.0 / static_cast<double>(columns[j]);
+  }
+  if (sampler == TableSampler::kAuto) {
+    const double column_cost = static_cast<double>(k) * (100 + std::sqrt(static_cast<double>(m)));
+    sampler =
+        static_cast<double>(m) <= column_cost ? TableSampler::kShuffle : TableSampler::kColumns;
   }
   const double observed = QOfRow(sampled_row, inverse_column) * (1 - kTieSlack);
   std::mt19937_64 rng(TableSeed(t, draws));
-  std::vector<int64_t> counts(k, 0);
-  std::vector<uint32_t> touched;
-  touched.reserve(std::min<size_t>(k, static_cast<size_t>(m)));
   int64_t at_least = 0;
-  const uint64_t size = static_cast<uint64_t>(total);
-  for (int b = 0; b < draws; ++b) {
-    for (uint64_t i = 0; i < static_cast<uint64_t>(m); ++i) {
-      const uint64_t pick = i + Below(rng, size - i);
-      std::swap(pool[i], pool[pick]);
-      const uint32_t level = pool[i];
-      if (counts[level]++ == 0) touched.push_back(level);
+  if (sampler == TableSampler::kShuffle) {
+    ShuffleSampler shuffle(columns, m);
+    for (int b = 0; b < draws; ++b) at_least += shuffle.Draw(rng, inverse_column) >= observed;
+  } else {
+    for (int b = 0; b < draws; ++b) {
+      at_least += ColumnsDraw(rng, columns, n1 + n2, m, inverse_column) >= observed;
     }
-    double q = 0;
-    for (uint32_t level : touched) {
-      const double x = static_cast<double>(counts[level]);
-      q += x * x * inverse_column[level];
-      counts[level] = 0;
-    }
-    touched.clear();
-    if (q >= observed) ++at_least;
   }
   return static_cast<double>(1 + at_least) / static_cast<double>(draws + 1);
 }

@@ -65,15 +65,26 @@ struct LevelTestResult {
 // The homogeneity test of `table`: the two-proportion z-test on level 0 when `z_test` (requires
 // K <= 2), else Pearson chi-square. K <= 1: statistic 0, p-value 1, method "exact". Either side
 // totalling 0: NaN statistic and p-value. `draws` (>= 1) is B for the Monte Carlo path.
-// Cost: O(K) on the asymptotic path; on the Monte Carlo path O(N + B * min(row totals)) time and
-// O(N) memory, N the grand total.
+// Cost: O(K) on the asymptotic path; on the Monte Carlo path about
+// B * min(m, K (100 + sqrt(m))) steps, m the smaller row total, and O(N) memory (N the grand total)
+// when the shuffle sampler is chosen (small m), O(K) otherwise.
 LevelTestResult LevelTest(const LevelTable& table, bool z_test, int draws);
 
 // True when every expected count row_total * column_total / N is >= 5.
 bool CochranRuleHolds(const LevelTable& table);
 
+// How a Monte Carlo draw of the smaller row is generated; both draw from the same law (the
+// multivariate hypergeometric given both margins). kAuto picks the cheaper for the table
+// (deterministically, so the p-value stays a function of the table).
+enum class TableSampler {
+  kAuto,
+  kShuffle,  // partial Fisher–Yates over the pooled items: O(m) per draw, m the smaller row
+  kColumns,  // one univariate hypergeometric per column: O(K (1 + sd)) per draw
+};
+
 // The conditional Monte Carlo p-value of Pearson's X2 on `table` (both row totals > 0, K >= 2),
-// B = draws, seeded from the counts. Exposed for tests.
-double MonteCarloHomogeneityPValue(const LevelTable& table, int draws);
+// B = draws, seeded from the counts. The sampler is exposed for tests.
+double MonteCarloHomogeneityPValue(const LevelTable& table, int draws,
+                                   TableSampler sampler = TableSampler::kAuto);
 
 }  // namespace mw::stats
