@@ -13,7 +13,7 @@ constexpr double kLevelRelativeTolerance = 1e-6;
 constexpr double kCochranMinExpected = 5.0;
 // Relative slack when counting draws whose statistic reaches the observed one: tables with the
 // same statistic in exact arithmetic can differ in the last bits after summation in another
-// order, and must count as ties (R's chisq.test uses the same 1e-7-style slack).
+// order, and must count as ties (R's chisq.test does the same with a slack of 64 epsilon).
 constexpr double kTieSlack = 1e-12;
 
 int64_t RowTotal(const std::vector<int64_t>& row) {

@@ -7,9 +7,10 @@
 //   - asymptotic (chi2.sf / 2 norm.sf) when every expected count is >= 5 (Cochran's rule);
 //   - otherwise a conditional Monte Carlo p-value: the permutation distribution of the table
 //     given both margins (as R's chisq.test(simulate.p.value = TRUE) computes it),
-//     p = (1 + #{X2* >= X2_obs (1 - 1e-12)}) / (B + 1) over B draws. Such a p-value is valid
-//     (P(p <= alpha) <= alpha under homogeneity) at any size by construction. z^2 equals Pearson
-//     X2 on the 2 x 2 table, so the two-sided z-test takes the same path.
+//     p = (1 + #{X2* >= X2_obs}) / (B + 1) over B draws, "reaches" with a relative slack of
+//     1e-12 on Q = sum_j x_j^2 / c_j (given the margins X2 is an increasing function of Q). Such a
+//     p-value is valid (P(p <= alpha) <= alpha under homogeneity) at any size by construction. z^2
+//     equals Pearson X2 on the 2 x 2 table, so the two-sided z-test takes the same path.
 // The draws are seeded from the table itself, so the same table always gets the same p-value.
 //
 // All functions are pure and thread-safe.
