@@ -122,6 +122,28 @@ TEST(DriftDecision, NumericWithFewValuesIsTestedAsLevels) {
   EXPECT_EQ(g.pvalue_method, "monte_carlo");
 }
 
+TEST(DriftDecision, MonteCarloPValuesAreTheSameOnEveryRunAndThreadCount) {
+  const CategoryCounts ref = {{"a", 40}, {"b", 30}, {"c", 20}, {"d", 3}};
+  const CategoryCounts cur = {{"a", 2}, {"b", 4}, {"c", 1}, {"e", 1}};
+  const std::vector<double> num_ref = {0, 0, 0, 1, 1, 2}, num_cur = {0, 1, 2, 2, 2, 5};
+  const std::vector<FeatureInput> features = {CategoricalInput("cat", ref, cur),
+                                              NumericInput("num", num_ref, num_cur)};
+  DriftOptions options;
+  options.threads = 1;
+  const DriftReport first = Compute(features, options);
+  options.threads = 2;
+  const DriftReport second = Compute(features, options);
+  for (size_t i = 0; i < features.size(); ++i) {
+    EXPECT_EQ(first.features[i].pvalue_method, "monte_carlo");
+    EXPECT_EQ(first.features[i].pvalue, second.features[i].pvalue);
+  }
+  // B changes the draws (and the resolution), so the p-value moves, within Monte Carlo error.
+  options.monte_carlo_draws = 5000;
+  const DriftReport more = Compute(features, options);
+  EXPECT_NE(more.features[0].pvalue, first.features[0].pvalue);
+  EXPECT_NEAR(*more.features[0].pvalue, *first.features[0].pvalue, 0.05);
+}
+
 TEST(DriftDecision, APValueEqualToAlphaIsDrift) {
   const std::vector<double> ref = Flags(400, 800), cur = Flags(228, 400);
   const std::vector<FeatureInput> features = {NumericInput("flag", ref, cur)};
