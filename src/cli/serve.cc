@@ -178,6 +178,10 @@ monitor::ServiceOptions QualityServiceOptions(const config::Config::Quality& q) 
   o.settings.classification_threshold = q.classification_threshold;
   o.settings.drift_share_threshold = q.drift_share_threshold;
   o.drift.dataset_drift_share = q.drift_share_threshold;
+  o.drift.p_value_threshold = q.feature_drift_alpha;
+  o.drift.fdr_alpha = q.feature_drift_alpha;
+  // model_drift_detected = dataset drift OR performance drift, each at half the budget.
+  o.drift.dataset_alpha = q.alarm_level / 2;
   o.drift.all_statistics = true;
   return o;
 }
