@@ -180,12 +180,15 @@ Status Evaluator::Evaluate(const Key& key, Window& w, std::span<const Row> rows,
 Status Evaluator::EvaluateWindow(const Key& key, Window& w, registry::ModelTask registered,
                                  int64_t first_new_seq, int64_t now_ms,
                                  std::vector<store::EvaluationSnapshot>& snapshots) {
-  std::vector<Row> rows;
-  rows.reserve(w.rows.size());
-  for (const auto& [seq, row] : w.rows) rows.push_back(row);
   auto choice = service_.ChooseVersion(key.first, key.second, std::nullopt);
   if (!choice.has_value()) return choice.error();
-  const TaskChoice task = ChooseTask(registered, choice->training_metrics, rows);
+  // The rows are read (not copied) when the task has to come from them.
+  TaskEvidence evidence;
+  if (registered == registry::ModelTask::kUnknown &&
+      !TaskFromMetricNames(choice->training_metrics)) {
+    for (const auto& [seq, row] : w.rows) evidence.Add(row.prediction, row.actual);
+  }
+  const TaskChoice task = ChooseTask(registered, choice->training_metrics, evidence);
   // An inferred task can change (or vanish) as rows come and go: the series of the task the
   // window had before must not linger beside the new ones.
   if (task.task != w.task && w.task != registry::ModelTask::kUnknown && metrics_ != nullptr) {
@@ -198,6 +201,9 @@ Status Evaluator::EvaluateWindow(const Key& key, Window& w, registry::ModelTask 
     }
   }
   if (w.task == registry::ModelTask::kUnknown) return Status::Ok();
+  std::vector<Row> rows;
+  rows.reserve(w.rows.size());
+  for (const auto& [seq, row] : w.rows) rows.push_back(row);
   return Evaluate(key, w, rows, *choice, task.inferred, now_ms, snapshots);
 }
 

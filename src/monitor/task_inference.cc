@@ -31,28 +31,44 @@ std::optional<registry::ModelTask> TaskFromMetricNames(
   return regression ? registry::ModelTask::kRegression : registry::ModelTask::kBinaryClassification;
 }
 
+void TaskEvidence::Add(double prediction, const std::optional<double>& actual) {
+  // Written so that NaN fails both tests.
+  if (!(prediction >= 0.0 && prediction <= 1.0)) binary_ = false;
+  if (!actual) return;
+  any_actual_ = true;
+  if (*actual != 0.0 && *actual != 1.0) binary_ = false;
+}
+
+std::optional<registry::ModelTask> TaskEvidence::Task() const {
+  if (!any_actual_) return std::nullopt;
+  return binary_ ? registry::ModelTask::kBinaryClassification : registry::ModelTask::kRegression;
+}
+
 std::optional<registry::ModelTask> TaskFromRows(std::span<const Row> rows) {
-  bool any_actual = false;
-  bool binary = true;
-  for (const Row& row : rows) {
-    // Written so that NaN fails both tests.
-    if (!(row.prediction >= 0.0 && row.prediction <= 1.0)) binary = false;
-    if (!row.actual) continue;
-    any_actual = true;
-    if (*row.actual != 0.0 && *row.actual != 1.0) binary = false;
-  }
-  if (!any_actual) return std::nullopt;
-  return binary ? registry::ModelTask::kBinaryClassification : registry::ModelTask::kRegression;
+  TaskEvidence evidence;
+  for (const Row& row : rows) evidence.Add(row.prediction, row.actual);
+  return evidence.Task();
+}
+
+TaskChoice ChooseTask(registry::ModelTask registered,
+                      const std::map<std::string, double>& training_metrics,
+                      const TaskEvidence& rows) {
+  if (registered != registry::ModelTask::kUnknown) return {registered, false};
+  std::optional<registry::ModelTask> task = TaskFromMetricNames(training_metrics);
+  if (!task) task = rows.Task();
+  if (!task) return {};
+  return {*task, true};
 }
 
 TaskChoice ChooseTask(registry::ModelTask registered,
                       const std::map<std::string, double>& training_metrics,
                       std::span<const Row> rows) {
-  if (registered != registry::ModelTask::kUnknown) return {registered, false};
-  std::optional<registry::ModelTask> task = TaskFromMetricNames(training_metrics);
-  if (!task) task = TaskFromRows(rows);
-  if (!task) return {};
-  return {*task, true};
+  TaskEvidence evidence;
+  // The rows matter only when neither the registry nor the names decide.
+  if (registered == registry::ModelTask::kUnknown && !TaskFromMetricNames(training_metrics)) {
+    for (const Row& row : rows) evidence.Add(row.prediction, row.actual);
+  }
+  return ChooseTask(registered, training_metrics, evidence);
 }
 
 }  // namespace mw::monitor

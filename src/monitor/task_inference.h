@@ -40,6 +40,18 @@ struct TaskChoice {
 std::optional<registry::ModelTask> TaskFromMetricNames(
     const std::map<std::string, double>& training_metrics);
 
+// Step 2 (and 3) one row at a time, for windows not held as a span of rows.
+class TaskEvidence {
+ public:
+  void Add(double prediction, const std::optional<double>& actual);
+  // The task the rows added point to, nullopt without any actual.
+  std::optional<registry::ModelTask> Task() const;
+
+ private:
+  bool any_actual_ = false;
+  bool binary_ = true;
+};
+
 // Step 2 (and 3) alone: the task the window's values point to, nullopt without any actual.
 std::optional<registry::ModelTask> TaskFromRows(std::span<const Row> rows);
 
@@ -48,5 +60,8 @@ std::optional<registry::ModelTask> TaskFromRows(std::span<const Row> rows);
 TaskChoice ChooseTask(registry::ModelTask registered,
                       const std::map<std::string, double>& training_metrics,
                       std::span<const Row> rows);
+TaskChoice ChooseTask(registry::ModelTask registered,
+                      const std::map<std::string, double>& training_metrics,
+                      const TaskEvidence& rows);
 
 }  // namespace mw::monitor

@@ -40,8 +40,8 @@ TEST(TaskInferenceTest, RegressionMetricNamesMakeARegressionModel) {
     EXPECT_TRUE(c.inferred) << name;
   }
   // The layout of the issue: {"metrics": {"mae": 4.0, "rmse": 5.5, "r2": 0.8}}, no rows at all.
-  const TaskChoice c =
-      ChooseTask(ModelTask::kUnknown, {{"mae", 4.0}, {"rmse", 5.5}, {"r2", 0.8}}, {});
+  const TaskChoice c = ChooseTask(ModelTask::kUnknown, {{"mae", 4.0}, {"rmse", 5.5}, {"r2", 0.8}},
+                                  std::span<const Row>());
   EXPECT_EQ(c.task, ModelTask::kRegression);
   EXPECT_TRUE(c.inferred);
 }
@@ -86,13 +86,25 @@ TEST(TaskInferenceTest, AnyOtherActualOrAScoreOutsideZeroOneIsRegression) {
   EXPECT_EQ(TaskFromRows(std::vector<Row>{Logged(std::nan(""), 1)}), ModelTask::kRegression);
 }
 
+TEST(TaskInferenceTest, EvidenceAddedRowByRowDecidesAsTheSpanDoes) {
+  for (const std::vector<Row>* rows : {&kBinaryRows, &kRegressionRows}) {
+    TaskEvidence evidence;
+    for (const Row& row : *rows) evidence.Add(row.prediction, row.actual);
+    EXPECT_EQ(evidence.Task(), TaskFromRows(*rows));
+    const TaskChoice c = ChooseTask(ModelTask::kUnknown, {}, evidence);
+    EXPECT_EQ(c.task, *TaskFromRows(*rows));
+    EXPECT_TRUE(c.inferred);
+  }
+  EXPECT_EQ(TaskEvidence().Task(), std::nullopt);
+}
+
 TEST(TaskInferenceTest, NoActualAndNoNamesStaysUnknownAndIsNotInferred) {
   EXPECT_EQ(TaskFromRows(std::vector<Row>{Logged(0.5, std::nullopt)}), std::nullopt);
   const TaskChoice c =
       ChooseTask(ModelTask::kUnknown, {}, std::vector<Row>{Logged(3.0, std::nullopt)});
   EXPECT_EQ(c.task, ModelTask::kUnknown);
   EXPECT_FALSE(c.inferred);
-  EXPECT_EQ(ChooseTask(ModelTask::kUnknown, {}, {}).task, ModelTask::kUnknown);
+  EXPECT_EQ(ChooseTask(ModelTask::kUnknown, {}, TaskEvidence()).task, ModelTask::kUnknown);
 }
 
 }  // namespace
