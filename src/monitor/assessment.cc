@@ -157,6 +157,7 @@ std::optional<double> MetricValue(const PerformanceResult& r, std::string_view m
 Json ToJson(const PerformanceResult& r) {
   Json out;
   out["task"] = std::string(registry::ModelTaskName(r.task));
+  out["task_inferred"] = r.task_inferred;
   out["status"] = r.status;
   out["predictions"] = r.predictions;
   out["sample_size"] = r.with_actual;

@@ -56,6 +56,7 @@ std::string_view PrimaryMetric(registry::ModelTask task);
 
 struct PerformanceResult {
   registry::ModelTask task = registry::ModelTask::kUnknown;
+  bool task_inferred = false;  // `task` was inferred, not registered (monitor/task_inference.h)
   int64_t predictions = 0;     // rows in the window
   int64_t with_actual = 0;     // rows with an actual
   int64_t invalid_labels = 0;  // classifier actuals other than 0/1 (excluded)

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "monitor/task_inference.h"
+
 namespace mw::monitor {
 namespace {
 
@@ -132,17 +134,13 @@ void Evaluator::Evict(int64_t cutoff_ms) {
   }
 }
 
-Status Evaluator::Evaluate(const Key& key, Window& w, int64_t now_ms,
-                           std::vector<store::EvaluationSnapshot>& snapshots) {
+Status Evaluator::Evaluate(const Key& key, Window& w, std::span<const Row> rows,
+                           const QualityService::VersionChoice& choice, bool task_inferred,
+                           int64_t now_ms, std::vector<store::EvaluationSnapshot>& snapshots) {
   const auto& [model, segment] = key;
-  std::vector<Row> rows;
-  rows.reserve(w.rows.size());
-  for (const auto& [seq, row] : w.rows) rows.push_back(row);
-
-  auto choice = service_.ChooseVersion(model, segment, std::nullopt);
-  if (!choice.has_value()) return choice.error();
-  const PerformanceResult performance = ComputePerformance(
-      w.task, rows, choice->training_metrics, choice->version, model, service_.options().settings);
+  PerformanceResult performance = ComputePerformance(
+      w.task, rows, choice.training_metrics, choice.version, model, service_.options().settings);
+  performance.task_inferred = task_inferred;
   if (metrics_ != nullptr) metrics_->SetPerformance(model, segment, performance);
   snapshots.push_back({now_ms, model, segment, "performance", DumpSnapshot(ToJson(performance))});
 
@@ -156,8 +154,8 @@ Status Evaluator::Evaluate(const Key& key, Window& w, int64_t now_ms,
 
   bool dataset_drift = false;
   std::shared_ptr<const profile::ReferenceProfile> reference;
-  if (!choice->version.empty()) {
-    auto loaded = service_.Reference(model, choice->version, segment);
+  if (!choice.version.empty()) {
+    auto loaded = service_.Reference(model, choice.version, segment);
     if (!loaded.has_value()) return loaded.error();
     reference = *loaded;
   }
@@ -177,6 +175,36 @@ Status Evaluator::Evaluate(const Key& key, Window& w, int64_t now_ms,
     metrics_->SetDriftDetected(model, segment, performance.drift_detected || dataset_drift);
   }
   return Status::Ok();
+}
+
+Status Evaluator::EvaluateWindow(const Key& key, Window& w, registry::ModelTask registered,
+                                 int64_t first_new_seq, int64_t now_ms,
+                                 std::vector<store::EvaluationSnapshot>& snapshots) {
+  auto choice = service_.ChooseVersion(key.first, key.second, std::nullopt);
+  if (!choice.has_value()) return choice.error();
+  // The rows are read (not copied) when the task has to come from them.
+  TaskEvidence evidence;
+  if (registered == registry::ModelTask::kUnknown &&
+      !TaskFromMetricNames(choice->training_metrics)) {
+    for (const auto& [seq, row] : w.rows) evidence.Add(row.prediction, row.actual);
+  }
+  const TaskChoice task = ChooseTask(registered, choice->training_metrics, evidence);
+  // An inferred task can change (or vanish) as rows come and go: the series of the task the
+  // window had before must not linger beside the new ones.
+  if (task.task != w.task && w.task != registry::ModelTask::kUnknown && metrics_ != nullptr) {
+    metrics_->Remove(key.first, key.second);
+  }
+  w.task = task.task;
+  if (w.task == registry::ModelTask::kBinaryClassification && metrics_ != nullptr) {
+    for (auto it = w.rows.upper_bound(first_new_seq); it != w.rows.end(); ++it) {
+      metrics_->ObserveScore(key.first, key.second, it->second.prediction);
+    }
+  }
+  if (w.task == registry::ModelTask::kUnknown) return Status::Ok();
+  std::vector<Row> rows;
+  rows.reserve(w.rows.size());
+  for (const auto& [seq, row] : w.rows) rows.push_back(row);
+  return Evaluate(key, w, rows, *choice, task.inferred, now_ms, snapshots);
 }
 
 Status Evaluator::EvaluateOnce() {
@@ -202,14 +230,11 @@ Status Evaluator::EvaluateOnce() {
   for (auto& [key, w] : windows_) {
     if (!result.ok()) break;
     auto task = tasks.find(key.first);
-    w.task = task == tasks.end() ? registry::ModelTask::kUnknown : task->second;
-    if (w.task == registry::ModelTask::kBinaryClassification && metrics_ != nullptr) {
-      for (auto it = w.rows.upper_bound(first_new_seq); it != w.rows.end(); ++it) {
-        metrics_->ObserveScore(key.first, key.second, it->second.prediction);
-      }
+    const registry::ModelTask registered =
+        task == tasks.end() ? registry::ModelTask::kUnknown : task->second;
+    if (Status s = EvaluateWindow(key, w, registered, first_new_seq, now_ms, snapshots); !s.ok()) {
+      result = s;
     }
-    if (w.task == registry::ModelTask::kUnknown) continue;
-    if (Status s = Evaluate(key, w, now_ms, snapshots); !s.ok()) result = s;
   }
   if (result.ok() && options_.store_snapshots) result = store_.AppendSnapshots(snapshots);
 

@@ -4,8 +4,12 @@
 //      window_ms by event time, at most max_window_rows rows each;
 //   2. re-reads, by seq, the rows of the window that had no actual yet (delayed ground truth);
 //   3. computes performance (vs the training metrics of the segment's version), drift and data
-//      quality (vs the version's reference profile) for every window with data, updates the
-//      gauges (QualityMetrics) and appends one snapshot per kind to the store's history.
+//      quality (vs the version's reference profile) for every window with data and a task,
+//      updates the gauges (QualityMetrics) and appends one snapshot per kind to the store's
+//      history. The task is the registered one, else the one inferred from the training metric
+//      names of the segment's version and then from the window's rows (task_inference.h); a
+//      window whose task stays unknown is not evaluated. When a window's task changes between
+//      passes its series are dropped and set again for the new task.
 // Snapshots are serialised with invalid UTF-8 replaced (U+FFFD), so names stored by an older
 // version that did not check them cannot make a pass throw.
 // A replaced actual (same id sent again later) is seen only when the row's first actual had not
@@ -19,7 +23,9 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <span>
 #include <thread>
+#include <vector>
 
 #include "common/background.h"
 #include "common/clock.h"
@@ -64,9 +70,9 @@ class Evaluator {
 
  private:
   struct Window {
-    registry::ModelTask task = registry::ModelTask::kUnknown;
-    std::map<int64_t, Row> rows;   // by seq
-    std::vector<int64_t> pending;  // seqs without an actual yet
+    registry::ModelTask task = registry::ModelTask::kUnknown;  // of the last pass (maybe inferred)
+    std::map<int64_t, Row> rows;                               // by seq
+    std::vector<int64_t> pending;                              // seqs without an actual yet
   };
   using Key = std::pair<std::string, std::string>;  // model, segment
 
@@ -74,7 +80,13 @@ class Evaluator {
   Status RefreshPending();
   void Evict(int64_t cutoff_ms);
   void RecordThrownPass(int64_t started_ms);
-  Status Evaluate(const Key& key, Window& window, int64_t now_ms,
+  // The task of one window (registered, else inferred: task_inference.h) and, when there is one,
+  // its evaluation. `first_new_seq`: rows after it are new in this pass (score histogram).
+  Status EvaluateWindow(const Key& key, Window& window, registry::ModelTask registered,
+                        int64_t first_new_seq, int64_t now_ms,
+                        std::vector<store::EvaluationSnapshot>& snapshots);
+  Status Evaluate(const Key& key, Window& window, std::span<const Row> rows,
+                  const QualityService::VersionChoice& choice, bool task_inferred, int64_t now_ms,
                   std::vector<store::EvaluationSnapshot>& snapshots);
 
   store::Store& store_;

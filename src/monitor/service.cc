@@ -1,6 +1,7 @@
 #include "monitor/service.h"
 
 #include <algorithm>
+#include <set>
 
 #include "common/time_format.h"
 #include "monitor/profile_key.h"
@@ -158,28 +159,63 @@ Json QualityService::WindowAnswer(const WindowQuery& q, bool truncated, bool wit
   return out;
 }
 
+Result<QualityService::TaskPlan> QualityService::PlanTask(const WindowQuery& q,
+                                                          const registry::ModelInfo& model,
+                                                          const std::vector<Row>& rows,
+                                                          bool with_segments) {
+  TaskPlan plan;
+  auto choice = ChooseVersion(q.model, q.segment.value_or(""), q.version);
+  if (!choice.has_value()) return choice.error();
+  plan.overall = std::move(*choice);
+  // The pooled answer compares each segment with its own version: their metric names all speak
+  // for the model's task.
+  std::map<std::string, double> names = plan.overall.training_metrics;
+  if (!q.segment && with_segments) {
+    for (auto& [segment, seg_rows] : BySegment(rows)) {
+      auto seg_choice = ChooseVersion(q.model, segment, q.version);
+      if (!seg_choice.has_value()) return seg_choice.error();
+      names.insert(seg_choice->training_metrics.begin(), seg_choice->training_metrics.end());
+      SegmentPlan part;
+      part.segment = segment;
+      part.task = ChooseTask(model.task, seg_choice->training_metrics, seg_rows);
+      part.choice = std::move(*seg_choice);
+      part.rows = std::move(seg_rows);
+      plan.segments.push_back(std::move(part));
+    }
+  } else if (!q.segment) {
+    std::set<std::string> segments;
+    for (const Row& row : rows) segments.insert(row.segment);
+    for (const std::string& segment : segments) {
+      auto seg_choice = ChooseVersion(q.model, segment, q.version);
+      if (!seg_choice.has_value()) return seg_choice.error();
+      names.insert(seg_choice->training_metrics.begin(), seg_choice->training_metrics.end());
+    }
+  }
+  plan.task = ChooseTask(model.task, names, rows);
+  return plan;
+}
+
 Result<Json> QualityService::Performance(const WindowQuery& q) {
   auto window = LoadWindow(q);
   if (!window.has_value()) return window.error();
-  const registry::ModelInfo& model = window->model;
-  std::vector<Row>& rows = window->rows;
-  const bool truncated = window->truncated;
-  Json out = WindowAnswer(q, truncated, /*with_version=*/true);
-  auto choice = ChooseVersion(q.model, q.segment.value_or(""), q.version);
-  if (!choice.has_value()) return choice.error();
-  const PerformanceResult overall = ComputePerformance(model.task, rows, choice->training_metrics,
-                                                       choice->version, q.model, options_.settings);
-  MergeInto(out, ToJson(overall));
+  const std::vector<Row>& rows = window->rows;
+  Json out = WindowAnswer(q, window->truncated, /*with_version=*/true);
+  auto plan = PlanTask(q, window->model, rows, /*with_segments=*/true);
+  if (!plan.has_value()) return plan.error();
+  const auto assess = [&](const TaskChoice& task, std::span<const Row> part,
+                          const VersionChoice& choice) {
+    PerformanceResult r = ComputePerformance(task.task, part, choice.training_metrics,
+                                             choice.version, q.model, options_.settings);
+    r.task_inferred = task.inferred;
+    return ToJson(r);
+  };
+  MergeInto(out, assess(plan->task, rows, plan->overall));
   if (!q.segment) {
     Json segments = Json::array();
-    for (const auto& [segment, seg_rows] : BySegment(rows)) {
-      auto seg_choice = ChooseVersion(q.model, segment, q.version);
-      if (!seg_choice.has_value()) return seg_choice.error();
-      PerformanceResult r = ComputePerformance(model.task, seg_rows, seg_choice->training_metrics,
-                                               seg_choice->version, q.model, options_.settings);
+    for (const SegmentPlan& part : plan->segments) {
       Json item;
-      item["segment"] = segment;
-      MergeInto(item, ToJson(r));
+      item["segment"] = part.segment;
+      MergeInto(item, assess(part.task, part.rows, part.choice));
       segments.push_back(std::move(item));
     }
     out["segments"] = std::move(segments);
@@ -255,19 +291,23 @@ Result<Json> QualityService::History(const WindowQuery& q, const std::string& me
   if (bucket_ms < 60'000) return InvalidArgument("bucket must be at least 1m");
   auto window = LoadWindow(q);
   if (!window.has_value()) return window.error();
-  const registry::ModelInfo& model = window->model;
   std::vector<Row>& rows = window->rows;
   const bool truncated = window->truncated;
+  auto plan = PlanTask(q, window->model, rows, /*with_segments=*/false);
+  if (!plan.has_value()) return plan.error();
+  const TaskChoice task = plan->task;
   Json out;
   out["model"] = q.model;
   out["segment"] = q.segment ? Json(*q.segment) : Json(nullptr);
   out["metric"] = metric;
+  out["task"] = std::string(registry::ModelTaskName(task.task));
+  out["task_inferred"] = task.inferred;
   out["bucket_seconds"] = bucket_ms / 1000;
   out["window"] = WindowJson(q);
   out["truncated"] = truncated;
   Json points = Json::array();
   for (const HistoryPoint& p :
-       ComputeHistory(model.task, rows, metric, bucket_ms, options_.settings)) {
+       ComputeHistory(task.task, rows, metric, bucket_ms, options_.settings)) {
     points.push_back({{"start", FormatRfc3339Millis(p.start_ms)},
                       {"sample_size", p.sample_size},
                       {"value", p.value ? Json(*p.value) : Json(nullptr)}});

@@ -5,7 +5,9 @@
 // Windows are on the event timestamp (created_at), [from, to). Without a segment a model's answer
 // covers every segment pooled, plus a per-segment breakdown (each segment compared with its own
 // training metrics: per-segment models are first class). At most max_rows rows are read per
-// window (the newest are kept); a truncated answer says so.
+// window (the newest are kept); a truncated answer says so. A model registered without a task
+// gets one inferred for /performance and /history (task_inference.h), which say so with
+// "task_inferred": true.
 //
 // Thread-safety: every method may be called concurrently.
 #pragma once
@@ -17,6 +19,7 @@
 
 #include "common/clock.h"
 #include "monitor/assessment.h"
+#include "monitor/task_inference.h"
 #include "profile/profile.h"
 #include "profile/profile_cache.h"
 #include "store/store.h"
@@ -85,6 +88,25 @@ class QualityService {
     bool truncated = false;
   };
   Result<Window> LoadWindow(const WindowQuery& q);
+  // The task of a windowed answer (task_inference.h): the registered one, else inferred from the
+  // training metric names of the version the query's segment is compared with (for a query
+  // without a segment, together with those of every segment's version), else from the rows.
+  // With `with_segments` and no segment in the query, `segments` holds each segment's own
+  // version, task (inferred from its version's names and its own rows, as the evaluator does)
+  // and rows, in segment order.
+  struct SegmentPlan {
+    std::string segment;
+    VersionChoice choice;
+    TaskChoice task;
+    std::vector<Row> rows;
+  };
+  struct TaskPlan {
+    VersionChoice overall;  // the version the query's segment ("" when pooled) is compared with
+    TaskChoice task;
+    std::vector<SegmentPlan> segments;
+  };
+  Result<TaskPlan> PlanTask(const WindowQuery& q, const registry::ModelInfo& model,
+                            const std::vector<Row>& rows, bool with_segments);
   // The version a segment's window is compared with (ChooseVersion) and its reference profile
   // (Reference); the profile is null when the version is empty or has no reference.
   struct SegmentReference {

@@ -4,6 +4,16 @@
 // empty or reads NA, NaN, nan or null is missing. NDJSON: one JSON object per line (blank lines
 // skipped); values number | string | bool | null, null (and the NaN token) being missing.
 //
+// NDJSON lines come in two shapes, and the first line decides for all:
+//   flat:  {"temp": 21.5, "weekday": "mon", "prediction": 52, "actual": 50}: every key a column;
+//   event: {"features": {"temp": 21.5, "weekday": "mon"}, "prediction": 52, "actual": 50,
+//           "id": ..., "timestamp": ...}: a line of a prediction log, the line has the event shape
+//          when its "features" member holds an object. Every key of that object is a feature (as
+//          for logged predictions: options.ignore_columns and the prediction/actual column names
+//          do not apply inside it, options.types does); outside it the prediction and actual
+//          columns keep their roles, and every other key is ignored (ids, timestamps, model,
+//          version, segment, latencies, ...). "features": null is a line without features.
+//
 // Columns: options.prediction_column and options.actual_column become the profile's prediction and
 // actual (numbers only); options.ignore_columns are skipped; every other column is a feature, in
 // first-seen order.
@@ -33,10 +43,13 @@ Result<ReferenceProfile> BuildProfileFromCsv(std::string_view text,
                                              const ProfileOptions& options = {});
 
 // Returns the profile, or kInvalidArgument naming the line: empty input, a line that is not a
-// JSON object or not valid JSON (which includes invalid UTF-8), a nested object or array value (a
-// line nested deeper than kMaxJsonDepth, common/json_limits.h, is refused naming that limit), a
-// key repeated within a line, a non-number prediction/actual or forced-numeric value, or more than
-// options.max_rows lines. A leading UTF-8 byte order mark is skipped, as in CSV.
+// JSON object or not valid JSON (which includes invalid UTF-8), a nested object or array value
+// other than the event shape's "features" and columns of options.ignore_columns (`line 4: column
+// "features.geo": nested objects and arrays are not supported`; a line nested deeper than
+// kMaxJsonDepth, common/json_limits.h, is refused naming that limit), a line whose shape differs
+// from the first line's, a key repeated within a line (or within "features": `column
+// "features.a" appears twice`), a non-number prediction/actual or forced-numeric value, or more
+// than options.max_rows lines. A leading UTF-8 byte order mark is skipped, as in CSV.
 Result<ReferenceProfile> BuildProfileFromNdjson(std::string_view text,
                                                 const ProfileOptions& options = {});
 

@@ -229,6 +229,21 @@ TEST_F(ImportTest, TaskIsUnknownWhenMetadataNamesNone) {
   EXPECT_EQ(r.models[0].task, ModelTask::kUnknown);
 }
 
+// The layout of issue 20: a real `latest` directory, training metrics and no task. The model's
+// task stays unknown here (the quality engine infers it from these names: monitor/
+// task_inference.h); the metrics must arrive intact for that.
+TEST_F(ImportTest, MetricsWithoutATaskAreImportedAndTheTaskLeftUnknown) {
+  Write("demand/restaurant_1/latest",
+        json{{"metrics", {{"mae", 4.0}, {"rmse", 5.5}, {"r2", 0.8}}}, {"framework", "lightgbm"}});
+  ImportResult r = ScanModelDirectory(root_);
+  EXPECT_TRUE(r.errors.empty()) << ErrorsText(r);
+  EXPECT_EQ(Names(r), (std::vector<std::string>{"demand/restaurant_1/latest*"}));
+  EXPECT_EQ(r.versions[0].training_metrics,
+            (std::map<std::string, double>{{"mae", 4.0}, {"r2", 0.8}, {"rmse", 5.5}}));
+  ASSERT_EQ(r.models.size(), 1u);
+  EXPECT_EQ(r.models[0].task, ModelTask::kUnknown);
+}
+
 TEST_F(ImportTest, LatestVersionsTaskWins) {
   Write("m/v1", json{{"task", "binary_classification"}});
   Write("m/v2", json{{"task", "regression"}});
