@@ -119,7 +119,8 @@ LabelledRows CollectClassification(std::span<const Row> rows, const QualitySetti
 }
 
 // The recent metric's uncertainty at confidence 1 - alarm_level; nullopt when the metric has no
-// estimator or it is undefined on these rows (AUC: fewer than min_class_samples of a class).
+// estimator (average_precision) or it is undefined on these rows (AUC: fewer than
+// min_class_samples of a class; accuracy / f1 at 0 or 1).
 std::optional<stats::MetricEstimate> RecentEstimate(const PerformanceResult& r,
                                                     std::string_view metric, const LabelledRows& in,
                                                     const QualitySettings& settings) {
@@ -135,6 +136,11 @@ std::optional<stats::MetricEstimate> RecentEstimate(const PerformanceResult& r,
       return std::nullopt;
     }
     auto e = stats::EstimateAuc(in.scores, in.labels, confidence);
+    if (e.has_value()) return *e;
+  } else if (r.classification) {
+    auto e = stats::EstimateClassificationMetric(
+        metric, in.scores, in.labels, r.classification->threshold,
+        stats::ClassificationOptions{}.log_loss_eps, confidence);
     if (e.has_value()) return *e;
   }
   return std::nullopt;

@@ -77,8 +77,9 @@ struct PerformanceResult {
 };
 
 // Rows without an actual count as predictions only. A classifier's actual must be 0 or 1. Every
-// compared metric with an estimator (mae rmse mape r2 auc) gets its confidence interval and
-// significance from the same rows (stats/performance_uncertainty.h).
+// compared metric with an estimator (mae rmse mape r2; auc accuracy f1 log_loss brier, not
+// average_precision) gets its confidence interval and significance from the same rows
+// (stats/performance_uncertainty.h).
 PerformanceResult ComputePerformance(registry::ModelTask task, std::span<const Row> rows,
                                      const std::map<std::string, double>& training_metrics,
                                      const std::string& training_version, const std::string& model,

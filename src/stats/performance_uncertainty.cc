@@ -178,11 +178,84 @@ Result<MetricEstimate> R2Estimate(std::span<const double> p, std::span<const dou
   return est;
 }
 
+// F1 as a ratio of per-row means (see the header), delta method.
+Result<MetricEstimate> F1Estimate(std::span<const double> scores, std::span<const uint8_t> labels,
+                                  double threshold, double confidence) {
+  const double n = static_cast<double>(scores.size());
+  std::vector<double> x, y;
+  NeumaierSum x_sum, y_sum;
+  for (size_t i = 0; i < scores.size(); ++i) {
+    const bool predicted = scores[i] >= threshold, actual = labels[i] != 0;
+    x.push_back(predicted && actual ? 2.0 : 0.0);
+    y.push_back(predicted && actual ? 2.0 : (predicted || actual ? 1.0 : 0.0));
+    x_sum.Add(x.back());
+    y_sum.Add(y.back());
+  }
+  const double mean_y = y_sum.value() / n;
+  if (!(mean_y > 0)) {
+    return FailedPrecondition("f1 uncertainty: no actual and no predicted positive");
+  }
+  MetricEstimate e;
+  e.method = "delta";
+  e.confidence = confidence;
+  e.n = static_cast<int64_t>(scores.size());
+  e.value = x_sum.value() / y_sum.value();
+  NeumaierSum squares;  // the influence function averages to 0
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double influence = (x[i] - e.value * y[i]) / mean_y;
+    squares.Add(influence * influence);
+  }
+  e.standard_error = std::sqrt(squares.value() / (n - 1.0) / n);
+  e.scaled_value = e.value;
+  e.scaled_standard_error = e.standard_error;
+  e.range_low = 0.0;
+  e.range_high = 1.0;
+  FillInterval(e);
+  return e;
+}
+
+// accuracy, log_loss, brier: a t interval on the per-row values (inputs validated).
+Result<MetricEstimate> PerRowClassificationEstimate(std::string_view metric,
+                                                    std::span<const double> scores,
+                                                    std::span<const uint8_t> labels,
+                                                    double threshold, double log_loss_eps,
+                                                    double confidence) {
+  if (metric != "accuracy" && metric != "log_loss" && metric != "brier") {
+    return InvalidArgument("metric uncertainty: unknown classification metric '" +
+                           std::string(metric) + "'");
+  }
+  std::vector<double> per_row;
+  per_row.reserve(scores.size());
+  for (size_t i = 0; i < scores.size(); ++i) {
+    const double p = scores[i];
+    const bool actual = labels[i] != 0;
+    if (metric == "accuracy") {
+      per_row.push_back((p >= threshold) == actual ? 1.0 : 0.0);
+    } else if (metric == "brier") {
+      const double diff = (actual ? 1.0 : 0.0) - p;
+      per_row.push_back(diff * diff);
+    } else {
+      // ComputeClassification's per-row loss (sklearn 1.2.1: clip, renormalise the pair).
+      const double clipped = std::clamp(p, log_loss_eps, 1.0 - log_loss_eps);
+      const double complement = 1.0 - clipped, total = complement + clipped;
+      per_row.push_back(-std::log((actual ? clipped : complement) / total));
+    }
+  }
+  const std::string name(metric);
+  Result<MetricEstimate> e = MeanEstimate(per_row, confidence, false, name.c_str());
+  if (e.has_value() && metric == "accuracy") {
+    e->range_high = 1.0;
+    FillInterval(*e);
+  }
+  return e;
+}
+
 }  // namespace
 
 bool HasUncertaintyEstimate(std::string_view metric) {
   return metric == "mae" || metric == "rmse" || metric == "mape" || metric == "r2" ||
-         metric == "auc" || metric == "roc_auc";
+         metric == "auc" || metric == "roc_auc" || metric == "accuracy" || metric == "f1" ||
+         metric == "log_loss" || metric == "brier";
 }
 
 Result<MetricEstimate> EstimateRegressionMetric(std::string_view metric,
@@ -292,6 +365,40 @@ Result<MetricEstimate> EstimateAuc(std::span<const double> scores, std::span<con
     e.scaled_standard_error = e.standard_error / (e.value * (1.0 - e.value));
   }
   FillInterval(e);
+  return e;
+}
+
+Result<MetricEstimate> EstimateClassificationMetric(std::string_view metric,
+                                                    std::span<const double> scores,
+                                                    std::span<const uint8_t> labels,
+                                                    double threshold, double log_loss_eps,
+                                                    double confidence) {
+  if (Status s = CheckConfidence(confidence); !s.ok()) return s;
+  if (scores.size() != labels.size()) {
+    return InvalidArgument("metric uncertainty: scores and labels differ in length");
+  }
+  if (!std::isfinite(threshold) || !(log_loss_eps > 0 && log_loss_eps < 0.5)) {
+    return InvalidArgument("metric uncertainty: bad threshold or log_loss_eps");
+  }
+  for (size_t i = 0; i < scores.size(); ++i) {
+    if (!(scores[i] >= 0.0 && scores[i] <= 1.0) || labels[i] > 1) {
+      return InvalidArgument("metric uncertainty: invalid score or label at row " +
+                             std::to_string(i));
+    }
+  }
+  if (scores.size() < 2) {
+    return FailedPrecondition(std::string(metric) + " uncertainty needs at least 2 rows");
+  }
+  Result<MetricEstimate> e = metric == "f1"
+                                 ? F1Estimate(scores, labels, threshold, confidence)
+                                 : PerRowClassificationEstimate(metric, scores, labels, threshold,
+                                                                log_loss_eps, confidence);
+  // A proportion at its bound (every row right or wrong; F1 0 or 1) has a zero standard error,
+  // which would claim certainty from a handful of rows: no interval rather than a false one.
+  if (e.has_value() && (metric == "accuracy" || metric == "f1") && e->standard_error == 0) {
+    return FailedPrecondition(std::string(metric) + " uncertainty: zero variance at " +
+                              std::to_string(e->value));
+  }
   return e;
 }
 

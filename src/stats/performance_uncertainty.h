@@ -71,7 +71,24 @@ Result<MetricEstimate> EstimateRegressionMetric(std::string_view metric,
 Result<MetricEstimate> EstimateAuc(std::span<const double> scores, std::span<const uint8_t> labels,
                                    double confidence);
 
-// True for the metric names the functions above estimate (mae rmse mape r2 auc roc_auc).
+// Threshold metrics and per-row losses of a binary classifier (scores in [0, 1], labels 0/1, as
+// ComputeClassification validates them; ClassificationOptions' threshold and log_loss_eps):
+//   accuracy, log_loss, brier  Student t interval on the per-row values (correct 0/1, the clipped
+//                              log loss as ComputeClassification computes it, (score - label)^2);
+//                              accuracy clipped to [0, 1], the losses' low end at 0.
+//   f1                         delta method for the ratio of means F1 = mean(x) / mean(y) with
+//                              x_i = 2 tp_i, y_i = 2 tp_i + fp_i + fn_i: IF_i = (x_i - F1 y_i) /
+//                              mean(y), se = sd(IF) / sqrt(n), normal quantile, clipped to [0, 1].
+// kInvalidArgument for another metric name, bad input or confidence; kFailedPrecondition for
+// fewer than 2 rows or (f1) no actual and no predicted positive.
+Result<MetricEstimate> EstimateClassificationMetric(std::string_view metric,
+                                                    std::span<const double> scores,
+                                                    std::span<const uint8_t> labels,
+                                                    double threshold, double log_loss_eps,
+                                                    double confidence);
+
+// True for the metric names the functions above estimate (mae rmse mape r2 auc roc_auc accuracy
+// f1 log_loss brier; not average_precision, precision, recall).
 bool HasUncertaintyEstimate(std::string_view metric);
 
 // One-sided p-value against `bound`: with greater = true, of H0 "true metric <= bound" against

@@ -16,7 +16,7 @@ namespace {
 constexpr double kZ995 = 2.5758293035489004;  // the normal quantile of a 0.99 two-sided interval
 
 // A normal (identity-scale) estimate at confidence 0.99, as EstimateRegressionMetric("r2") builds.
-MetricEstimate Normal(double value, double se) {
+MetricEstimate NormalEstimate(double value, double se) {
   MetricEstimate e;
   e.value = e.scaled_value = value;
   e.standard_error = e.scaled_standard_error = se;
@@ -29,13 +29,13 @@ MetricEstimate Normal(double value, double se) {
 }
 
 // An estimate so precise that any change is significant.
-MetricEstimate Sure(double value) { return Normal(value, 1e-9); }
+MetricEstimate SureEstimate(double value) { return NormalEstimate(value, 1e-9); }
 
-PerformanceDrift Evaluate(std::string_view metric, std::optional<double> training,
-                          std::optional<double> recent, int64_t n, double threshold = 0.2,
-                          int64_t min_samples = 10) {
+PerformanceDrift EvaluateSure(std::string_view metric, std::optional<double> training,
+                              std::optional<double> recent, int64_t n, double threshold = 0.2,
+                              int64_t min_samples = 10) {
   std::optional<MetricEstimate> estimate;
-  if (recent && std::isfinite(*recent)) estimate = Sure(*recent);
+  if (recent && std::isfinite(*recent)) estimate = SureEstimate(*recent);
   return EvaluatePerformanceDrift(metric, training, recent, estimate, n,
                                   {.threshold = threshold, .min_samples = min_samples});
 }
@@ -55,7 +55,7 @@ TEST(DirectionOfTest, KnowsEveryMetricAndNothingElse) {
 
 TEST(PerformanceDriftTest, AucFallingMoreThanThresholdIsDrift) {
   // (0.8 - 0.6) / 0.8 = 0.25 > 0.2.
-  const PerformanceDrift d = Evaluate("auc", 0.8, 0.6, 500);
+  const PerformanceDrift d = EvaluateSure("auc", 0.8, 0.6, 500);
   EXPECT_EQ(d.status, "drift");
   EXPECT_TRUE(d.drift_detected);
   ASSERT_TRUE(d.degradation.has_value());
@@ -68,100 +68,100 @@ TEST(PerformanceDriftTest, AucFallingMoreThanThresholdIsDrift) {
 }
 
 TEST(PerformanceDriftTest, ImprovementIsNegativeDegradation) {
-  const PerformanceDrift higher = Evaluate("accuracy", 0.5, 0.75, 100);
+  const PerformanceDrift higher = EvaluateSure("accuracy", 0.5, 0.75, 100);
   EXPECT_EQ(higher.status, "ok");
   EXPECT_DOUBLE_EQ(*higher.degradation, -0.5);
-  const PerformanceDrift lower = Evaluate("rmse", 4.0, 3.0, 100);
+  const PerformanceDrift lower = EvaluateSure("rmse", 4.0, 3.0, 100);
   EXPECT_EQ(lower.status, "ok");
   EXPECT_DOUBLE_EQ(*lower.degradation, -0.25);
 }
 
 TEST(PerformanceDriftTest, LowerIsBetterMetricRisingIsDegradation) {
   // MAE 2 -> 3: +50%.
-  const PerformanceDrift d = Evaluate("mae", 2.0, 3.0, 100);
+  const PerformanceDrift d = EvaluateSure("mae", 2.0, 3.0, 100);
   EXPECT_EQ(d.status, "drift");
   EXPECT_DOUBLE_EQ(*d.degradation, 0.5);
 }
 
 TEST(PerformanceDriftTest, DegradationEqualToThresholdIsNotDrift) {
   // All values exact in binary: (1.25 - 1) / 1 = 0.25, significant but not above 0.25.
-  const PerformanceDrift d = Evaluate("mae", 1.0, 1.25, 100, 0.25);
+  const PerformanceDrift d = EvaluateSure("mae", 1.0, 1.25, 100, 0.25);
   EXPECT_EQ(*d.degradation, 0.25);
   EXPECT_TRUE(d.significant);
   EXPECT_FALSE(d.above_threshold);
   EXPECT_FALSE(d.drift_detected);
   EXPECT_EQ(d.status, "ok");
-  const PerformanceDrift just_over = Evaluate("mae", 1.0, 1.26, 100, 0.25);
+  const PerformanceDrift just_over = EvaluateSure("mae", 1.0, 1.26, 100, 0.25);
   EXPECT_TRUE(just_over.above_threshold);
   EXPECT_EQ(just_over.status, "drift");
 }
 
 TEST(PerformanceDriftTest, NegativeTrainingR2UsesMagnitudeSoWorseStaysPositive) {
   // -0.5 -> -1.0 is worse: (-0.5 - -1.0) / |-0.5| = +1.0.
-  const PerformanceDrift worse = Evaluate("r2", -0.5, -1.0, 100);
+  const PerformanceDrift worse = EvaluateSure("r2", -0.5, -1.0, 100);
   EXPECT_EQ(worse.status, "drift");
   EXPECT_DOUBLE_EQ(*worse.degradation, 1.0);
   // -0.5 -> 0.25 is better: (-0.5 - 0.25) / 0.5 = -1.5.
-  const PerformanceDrift better = Evaluate("r2", -0.5, 0.25, 100);
+  const PerformanceDrift better = EvaluateSure("r2", -0.5, 0.25, 100);
   EXPECT_EQ(better.status, "ok");
   EXPECT_DOUBLE_EQ(*better.degradation, -1.5);
 }
 
 TEST(PerformanceDriftTest, TooFewSamplesIsInsufficientData) {
-  const PerformanceDrift d = Evaluate("auc", 0.9, 0.1, 9);
+  const PerformanceDrift d = EvaluateSure("auc", 0.9, 0.1, 9);
   EXPECT_EQ(d.status, "insufficient_data");
   EXPECT_FALSE(d.drift_detected);
   EXPECT_FALSE(d.degradation.has_value());
-  EXPECT_EQ(Evaluate("auc", 0.9, 0.1, 10).status, "drift");  // min is inclusive
-  EXPECT_EQ(Evaluate("auc", 0.9, 0.1, 99, 0.2, 100).status, "insufficient_data");
+  EXPECT_EQ(EvaluateSure("auc", 0.9, 0.1, 10).status, "drift");  // min is inclusive
+  EXPECT_EQ(EvaluateSure("auc", 0.9, 0.1, 99, 0.2, 100).status, "insufficient_data");
 }
 
 TEST(PerformanceDriftTest, MissingOrNonFiniteRecentValueIsInsufficientData) {
-  EXPECT_EQ(Evaluate("auc", 0.9, std::nullopt, 1000).status, "insufficient_data");
+  EXPECT_EQ(EvaluateSure("auc", 0.9, std::nullopt, 1000).status, "insufficient_data");
   const PerformanceDrift nan_recent =
-      Evaluate("auc", 0.9, std::numeric_limits<double>::quiet_NaN(), 1000);
+      EvaluateSure("auc", 0.9, std::numeric_limits<double>::quiet_NaN(), 1000);
   EXPECT_EQ(nan_recent.status, "insufficient_data");
   EXPECT_FALSE(nan_recent.drift_detected);
 }
 
 TEST(PerformanceDriftTest, MissingOrNonFiniteTrainingValueIsNoTrainingMetric) {
-  const PerformanceDrift missing = Evaluate("rmse", std::nullopt, 3.0, 1000);
+  const PerformanceDrift missing = EvaluateSure("rmse", std::nullopt, 3.0, 1000);
   EXPECT_EQ(missing.status, "no_training_metric");
   EXPECT_FALSE(missing.degradation.has_value());
   EXPECT_EQ(missing.recent_value, 3.0);
-  EXPECT_EQ(Evaluate("rmse", std::numeric_limits<double>::infinity(), 3.0, 1000).status,
+  EXPECT_EQ(EvaluateSure("rmse", std::numeric_limits<double>::infinity(), 3.0, 1000).status,
             "no_training_metric");
 }
 
 TEST(PerformanceDriftTest, ZeroTrainingValueCannotGiveRelativeChange) {
-  const PerformanceDrift d = Evaluate("mae", 0.0, 5.0, 1000);
+  const PerformanceDrift d = EvaluateSure("mae", 0.0, 5.0, 1000);
   EXPECT_EQ(d.status, "training_metric_zero");
   EXPECT_FALSE(d.drift_detected);
   EXPECT_FALSE(d.degradation.has_value());
 }
 
 TEST(PerformanceDriftTest, UnknownMetricComesFirst) {
-  const PerformanceDrift d = Evaluate("latency", std::nullopt, std::nullopt, 0);
+  const PerformanceDrift d = EvaluateSure("latency", std::nullopt, std::nullopt, 0);
   EXPECT_EQ(d.status, "unknown_metric");
   EXPECT_EQ(d.metric, "latency");
 }
 
 TEST(PerformanceDriftTest, StatusPrecedence) {
   // No training value outranks too few samples; a zero training value outranks them too.
-  EXPECT_EQ(Evaluate("auc", std::nullopt, 0.5, 1).status, "no_training_metric");
-  EXPECT_EQ(Evaluate("auc", 0.0, 0.5, 1).status, "training_metric_zero");
+  EXPECT_EQ(EvaluateSure("auc", std::nullopt, 0.5, 1).status, "no_training_metric");
+  EXPECT_EQ(EvaluateSure("auc", 0.0, 0.5, 1).status, "training_metric_zero");
 }
 
 TEST(PerformanceDriftTest, NanThresholdNeverDetectsDrift) {
   const PerformanceDrift d =
-      Evaluate("auc", 0.9, 0.1, 100, std::numeric_limits<double>::quiet_NaN());
+      EvaluateSure("auc", 0.9, 0.1, 100, std::numeric_limits<double>::quiet_NaN());
   EXPECT_FALSE(d.drift_detected);
   EXPECT_EQ(d.status, "ok");
 }
 
 TEST(PerformanceDriftTest, SignificantButBelowThresholdIsNotDrift) {
   // MAE 2.0 -> 2.2: +10 %, certain, but the threshold is 20 %.
-  const PerformanceDrift d = Evaluate("mae", 2.0, 2.2, 1000);
+  const PerformanceDrift d = EvaluateSure("mae", 2.0, 2.2, 1000);
   EXPECT_TRUE(d.significant);
   EXPECT_FALSE(d.above_threshold);
   EXPECT_FALSE(d.drift_detected);
@@ -171,8 +171,8 @@ TEST(PerformanceDriftTest, SignificantButBelowThresholdIsNotDrift) {
 
 TEST(PerformanceDriftTest, AboveThresholdButNotSignificantIsNotDrift) {
   // MAE 2 -> 3 (+50 %) with se 0.5: the interval [1.71, 4.29] still holds the training 2.
-  const PerformanceDrift d =
-      EvaluatePerformanceDrift("mae", 2.0, 3.0, Normal(3.0, 0.5), 12, PerformanceDriftOptions{});
+  const PerformanceDrift d = EvaluatePerformanceDrift("mae", 2.0, 3.0, NormalEstimate(3.0, 0.5), 12,
+                                                      PerformanceDriftOptions{});
   EXPECT_TRUE(d.above_threshold);
   EXPECT_FALSE(d.significant);
   EXPECT_FALSE(d.drift_detected);
@@ -192,7 +192,7 @@ TEST(PerformanceDriftTest, AboveThresholdButNotSignificantIsNotDrift) {
 TEST(PerformanceDriftTest, HigherIsBetterDegradationIntervalIsFlipped) {
   // AUC 0.8 at training, recent 0.6 in [0.6 - z se, 0.6 + z se]: the degradation interval is
   // [(0.8 - high) / 0.8, (0.8 - low) / 0.8].
-  const MetricEstimate e = Normal(0.6, 0.03);
+  const MetricEstimate e = NormalEstimate(0.6, 0.03);
   const PerformanceDrift d = EvaluatePerformanceDrift("auc", 0.8, 0.6, e, 400, {});
   EXPECT_DOUBLE_EQ(*d.degradation_low, (0.8 - e.high) / 0.8);
   EXPECT_DOUBLE_EQ(*d.degradation_high, (0.8 - e.low) / 0.8);
@@ -210,8 +210,8 @@ TEST(PerformanceDriftTest, SignificantIffDegradationIntervalAboveZeroIffPValueAt
     const bool lower_is_better = i % 2 == 0;
     const double training = 1.0 + uniform(rng), recent = training * (0.7 + 0.6 * uniform(rng));
     const double se = 0.01 + 0.2 * uniform(rng);
-    const PerformanceDrift d = EvaluatePerformanceDrift(lower_is_better ? "mae" : "r2", training,
-                                                        recent, Normal(recent, se), 100, {});
+    const PerformanceDrift d = EvaluatePerformanceDrift(
+        lower_is_better ? "mae" : "r2", training, recent, NormalEstimate(recent, se), 100, {});
     ASSERT_TRUE(d.pvalue && d.degradation_low);
     EXPECT_EQ(d.significant, *d.degradation_low > 0) << i;
     EXPECT_EQ(d.significant, *d.pvalue <= 0.005) << i << " p=" << *d.pvalue;
@@ -226,20 +226,24 @@ TEST(PerformanceDriftTest, MissingEstimateIsInsufficientDataWhenTheMetricHasAnEs
   const PerformanceDrift auc = EvaluatePerformanceDrift("auc", 0.9, 0.1, std::nullopt, 1000, {});
   EXPECT_EQ(auc.status, "insufficient_data");
   EXPECT_FALSE(auc.degradation.has_value());
-  // f1 has no estimator: the point degradation is reported, but it is never significant.
-  const PerformanceDrift f1 = EvaluatePerformanceDrift("f1", 0.9, 0.1, std::nullopt, 1000, {});
-  EXPECT_EQ(f1.status, "ok");
-  EXPECT_TRUE(f1.above_threshold);
-  EXPECT_FALSE(f1.significant);
-  EXPECT_FALSE(f1.drift_detected);
-  EXPECT_FALSE(f1.pvalue.has_value());
-  EXPECT_FALSE(f1.recent_low.has_value());
-  EXPECT_TRUE(f1.interval_method.empty());
+  EXPECT_EQ(EvaluatePerformanceDrift("f1", 0.9, 0.1, std::nullopt, 1000, {}).status,
+            "insufficient_data");
+  // average_precision has no estimator: the point degradation is reported, but it is never
+  // significant.
+  const PerformanceDrift ap =
+      EvaluatePerformanceDrift("average_precision", 0.9, 0.1, std::nullopt, 1000, {});
+  EXPECT_EQ(ap.status, "ok");
+  EXPECT_TRUE(ap.above_threshold);
+  EXPECT_FALSE(ap.significant);
+  EXPECT_FALSE(ap.drift_detected);
+  EXPECT_FALSE(ap.pvalue.has_value());
+  EXPECT_FALSE(ap.recent_low.has_value());
+  EXPECT_TRUE(ap.interval_method.empty());
 }
 
 TEST(PerformanceDriftTest, RecentIntervalIsReportedWithoutATrainingValue) {
   const PerformanceDrift d =
-      EvaluatePerformanceDrift("mae", std::nullopt, 2.0, Normal(2.0, 0.1), 100, {});
+      EvaluatePerformanceDrift("mae", std::nullopt, 2.0, NormalEstimate(2.0, 0.1), 100, {});
   EXPECT_EQ(d.status, "no_training_metric");
   ASSERT_TRUE(d.recent_low.has_value());
   EXPECT_DOUBLE_EQ(*d.recent_high, 2.0 + kZ995 * 0.1);

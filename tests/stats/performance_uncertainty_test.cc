@@ -22,7 +22,7 @@ using nlohmann::json;
 using testing::RelNear;
 
 // 1e-9 relative, or 1e-12 absolute near zero.
-::testing::AssertionResult Close(double actual, double expected) {
+::testing::AssertionResult CloseToOracle(double actual, double expected) {
   if (std::abs(actual - expected) <= std::max(1e-9 * std::abs(expected), 1e-12)) {
     return ::testing::AssertionSuccess();
   }
@@ -31,7 +31,7 @@ using testing::RelNear;
 
 // Reads {"reg": [{"p", "a", "conf", "bound"}], "auc": [{"s", "l", "conf", "bound"}]}; answers per
 // case and metric: value, se, low, high, p_greater, p_less (p of H0 metric <= / >= bound).
-constexpr const char* kOracle = R"PY(
+constexpr const char* kUncertaintyOracle = R"PY(
 import json, sys
 import numpy as np
 from scipy import stats
@@ -112,32 +112,33 @@ print(json.dumps({"reg": reg, "auc": aucs}, default=float))
 
 void ExpectMatches(const MetricEstimate& e, const json& x, const std::string& label, double bound) {
   SCOPED_TRACE(label);
-  EXPECT_TRUE(Close(e.value, x["value"].get<double>()));
-  EXPECT_TRUE(Close(e.standard_error, x["se"].get<double>()));
+  EXPECT_TRUE(CloseToOracle(e.value, x["value"].get<double>()));
+  EXPECT_TRUE(CloseToOracle(e.standard_error, x["se"].get<double>()));
   // An interval end is a difference (value - q se), so its rounding is relative to the value and
   // the half-width, not to the end itself (a low end near 0 cancels most digits).
   const double scale = std::abs(e.value) + (e.high - e.low);
   EXPECT_NEAR(e.low, x["low"].get<double>(), 1e-9 * scale);
   EXPECT_NEAR(e.high, x["high"].get<double>(), 1e-9 * scale);
-  if (!x["pg"].is_null()) {
-    EXPECT_TRUE(Close(OneSidedPValue(e, bound, true), x["pg"].get<double>()));
-    EXPECT_TRUE(Close(OneSidedPValue(e, bound, false), x["pl"].get<double>()));
+  if (x.contains("pg") && !x["pg"].is_null()) {
+    EXPECT_TRUE(CloseToOracle(OneSidedPValue(e, bound, true), x["pg"].get<double>()));
+    EXPECT_TRUE(CloseToOracle(OneSidedPValue(e, bound, false), x["pl"].get<double>()));
   }
 }
 
-struct RegCase {
+struct UncertaintyRegCase {
   std::string kind;
   std::vector<double> p, a;
   double conf;
 };
 
-std::vector<RegCase> RegressionCases() {
+std::vector<UncertaintyRegCase> RegressionCases() {
   std::mt19937_64 rng(2026);
   std::normal_distribution<double> normal(0.0, 1.0);
-  std::vector<RegCase> cases;
+  std::vector<UncertaintyRegCase> cases;
   for (size_t n : {3, 10, 50, 1000}) {
     for (const char* kind : {"normal", "ties", "skewed", "offset"}) {
-      RegCase c{std::string(kind) + "/" + std::to_string(n), {}, {}, n % 2 ? 0.99 : 0.95};
+      UncertaintyRegCase c{
+          std::string(kind) + "/" + std::to_string(n), {}, {}, n % 2 ? 0.99 : 0.95};
       for (size_t i = 0; i < n; ++i) {
         double a = 20.0 + 4.0 * normal(rng), p = a + 2.0 * normal(rng);
         if (std::string(kind) == "ties") {
@@ -158,20 +159,20 @@ std::vector<RegCase> RegressionCases() {
   return cases;
 }
 
-struct AucCase {
+struct UncertaintyAucCase {
   std::string kind;
   std::vector<double> s;
   std::vector<uint8_t> l;
   double conf;
 };
 
-std::vector<AucCase> AucCases() {
+std::vector<UncertaintyAucCase> AucCases() {
   std::mt19937_64 rng(85);
   std::normal_distribution<double> normal(0.0, 1.0);
-  std::vector<AucCase> cases;
+  std::vector<UncertaintyAucCase> cases;
   for (size_t n : {8, 30, 200, 3000}) {
     for (const char* kind : {"separated", "ties", "weak", "unbalanced"}) {
-      AucCase c{std::string(kind) + "/" + std::to_string(n), {}, {}, n % 3 ? 0.99 : 0.9};
+      UncertaintyAucCase c{std::string(kind) + "/" + std::to_string(n), {}, {}, n % 3 ? 0.99 : 0.9};
       for (size_t i = 0; i < n; ++i) {
         const std::string k(kind);
         uint8_t label = (k == "unbalanced" ? rng() % 10 == 0 : rng() % 2 == 0) ? 1 : 0;
@@ -189,18 +190,18 @@ std::vector<AucCase> AucCases() {
 }
 
 TEST(MetricUncertaintyTest, MatchesScipyNumpyAndSklearn) {
-  const std::vector<RegCase> reg = RegressionCases();
-  const std::vector<AucCase> auc = AucCases();
+  const std::vector<UncertaintyRegCase> reg = RegressionCases();
+  const std::vector<UncertaintyAucCase> auc = AucCases();
   // The p-values are checked against a bound near each metric, so they are neither 0 nor 1.
   const json bounds = {{"mae", 1.7}, {"mape", 0.08}, {"rmse", 2.1}, {"r2", 0.75}};
   json input = {{"reg", json::array()}, {"auc", json::array()}};
-  for (const RegCase& c : reg) {
+  for (const UncertaintyRegCase& c : reg) {
     input["reg"].push_back({{"p", c.p}, {"a", c.a}, {"conf", c.conf}, {"bound", bounds}});
   }
-  for (const AucCase& c : auc) {
+  for (const UncertaintyAucCase& c : auc) {
     input["auc"].push_back({{"s", c.s}, {"l", c.l}, {"conf", c.conf}, {"bound", 0.8}});
   }
-  const json out = testing::RunOracle(kOracle, input);
+  const json out = testing::RunOracle(kUncertaintyOracle, input);
   for (size_t i = 0; i < reg.size(); ++i) {
     for (const char* metric : {"mae", "mape", "rmse", "r2"}) {
       auto e = EstimateRegressionMetric(metric, reg[i].p, reg[i].a, reg[i].conf);
@@ -214,7 +215,7 @@ TEST(MetricUncertaintyTest, MatchesScipyNumpyAndSklearn) {
   for (size_t i = 0; i < auc.size(); ++i) {
     auto e = EstimateAuc(auc[i].s, auc[i].l, auc[i].conf);
     ASSERT_TRUE(e.has_value()) << auc[i].kind << e.error().ToString();
-    EXPECT_TRUE(Close(e->value, out["auc"][i]["sklearn"].get<double>())) << auc[i].kind;
+    EXPECT_TRUE(CloseToOracle(e->value, out["auc"][i]["sklearn"].get<double>())) << auc[i].kind;
     ExpectMatches(*e, out["auc"][i], auc[i].kind + " auc", 0.8);
     EXPECT_GE(e->low, 0.0);
     EXPECT_LE(e->high, 1.0);
@@ -342,7 +343,94 @@ TEST(MetricUncertaintyTest, UndefinedOrInvalidInputsAreErrors) {
   EXPECT_EQ(EstimateAuc(s, one_positive, 0.99).error().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(EstimateAuc(s, bad_label, 0.99).error().code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(HasUncertaintyEstimate("roc_auc"));
-  EXPECT_FALSE(HasUncertaintyEstimate("f1"));
+  EXPECT_TRUE(HasUncertaintyEstimate("f1"));
+  EXPECT_FALSE(HasUncertaintyEstimate("average_precision"));
+}
+
+// Accuracy, log loss and Brier score (t intervals on the per-row values) and F1 (delta method for
+// a ratio of means) against sklearn's metric values and scipy / numpy on the same formulas; F1's
+// standard error also against a bootstrap.
+constexpr const char* kClassificationUncertaintyOracle = R"PY(
+import json, sys
+import numpy as np
+from scipy import stats
+from sklearn.metrics import accuracy_score, log_loss, brier_score_loss, f1_score
+
+def interval(v, se, q, lo_range, hi_range):
+    return max(lo_range, v - q * se), min(hi_range, v + q * se)
+
+out = []
+for c in json.load(sys.stdin)["cases"]:
+    s = np.array(c["s"]); l = np.array(c["l"]); conf = c["conf"]; n = len(s)
+    pred = (s >= 0.5).astype(int)
+    eps = np.finfo(np.float64).eps
+    cl = np.clip(s, eps, 1 - eps)
+    rows = {"accuracy": (pred == l).astype(float), "brier": (l - s) ** 2,
+            "log_loss": -np.log(np.where(l == 1, cl, 1 - cl) / ((1 - cl) + cl))}
+    sk = {"accuracy": accuracy_score(l, pred), "brier": brier_score_loss(l, s),
+          "log_loss": log_loss(l, s, eps=eps, labels=[0, 1])}
+    res = {}
+    qt = stats.t.ppf(1 - (1 - conf) / 2, n - 1)
+    for k, x in rows.items():
+        se = x.std(ddof=1) / np.sqrt(n)
+        lo, hi = interval(x.mean(), se, qt, 0.0, 1.0 if k == "accuracy" else np.inf)
+        res[k] = dict(value=x.mean(), sklearn=sk[k], se=se, low=lo, high=hi)
+    tp = (pred == 1) & (l == 1); x = 2.0 * tp; y = 2.0 * tp + ((pred == 1) & (l == 0)) + ((pred == 0) & (l == 1))
+    f = x.sum() / y.sum(); inf = (x - f * y) / y.mean(); se = inf.std(ddof=1) / np.sqrt(n)
+    lo, hi = interval(f, se, stats.norm.ppf(1 - (1 - conf) / 2), 0.0, 1.0)
+    rng = np.random.default_rng(9); boot = []
+    for _ in range(3000):
+        i = rng.integers(0, n, n); boot.append(x[i].sum() / y[i].sum())
+    res["f1"] = dict(value=f, sklearn=f1_score(l, pred), se=se, low=lo, high=hi,
+                     boot=float(np.std(boot, ddof=1)))
+    out.append(res)
+print(json.dumps(out, default=float))
+)PY";
+
+TEST(MetricUncertaintyTest, ClassificationMetricsMatchSklearnScipyAndBootstrap) {
+  std::mt19937_64 rng(44);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::vector<UncertaintyAucCase> cases;
+  for (size_t n : {12, 80, 500}) {
+    UncertaintyAucCase c{"n=" + std::to_string(n), {}, {}, n == 80 ? 0.95 : 0.99};
+    for (size_t i = 0; i < n; ++i) {
+      const uint8_t label = rng() % 3 == 0 ? 1 : 0;
+      double score = 1.0 / (1.0 + std::exp(-(normal(rng) + 1.5 * label - 0.5)));
+      if (i % 7 == 0) score = label ? 1.0 : 0.0;  // clipped by the log loss
+      c.s.push_back(score);
+      c.l.push_back(label);
+    }
+    cases.push_back(std::move(c));
+  }
+  json input = {{"cases", json::array()}};
+  for (const UncertaintyAucCase& c : cases)
+    input["cases"].push_back({{"s", c.s}, {"l", c.l}, {"conf", c.conf}});
+  const json out = testing::RunOracle(kClassificationUncertaintyOracle, input);
+  for (size_t i = 0; i < cases.size(); ++i) {
+    for (const char* metric : {"accuracy", "log_loss", "brier", "f1"}) {
+      auto e = EstimateClassificationMetric(metric, cases[i].s, cases[i].l, 0.5,
+                                            2.220446049250313e-16, cases[i].conf);
+      ASSERT_TRUE(e.has_value()) << metric << " " << e.error().ToString();
+      const json& x = out[i][metric];
+      const std::string label = cases[i].kind + " " + metric;
+      EXPECT_TRUE(CloseToOracle(e->value, x["sklearn"].get<double>())) << label;
+      ExpectMatches(*e, x, label, e->value);
+      if (std::string(metric) == "f1" && cases[i].s.size() >= 80) {
+        EXPECT_TRUE(RelNear(e->standard_error, x["boot"].get<double>(), 0.15)) << label;
+      }
+    }
+  }
+  // Every row right: accuracy 1 with zero variance is no interval rather than [1, 1].
+  const std::vector<double> s = {0.9, 0.8, 0.2, 0.1};
+  const std::vector<uint8_t> l = {1, 1, 0, 0};
+  EXPECT_EQ(EstimateClassificationMetric("accuracy", s, l, 0.5, 1e-15, 0.99).error().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(EstimateClassificationMetric("f1", s, l, 0.5, 1e-15, 0.99).error().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(EstimateClassificationMetric("brier", s, l, 0.5, 1e-15, 0.99).has_value());
+  EXPECT_EQ(
+      EstimateClassificationMetric("average_precision", s, l, 0.5, 1e-15, 0.99).error().code(),
+      StatusCode::kInvalidArgument);
 }
 
 }  // namespace
