@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <numbers>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "monitor/assessment.h"
@@ -76,19 +78,35 @@ TEST(PerformanceUncertaintyTest, UnchangedRegressionModelRarelyAlarms) {
   }
 }
 
+// Every compared classification metric of an unchanged classifier, its training values measured
+// on 200,000 rows of the same model (as a team's training report would).
 TEST(PerformanceUncertaintyTest, UnchangedClassifierRarelyAlarms) {
   std::mt19937_64 rng(85);
+  const std::vector<Row> training_rows = ClassifierRows(rng, 200'000);
+  const PerformanceResult training =
+      ComputePerformance(registry::ModelTask::kBinaryClassification, training_rows, {}, "", "", {});
+  std::map<std::string, double> training_metrics;
+  for (const char* metric : {"auc", "average_precision", "accuracy", "f1", "log_loss", "brier"}) {
+    training_metrics[metric] = *MetricValue(training, metric);
+  }
+  EXPECT_NEAR(training_metrics["auc"], 0.85, 0.005);
   for (int n : {20, 50, 200}) {
-    int alarms = 0, decided = 0;
+    std::map<std::string, int> alarms;
+    int primary = 0, decided = 0;
     for (int k = 0; k < kReplicates; ++k) {
       const std::vector<Row> rows = ClassifierRows(rng, n);
       const PerformanceResult r = ComputePerformance(registry::ModelTask::kBinaryClassification,
-                                                     rows, {{"auc", 0.85}}, "v1", "m", {});
-      alarms += r.drift_detected;
+                                                     rows, training_metrics, "v1", "m", {});
+      primary += r.drift_detected;
       decided += r.drift.at(0).status != "insufficient_data";
+      for (const stats::PerformanceDrift& d : r.drift) alarms[d.metric] += d.drift_detected;
     }
-    EXPECT_LE(alarms / double(kReplicates), kMaxNullRate) << "n=" << n;
+    EXPECT_LE(primary / double(kReplicates), kMaxNullRate) << "n=" << n;
     EXPECT_GT(decided, kReplicates * 9 / 10) << "n=" << n;
+    ASSERT_EQ(alarms.size(), 6u);
+    for (const auto& [metric, count] : alarms) {
+      EXPECT_LE(count / double(kReplicates), kMaxNullRate) << metric << " n=" << n;
+    }
   }
 }
 
@@ -158,6 +176,26 @@ TEST(PerformanceUncertaintyTest, JsonShowsIntervalsPValueAndDecision) {
   EXPECT_EQ(j["performance_drift"][0]["interval_method"], "t");
   EXPECT_EQ(j["performance_drift"][1]["interval_method"], "t_squared");
   EXPECT_EQ(j["performance_drift"][2]["interval_method"], "delta");
+  // A classifier: every compared metric but average_precision has an interval.
+  std::vector<Row> scored;
+  for (int i = 0; i < 60; ++i) scored.push_back(Labelled(i, (i % 10) / 10.0 + 0.05, i % 3 == 0));
+  const Json c = ToJson(ComputePerformance(registry::ModelTask::kBinaryClassification, scored,
+                                           {{"auc", 0.9},
+                                            {"average_precision", 0.8},
+                                            {"accuracy", 0.8},
+                                            {"f1", 0.7},
+                                            {"log_loss", 0.4},
+                                            {"brier", 0.15}},
+                                           "v1", "m", s));
+  ASSERT_EQ(c["performance_drift"].size(), 6u);
+  std::map<std::string, Json> method;
+  for (const Json& item : c["performance_drift"]) method[item["metric"]] = item["interval_method"];
+  EXPECT_EQ(method["auc"], "delong_logit");
+  EXPECT_TRUE(method["average_precision"].is_null());
+  EXPECT_EQ(method["accuracy"], "t");
+  EXPECT_EQ(method["f1"], "delta");
+  EXPECT_EQ(method["log_loss"], "t");
+  EXPECT_EQ(method["brier"], "t");
   // Too few rows: the keys stay, with nulls and false.
   const std::vector<Row> few(rows.begin(), rows.begin() + 3);
   const Json small = ToJson(
