@@ -32,7 +32,9 @@ struct QualitySettings {
   double degradation_threshold = 0.2;
   // Performance drift needs the degradation to be significant: its interval at confidence
   // 1 - alarm_level lies above 0 (one-sided p <= alarm_level / 2), so an unchanged model is
-  // flagged in at most alarm_level / 2 of evaluations per metric. In (0, 1).
+  // flagged in about alarm_level / 2 of evaluations per metric or fewer (the intervals are
+  // approximate; the threshold gate removes more). In (0, 1); outside, no estimate can be made
+  // and every metric with an estimator is insufficient_data.
   double alarm_level = 0.01;
   // AUC (and its drift) needs at least this many positives and this many negatives among the
   // rows with actuals; fewer -> insufficient_data for the auc drift item.

@@ -74,8 +74,9 @@ struct PerformanceDriftOptions {
 // Evaluates one metric. training_value and recent_value are copied into the result as given
 // (also when not finite), so a report can show what was compared. `estimate` is the recent
 // metric's uncertainty (performance_uncertainty.h), computed on the same rows; its confidence is
-// the one reported. A metric without an estimator (f1, accuracy, ...) is never significant, so it
-// never reports drift; one with an estimator but no estimate is insufficient_data.
+// the one reported. A metric without an estimator (average_precision, precision, recall) is never
+// significant, so it never reports drift; one with an estimator but no estimate is
+// insufficient_data.
 PerformanceDrift EvaluatePerformanceDrift(std::string_view metric,
                                           std::optional<double> training_value,
                                           std::optional<double> recent_value,

@@ -16,6 +16,7 @@
 //          bounds (a symmetric Wald interval on the AUC scale crosses 1 for good classifiers on
 //          small windows and under-covers there). An AUC of exactly 0 or 1, or a zero DeLong
 //          variance (e.g. one constant score), gives the degenerate interval [AUC, AUC].
+//   accuracy, log_loss, brier, f1: see EstimateClassificationMetric.
 //
 // Every interval is symmetric on its "scale" (identity, square, logit) and clipped to the
 // metric's range; OneSidedPValue tests on the same scale with the same distribution, so for any
