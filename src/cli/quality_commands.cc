@@ -203,11 +203,19 @@ void PrintDriftReport(const stats::DriftReport& report, bool json) {
   }
   for (const stats::FeatureDrift& f : report.features) {
     std::cout << std::left << std::setw(10) << f.name << std::setw(14)
-              << stats::DriftTestName(f.test) << " score=" << f.score
-              << (f.drift_detected ? "  DRIFT" : "") << "\n";
+              << stats::DriftTestName(f.test) << " score=" << f.score;
+    if (f.pvalue) std::cout << " p=" << *f.pvalue << " (" << f.pvalue_method << ")";
+    std::cout << (f.drift_detected ? "  DRIFT" : "") << "\n";
   }
   std::cout << "dataset_drift=" << (report.dataset_drift ? "true" : "false")
-            << " drift_share=" << report.drift_share << "\n";
+            << " drift_share=" << report.drift_share << " drift_share_bh=" << report.drift_share_bh
+            << " dataset_pvalue=";
+  if (report.dataset_pvalue) {
+    std::cout << *report.dataset_pvalue;
+  } else {
+    std::cout << "none";
+  }
+  std::cout << "\n";
 }
 
 }  // namespace

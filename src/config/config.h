@@ -97,6 +97,11 @@ struct Config {
     std::map<std::string, double> model_degradation_thresholds;
     double classification_threshold = 0.5;  // predicted positive iff score >= threshold
     double drift_share_threshold = 0.5;     // dataset drift when >= this share of features drift
+    // False-alarm budget of model_drift_detected per (model, segment) evaluation: performance
+    // drift and dataset drift are each decided at half of it (docs/quality.md).
+    double alarm_level = 0.01;
+    // Level of each per-feature drift test (p <= this) and of Benjamini-Hochberg across features.
+    double feature_drift_alpha = 0.05;
     int64_t profile_cache_size = 10;        // reference profiles kept loaded (LRU)
     int64_t max_window_rows = 200000;       // rows per model and segment the evaluator keeps
   } quality;

@@ -52,6 +52,12 @@ const std::vector<std::string_view>& ComparedMetrics(registry::ModelTask task) {
   return none;
 }
 
+int64_t CountsTotal(const stats::CategoryCounts& counts) {
+  int64_t total = 0;
+  for (const auto& [name, count] : counts) total += count;
+  return total;
+}
+
 }  // namespace
 
 double QualitySettings::DegradationThresholdFor(const std::string& model) const {
@@ -307,15 +313,24 @@ Result<DriftResult> ComputeDrift(const profile::ReferenceProfile& reference,
     const profile::FeatureProfile& f = reference.features[i];
     stats::FeatureInput in;
     in.name = f.name;
+    // A mistyped value is as unusable as a missing one: both count as current missing, so a
+    // window with rows but no usable value is decided by the presence test, not dropped.
+    const int64_t mismatched = i < current.type_mismatches.size() ? current.type_mismatches[i] : 0;
     if (f.type == profile::FeatureType::kNumeric) {
-      if (f.numeric.sorted.empty() || current.numeric[i].sorted.empty()) continue;
+      if (f.numeric.sorted.empty()) continue;  // nothing to compare against
       in.reference_sorted = f.numeric.sorted;
       in.current_sorted = current.numeric[i].sorted;
+      in.reference_missing = f.numeric.missing;
+      in.current_missing = current.numeric[i].missing + mismatched;
+      if (in.current_sorted.empty() && in.current_missing == 0) continue;
     } else {
-      if (f.categorical.counts.empty() || current.categorical[i].counts.empty()) continue;
+      if (CountsTotal(f.categorical.counts) == 0) continue;
       in.categorical = true;
       in.reference_counts = &f.categorical.counts;
       in.current_counts = &current.categorical[i].counts;
+      in.reference_missing = f.categorical.missing;
+      in.current_missing = current.categorical[i].missing + mismatched;
+      if (CountsTotal(current.categorical[i].counts) == 0 && in.current_missing == 0) continue;
     }
     inputs.push_back(std::move(in));
   }
@@ -360,6 +375,8 @@ Json ToJson(const stats::FeatureDrift& f) {
   out["test"] = std::string(stats::DriftTestName(f.test));
   out["score"] = f.score;
   out["pvalue"] = OptionalNumber(f.pvalue);
+  out["pvalue_method"] = f.pvalue_method.empty() ? Json(nullptr) : Json(f.pvalue_method);
+  if (f.levels > 0) out["levels"] = f.levels;
   out["threshold"] = f.threshold;
   out["drift_detected"] = f.drift_detected;
   out["pvalue_bh"] = OptionalNumber(f.pvalue_bh);
@@ -382,6 +399,8 @@ Json ToJson(const DriftResult& r) {
   if (r.features) {
     out["dataset_drift"] = r.features->dataset_drift;
     out["drift_share"] = r.features->drift_share;
+    out["drift_share_bh"] = r.features->drift_share_bh;
+    out["dataset_pvalue"] = OptionalNumber(r.features->dataset_pvalue);
     out["drifted_features"] = r.features->drifted;
     out["drifted_features_bh"] = r.features->drifted_bh;
     out["number_of_features"] = static_cast<int64_t>(r.features->features.size());

@@ -92,8 +92,10 @@ PerformanceResult ComputePerformance(registry::ModelTask task, std::span<const R
 std::optional<double> MetricValue(const PerformanceResult& result, std::string_view metric);
 Json ToJson(const PerformanceResult& result);
 
-// Drift of the current window against a reference profile: every feature (automatic test
-// choice), the prediction column and the actual (target) column when both sides have them.
+// Drift of the current window against a reference profile: every feature with reference values
+// (automatic test choice; a feature whose window has rows but no usable value, all missing or
+// mistyped, is decided by the presence test "missing"), the prediction column and the actual
+// (target) column when both sides have values.
 struct DriftResult {
   std::string status;  // "ok" | "insufficient_data" (an empty side)
   int64_t reference_rows = 0, current_rows = 0;

@@ -141,10 +141,18 @@ double PopulationStdDev(std::span<const double> v) {
   return std::sqrt(NumpySum(squares) / n);
 }
 
+bool IsConstantSpread(double std_dev, double mean) {
+  // Relative: a spread a billionth of the level is rounding residue, not variation.
+  return !(std_dev > 1e-9 * std::fabs(mean));
+}
+
 std::optional<double> NormalizedWasserstein(std::span<const double> reference,
                                             std::span<const double> current) {
+  if (reference.empty()) return std::nullopt;
+  const double mean =
+      NumpySum(reference.data(), reference.size()) / static_cast<double>(reference.size());
   const double std_dev = PopulationStdDev(reference);
-  if (!(std_dev > 0)) return std::nullopt;
+  if (IsConstantSpread(std_dev, mean)) return std::nullopt;
   return Wasserstein1Sorted(reference, current) / std_dev;
 }
 
@@ -230,8 +238,22 @@ double JensenShannonDistance(const CategoryCounts& reference, const CategoryCoun
 
 ChiSquareResult ChiSquareHomogeneity(const CategoryCounts& reference,
                                      const CategoryCounts& current) {
-  std::vector<CategoryPair> counts = UnionCounts(reference, current);
-  std::erase_if(counts, [](const CategoryPair& c) { return c.reference + c.current == 0; });
+  const std::vector<CategoryPair> counts = UnionCounts(reference, current);
+  std::vector<int64_t> ref(counts.size()), cur(counts.size());
+  for (size_t i = 0; i < counts.size(); ++i) {
+    ref[i] = counts[i].reference;
+    cur[i] = counts[i].current;
+  }
+  return ChiSquareHomogeneityColumns(ref, cur);
+}
+
+ChiSquareResult ChiSquareHomogeneityColumns(std::span<const int64_t> reference,
+                                            std::span<const int64_t> current) {
+  std::vector<CategoryPair> counts;
+  counts.reserve(std::min(reference.size(), current.size()));
+  for (size_t i = 0; i < reference.size() && i < current.size(); ++i) {
+    if (reference[i] + current[i] != 0) counts.push_back({reference[i], current[i]});
+  }
   int64_t total_r = 0, total_c = 0;
   for (const CategoryPair& c : counts) {
     total_r += c.reference;

@@ -40,9 +40,14 @@ double Wasserstein1Sorted(std::span<const double> a, std::span<const double> b);
 // Returns NaN for an empty span. Allocates one copy of v.
 double PopulationStdDev(std::span<const double> v);
 
+// True when a sample with this population std and mean counts as constant:
+// !(std > 1e-9 * |mean|), which covers std == 0 (and NaN) and the rounding residue numpy leaves
+// for a constant column (np.std([0.1] * 2000) is 1.4e-17, not 0).
+bool IsConstantSpread(double std_dev, double mean);
+
 // Wasserstein1Sorted(reference, current) / PopulationStdDev(reference): the distance in units
-// of the reference's spread. nullopt when the reference is constant (std == 0), where the ratio
-// is undefined.
+// of the reference's spread. nullopt when the reference is empty or constant (IsConstantSpread,
+// with numpy's mean), where the ratio is undefined or only measures rounding noise.
 std::optional<double> NormalizedWasserstein(std::span<const double> reference,
                                             std::span<const double> current);
 
@@ -85,6 +90,12 @@ struct ChiSquareResult {
 // side's total is 0.
 ChiSquareResult ChiSquareHomogeneity(const CategoryCounts& reference,
                                      const CategoryCounts& current);
+
+// The same test on a table given column by column: reference[j] and current[j] are the counts of
+// column j (same length; columns 0 on both sides are dropped as above). ChiSquareHomogeneity is
+// this on the union of categories in name order, so the two agree bit for bit.
+ChiSquareResult ChiSquareHomogeneityColumns(std::span<const int64_t> reference,
+                                            std::span<const int64_t> current);
 
 struct ZTestResult {
   double statistic = 0;  // signed: positive when sample a's proportion is the larger

@@ -8,13 +8,15 @@
 #include <thread>
 #include <utility>
 
+#include "stats/homogeneity.h"
 #include "stats/ks.h"
 
 namespace mw::stats {
 namespace {
 
 // Evidently's floor for the reference spread: with a constant reference, W1 is scaled by this,
-// so any move of more than 1e-4 (at the 0.1 default threshold) counts as drift.
+// so any move of more than 1e-4 (at the 0.1 default threshold) gives a large score; the decision
+// still needs the companion test.
 constexpr double kWassersteinMinStdDev = 0.001;
 
 constexpr std::pair<DriftTest, std::string_view> kTestNames[] = {
@@ -25,28 +27,44 @@ constexpr std::pair<DriftTest, std::string_view> kTestNames[] = {
     {DriftTest::kJensenShannon, "jensenshannon"},
     {DriftTest::kChiSquare, "chisquare"},
     {DriftTest::kZTest, "ztest"},
+    {DriftTest::kMissing, "missing"},
 };
 
-bool IsNumericTest(DriftTest t) {
-  return t == DriftTest::kKs || t == DriftTest::kPsi || t == DriftTest::kWasserstein;
+bool IsDistanceTest(DriftTest t) {
+  return t == DriftTest::kPsi || t == DriftTest::kWasserstein || t == DriftTest::kJensenShannon;
 }
 
 Status ValidateOptions(const DriftOptions& o) {
-  for (double threshold :
-       {o.p_value_threshold, o.psi_threshold, o.wasserstein_threshold, o.jensen_shannon_threshold,
-        o.psi_min_proportion, o.dataset_drift_share, o.fdr_alpha}) {
-    if (!std::isfinite(threshold)) return InvalidArgument("drift thresholds must be finite");
+  const std::pair<double, const char*> finite[] = {
+      {o.p_value_threshold, "p_value_threshold"},
+      {o.psi_threshold, "psi_threshold"},
+      {o.wasserstein_threshold, "wasserstein_threshold"},
+      {o.jensen_shannon_threshold, "jensen_shannon_threshold"},
+      {o.psi_min_proportion, "psi_min_proportion"},
+      {o.dataset_drift_share, "dataset_drift_share"},
+      {o.fdr_alpha, "fdr_alpha"},
+      {o.dataset_alpha, "dataset_alpha"}};
+  for (const auto& [value, name] : finite) {
+    if (!std::isfinite(value)) return InvalidArgument(std::string(name) + " must be finite");
   }
-  if (!(o.p_value_threshold > 0 && o.p_value_threshold <= 1)) {
-    return InvalidArgument("p_value_threshold must be in (0, 1]");
+  const std::pair<double, const char*> levels[] = {{o.p_value_threshold, "p_value_threshold"},
+                                                   {o.fdr_alpha, "fdr_alpha"},
+                                                   {o.dataset_alpha, "dataset_alpha"}};
+  for (const auto& [value, name] : levels) {
+    if (!(value > 0 && value <= 1))
+      return InvalidArgument(std::string(name) + " must be in (0, 1]");
   }
-  if (!(o.fdr_alpha > 0 && o.fdr_alpha <= 1)) return InvalidArgument("fdr_alpha must be in (0, 1]");
   if (!(o.dataset_drift_share >= 0 && o.dataset_drift_share <= 1)) {
     return InvalidArgument("dataset_drift_share must be in [0, 1]");
   }
   if (o.psi_bins < 1) return InvalidArgument("psi_bins must be at least 1");
   if (!(o.psi_min_proportion > 0)) return InvalidArgument("psi_min_proportion must be positive");
-  if (o.large_reference_rows < 0) return InvalidArgument("large_reference_rows must be >= 0");
+  if (o.discrete_max_levels < 0 || o.discrete_max_levels > 100) {
+    return InvalidArgument("discrete_max_levels must be in [0, 100]");
+  }
+  if (o.monte_carlo_draws < 100 || o.monte_carlo_draws > 1'000'000) {
+    return InvalidArgument("monte_carlo_draws must be in [100, 1000000]");
+  }
   if (o.threads < 0) return InvalidArgument("threads must be >= 0");
   return Status::Ok();
 }
@@ -63,64 +81,142 @@ double WassersteinScore(std::optional<double> normalized, std::span<const double
   return Wasserstein1Sorted(reference, current) / kWassersteinMinStdDev;
 }
 
-void DecidePValue(FeatureDrift& out, double statistic, double pvalue, const DriftOptions& o) {
-  out.score = statistic;
-  out.pvalue = pvalue;
-  out.threshold = o.p_value_threshold;
-  out.drift_detected = pvalue < o.p_value_threshold;
+// A feature's classical test: what decides it automatically, and the companion of a requested
+// distance test.
+struct PTest {
+  DriftTest test = DriftTest::kKs;
+  double statistic = 0, pvalue = 1;
+  std::string method;
+  int64_t levels = 0;
+};
+
+PTest FromKs(const KsResult& ks) {
+  // KS names its paths as scipy does ("exact" | "asymp").
+  return {DriftTest::kKs, ks.statistic, ks.pvalue, ks.method == "exact" ? "exact" : "asymptotic",
+          0};
 }
 
-void DecideDistance(FeatureDrift& out, double distance, double threshold) {
+PTest FromLevels(const LevelTable& table, bool z_test, const DriftOptions& o) {
+  const LevelTestResult r = LevelTest(table, z_test, o.monte_carlo_draws);
+  return {z_test ? DriftTest::kZTest : DriftTest::kChiSquare, r.statistic, r.pvalue, r.method,
+          r.levels};
+}
+
+void DecidePValue(FeatureDrift& out, const PTest& t, const DriftOptions& o) {
+  out.test = t.test;
+  out.score = t.statistic;
+  out.pvalue = t.pvalue;
+  out.pvalue_method = t.method;
+  out.levels = t.levels;
+  out.threshold = o.p_value_threshold;
+  out.drift_detected = t.pvalue <= o.p_value_threshold;
+}
+
+// A requested distance: an effect-size gate on the companion test.
+void DecideDistance(FeatureDrift& out, DriftTest test, double distance, double threshold,
+                    const PTest& companion, const DriftOptions& o) {
+  DecidePValue(out, companion, o);
+  out.test = test;
   out.score = distance;
   out.threshold = threshold;
-  out.drift_detected = distance >= threshold;
+  out.drift_detected = distance >= threshold && companion.pvalue <= o.p_value_threshold;
+}
+
+Status UnsuitedTest(const FeatureInput& f, DriftTest test, const std::string& why) {
+  return InvalidArgument("feature '" + f.name + "': test '" + std::string(DriftTestName(test)) +
+                         "' " + why);
+}
+
+Result<FeatureDrift> PresenceDrift(const FeatureInput& f, int64_t reference_values,
+                                   const DriftOptions& o) {
+  // Columns (values, missing): the current row has no values at all.
+  LevelTable table;
+  table.reference = {reference_values, f.reference_missing};
+  table.current = {0, f.current_missing};
+  FeatureDrift out;
+  out.name = f.name;
+  out.type = f.categorical ? "categorical" : "numeric";
+  out.reference_size = reference_values + f.reference_missing;
+  out.current_size = f.current_missing;
+  DecidePValue(out, FromLevels(table, true, o), o);
+  out.test = DriftTest::kMissing;
+  out.score = 1.0;  // the current window's missing share
+  return out;
+}
+
+Status CheckMissingCounts(const FeatureInput& f) {
+  if (f.reference_missing < 0 || f.current_missing < 0) {
+    return InvalidArgument("feature '" + f.name + "': missing counts must be >= 0");
+  }
+  return Status::Ok();
 }
 
 Result<FeatureDrift> NumericDrift(const FeatureInput& f, const DriftOptions& o) {
-  if (f.reference_sorted.empty() || f.current_sorted.empty()) {
+  if (Status s = CheckMissingCounts(f); !s.ok()) return s;
+  if (f.reference_sorted.empty() || (f.current_sorted.empty() && f.current_missing == 0)) {
     return InvalidArgument("feature '" + f.name + "': reference and current must be non-empty");
   }
   if (!IsSortedFinite(f.reference_sorted) || !IsSortedFinite(f.current_sorted)) {
     return InvalidArgument("feature '" + f.name + "': values must be finite and sorted ascending");
+  }
+  const DriftTest requested = RequestedTest(f, o);
+  const bool categorical_test = requested == DriftTest::kChiSquare ||
+                                requested == DriftTest::kZTest ||
+                                requested == DriftTest::kJensenShannon;
+  const std::vector<double> levels = ReferenceLevels(f.reference_sorted, o.discrete_max_levels);
+  if (requested == DriftTest::kJensenShannon || (categorical_test && levels.empty())) {
+    return UnsuitedTest(f, requested,
+                        "needs a categorical feature or (chisquare, ztest) a numeric one with at "
+                        "most discrete_max_levels distinct reference values");
+  }
+  if (f.current_sorted.empty()) {
+    return PresenceDrift(f, static_cast<int64_t>(f.reference_sorted.size()), o);
   }
   FeatureDrift out;
   out.name = f.name;
   out.type = "numeric";
   out.reference_size = static_cast<int64_t>(f.reference_sorted.size());
   out.current_size = static_cast<int64_t>(f.current_sorted.size());
-  out.test = RequestedTest(f, o);
-  if (out.test == DriftTest::kAuto) {
-    out.test =
-        out.reference_size <= o.large_reference_rows ? DriftTest::kKs : DriftTest::kWasserstein;
-  }
-  if (!IsNumericTest(out.test)) {
-    return InvalidArgument("feature '" + f.name + "': test '" +
-                           std::string(DriftTestName(out.test)) + "' needs a categorical feature");
-  }
-  const bool want_ks = o.all_statistics || out.test == DriftTest::kKs;
-  const bool want_psi = o.all_statistics || out.test == DriftTest::kPsi;
   std::optional<KsResult> ks;
-  if (want_ks) {
+  if (levels.empty() || requested == DriftTest::kKs || o.all_statistics) {
     Result<KsResult> r = KsTwoSampleSorted(f.reference_sorted, f.current_sorted);
     if (!r.has_value()) return r.error();
     ks = std::move(*r);
   }
+  std::optional<PTest> classical;
+  if (levels.empty()) {
+    classical = FromKs(*ks);
+  } else {
+    const LevelTable table = TableFromLevels(levels, f.reference_sorted, f.current_sorted);
+    if (requested == DriftTest::kZTest && table.levels() > 2) {
+      return UnsuitedTest(f, requested,
+                          "needs at most 2 levels, found " + std::to_string(table.levels()));
+    }
+    const bool z_test = requested == DriftTest::kZTest ||
+                        (requested != DriftTest::kChiSquare && table.levels() == 2);
+    classical = FromLevels(table, z_test, o);
+  }
+  const bool want_psi = o.all_statistics || requested == DriftTest::kPsi;
   const double psi =
       want_psi ? Psi(f.reference_sorted, f.current_sorted, o.psi_bins, o.psi_min_proportion) : 0.0;
   std::optional<double> wasserstein_norm;
-  if (o.all_statistics || out.test == DriftTest::kWasserstein) {
+  if (o.all_statistics || requested == DriftTest::kWasserstein) {
     wasserstein_norm = NormalizedWasserstein(f.reference_sorted, f.current_sorted);
   }
-  switch (out.test) {
+  switch (requested) {
     case DriftTest::kKs:
-      DecidePValue(out, ks->statistic, ks->pvalue, o);
+      DecidePValue(out, FromKs(*ks), o);
       break;
     case DriftTest::kPsi:
-      DecideDistance(out, psi, o.psi_threshold);
+      DecideDistance(out, requested, psi, o.psi_threshold, *classical, o);
       break;
-    default:
-      DecideDistance(out, WassersteinScore(wasserstein_norm, f.reference_sorted, f.current_sorted),
-                     o.wasserstein_threshold);
+    case DriftTest::kWasserstein:
+      DecideDistance(out, requested,
+                     WassersteinScore(wasserstein_norm, f.reference_sorted, f.current_sorted),
+                     o.wasserstein_threshold, *classical, o);
+      break;
+    default:  // auto, or chisquare / ztest on levels
+      DecidePValue(out, *classical, o);
   }
   if (o.all_statistics) {
     out.statistics["ks_statistic"] = ks->statistic;
@@ -129,18 +225,6 @@ Result<FeatureDrift> NumericDrift(const FeatureInput& f, const DriftOptions& o) 
     out.statistics["psi"] = psi;
   }
   return out;
-}
-
-// Number of categories with a non-zero count on at least one side.
-size_t NonEmptyUnionSize(const CategoryCounts& a, const CategoryCounts& b) {
-  std::set<std::string_view> names;
-  for (const auto& [name, count] : a) {
-    if (count > 0) names.insert(name);
-  }
-  for (const auto& [name, count] : b) {
-    if (count > 0) names.insert(name);
-  }
-  return names.size();
 }
 
 Result<int64_t> CategoricalTotal(const FeatureInput& f, const CategoryCounts* counts) {
@@ -155,78 +239,53 @@ Result<int64_t> CategoricalTotal(const FeatureInput& f, const CategoryCounts* co
     }
     total += count;
   }
-  if (total == 0) {
-    return InvalidArgument("feature '" + f.name + "': reference and current must be non-empty");
-  }
   return total;
 }
 
-// The z-test on a two-category feature: successes are the first category in name order.
-ZTestResult BinaryZTest(const CategoryCounts& reference, const CategoryCounts& current,
-                        int64_t reference_total, int64_t current_total) {
-  std::string_view first;
-  for (const CategoryCounts* side : {&reference, &current}) {
-    for (const auto& [name, count] : *side) {
-      if (count > 0 && (first.empty() || name < first)) first = name;
-    }
-  }
-  auto count_of = [&](const CategoryCounts& side) -> int64_t {
-    auto it = side.find(first);
-    return it == side.end() ? 0 : it->second;
-  };
-  return TwoProportionZTest(count_of(reference), reference_total, count_of(current), current_total);
-}
-
 Result<FeatureDrift> CategoricalDrift(const FeatureInput& f, const DriftOptions& o) {
+  if (Status s = CheckMissingCounts(f); !s.ok()) return s;
   Result<int64_t> reference_total = CategoricalTotal(f, f.reference_counts);
   if (!reference_total.has_value()) return reference_total.error();
   Result<int64_t> current_total = CategoricalTotal(f, f.current_counts);
   if (!current_total.has_value()) return current_total.error();
+  if (*reference_total == 0 || (*current_total == 0 && f.current_missing == 0)) {
+    return InvalidArgument("feature '" + f.name + "': reference and current must be non-empty");
+  }
+  const DriftTest requested = RequestedTest(f, o);
+  if (requested == DriftTest::kKs || requested == DriftTest::kPsi ||
+      requested == DriftTest::kWasserstein) {
+    return UnsuitedTest(f, requested, "needs a numeric feature");
+  }
   const CategoryCounts& ref = *f.reference_counts;
   const CategoryCounts& cur = *f.current_counts;
+  const LevelTable table = TableFromCounts(ref, cur);
+  if (requested == DriftTest::kZTest && table.levels() > 2) {
+    return InvalidArgument("feature '" + f.name + "': ztest needs at most 2 categories, found " +
+                           std::to_string(table.levels()));
+  }
+  if (*current_total == 0) return PresenceDrift(f, *reference_total, o);
   FeatureDrift out;
   out.name = f.name;
   out.type = "categorical";
   out.reference_size = *reference_total;
   out.current_size = *current_total;
-  const size_t categories = NonEmptyUnionSize(ref, cur);
-  out.test = RequestedTest(f, o);
-  if (out.test == DriftTest::kAuto) {
-    if (out.reference_size > o.large_reference_rows) {
-      out.test = DriftTest::kJensenShannon;
-    } else {
-      out.test = categories == 2 ? DriftTest::kZTest : DriftTest::kChiSquare;
-    }
-  }
-  if (IsNumericTest(out.test)) {
-    return InvalidArgument("feature '" + f.name + "': test '" +
-                           std::string(DriftTestName(out.test)) + "' needs a numeric feature");
-  }
-  if (out.test == DriftTest::kZTest && categories > 2) {
-    return InvalidArgument("feature '" + f.name + "': ztest needs at most 2 categories, found " +
-                           std::to_string(categories));
-  }
-  switch (out.test) {
-    case DriftTest::kZTest: {
-      const ZTestResult z = BinaryZTest(ref, cur, out.reference_size, out.current_size);
-      DecidePValue(out, z.statistic, z.pvalue, o);
-      break;
-    }
-    case DriftTest::kChiSquare: {
-      const ChiSquareResult chi = ChiSquareHomogeneity(ref, cur);
-      DecidePValue(out, chi.statistic, chi.pvalue, o);
-      break;
-    }
-    default:
-      DecideDistance(out, JensenShannonDistance(ref, cur), o.jensen_shannon_threshold);
+  const bool z_test =
+      requested == DriftTest::kZTest || (requested != DriftTest::kChiSquare && table.levels() == 2);
+  const PTest classical = FromLevels(table, z_test, o);
+  if (requested == DriftTest::kJensenShannon) {
+    DecideDistance(out, requested, JensenShannonDistance(ref, cur), o.jensen_shannon_threshold,
+                   classical, o);
+  } else {
+    DecidePValue(out, classical, o);
   }
   if (o.all_statistics) {
-    const ChiSquareResult chi = ChiSquareHomogeneity(ref, cur);
+    const ChiSquareResult chi = ChiSquareHomogeneityColumns(table.reference, table.current);
     out.statistics["jensenshannon"] = JensenShannonDistance(ref, cur);
     out.statistics["chi2_statistic"] = chi.statistic;
     out.statistics["chi2_pvalue"] = chi.pvalue;
-    if (categories == 2) {
-      const ZTestResult z = BinaryZTest(ref, cur, out.reference_size, out.current_size);
+    if (table.levels() == 2) {
+      const ZTestResult z = TwoProportionZTest(table.reference[0], out.reference_size,
+                                               table.current[0], out.current_size);
       out.statistics["ztest_statistic"] = z.statistic;
       out.statistics["ztest_pvalue"] = z.pvalue;
     }
@@ -244,6 +303,11 @@ Status ValidateNamesAndOverrides(std::span<const FeatureInput> features, const D
   for (const auto& [name, test] : o.test_per_feature) {
     if (!names.contains(name)) {
       return InvalidArgument("test_per_feature names no feature: '" + name + "'");
+    }
+    if (test == DriftTest::kMissing) {
+      return InvalidArgument("test_per_feature: feature '" + name +
+                             "': the test 'missing' is applied automatically and cannot be "
+                             "requested");
     }
   }
   return Status::Ok();
@@ -291,6 +355,7 @@ std::string_view DriftTestName(DriftTest test) {
 
 std::optional<DriftTest> ParseDriftTest(std::string_view name) {
   for (const auto& [t, n] : kTestNames) {
+    if (t == DriftTest::kMissing) continue;
     if (n == name) return t;
   }
   return std::nullopt;
@@ -307,7 +372,8 @@ Result<DriftReport> ComputeDriftReport(std::span<const FeatureInput> features,
     if (!r.has_value()) return r.error();
     report.features.push_back(std::move(*r));
   }
-  // Benjamini–Hochberg over the features decided by a p-value.
+  // Benjamini–Hochberg over every feature with a p-value (all of them: a distance test carries
+  // its companion's).
   std::vector<double> pvalues;
   std::vector<size_t> tested;
   for (size_t i = 0; i < report.features.size(); ++i) {
@@ -321,16 +387,24 @@ Result<DriftReport> ComputeDriftReport(std::span<const FeatureInput> features,
   for (size_t k = 0; k < tested.size(); ++k) {
     FeatureDrift& f = report.features[tested[k]];
     f.pvalue_bh = adjusted[k];
-    f.drift_detected_bh = adjusted[k] <= options.fdr_alpha;
+    const bool gate = !IsDistanceTest(f.test) || f.score >= f.threshold;
+    f.drift_detected_bh = gate && adjusted[k] <= options.fdr_alpha;
+    // Simes' global test equals the smallest BH-adjusted p-value.
+    if (!report.dataset_pvalue || adjusted[k] < *report.dataset_pvalue) {
+      report.dataset_pvalue = adjusted[k];
+    }
   }
   for (const FeatureDrift& f : report.features) {
     report.drifted += f.drift_detected ? 1 : 0;
     report.drifted_bh += f.drift_detected_bh ? 1 : 0;
   }
   if (!report.features.empty()) {
-    report.drift_share =
-        static_cast<double>(report.drifted) / static_cast<double>(report.features.size());
-    report.dataset_drift = report.drift_share >= options.dataset_drift_share;
+    const double n = static_cast<double>(report.features.size());
+    report.drift_share = static_cast<double>(report.drifted) / n;
+    report.drift_share_bh = static_cast<double>(report.drifted_bh) / n;
+    report.dataset_drift = report.dataset_pvalue &&
+                           *report.dataset_pvalue <= options.dataset_alpha &&
+                           report.drift_share_bh >= options.dataset_drift_share;
   }
   return report;
 }

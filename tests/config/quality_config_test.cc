@@ -24,13 +24,19 @@ TEST(QualityConfigTest, Defaults) {
   EXPECT_DOUBLE_EQ(r.config->quality.classification_threshold, 0.5);
   EXPECT_EQ(r.config->quality.profile_cache_size, 10);
   EXPECT_TRUE(r.config->quality.model_degradation_thresholds.empty());
+  EXPECT_DOUBLE_EQ(r.config->quality.alarm_level, 0.01);
+  EXPECT_DOUBLE_EQ(r.config->quality.feature_drift_alpha, 0.05);
 }
 
 TEST(QualityConfigTest, ParsesNumbersAndModelThresholds) {
   auto r = LoadFromFlags({{"quality.degradation_threshold", "0.35"},
                           {"quality.classification_threshold", "0.7"},
-                          {"quality.model_degradation_thresholds", "demand_forecast:0.3,risk:1"}});
+                          {"quality.model_degradation_thresholds", "demand_forecast:0.3,risk:1"},
+                          {"quality.alarm_level", "0.001"},
+                          {"quality.feature_drift_alpha", "0.01"}});
   ASSERT_TRUE(r.config.has_value()) << FormatConfigErrors(r.errors);
+  EXPECT_DOUBLE_EQ(r.config->quality.alarm_level, 0.001);
+  EXPECT_DOUBLE_EQ(r.config->quality.feature_drift_alpha, 0.01);
   EXPECT_DOUBLE_EQ(r.config->quality.degradation_threshold, 0.35);
   EXPECT_DOUBLE_EQ(r.config->quality.classification_threshold, 0.7);
   EXPECT_EQ(r.config->quality.model_degradation_thresholds,
@@ -49,6 +55,9 @@ TEST(QualityConfigTest, RejectsBadValuesNamingTheKey) {
            {"quality.model_degradation_thresholds", "demand:-1", "must be a number in (0, 100]"},
            {"quality.min_samples", "0", "must be an integer"},
            {"quality.evaluation_interval_seconds", "-5", "must be an integer between 0"},
+           {"quality.alarm_level", "0", "must be a number between"},
+           {"quality.alarm_level", "0.6", "must be a number between"},
+           {"quality.feature_drift_alpha", "1", "must be a number between"},
        }) {
     auto r = LoadFromFlags({{c.key, c.value}});
     ASSERT_EQ(r.errors.size(), 1u) << c.key << "=" << c.value;

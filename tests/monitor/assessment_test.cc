@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
+
+#include "profile/reference_builder.h"
 
 namespace mw::monitor {
 namespace {
@@ -109,6 +112,90 @@ TEST(HistoryTest, BucketsAlignToTheEpochAndSkipSmallBuckets) {
   EXPECT_FALSE(points[1].value.has_value());
   EXPECT_TRUE(IsKnownMetric("auc"));
   EXPECT_FALSE(IsKnownMetric("accuracy_at_k"));
+}
+
+profile::ReferenceProfile DriftReference() {
+  std::string csv = "x,flag,color,prediction,actual\n";
+  for (int i = 0; i < 60; ++i) {
+    csv += std::to_string(i * 1.5) + "," + std::to_string(i % 2) + "," +
+           std::string(1, static_cast<char>('a' + i % 3)) + "," + std::to_string(i) + "," +
+           std::to_string(i) + "\n";
+  }
+  auto reference = profile::BuildProfileFromCsv(csv);
+  EXPECT_TRUE(reference.has_value()) << reference.error().ToString();
+  return reference.has_value() ? std::move(*reference) : profile::ReferenceProfile{};
+}
+
+TEST(DriftAssessmentTest, AFeatureWithoutUsableValuesIsDecidedByThePresenceTest) {
+  const profile::ReferenceProfile reference = DriftReference();
+  // x always mistyped (a string), flag always absent, color present: neither x nor flag may be
+  // dropped from the verdict.
+  std::vector<Row> rows;
+  for (int i = 0; i < 30; ++i) {
+    rows.push_back(R(i, i, {}, R"({"x":"oops","color":")" + std::string(1, 'a' + i % 3) + "\"}"));
+  }
+  int64_t bad = -1;
+  const profile::CurrentColumns current = BuildColumns(reference, rows, &bad);
+  EXPECT_EQ(bad, 0);
+  Result<DriftResult> drift = ComputeDrift(reference, current, stats::DriftOptions{});
+  ASSERT_TRUE(drift.has_value()) << drift.error().ToString();
+  ASSERT_TRUE(drift->features.has_value());
+  const stats::DriftReport& report = *drift->features;
+  ASSERT_EQ(report.features.size(), 3u);
+  for (size_t i : {0u, 1u}) {
+    const stats::FeatureDrift& f = report.features[i];
+    SCOPED_TRACE(f.name);
+    EXPECT_EQ(f.test, stats::DriftTest::kMissing);
+    EXPECT_EQ(f.current_size, 30);  // the window's rows: mistyped (x) or absent (flag)
+    EXPECT_TRUE(f.drift_detected);
+  }
+  EXPECT_EQ(report.features[0].name, "x");
+  EXPECT_EQ(report.features[1].name, "flag");
+  EXPECT_EQ(report.features[2].test, stats::DriftTest::kChiSquare);
+  EXPECT_FALSE(report.features[2].drift_detected);
+  EXPECT_TRUE(report.dataset_drift);  // two of three features lost: Simes p tiny, share 2/3
+
+  const Json j = ToJson(*drift);
+  EXPECT_EQ(j["number_of_features"], 3);
+  EXPECT_DOUBLE_EQ(j["drift_share_bh"].get<double>(), 2.0 / 3.0);
+  EXPECT_TRUE(j["dataset_pvalue"].is_number());
+  EXPECT_LE(j["dataset_pvalue"].get<double>(), 0.005);
+  EXPECT_EQ(j["features"][0]["test"], "missing");
+  EXPECT_EQ(j["features"][0]["pvalue_method"], "asymptotic");  // every expected count >= 10
+  EXPECT_EQ(j["features"][0]["levels"], 2);
+  EXPECT_EQ(j["features"][2]["levels"], 3);
+  // The prediction column is numeric with more than 5 values: KS, which has no levels key.
+  EXPECT_EQ(j["prediction_drift"]["test"], "ks");
+  EXPECT_EQ(j["prediction_drift"]["pvalue_method"], "exact");
+  EXPECT_FALSE(j["prediction_drift"].contains("levels"));
+  // No actuals in the window: target drift is not computed (not a presence test).
+  EXPECT_TRUE(j["target_drift"].is_null());
+}
+
+TEST(DriftAssessmentTest, FlagsAreTestedAsLevelsAndAnEmptyWindowIsInsufficient) {
+  const profile::ReferenceProfile reference = DriftReference();
+  std::vector<Row> rows;
+  for (int i = 0; i < 40; ++i) {
+    rows.push_back(R(i, i, i,
+                     R"({"x":)" + std::to_string(i * 2.25) + R"(,"flag":)" + std::to_string(i % 2) +
+                         R"(,"color":")" + std::string(1, 'a' + i % 3) + "\"}"));
+  }
+  const profile::CurrentColumns current = BuildColumns(reference, rows, nullptr);
+  Result<DriftResult> drift = ComputeDrift(reference, current, stats::DriftOptions{});
+  ASSERT_TRUE(drift.has_value());
+  const stats::DriftReport& report = *drift->features;
+  EXPECT_EQ(report.features[0].test, stats::DriftTest::kKs);
+  EXPECT_EQ(report.features[1].test, stats::DriftTest::kZTest);  // numeric 0/1 flag
+  EXPECT_EQ(report.features[1].type, "numeric");
+  EXPECT_EQ(report.drifted, 0);
+  EXPECT_FALSE(report.dataset_drift);
+  EXPECT_TRUE(drift->target.has_value());
+
+  const profile::CurrentColumns empty = BuildColumns(reference, {}, nullptr);
+  Result<DriftResult> none = ComputeDrift(reference, empty, stats::DriftOptions{});
+  ASSERT_TRUE(none.has_value());
+  EXPECT_EQ(none->status, "insufficient_data");
+  EXPECT_FALSE(none->features.has_value());
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The drift decision layer: automatic test choice, overrides, thresholds, Benjamini–Hochberg,
-// dataset drift and input validation. The statistics themselves are checked against scipy in
+// dataset drift and input validation (the calibrated decisions of issue 20 are checked in
+// drift_decision_test.cc). The statistics themselves are checked against scipy in
 // drift_test.cc and ks_test.cc; here the report must pick and combine them correctly.
 #include "stats/drift_report.h"
 
@@ -63,13 +64,16 @@ TEST(DriftTestNames, RoundTrip) {
                       DriftTest::kJensenShannon, DriftTest::kChiSquare, DriftTest::kZTest}) {
     EXPECT_EQ(ParseDriftTest(DriftTestName(t)), t);
   }
+  // The presence test is applied by the report itself; a configuration cannot request it.
+  EXPECT_EQ(DriftTestName(DriftTest::kMissing), "missing");
+  EXPECT_FALSE(ParseDriftTest("missing").has_value());
   EXPECT_EQ(DriftTestName(DriftTest::kJensenShannon), "jensenshannon");
   EXPECT_EQ(DriftTestName(DriftTest::kChiSquare), "chisquare");
   EXPECT_FALSE(ParseDriftTest("KS").has_value());
   EXPECT_FALSE(ParseDriftTest("").has_value());
 }
 
-TEST(DriftReport, AutoChoosesKsUpToLargeReferenceRowsAndWassersteinAbove) {
+TEST(DriftReport, AutoChoosesKsAtEveryReferenceSize) {
   const auto small = SortedNormal(1, 1000, 0), large = SortedNormal(2, 1001, 0);
   const auto current = SortedNormal(3, 800, 0.5);
   const std::vector<FeatureInput> features = {Numeric("small", small, current),
@@ -88,18 +92,29 @@ TEST(DriftReport, AutoChoosesKsUpToLargeReferenceRowsAndWassersteinAbove) {
   EXPECT_TRUE(ks.drift_detected);  // a half-sd shift on 800 rows
   EXPECT_EQ(ks.reference_size, 1000);
   EXPECT_EQ(ks.current_size, 800);
+  EXPECT_EQ(ks.pvalue_method, "exact");  // scipy's exact path (both sizes <= 10000)
+  EXPECT_EQ(ks.levels, 0);
 
-  const FeatureDrift& w = report.features[1];
-  EXPECT_EQ(w.test, DriftTest::kWasserstein);
-  EXPECT_EQ(w.score, *NormalizedWasserstein(large, current));
-  EXPECT_FALSE(w.pvalue.has_value());
-  EXPECT_FALSE(w.pvalue_bh.has_value());
-  EXPECT_EQ(w.threshold, 0.1);
-  EXPECT_TRUE(w.drift_detected);
-  EXPECT_EQ(w.drift_detected_bh, w.drift_detected);
+  // The old rule switched to Wasserstein above 1000 reference rows; KS now decides at every size.
+  const FeatureDrift& large_ks = report.features[1];
+  EXPECT_EQ(large_ks.test, DriftTest::kKs);
+  EXPECT_EQ(large_ks.pvalue, KsTwoSampleSorted(large, current)->pvalue);
+  EXPECT_TRUE(large_ks.drift_detected);
+  EXPECT_EQ(large_ks.pvalue_bh,
+            BenjaminiHochbergAdjusted(std::vector{*ks.pvalue, *large_ks.pvalue})[1]);
 }
 
-TEST(DriftReport, AutoChoosesZForTwoCategoriesChiSquareForMoreAndJensenShannonWhenLarge) {
+TEST(DriftReport, KsOnLargeSamplesReportsTheAsymptoticMethod) {
+  const auto ref = SortedNormal(21, 20000, 0), cur = SortedNormal(22, 300, 0);
+  const std::vector<FeatureInput> features = {Numeric("f", ref, cur)};
+  const FeatureDrift f = MustCompute(features, DriftOptions{}).features[0];
+  EXPECT_EQ(f.test, DriftTest::kKs);
+  EXPECT_EQ(KsTwoSampleSorted(ref, cur)->method, "asymp");  // premise
+  EXPECT_EQ(f.pvalue_method, "asymptotic");
+  EXPECT_EQ(f.pvalue, KsTwoSampleSorted(ref, cur)->pvalue);
+}
+
+TEST(DriftReport, AutoChoosesZForTwoCategoriesAndChiSquareForMoreAtEverySize) {
   const CategoryCounts binary_ref = {{"no", 600}, {"yes", 400}};
   const CategoryCounts binary_cur = {{"no", 500}, {"yes", 500}};
   const CategoryCounts multi_ref = {{"a", 300}, {"b", 300}, {"c", 400}};
@@ -122,6 +137,8 @@ TEST(DriftReport, AutoChoosesZForTwoCategoriesChiSquareForMoreAndJensenShannonWh
   EXPECT_EQ(z.pvalue, expected_z.pvalue);
   EXPECT_TRUE(z.drift_detected);
   EXPECT_EQ(z.reference_size, 1000);
+  EXPECT_EQ(z.pvalue_method, "asymptotic");
+  EXPECT_EQ(z.levels, 2);
 
   const FeatureDrift& chi = report.features[1];
   EXPECT_EQ(chi.test, DriftTest::kChiSquare);
@@ -129,14 +146,16 @@ TEST(DriftReport, AutoChoosesZForTwoCategoriesChiSquareForMoreAndJensenShannonWh
   EXPECT_EQ(chi.score, expected_chi.statistic);
   EXPECT_EQ(chi.pvalue, expected_chi.pvalue);
   EXPECT_FALSE(chi.drift_detected);
+  EXPECT_EQ(chi.pvalue_method, "asymptotic");
+  EXPECT_EQ(chi.levels, 3);
 
-  const FeatureDrift& js = report.features[2];
-  EXPECT_EQ(js.test, DriftTest::kJensenShannon);
-  EXPECT_EQ(js.score, JensenShannonDistance(large_ref, large_cur));
-  EXPECT_EQ(js.threshold, 0.1);
-  EXPECT_TRUE(js.drift_detected);
-  EXPECT_EQ(js.reference_size, 6000);
-  EXPECT_EQ(js.current_size, 6000);
+  // The old rule switched to Jensen–Shannon above 1000 reference rows.
+  const FeatureDrift& large = report.features[2];
+  EXPECT_EQ(large.test, DriftTest::kZTest);
+  EXPECT_EQ(large.pvalue, TwoProportionZTest(3000, 6000, 2000, 6000).pvalue);
+  EXPECT_TRUE(large.drift_detected);
+  EXPECT_EQ(large.reference_size, 6000);
+  EXPECT_EQ(large.current_size, 6000);
 }
 
 TEST(DriftReport, CategoriesCountedZeroOnBothSidesDoNotMakeABinaryFeatureMulticlass) {
@@ -169,12 +188,18 @@ TEST(DriftReport, OverridesPickTheTestAndItsThreshold) {
   EXPECT_EQ(report.features[0].test, DriftTest::kPsi);
   EXPECT_EQ(report.features[0].score, Psi(ref, cur));
   EXPECT_EQ(report.features[0].threshold, 0.01);
-  EXPECT_EQ(report.features[0].drift_detected, Psi(ref, cur) >= 0.01);
+  // A requested distance is an effect-size gate on the feature's classical test (KS here),
+  // whose p-value it reports.
+  const double ks_p = KsTwoSampleSorted(ref, cur)->pvalue;
+  EXPECT_EQ(report.features[0].pvalue, ks_p);
+  EXPECT_EQ(report.features[0].drift_detected, Psi(ref, cur) >= 0.01 && ks_p <= 0.05);
   EXPECT_EQ(report.features[1].test, DriftTest::kWasserstein);
   EXPECT_EQ(report.features[1].score, *NormalizedWasserstein(ref, cur));
+  EXPECT_EQ(report.features[1].pvalue, ks_p);
   EXPECT_EQ(report.features[2].test, DriftTest::kChiSquare);
   EXPECT_EQ(report.features[2].pvalue, ChiSquareHomogeneity(binary_ref, binary_cur).pvalue);
   EXPECT_EQ(report.features[3].test, DriftTest::kJensenShannon);
+  EXPECT_EQ(report.features[3].pvalue, TwoProportionZTest(60, 100, 55, 100).pvalue);
   EXPECT_EQ(report.features[4].test, DriftTest::kKs);
 }
 
@@ -182,6 +207,8 @@ TEST(DriftReport, DistanceAtExactlyTheThresholdIsDrift) {
   const auto ref = SortedNormal(6, 2000, 0), cur = SortedNormal(7, 2000, 0.3);
   const std::vector<FeatureInput> features = {Numeric("f", ref, cur)};
   DriftOptions options;
+  options.test_per_feature = {{"f", DriftTest::kWasserstein}};
+  ASSERT_LE(KsTwoSampleSorted(ref, cur)->pvalue, 0.05);  // premise: the gate is open
   options.wasserstein_threshold = *NormalizedWasserstein(ref, cur);
   EXPECT_TRUE(MustCompute(features, options).features[0].drift_detected);
   options.wasserstein_threshold = std::nextafter(options.wasserstein_threshold, 1.0);
@@ -197,6 +224,8 @@ TEST(DriftReport, ConstantReferenceScalesWassersteinByTheFloor) {
                                               Numeric("moved", ref, moved)};
   DriftOptions options;
   options.all_statistics = true;
+  options.test_per_feature = {{"same", DriftTest::kWasserstein},
+                              {"moved", DriftTest::kWasserstein}};
   const DriftReport report = MustCompute(features, options);
   EXPECT_EQ(report.features[0].test, DriftTest::kWasserstein);
   EXPECT_EQ(report.features[0].score, 0.0);
@@ -287,17 +316,25 @@ TEST(DriftReport, BenjaminiHochbergKeepsStrongSignals) {
   EXPECT_EQ(report.drifted_bh, 1);
 }
 
-TEST(DriftReport, BenjaminiHochbergSkipsDistanceTests) {
-  // A drifted Jensen–Shannon feature does not enter the BH family, so the z-test's adjusted
-  // p-value equals its raw p-value (a family of one).
+TEST(DriftReport, DistanceTestsEnterBenjaminiHochbergWithTheirCompanionPValue) {
   const CategoryCounts big_ref = {{"a", 3000}, {"b", 3000}}, big_cur = {{"a", 1000}, {"b", 5000}};
   BinaryFeatures f({545});
   f.inputs.push_back(Categorical("js", big_ref, big_cur));
-  const DriftReport report = MustCompute(f.inputs, DriftOptions{});
-  EXPECT_EQ(report.features[0].pvalue_bh, report.features[0].pvalue);
+  DriftOptions options;
+  options.test_per_feature = {{"js", DriftTest::kJensenShannon}};
+  const DriftReport report = MustCompute(f.inputs, options);
+  const std::vector<double> adjusted = BenjaminiHochbergAdjusted(
+      std::vector{*report.features[0].pvalue, *report.features[1].pvalue});
+  EXPECT_EQ(report.features[0].pvalue_bh, adjusted[0]);
+  EXPECT_EQ(report.features[1].pvalue_bh, adjusted[1]);
+  EXPECT_EQ(report.features[1].pvalue, TwoProportionZTest(3000, 6000, 1000, 6000).pvalue);
   EXPECT_TRUE(report.features[1].drift_detected);
   EXPECT_TRUE(report.features[1].drift_detected_bh);
-  EXPECT_FALSE(report.features[1].pvalue_bh.has_value());
+  // With the distance under its threshold the BH decision stays closed however small p is.
+  options.jensen_shannon_threshold = 0.9;
+  const DriftReport gated = MustCompute(f.inputs, options);
+  EXPECT_FALSE(gated.features[1].drift_detected);
+  EXPECT_FALSE(gated.features[1].drift_detected_bh);
 }
 
 TEST(DriftReport, DatasetDriftWhenTheDriftedShareReachesTheThreshold) {
@@ -307,6 +344,9 @@ TEST(DriftReport, DatasetDriftWhenTheDriftedShareReachesTheThreshold) {
   DriftReport report = MustCompute(f.inputs, options);
   EXPECT_EQ(report.drifted, 2);
   EXPECT_DOUBLE_EQ(report.drift_share, 0.5);
+  EXPECT_DOUBLE_EQ(report.drift_share_bh, 0.5);
+  ASSERT_TRUE(report.dataset_pvalue.has_value());
+  EXPECT_LE(*report.dataset_pvalue, 0.005);
   EXPECT_TRUE(report.dataset_drift);
   options.dataset_drift_share = 0.51;
   report = MustCompute(f.inputs, options);
@@ -317,6 +357,8 @@ TEST(DriftReport, NoFeaturesIsNoDrift) {
   const DriftReport report = MustCompute({}, DriftOptions{});
   EXPECT_TRUE(report.features.empty());
   EXPECT_EQ(report.drift_share, 0.0);
+  EXPECT_EQ(report.drift_share_bh, 0.0);
+  EXPECT_FALSE(report.dataset_pvalue.has_value());
   EXPECT_FALSE(report.dataset_drift);
 }
 
@@ -357,6 +399,7 @@ TEST(DriftReport, RejectsEmptySidesNamingTheFeature) {
 
 TEST(DriftReport, RejectsMalformedInput) {
   const std::vector<double> some = {1, 2, 3}, unsorted = {3, 1, 2}, nan = {1, NAN};
+  const std::vector<double> many = {1, 2, 3, 4, 5, 6};  // more levels than discrete_max_levels
   const CategoryCounts counts = {{"a", 1}, {"b", 2}}, negative = {{"a", -1}, {"b", 2}};
   const CategoryCounts three = {{"a", 1}, {"b", 2}, {"c", 3}};
   ExpectInvalid(std::vector{Numeric("unsorted", some, unsorted)}, {}, "unsorted");
@@ -366,7 +409,13 @@ TEST(DriftReport, RejectsMalformedInput) {
 
   DriftOptions options;
   options.test_per_feature = {{"x", DriftTest::kChiSquare}};
+  ExpectInvalid(std::vector{Numeric("x", many, many)}, options, "discrete_max_levels");
+  options.test_per_feature = {{"x", DriftTest::kJensenShannon}};
   ExpectInvalid(std::vector{Numeric("x", some, some)}, options, "x");
+  options.test_per_feature = {{"x", DriftTest::kZTest}};
+  ExpectInvalid(std::vector{Numeric("x", some, some)}, options, "at most 2 levels");
+  options.test_per_feature = {{"x", DriftTest::kMissing}};
+  ExpectInvalid(std::vector{Numeric("x", some, some)}, options, "missing");
   options.test_per_feature = {{"x", DriftTest::kKs}};
   ExpectInvalid(std::vector{Categorical("x", counts, counts)}, options, "x");
   options.test_per_feature = {{"x", DriftTest::kZTest}};
@@ -389,7 +438,17 @@ TEST(DriftReport, RejectsOptionsOutOfRange) {
   ExpectInvalid(features, with([](DriftOptions& o) { o.psi_min_proportion = 0; }), "psi_min");
   ExpectInvalid(features, with([](DriftOptions& o) { o.dataset_drift_share = -0.1; }), "share");
   ExpectInvalid(features, with([](DriftOptions& o) { o.threads = -1; }), "threads");
-  ExpectInvalid(features, with([](DriftOptions& o) { o.psi_threshold = NAN; }), "finite");
+  ExpectInvalid(features, with([](DriftOptions& o) { o.psi_threshold = NAN; }), "psi_threshold");
+  ExpectInvalid(features, with([](DriftOptions& o) { o.dataset_alpha = 0; }), "dataset_alpha");
+  ExpectInvalid(features, with([](DriftOptions& o) { o.dataset_alpha = 1.01; }), "dataset_alpha");
+  ExpectInvalid(features, with([](DriftOptions& o) { o.discrete_max_levels = -1; }),
+                "discrete_max_levels");
+  ExpectInvalid(features, with([](DriftOptions& o) { o.discrete_max_levels = 101; }),
+                "discrete_max_levels");
+  ExpectInvalid(features, with([](DriftOptions& o) { o.monte_carlo_draws = 99; }),
+                "monte_carlo_draws");
+  ExpectInvalid(features, with([](DriftOptions& o) { o.monte_carlo_draws = 1'000'001; }),
+                "monte_carlo_draws");
 }
 
 }  // namespace
