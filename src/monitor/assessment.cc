@@ -24,6 +24,12 @@ Json OptionalNumber(const std::optional<double>& v) {
   return *v;
 }
 
+// [low * scale, high * scale], or null when either end is unset; a non-finite end is null.
+Json Interval(const std::optional<double>& low, const std::optional<double>& high, double scale) {
+  if (!low || !high) return nullptr;
+  return Json::array({OptionalNumber(*low * scale), OptionalNumber(*high * scale)});
+}
+
 // Training metric keys as teams write them: "auc" or "roc_auc" both mean ROC AUC.
 std::optional<double> TrainingValue(const std::map<std::string, double>& training,
                                     std::string_view metric) {
@@ -71,6 +77,83 @@ bool IsKnownMetric(std::string_view metric) {
   return std::find(known.begin(), known.end(), metric) != known.end();
 }
 
+namespace {
+
+// The rows with actuals, kept for the metrics' uncertainty (the metrics themselves come from the
+// accumulator / ComputeClassification).
+struct LabelledRows {
+  std::vector<double> predictions, actuals;  // regression
+  std::vector<double> scores;                // classification
+  std::vector<uint8_t> labels;
+};
+
+LabelledRows CollectRegression(std::span<const Row> rows, PerformanceResult& r) {
+  LabelledRows out;
+  stats::RegressionAccumulator acc;
+  for (const Row& row : rows) {
+    if (!row.actual) continue;
+    acc.Add(row.prediction, *row.actual);
+    out.predictions.push_back(row.prediction);
+    out.actuals.push_back(*row.actual);
+  }
+  r.with_actual = acc.count();
+  if (r.with_actual > 0) r.regression = acc.Finish();
+  return out;
+}
+
+LabelledRows CollectClassification(std::span<const Row> rows, const QualitySettings& settings,
+                                   PerformanceResult& r) {
+  LabelledRows out;
+  for (const Row& row : rows) {
+    if (!row.actual) continue;
+    if ((*row.actual != 0.0 && *row.actual != 1.0) || !(row.prediction >= 0.0) ||
+        !(row.prediction <= 1.0)) {
+      ++r.invalid_labels;
+      continue;
+    }
+    out.scores.push_back(row.prediction);
+    out.labels.push_back(*row.actual == 1.0 ? 1 : 0);
+  }
+  r.with_actual = static_cast<int64_t>(out.scores.size());
+  if (!out.scores.empty()) {
+    stats::ClassificationOptions options;
+    options.threshold = settings.classification_threshold;
+    auto metrics = stats::ComputeClassification(out.scores, out.labels, options);
+    if (metrics.has_value()) r.classification = *metrics;
+  }
+  return out;
+}
+
+// The recent metric's uncertainty at confidence 1 - alarm_level; nullopt when the metric has no
+// estimator (average_precision) or it is undefined on these rows (AUC: fewer than
+// min_class_samples of a class; accuracy / f1 at 0 or 1).
+std::optional<stats::MetricEstimate> RecentEstimate(const PerformanceResult& r,
+                                                    std::string_view metric, const LabelledRows& in,
+                                                    const QualitySettings& settings) {
+  if (r.status != "ok" || !stats::HasUncertaintyEstimate(metric)) return std::nullopt;
+  const double confidence = 1.0 - settings.alarm_level;
+  if (r.task == registry::ModelTask::kRegression) {
+    auto e = stats::EstimateRegressionMetric(metric, in.predictions, in.actuals, confidence);
+    if (e.has_value()) return *e;
+  } else if (r.classification && (metric == "auc" || metric == "roc_auc")) {
+    const int64_t positives = r.classification->positives;
+    if (positives < settings.min_class_samples ||
+        r.classification->n - positives < settings.min_class_samples) {
+      return std::nullopt;
+    }
+    auto e = stats::EstimateAuc(in.scores, in.labels, confidence);
+    if (e.has_value()) return *e;
+  } else if (r.classification) {
+    auto e = stats::EstimateClassificationMetric(
+        metric, in.scores, in.labels, r.classification->threshold,
+        stats::ClassificationOptions{}.log_loss_eps, confidence);
+    if (e.has_value()) return *e;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 PerformanceResult ComputePerformance(registry::ModelTask task, std::span<const Row> rows,
                                      const std::map<std::string, double>& training_metrics,
                                      const std::string& training_version, const std::string& model,
@@ -79,47 +162,28 @@ PerformanceResult ComputePerformance(registry::ModelTask task, std::span<const R
   r.task = task;
   r.predictions = static_cast<int64_t>(rows.size());
   r.training_version = training_version;
+  LabelledRows labelled;
   if (task == registry::ModelTask::kRegression) {
-    stats::RegressionAccumulator acc;
-    for (const Row& row : rows) {
-      if (!row.actual) continue;
-      acc.Add(row.prediction, *row.actual);
-    }
-    r.with_actual = acc.count();
-    if (r.with_actual > 0) r.regression = acc.Finish();
+    labelled = CollectRegression(rows, r);
   } else if (task == registry::ModelTask::kBinaryClassification) {
-    std::vector<double> scores;
-    std::vector<uint8_t> labels;
-    for (const Row& row : rows) {
-      if (!row.actual) continue;
-      if ((*row.actual != 0.0 && *row.actual != 1.0) || !(row.prediction >= 0.0) ||
-          !(row.prediction <= 1.0)) {
-        ++r.invalid_labels;
-        continue;
-      }
-      scores.push_back(row.prediction);
-      labels.push_back(*row.actual == 1.0 ? 1 : 0);
-    }
-    r.with_actual = static_cast<int64_t>(scores.size());
-    if (!scores.empty()) {
-      stats::ClassificationOptions options;
-      options.threshold = settings.classification_threshold;
-      auto metrics = stats::ComputeClassification(scores, labels, options);
-      if (metrics.has_value()) r.classification = *metrics;
-    }
+    labelled = CollectClassification(rows, settings, r);
   } else {
     r.status = "unknown_task";
     return r;
   }
   r.status = r.with_actual >= settings.min_samples ? "ok" : "insufficient_data";
-  const double threshold = settings.DegradationThresholdFor(model);
+  stats::PerformanceDriftOptions options;
+  options.threshold = settings.DegradationThresholdFor(model);
+  options.min_samples = settings.min_samples;
+  options.confidence = 1.0 - settings.alarm_level;
   for (std::string_view metric : ComparedMetrics(task)) {
     const std::optional<double> training = TrainingValue(training_metrics, metric);
     if (!training && metric != PrimaryMetric(task)) continue;
     const std::optional<double> recent =
         r.status == "ok" ? MetricValue(r, metric) : std::optional<double>();
     stats::PerformanceDrift d = stats::EvaluatePerformanceDrift(
-        metric, training, recent, r.with_actual, threshold, settings.min_samples);
+        metric, training, recent, RecentEstimate(r, metric, labelled, settings), r.with_actual,
+        options);
     if (metric == PrimaryMetric(task)) {
       r.drift_detected = d.drift_detected;
       r.degradation = d.degradation;
@@ -206,6 +270,13 @@ Json ToJson(const PerformanceResult& r) {
     item["degradation_pct"] = d.degradation ? Json(*d.degradation * 100.0) : Json(nullptr);
     item["threshold_pct"] = d.threshold * 100.0;
     item["sample_size"] = d.sample_size;
+    item["recent_interval"] = Interval(d.recent_low, d.recent_high, 1.0);
+    item["degradation_interval_pct"] = Interval(d.degradation_low, d.degradation_high, 100.0);
+    item["pvalue"] = OptionalNumber(d.pvalue);
+    item["significant"] = d.significant;
+    item["above_threshold"] = d.above_threshold;
+    item["confidence_level"] = d.confidence;
+    item["interval_method"] = d.interval_method.empty() ? Json(nullptr) : Json(d.interval_method);
     drift.push_back(std::move(item));
   }
   out["performance_drift"] = std::move(drift);

@@ -30,6 +30,15 @@ using Json = nlohmann::ordered_json;
 struct QualitySettings {
   int64_t min_samples = 10;
   double degradation_threshold = 0.2;
+  // Performance drift needs the degradation to be significant: its interval at confidence
+  // 1 - alarm_level lies above 0 (one-sided p <= alarm_level / 2), so an unchanged model is
+  // flagged in about alarm_level / 2 of evaluations per metric or fewer (the intervals are
+  // approximate; the threshold gate removes more). In (0, 1); outside, no estimate can be made
+  // and every metric with an estimator is insufficient_data.
+  double alarm_level = 0.01;
+  // AUC (and its drift) needs at least this many positives and this many negatives among the
+  // rows with actuals; fewer -> insufficient_data for the auc drift item.
+  int64_t min_class_samples = 5;
   std::map<std::string, double> model_degradation_thresholds;  // per-model overrides
   double classification_threshold = 0.5;
   double drift_share_threshold = 0.5;
@@ -65,11 +74,15 @@ struct PerformanceResult {
   std::optional<stats::ClassificationMetrics> classification;
   std::string training_version;                // whose training metrics were compared
   std::vector<stats::PerformanceDrift> drift;  // one per metric with a training value
-  bool drift_detected = false;                 // the primary metric degraded past the threshold
-  std::optional<double> degradation;           // of the primary metric (fraction)
+  // The primary metric's degradation is significant (at 1 - alarm_level) and above the threshold.
+  bool drift_detected = false;
+  std::optional<double> degradation;  // of the primary metric (fraction)
 };
 
-// Rows without an actual count as predictions only. A classifier's actual must be 0 or 1.
+// Rows without an actual count as predictions only. A classifier's actual must be 0 or 1. Every
+// compared metric with an estimator (mae rmse mape r2; auc accuracy f1 log_loss brier, not
+// average_precision) gets its confidence interval and significance from the same rows
+// (stats/performance_uncertainty.h).
 PerformanceResult ComputePerformance(registry::ModelTask task, std::span<const Row> rows,
                                      const std::map<std::string, double>& training_metrics,
                                      const std::string& training_version, const std::string& model,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,20 +55,32 @@ void RegressionAccumulator::Merge(const RegressionAccumulator& other) {
   pct_count_ += other.pct_count_;
 }
 
+namespace {
+
+// A compensated sum of non-negative finite terms is NaN only when its running total overflowed
+// (the compensation then holds inf - inf): the true sum is beyond the double range, so +infinity.
+double NonNegativeTotal(const NeumaierSum& sum) {
+  const double v = sum.value();
+  return std::isnan(v) ? std::numeric_limits<double>::infinity() : v;
+}
+
+}  // namespace
+
 RegressionMetrics RegressionAccumulator::Finish() const {
   RegressionMetrics m;
   m.n = n_;
   m.mape_excluded = n_ - pct_count_;
   if (n_ == 0) return m;
   const double n = static_cast<double>(n_);
-  m.mae = abs_error_.value() / n;
-  m.rmse = std::sqrt(squared_error_.value() / n);
+  const double squared_error = NonNegativeTotal(squared_error_);
+  m.mae = NonNegativeTotal(abs_error_) / n;
+  m.rmse = std::sqrt(squared_error / n);
   m.mean_error = error_.value() / n;
-  if (pct_count_ > 0) m.mape = abs_pct_error_.value() / static_cast<double>(pct_count_);
+  if (pct_count_ > 0) m.mape = NonNegativeTotal(abs_pct_error_) / static_cast<double>(pct_count_);
   // Constant actuals leave M2 exactly 0: each Welford delta is then 0 (the running mean of equal
   // values is that value), and Chan's delta between equal means is 0.
   const double total = actual_sq_deviation_.value();
-  if (total > 0) m.r2 = 1.0 - squared_error_.value() / total;
+  if (total > 0) m.r2 = 1.0 - squared_error / total;
   return m;
 }
 

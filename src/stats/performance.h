@@ -44,8 +44,10 @@ struct RegressionMetrics {
 // Merge(a, b) equals adding b's rows to a, up to rounding.
 class RegressionAccumulator {
  public:
-  // Precondition: both values finite (ComputeRegression checks this; direct callers must). Values
-  // whose square overflows (|x| > ~1e154) give infinite RMSE.
+  // Precondition: both values finite (ComputeRegression checks this; direct callers must). Errors
+  // whose squares overflow (|p - a| > ~1.3e154, or their sum beyond ~1.8e308) give RMSE +infinity
+  // (and R^2 -infinity when the actuals' spread is finite), never NaN; likewise MAE and MAPE when
+  // their sums overflow.
   void Add(double prediction, double actual);
   void Merge(const RegressionAccumulator& other);
   int64_t count() const { return n_; }

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 #include "profile/reference_builder.h"
@@ -40,19 +41,32 @@ TEST(PerformanceTest, RegressionAgainstTrainingMae) {
   ASSERT_EQ(r.drift.size(), 1u);               // only metrics with a training value (+ primary)
   EXPECT_EQ(r.drift[0].metric, "mae");
   EXPECT_DOUBLE_EQ(*r.degradation, 0.25);
-  EXPECT_TRUE(r.drift_detected);  // 25 % > 20 %
+  // 25 % > 20 %, but 4 rows cannot tell MAE 2.5 from 2.0: |e| = 2, 2, 3, 3 gives the 99 % t
+  // interval 2.5 +- 5.841 * 0.2887 = [0.81, 4.19]. t_{3, 0.995} = 5.840909309733355 solves the
+  // closed-form t3 tail 1/2 - (atan(t/sqrt 3) + t sqrt 3 / (3 + t^2)) / pi = 0.005 to 1e-16
+  // (scipy 1.10's t.ppf gives 5.84090929975643, 1.7e-9 off).
+  EXPECT_TRUE(r.drift[0].above_threshold);
+  EXPECT_FALSE(r.drift[0].significant);
+  EXPECT_FALSE(r.drift_detected);
+  EXPECT_NEAR(*r.drift[0].recent_low, 2.5 - 5.840909309733355 * 0.5 / std::sqrt(3.0), 1e-12);
   const Json j = ToJson(r);
   EXPECT_DOUBLE_EQ(j["performance_drift"][0]["degradation_pct"].get<double>(), 25.0);
+  EXPECT_EQ(j["performance_drift"][0]["status"], "ok");
   EXPECT_TRUE(j["metrics"]["r2"].is_null());
 }
 
 TEST(PerformanceTest, PerModelThresholdOverride) {
+  // 40 rows with |e| alternating 2 and 3: MAE 2.5 +25 % vs 2.0, significant (low end ~2.28).
+  std::vector<Row> rows;
+  for (int i = 0; i < 40; ++i) rows.push_back(R(i, i % 2 ? 12 : 13, 10));
+  PerformanceResult r = ComputePerformance(registry::ModelTask::kRegression, rows, {{"mae", 2.0}},
+                                           "v1", "m", Settings());
+  EXPECT_TRUE(r.drift_detected);  // 25 % > 20 %
   QualitySettings s = Settings();
   s.model_degradation_thresholds["m"] = 0.3;
-  std::vector<Row> rows = {R(1, 12, 10), R(2, 8, 10), R(3, 13, 10), R(4, 7, 10)};
-  PerformanceResult r =
-      ComputePerformance(registry::ModelTask::kRegression, rows, {{"mae", 2.0}}, "v1", "m", s);
+  r = ComputePerformance(registry::ModelTask::kRegression, rows, {{"mae", 2.0}}, "v1", "m", s);
   EXPECT_FALSE(r.drift_detected);  // 25 % <= 30 %
+  EXPECT_TRUE(r.drift[0].significant);
 }
 
 TEST(PerformanceTest, InsufficientDataGivesNoNumbers) {
