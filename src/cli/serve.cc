@@ -177,6 +177,8 @@ monitor::ServiceOptions QualityServiceOptions(const config::Config::Quality& q) 
   o.settings.model_degradation_thresholds = q.model_degradation_thresholds;
   o.settings.classification_threshold = q.classification_threshold;
   o.settings.drift_share_threshold = q.drift_share_threshold;
+  o.settings.alarm_level = q.alarm_level;
+  o.settings.min_class_samples = q.min_class_samples;
   o.drift.dataset_drift_share = q.drift_share_threshold;
   o.drift.p_value_threshold = q.feature_drift_alpha;
   o.drift.fdr_alpha = q.feature_drift_alpha;

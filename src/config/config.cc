@@ -229,6 +229,8 @@ const std::vector<Field>& Fields() {
                   [](Config& c, double x) { c.quality.alarm_level = x; }),
       DoubleField("quality.feature_drift_alpha", 1e-6, 0.5,
                   [](Config& c, double x) { c.quality.feature_drift_alpha = x; }),
+      IntField("quality.min_class_samples", 2, kMax,
+               [](Config& c, int64_t x) { c.quality.min_class_samples = x; }),
       IntField("quality.profile_cache_size", 1, 100000,
                [](Config& c, int64_t x) { c.quality.profile_cache_size = x; }),
       IntField("quality.max_window_rows", 100, int64_t{100'000'000},

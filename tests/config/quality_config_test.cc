@@ -26,6 +26,7 @@ TEST(QualityConfigTest, Defaults) {
   EXPECT_TRUE(r.config->quality.model_degradation_thresholds.empty());
   EXPECT_DOUBLE_EQ(r.config->quality.alarm_level, 0.01);
   EXPECT_DOUBLE_EQ(r.config->quality.feature_drift_alpha, 0.05);
+  EXPECT_EQ(r.config->quality.min_class_samples, 5);
 }
 
 TEST(QualityConfigTest, ParsesNumbersAndModelThresholds) {
@@ -58,6 +59,7 @@ TEST(QualityConfigTest, RejectsBadValuesNamingTheKey) {
            {"quality.alarm_level", "0", "must be a number between"},
            {"quality.alarm_level", "0.6", "must be a number between"},
            {"quality.feature_drift_alpha", "1", "must be a number between"},
+           {"quality.min_class_samples", "1", "must be an integer >= 2"},
        }) {
     auto r = LoadFromFlags({{c.key, c.value}});
     ASSERT_EQ(r.errors.size(), 1u) << c.key << "=" << c.value;
