@@ -86,6 +86,12 @@ struct Study {
   uint64_t seed = 20;
 };
 
+// The constant column holds 1.1 everywhere: its np.std is float noise, 2.2e-16, at both reference
+// sizes (numpy and stats::PopulationStdDev alike). The 0.1 gives numpy's 1.4e-17 too, but
+// PopulationStdDev's compensated long sum makes that exactly 0 at 100000 rows, which would test
+// the std == 0 path instead of the noise one.
+constexpr double kConstantValue = 1.1;
+
 Study MakeStudy() {
   Study s;
   s.features = {{"normal", Family::kNormal, 0, {}},
@@ -93,7 +99,7 @@ Study MakeStudy() {
                 {"student_t2", Family::kStudentT2, 0, {}},
                 {"poisson3", Family::kPoisson, 3, {}},
                 {"flag", Family::kFlag, 0.5, {}},
-                {"constant", Family::kConstant, 0, {}},
+                {"constant", Family::kConstant, kConstantValue, {}},
                 Equiprobable("cat2", 2),
                 Equiprobable("cat10", 10),
                 Equiprobable("cat100", 100),
@@ -118,6 +124,9 @@ struct Tally {
   Paired power[kRefs][kSizes][kMaxPower];
   Count regression[kSizes], classification[kSizes], ttest_null[kSizes];
   Paired mae_power[kSizes];
+  // Setup checks at the largest size: the simulated models' own metrics, summed over replicates.
+  double mae_sum = 0, auc_sum = 0;
+  int64_t mae_n = 0, auc_n = 0;
   int64_t errors = 0;
   std::string first_error;
 
@@ -141,6 +150,7 @@ struct Tally {
       ttest_null[c].Merge(o.ttest_null[c]);
       mae_power[c].Merge(o.mae_power[c]);
     }
+    mae_sum += o.mae_sum, auc_sum += o.auc_sum, mae_n += o.mae_n, auc_n += o.auc_n;
     if (first_error.empty()) first_error = o.first_error;
     errors += o.errors;
   }
@@ -236,9 +246,10 @@ void PerformanceCell(const Study& st, int ci, Rng& rng, Tally& t) {
   std::vector<monitor::Row> rows;
   std::vector<double> abs_errors;
   RegressionRows(n, kSigma, 1.0, rng, rows, abs_errors);
-  t.regression[ci].Add(monitor::ComputePerformance(registry::ModelTask::kRegression, rows,
-                                                   regression_training, "v1", "model", st.settings)
-                           .drift_detected);
+  const monitor::PerformanceResult regression = monitor::ComputePerformance(
+      registry::ModelTask::kRegression, rows, regression_training, "v1", "model", st.settings);
+  t.regression[ci].Add(regression.drift_detected);
+  if (ci == kSizes - 1 && regression.regression) t.mae_sum += regression.regression->mae, ++t.mae_n;
   t.ttest_null[ci].Add(OneSidedTTestPValue(abs_errors, mae) <= level);
   for (size_t i = 0; i < rows.size(); ++i) {
     const double e = rows[i].prediction - *rows[i].actual;
@@ -252,10 +263,12 @@ void PerformanceCell(const Study& st, int ci, Rng& rng, Tally& t) {
   // Binormal scores: AUC = Phi(separation / sqrt(2)).
   const double separation = std::sqrt(2.0) * 1.0364333894937898;  // Phi^-1(0.85)
   ClassificationRows(n, separation, kPositiveShare, rng, rows);
-  t.classification[ci].Add(monitor::ComputePerformance(registry::ModelTask::kBinaryClassification,
-                                                       rows, classification_training, "v1", "model",
-                                                       st.settings)
-                               .drift_detected);
+  const monitor::PerformanceResult classification =
+      monitor::ComputePerformance(registry::ModelTask::kBinaryClassification, rows,
+                                  classification_training, "v1", "model", st.settings);
+  t.classification[ci].Add(classification.drift_detected);
+  if (ci == kSizes - 1 && classification.classification && classification.classification->roc_auc)
+    t.auc_sum += *classification.classification->roc_auc, ++t.auc_n;
 }
 
 void RunReplicate(const Study& st, int64_t rep, Tally& t) {
@@ -413,6 +426,27 @@ int64_t PrintPowerTables(const Study& st, const Tally& t) {
   return low;
 }
 
+// What the simulation claims about its own data, measured: the constant column's reference
+// spread (numpy's noise, not 0) and the unchanged models' metrics at the largest size.
+void PrintSetupChecks(const Study& st, const Tally& t) {
+  const auto constant = std::find_if(st.features.begin(), st.features.end(),
+                                     [](const Spec& f) { return f.family == Family::kConstant; });
+  std::cout << "\nSetup checks:";
+  if (constant != st.features.end()) {
+    for (int64_t n : kReferenceSizes) {
+      Rng rng = MakeRng(st.seed, {5});
+      std::cout << " constant column std (np.std) "
+                << stats::PopulationStdDev(DrawSample(*constant, n, rng).sorted) << " at " << n
+                << " rows;";
+    }
+  }
+  std::cout << " mean MAE at " << kCurrentSizes[kSizes - 1] << " rows "
+            << (t.mae_n ? t.mae_sum / static_cast<double>(t.mae_n) : 0.0) << " (true "
+            << kSigma * std::sqrt(2 / kPi) << "), mean AUC "
+            << (t.auc_n ? t.auc_sum / static_cast<double>(t.auc_n) : 0.0) << " (true " << kAuc
+            << ").\n";
+}
+
 int64_t ParseCount(const char* flag, const char* value) {
   char* end = nullptr;
   const long long v = std::strtoll(value, &end, 10);
@@ -461,6 +495,7 @@ int main(int argc, char** argv) {
             << st.seed << ", " << threads << " threads.\n";
   const Tally t = RunReplicates(st, threads);
   const double replicate_seconds = seconds();
+  PrintSetupChecks(st, t);
   Budget budget;
   PrintFeatureTables(st, t, budget);
   PrintModelTables(st, t, budget);

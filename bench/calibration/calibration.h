@@ -32,7 +32,7 @@ enum class Family {
   kStudentT2,    // Student t with 2 degrees of freedom: heavy-tailed, infinite variance
   kPoisson,      // Poisson(param): discrete numeric with about a dozen distinct values
   kFlag,         // 0/1 numeric with P(1) = param
-  kConstant,     // every value 0.1 (numpy's std of it is ~1.4e-17, not 0)
+  kConstant,     // every value = param; its np.std is float noise (~1e-16), not 0 (see MakeStudy)
   kCategorical,  // categories c00, c01, ... with the probabilities of Spec::probabilities
 };
 

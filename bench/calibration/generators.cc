@@ -88,7 +88,7 @@ std::vector<double> DrawRaw(const Spec& spec, int64_t n, Rng& rng) {
       break;
     }
     case Family::kConstant:
-      std::fill(v.begin(), v.end(), 0.1);
+      std::fill(v.begin(), v.end(), spec.param);
       break;
     case Family::kCategorical: {
       std::discrete_distribution<int> d(spec.probabilities.begin(), spec.probabilities.end());
