@@ -78,8 +78,8 @@ def bench_rows(text):
     """{(table title, row label): [rates per size]} from the benchmark's power tables."""
     rows, title = {}, None
     for line in text.splitlines():
-        if line.startswith("#### "):
-            title = line[5:]
+        if line.startswith("#"):
+            title = line[5:] if line.startswith("#### ") else None
         elif title and line.startswith("| ") and not line.startswith("| ---"):
             cells = [c.strip().strip("*").replace(" LOW", "") for c in line.strip("|").split("|")]
             if re.fullmatch(r"[0-9.]+", cells[1]) or cells[1] == "-":
