@@ -11,8 +11,9 @@
 // fresh reference (shared by the current sizes of that replicate) and a fresh current window per
 // cell; 1000 replicates per cell. Deterministic: the seed and the replicate index fix every draw,
 // whatever the thread count. Usage: calibration_bench [--replicates N] [--large-replicates N]
-// [--turnovers N] [--threads N] [--seed N]. Exit status 0 always (it is a report); the last line
-// is `calibration: N cells, M over budget`.
+// [--turnovers N] [--window ROWS] [--step ROWS] [--threads N] [--seed N] (--large-replicates
+// cuts the 10000-row cells only; --window and --step shape the sliding-window study). Exit status 0
+// always (it is a report); the last line is `calibration: N cells, M over budget`.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -457,33 +458,58 @@ int64_t ParseCount(const char* flag, const char* value) {
   return v;
 }
 
+struct Options {
+  Study study = MakeStudy();
+  StreamOptions stream;
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+};
+
+constexpr const char* kUsage =
+    "usage: calibration_bench [--replicates N] [--large-replicates N] [--turnovers N] "
+    "[--window ROWS] [--step ROWS] [--threads N] [--seed N]\n";
+
+Options ParseOptions(int argc, char** argv) {
+  Options o;
+  bool large_set = false;
+  for (int i = 1; i < argc; i += 2) {
+    if (i + 1 >= argc) {
+      std::cerr << kUsage;
+      std::exit(2);
+    }
+    const int64_t v = ParseCount(argv[i], argv[i + 1]);
+    const std::string_view flag = argv[i];
+    if (flag == "--replicates") {
+      o.study.replicates = v;
+    } else if (flag == "--large-replicates") {
+      o.study.large_replicates = v;
+      large_set = true;
+    } else if (flag == "--turnovers") {
+      o.stream.turnovers = v;
+    } else if (flag == "--window" || flag == "--step") {
+      (flag == "--window" ? o.stream.window : o.stream.step) = std::max<int64_t>(v, 1);
+    } else if (flag == "--threads") {
+      o.threads = static_cast<int>(std::max<int64_t>(v, 1));
+    } else if (flag == "--seed") {
+      o.study.seed = static_cast<uint64_t>(v);
+    } else {
+      std::cerr << "unknown option " << flag << "\n" << kUsage;
+      std::exit(2);
+    }
+  }
+  if (!large_set) o.study.large_replicates = o.study.replicates;
+  o.stream.seed = o.study.seed;
+  o.stream.threads = o.threads;
+  o.stream.reference_sizes = {kReferenceSizes[0], kReferenceSizes[1]};
+  return o;
+}
+
 }  // namespace
 }  // namespace mw::bench
 
 int main(int argc, char** argv) {
   using namespace mw::bench;
-  Study st = MakeStudy();
-  StreamOptions stream;
-  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  bool large_set = false;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const int64_t v = ParseCount(argv[i], argv[i + 1]);
-    if (!std::strcmp(argv[i], "--replicates"))
-      st.replicates = v;
-    else if (!std::strcmp(argv[i], "--large-replicates"))
-      st.large_replicates = v, large_set = true;
-    else if (!std::strcmp(argv[i], "--turnovers"))
-      stream.turnovers = v;
-    else if (!std::strcmp(argv[i], "--threads"))
-      threads = static_cast<int>(std::max<int64_t>(v, 1));
-    else if (!std::strcmp(argv[i], "--seed"))
-      st.seed = static_cast<uint64_t>(v);
-    else {
-      std::cerr << "unknown option " << argv[i] << "\n";
-      return 2;
-    }
-  }
-  if (!large_set) st.large_replicates = st.replicates;
+  const Options o = ParseOptions(argc, argv);
+  const Study& st = o.study;
   const auto start = std::chrono::steady_clock::now();
   const auto seconds = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -492,18 +518,15 @@ int main(int argc, char** argv) {
             << st.replicates << " replicates per cell ("
             << std::min(st.large_replicates, st.replicates) << " in the 10000-row cells"
             << (st.large_replicates < st.replicates ? ", CUT for time" : "") << "), seed "
-            << st.seed << ", " << threads << " threads.\n";
-  const Tally t = RunReplicates(st, threads);
+            << st.seed << ", " << o.threads << " threads.\n";
+  const Tally t = RunReplicates(st, o.threads);
   const double replicate_seconds = seconds();
   PrintSetupChecks(st, t);
   Budget budget;
   PrintFeatureTables(st, t, budget);
   PrintModelTables(st, t, budget);
   const int64_t low = PrintPowerTables(st, t);
-  stream.seed = st.seed;
-  stream.threads = threads;
-  stream.reference_sizes = {kReferenceSizes[0], kReferenceSizes[1]};
-  RunStreamStudy(st.features, stream);
+  RunStreamStudy(st.features, o.stream);
   std::printf("\nruntime: %.1f s (replicates %.1f s, sliding windows %.1f s)\n", seconds(),
               replicate_seconds, seconds() - replicate_seconds);
   if (t.errors > 0)
