@@ -69,8 +69,9 @@ def simulate(rng, n):
         add(("cat10", "power"), chi2_p(c_ref, rng.multinomial(n, boosted10(0.1))) <= ALPHA)
         mae = SIGMA * math.sqrt(2 / math.pi)
         e = np.abs(rng.normal(0, SIGMA, size=n))
-        add(("t", "far"), stats.ttest_1samp(e, mae, alternative="greater").pvalue <= T_LEVEL)
-        add(("t", "power"), stats.ttest_1samp(1.3 * e, mae, alternative="greater").pvalue <= T_LEVEL)
+        for key, errors in (("far", e), ("power", 1.3 * e)):
+            p = stats.ttest_1samp(errors, mae, alternative="greater").pvalue
+            add(("t", key), p <= T_LEVEL)
     return {k: v / REPLICATES for k, v in hits.items()}
 
 
