@@ -330,7 +330,13 @@ void PrintFeatureTables(const Study& st, const Tally& t, Budget& b) {
   const double alpha = st.drift_options.p_value_threshold;
   for (int ri = 0; ri < kRefs; ++ri) {
     std::cout << "\n### Per-feature false-alarm rate, reference " << kReferenceSizes[ri]
-              << " rows (alpha " << alpha << "; budget alpha + 2 MC SE)\n\n";
+              << " rows (alpha " << alpha << "; budget alpha + 2 sqrt(alpha (1 - alpha) / R) = "
+              << Fixed3(alpha +
+                        2 * std::sqrt(alpha * (1 - alpha) /
+                                      static_cast<double>(std::max<int64_t>(st.replicates, 1))))
+              << " at R = " << st.replicates << " replicates)\n\n"
+              << "Each cell: false-alarm rate ± its Monte Carlo standard error, PASS/FAIL against "
+                 "the budget. 'test': the test(s) the report applied.\n\n";
     std::vector<std::string> header = SizeHeader("feature");
     header.insert(header.begin() + 1, "test");
     std::cout << MarkdownHeader(header);

@@ -153,6 +153,9 @@ int64_t RunStreamStudy(const std::vector<Spec>& features, const StreamOptions& o
     std::cout << MarkdownRow(row);
     total_passes += n;
   }
+  std::cout << "\nAt one pass a minute a window turnover is " << passes_per_turnover
+            << " minutes: episodes per day per model = episodes per turnover x "
+            << 1440 / passes_per_turnover << ".\n";
   if (errors > 0) std::cout << "\nERRORS: " << errors << " drift reports failed in the streams\n";
   return total_passes;
 }
