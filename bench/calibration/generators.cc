@@ -49,7 +49,7 @@ Spec TwoLevel(std::string name, double p) {
 const std::string& CategoryName(int i) {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> v;
-    char buf[8];
+    char buf[16];
     for (int j = 0; j < 100; ++j) {
       std::snprintf(buf, sizeof buf, "c%02d", j);
       v.emplace_back(buf);
