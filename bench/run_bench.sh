@@ -26,9 +26,9 @@ if [[ "${PROXY_ONLY:-0}" == 1 ]]; then
 fi
 # The calibration study (bench/calibration_bench.cc, Release trees): Monte Carlo false-alarm rates
 # and detection power of the drift and performance decisions, printed as Markdown tables
-# (docs/drift.md): about 200 CPU-seconds, 2 minutes on 2 idle cores. It runs after the micro-benchmarks; CALIBRATION=0
-# skips it, CALIBRATION_ONLY=1 runs only it, CALIBRATION_ARGS passes options to it (e.g.
-# "--replicates 200 --turnovers 100" for a quicker, coarser look).
+# (docs/drift.md); about 200 CPU-seconds, so 2 minutes on 2 idle cores. It runs after the
+# micro-benchmarks; CALIBRATION=0 skips it, CALIBRATION_ONLY=1 runs only it, CALIBRATION_ARGS
+# passes options to it (e.g. "--replicates 200 --turnovers 100" for a quicker, coarser look).
 calibration_run() {
   echo "== calibration: false-alarm rates and power of the drift and performance decisions"
   if [[ ! -x "$BUILD/calibration_bench" ]]; then
