@@ -140,7 +140,10 @@ int64_t RunStreamStudy(const std::vector<Spec>& features, const StreamOptions& o
     }
     const double turnovers = static_cast<double>(n) / static_cast<double>(passes_per_turnover);
     const auto rate = [&](int64_t k) {
-      return Fixed3(static_cast<double>(k) / static_cast<double>(n));
+      char cell[48];
+      std::snprintf(cell, sizeof cell, "%.4f (%lld)",
+                    static_cast<double>(k) / static_cast<double>(n), static_cast<long long>(k));
+      return std::string(cell);
     };
     std::vector<std::string> row = {std::to_string(o.reference_sizes[ri]), std::to_string(n),
                                     rate(dataset), rate(performance), rate(either)};
@@ -153,6 +156,8 @@ int64_t RunStreamStudy(const std::vector<Spec>& features, const StreamOptions& o
     std::cout << MarkdownRow(row);
     total_passes += n;
   }
+  std::cout << "\nCounts in parentheses. With no episode in T turnovers the 95 % upper bound is "
+               "about 3 / T per turnover (rule of three; windows a turnover apart share no rows).";
   std::cout << "\nAt one pass a minute a window turnover is " << passes_per_turnover
             << " minutes: episodes per day per model = episodes per turnover x "
             << 1440 / passes_per_turnover << ".\n";
