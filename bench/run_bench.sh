@@ -9,6 +9,8 @@
 # and the summary gives after/before ratios: how a change is judged on a shared, noisy machine.
 # The proxy benchmark (bench/proxy_bench.sh: modelwatch's proxy beside nginx) runs at the end, with
 # the same DURATION and ROUNDS; PROXY=0 skips it, PROXY_ONLY=1 runs only it.
+# The calibration study (bench/calibration_bench.cc) runs before it: CALIBRATION=0 skips it,
+# CALIBRATION_ONLY=1 runs only it, CALIBRATION_ARGS passes it options.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -21,6 +23,24 @@ ROUNDS=${ROUNDS:-3}
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS: must be a positive integer, got '$ROUNDS'" >&2; exit 2; }
 if [[ "${PROXY_ONLY:-0}" == 1 ]]; then
   exec env DURATION="$DURATION" ROUNDS="$ROUNDS" bench/proxy_bench.sh "$BUILD"
+fi
+# The calibration study (bench/calibration_bench.cc, Release trees): Monte Carlo false-alarm rates
+# and detection power of the drift and performance decisions, printed as Markdown tables
+# (docs/drift.md); about 200 CPU-seconds, so 2 minutes on 2 idle cores. It runs after the
+# micro-benchmarks; CALIBRATION=0 skips it, CALIBRATION_ONLY=1 runs only it, CALIBRATION_ARGS
+# passes options to it (e.g. "--replicates 200 --turnovers 100" for a quicker, coarser look).
+calibration_run() {
+  echo "== calibration: false-alarm rates and power of the drift and performance decisions"
+  if [[ ! -x "$BUILD/calibration_bench" ]]; then
+    echo "calibration: $BUILD/calibration_bench is not built (cmake --build $BUILD --target calibration_bench)"
+    return 0
+  fi
+  # shellcheck disable=SC2086  # CALIBRATION_ARGS is a list of options
+  "$BUILD/calibration_bench" ${CALIBRATION_ARGS:-}
+}
+if [[ "${CALIBRATION_ONLY:-0}" == 1 ]]; then
+  calibration_run
+  exit 0
 fi
 BASE=$(cd "${BASELINE:-bench/baseline}" && pwd)
 source bench/lib.sh
@@ -208,6 +228,7 @@ PY
 if ls "$BUILD"/*_bench >/dev/null 2>&1; then
   echo "== micro-benchmarks"
   for b in "$BUILD"/*_bench; do
+    [[ $(basename "$b") == calibration_bench ]] && continue  # a Monte Carlo study, run below
     if [[ -n "$BEFORE" && -x "$BEFORE/$(basename "$b")" ]]; then
       # Before and after in turn, twice, so that a slow minute does not fall on one side only.
       for side in before after before after; do
@@ -219,6 +240,10 @@ if ls "$BUILD"/*_bench >/dev/null 2>&1; then
       "$b" --benchmark_min_time=0.2
     fi
   done
+fi
+
+if [[ "${CALIBRATION:-1}" != 0 ]]; then
+  calibration_run
 fi
 
 if [[ "${PROXY:-1}" != 0 ]]; then
