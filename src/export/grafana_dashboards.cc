@@ -268,7 +268,8 @@ void AddModelPerformance(DashboardBuilder& d) {
       {.type = "timeseries",
        .title = "Degradation against training",
        .description = "How much worse the primary metric is than at training (0.25 = 25 % "
-                      "worse); performance drift past quality.degradation_threshold.",
+                      "worse); performance drift when past quality.degradation_threshold and "
+                      "significant.",
        .unit = "percentunit",
        .width = 12,
        .queries = {{"{P}_model_degradation_ratio" + With(kModel), "{{model}} {{{S}}} {{metric}}"}},

@@ -141,9 +141,12 @@ void QualityMetrics::SetPerformance(const std::string& model, const std::string&
                {{"metric", d.metric}}, *d.degradation, model, segment, g);
     }
   }
-  SetGauge(Gauge("model_performance_drift",
-                 "1 when the primary metric degraded past the threshold against training"),
-           {}, r.drift_detected ? 1 : 0, model, segment, g);
+  SetGauge(
+      Gauge(
+          "model_performance_drift",
+          "1 when the primary metric degraded past the threshold against training, beyond sampling "
+          "noise"),
+      {}, r.drift_detected ? 1 : 0, model, segment, g);
 }
 
 void QualityMetrics::SetDrift(const std::string& model, const std::string& segment,

@@ -190,7 +190,8 @@ void AddModelSignals(std::vector<SignalDef>& c) {
   c.push_back(ModelGauge("model_drift_detected", "model_drift_detected",
                          "1 when the model shows performance drift or dataset drift.", "0/1"));
   c.push_back(ModelGauge("model_performance_drift", "model_performance_drift",
-                         "1 when the primary metric degraded past the threshold against training.",
+                         "1 when the primary metric degraded past the threshold against training, "
+                         "beyond sampling noise.",
                          "0/1"));
   c.push_back(ModelGauge("model_sample_size", "model_sample_size",
                          "Predictions with actuals in the evaluation window.", "count"));
