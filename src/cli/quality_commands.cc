@@ -132,11 +132,13 @@ int RunCheckDrift(const QualityCommandOptions& o) {
     if (s.value("dataset_drift", false)) {
       Json drifted = Json::array();
       for (const Json& f : s["features"]) {
-        if (f.value("drift_detected", false)) drifted.push_back(f["feature"]);
+        if (f.value("drift_detected_bh", false)) drifted.push_back(f["feature"]);
       }
       findings.push_back({{"kind", "data_drift"},
                           {"segment", s["segment"]},
                           {"drift_share", s["drift_share"]},
+                          {"drift_share_bh", s.value("drift_share_bh", Json(nullptr))},
+                          {"dataset_pvalue", s.value("dataset_pvalue", Json(nullptr))},
                           {"features", std::move(drifted)}});
     }
   }
@@ -146,13 +148,16 @@ int RunCheckDrift(const QualityCommandOptions& o) {
     if (!s.value("drift_detected", false)) continue;
     for (const Json& d : s["performance_drift"]) {
       if (d.value("metric", "") != s.value("primary_metric", "")) continue;
-      findings.push_back({{"kind", "performance_drift"},
-                          {"segment", s.contains("segment") ? s["segment"] : Json(o.segment)},
-                          {"metric", d["metric"]},
-                          {"training_value", d["training_value"]},
-                          {"recent_value", d["recent_value"]},
-                          {"degradation_pct", d["degradation_pct"]},
-                          {"threshold_pct", d["threshold_pct"]}});
+      findings.push_back(
+          {{"kind", "performance_drift"},
+           {"segment", s.contains("segment") ? s["segment"] : Json(o.segment)},
+           {"metric", d["metric"]},
+           {"training_value", d["training_value"]},
+           {"recent_value", d["recent_value"]},
+           {"degradation_pct", d["degradation_pct"]},
+           {"degradation_interval_pct", d.value("degradation_interval_pct", Json(nullptr))},
+           {"pvalue", d.value("pvalue", Json(nullptr))},
+           {"threshold_pct", d["threshold_pct"]}});
     }
   }
   const bool drifted = !findings.empty();

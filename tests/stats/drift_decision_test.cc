@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "stats/drift.h"
+#include "stats/drift_inputs.h"
 #include "stats/drift_report.h"
 #include "stats/homogeneity.h"
 #include "stats/ks.h"
@@ -17,24 +18,8 @@
 namespace mw::stats {
 namespace {
 
-FeatureInput NumericInput(std::string name, const std::vector<double>& reference,
-                          const std::vector<double>& current) {
-  FeatureInput f;
-  f.name = std::move(name);
-  f.reference_sorted = reference;
-  f.current_sorted = current;
-  return f;
-}
-
-FeatureInput CategoricalInput(std::string name, const CategoryCounts& reference,
-                              const CategoryCounts& current) {
-  FeatureInput f;
-  f.name = std::move(name);
-  f.categorical = true;
-  f.reference_counts = &reference;
-  f.current_counts = &current;
-  return f;
-}
+using test_inputs::CategoricalInput;
+using test_inputs::NumericInput;
 
 DriftReport Compute(std::span<const FeatureInput> features, const DriftOptions& options = {}) {
   Result<DriftReport> r = ComputeDriftReport(features, options);

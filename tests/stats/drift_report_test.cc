@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "stats/drift.h"
+#include "stats/drift_inputs.h"
 #include "stats/ks.h"
 
 namespace mw::stats {
@@ -26,24 +27,8 @@ std::vector<double> SortedNormal(uint64_t seed, size_t n, double mean, double sd
   return v;
 }
 
-FeatureInput Numeric(std::string name, const std::vector<double>& reference,
-                     const std::vector<double>& current) {
-  FeatureInput f;
-  f.name = std::move(name);
-  f.reference_sorted = reference;
-  f.current_sorted = current;
-  return f;
-}
-
-FeatureInput Categorical(std::string name, const CategoryCounts& reference,
-                         const CategoryCounts& current) {
-  FeatureInput f;
-  f.name = std::move(name);
-  f.categorical = true;
-  f.reference_counts = &reference;
-  f.current_counts = &current;
-  return f;
-}
+using test_inputs::CategoricalInput;
+using test_inputs::NumericInput;
 
 DriftReport MustCompute(std::span<const FeatureInput> features, const DriftOptions& options) {
   Result<DriftReport> r = ComputeDriftReport(features, options);
@@ -76,8 +61,8 @@ TEST(DriftTestNames, RoundTrip) {
 TEST(DriftReport, AutoChoosesKsAtEveryReferenceSize) {
   const auto small = SortedNormal(1, 1000, 0), large = SortedNormal(2, 1001, 0);
   const auto current = SortedNormal(3, 800, 0.5);
-  const std::vector<FeatureInput> features = {Numeric("small", small, current),
-                                              Numeric("large", large, current)};
+  const std::vector<FeatureInput> features = {NumericInput("small", small, current),
+                                              NumericInput("large", large, current)};
   const DriftReport report = MustCompute(features, DriftOptions{});
   ASSERT_EQ(report.features.size(), 2u);
 
@@ -106,7 +91,7 @@ TEST(DriftReport, AutoChoosesKsAtEveryReferenceSize) {
 
 TEST(DriftReport, KsOnLargeSamplesReportsTheAsymptoticMethod) {
   const auto ref = SortedNormal(21, 20000, 0), cur = SortedNormal(22, 300, 0);
-  const std::vector<FeatureInput> features = {Numeric("f", ref, cur)};
+  const std::vector<FeatureInput> features = {NumericInput("f", ref, cur)};
   const FeatureDrift f = MustCompute(features, DriftOptions{}).features[0];
   EXPECT_EQ(f.test, DriftTest::kKs);
   EXPECT_EQ(KsTwoSampleSorted(ref, cur)->method, "asymp");  // premise
@@ -122,9 +107,9 @@ TEST(DriftReport, AutoChoosesZForTwoCategoriesAndChiSquareForMoreAtEverySize) {
   const CategoryCounts large_ref = {{"a", 3000}, {"b", 3000}};
   const CategoryCounts large_cur = {{"a", 2000}, {"b", 4000}};
   const std::vector<FeatureInput> features = {
-      Categorical("binary", binary_ref, binary_cur),
-      Categorical("multi", multi_ref, multi_cur),
-      Categorical("large", large_ref, large_cur),
+      CategoricalInput("binary", binary_ref, binary_cur),
+      CategoricalInput("multi", multi_ref, multi_cur),
+      CategoricalInput("large", large_ref, large_cur),
   };
   const DriftReport report = MustCompute(features, DriftOptions{});
   ASSERT_EQ(report.features.size(), 3u);
@@ -161,7 +146,7 @@ TEST(DriftReport, AutoChoosesZForTwoCategoriesAndChiSquareForMoreAtEverySize) {
 TEST(DriftReport, CategoriesCountedZeroOnBothSidesDoNotMakeABinaryFeatureMulticlass) {
   const CategoryCounts ref = {{"a", 60}, {"b", 40}, {"ghost", 0}};
   const CategoryCounts cur = {{"a", 50}, {"b", 50}};
-  const std::vector<FeatureInput> features = {Categorical("f", ref, cur)};
+  const std::vector<FeatureInput> features = {CategoricalInput("f", ref, cur)};
   EXPECT_EQ(MustCompute(features, DriftOptions{}).features[0].test, DriftTest::kZTest);
 }
 
@@ -170,11 +155,11 @@ TEST(DriftReport, OverridesPickTheTestAndItsThreshold) {
   const CategoryCounts binary_ref = {{"no", 60}, {"yes", 40}},
                        binary_cur = {{"no", 55}, {"yes", 45}};
   const std::vector<FeatureInput> features = {
-      Numeric("psi", ref, cur),
-      Numeric("wasserstein", ref, cur),
-      Categorical("chi", binary_ref, binary_cur),
-      Categorical("js", binary_ref, binary_cur),
-      Numeric("auto", ref, cur),
+      NumericInput("psi", ref, cur),
+      NumericInput("wasserstein", ref, cur),
+      CategoricalInput("chi", binary_ref, binary_cur),
+      CategoricalInput("js", binary_ref, binary_cur),
+      NumericInput("auto", ref, cur),
   };
   DriftOptions options;
   options.test_per_feature = {{"psi", DriftTest::kPsi},
@@ -205,7 +190,7 @@ TEST(DriftReport, OverridesPickTheTestAndItsThreshold) {
 
 TEST(DriftReport, DistanceAtExactlyTheThresholdIsDrift) {
   const auto ref = SortedNormal(6, 2000, 0), cur = SortedNormal(7, 2000, 0.3);
-  const std::vector<FeatureInput> features = {Numeric("f", ref, cur)};
+  const std::vector<FeatureInput> features = {NumericInput("f", ref, cur)};
   DriftOptions options;
   options.test_per_feature = {{"f", DriftTest::kWasserstein}};
   ASSERT_LE(KsTwoSampleSorted(ref, cur)->pvalue, 0.05);  // premise: the gate is open
@@ -220,8 +205,8 @@ TEST(DriftReport, ConstantReferenceScalesWassersteinByTheFloor) {
   const std::vector<double> unchanged(100, 1.0);
   std::vector<double> moved(100, 1.0);
   moved.back() = 1.01;  // W1 = 0.01 / 100 = 1e-4
-  const std::vector<FeatureInput> features = {Numeric("same", ref, unchanged),
-                                              Numeric("moved", ref, moved)};
+  const std::vector<FeatureInput> features = {NumericInput("same", ref, unchanged),
+                                              NumericInput("moved", ref, moved)};
   DriftOptions options;
   options.all_statistics = true;
   options.test_per_feature = {{"same", DriftTest::kWasserstein},
@@ -242,9 +227,9 @@ TEST(DriftReport, AllStatisticsReportsEveryApplicableStatistic) {
   const CategoryCounts binary_ref = {{"no", 60}, {"yes", 40}},
                        binary_cur = {{"no", 55}, {"yes", 45}};
   const CategoryCounts multi_ref = {{"a", 3}, {"b", 4}, {"c", 5}}, multi_cur = {{"a", 5}, {"d", 4}};
-  const std::vector<FeatureInput> features = {Numeric("num", ref, cur),
-                                              Categorical("bin", binary_ref, binary_cur),
-                                              Categorical("multi", multi_ref, multi_cur)};
+  const std::vector<FeatureInput> features = {NumericInput("num", ref, cur),
+                                              CategoricalInput("bin", binary_ref, binary_cur),
+                                              CategoricalInput("multi", multi_ref, multi_cur)};
   DriftOptions options;
   options.all_statistics = true;
   const DriftReport report = MustCompute(features, options);
@@ -284,7 +269,7 @@ struct BinaryFeatures {
     current.reserve(yes.size());
     for (int64_t y : yes) current.push_back({{"no", 1000 - y}, {"yes", y}});
     for (size_t i = 0; i < yes.size(); ++i) {
-      inputs.push_back(Categorical("f" + std::to_string(i), reference, current[i]));
+      inputs.push_back(CategoricalInput("f" + std::to_string(i), reference, current[i]));
     }
   }
 };
@@ -319,7 +304,7 @@ TEST(DriftReport, BenjaminiHochbergKeepsStrongSignals) {
 TEST(DriftReport, DistanceTestsEnterBenjaminiHochbergWithTheirCompanionPValue) {
   const CategoryCounts big_ref = {{"a", 3000}, {"b", 3000}}, big_cur = {{"a", 1000}, {"b", 5000}};
   BinaryFeatures f({545});
-  f.inputs.push_back(Categorical("js", big_ref, big_cur));
+  f.inputs.push_back(CategoricalInput("js", big_ref, big_cur));
   DriftOptions options;
   options.test_per_feature = {{"js", DriftTest::kJensenShannon}};
   const DriftReport report = MustCompute(f.inputs, options);
@@ -367,7 +352,7 @@ TEST(DriftReport, ThreadCountDoesNotChangeTheReport) {
   for (uint64_t i = 0; i < 24; ++i) data.push_back(SortedNormal(100 + i, 300 + 97 * i, 0.02 * i));
   std::vector<FeatureInput> features;
   for (size_t i = 0; i + 1 < data.size(); i += 2) {
-    features.push_back(Numeric("f" + std::to_string(i), data[i], data[i + 1]));
+    features.push_back(NumericInput("f" + std::to_string(i), data[i], data[i + 1]));
   }
   DriftOptions options;
   options.all_statistics = true;
@@ -388,11 +373,11 @@ TEST(DriftReport, ThreadCountDoesNotChangeTheReport) {
 TEST(DriftReport, RejectsEmptySidesNamingTheFeature) {
   const std::vector<double> some = {1, 2, 3}, none;
   const CategoryCounts counts = {{"a", 1}}, zero = {{"a", 0}}, empty_map;
-  ExpectInvalid(std::vector{Numeric("num_empty", some, none)}, {}, "num_empty");
-  ExpectInvalid(std::vector{Numeric("ref_empty", none, some)}, {}, "ref_empty");
-  ExpectInvalid(std::vector{Categorical("cat_zero", counts, zero)}, {}, "cat_zero");
-  ExpectInvalid(std::vector{Categorical("cat_empty", empty_map, counts)}, {}, "cat_empty");
-  FeatureInput missing = Categorical("cat_null", counts, counts);
+  ExpectInvalid(std::vector{NumericInput("num_empty", some, none)}, {}, "num_empty");
+  ExpectInvalid(std::vector{NumericInput("ref_empty", none, some)}, {}, "ref_empty");
+  ExpectInvalid(std::vector{CategoricalInput("cat_zero", counts, zero)}, {}, "cat_zero");
+  ExpectInvalid(std::vector{CategoricalInput("cat_empty", empty_map, counts)}, {}, "cat_empty");
+  FeatureInput missing = CategoricalInput("cat_null", counts, counts);
   missing.current_counts = nullptr;
   ExpectInvalid(std::vector{missing}, {}, "cat_null");
 }
@@ -402,31 +387,32 @@ TEST(DriftReport, RejectsMalformedInput) {
   const std::vector<double> many = {1, 2, 3, 4, 5, 6};  // more levels than discrete_max_levels
   const CategoryCounts counts = {{"a", 1}, {"b", 2}}, negative = {{"a", -1}, {"b", 2}};
   const CategoryCounts three = {{"a", 1}, {"b", 2}, {"c", 3}};
-  ExpectInvalid(std::vector{Numeric("unsorted", some, unsorted)}, {}, "unsorted");
-  ExpectInvalid(std::vector{Numeric("nan", nan, some)}, {}, "nan");
-  ExpectInvalid(std::vector{Categorical("neg", counts, negative)}, {}, "neg");
-  ExpectInvalid(std::vector{Numeric("dup", some, some), Numeric("dup", some, some)}, {}, "dup");
+  ExpectInvalid(std::vector{NumericInput("unsorted", some, unsorted)}, {}, "unsorted");
+  ExpectInvalid(std::vector{NumericInput("nan", nan, some)}, {}, "nan");
+  ExpectInvalid(std::vector{CategoricalInput("neg", counts, negative)}, {}, "neg");
+  ExpectInvalid(std::vector{NumericInput("dup", some, some), NumericInput("dup", some, some)}, {},
+                "dup");
 
   DriftOptions options;
   options.test_per_feature = {{"x", DriftTest::kChiSquare}};
-  ExpectInvalid(std::vector{Numeric("x", many, many)}, options, "discrete_max_levels");
+  ExpectInvalid(std::vector{NumericInput("x", many, many)}, options, "discrete_max_levels");
   options.test_per_feature = {{"x", DriftTest::kJensenShannon}};
-  ExpectInvalid(std::vector{Numeric("x", some, some)}, options, "x");
+  ExpectInvalid(std::vector{NumericInput("x", some, some)}, options, "x");
   options.test_per_feature = {{"x", DriftTest::kZTest}};
-  ExpectInvalid(std::vector{Numeric("x", some, some)}, options, "at most 2 levels");
+  ExpectInvalid(std::vector{NumericInput("x", some, some)}, options, "at most 2 levels");
   options.test_per_feature = {{"x", DriftTest::kMissing}};
-  ExpectInvalid(std::vector{Numeric("x", some, some)}, options, "missing");
+  ExpectInvalid(std::vector{NumericInput("x", some, some)}, options, "missing");
   options.test_per_feature = {{"x", DriftTest::kKs}};
-  ExpectInvalid(std::vector{Categorical("x", counts, counts)}, options, "x");
+  ExpectInvalid(std::vector{CategoricalInput("x", counts, counts)}, options, "x");
   options.test_per_feature = {{"x", DriftTest::kZTest}};
-  ExpectInvalid(std::vector{Categorical("x", three, counts)}, options, "ztest");
+  ExpectInvalid(std::vector{CategoricalInput("x", three, counts)}, options, "ztest");
   options.test_per_feature = {{"typo", DriftTest::kKs}};
-  ExpectInvalid(std::vector{Numeric("x", some, some)}, options, "typo");
+  ExpectInvalid(std::vector{NumericInput("x", some, some)}, options, "typo");
 }
 
 TEST(DriftReport, RejectsOptionsOutOfRange) {
   const std::vector<double> some = {1, 2, 3};
-  const std::vector<FeatureInput> features = {Numeric("x", some, some)};
+  const std::vector<FeatureInput> features = {NumericInput("x", some, some)};
   auto with = [](auto mutate) {
     DriftOptions o;
     mutate(o);
