@@ -11,7 +11,7 @@ packages=(
   # the fuzz targets (make fuzz, make test): clang, and libclang-rt-14-dev for libFuzzer
   clang libclang-rt-14-dev
   # real components the tests and benchmarks run beside modelwatch
-  prometheus prometheus-alertmanager wrk curl procps time redis-server nginx libhiredis-dev
+  prometheus prometheus-alertmanager wrk curl procps time redis-server nginx libhiredis-dev zstd
   python3 python3-numpy python3-scipy python3-sklearn
   python3-fastapi python3-uvicorn python3-prometheus-client
 )
