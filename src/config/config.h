@@ -104,8 +104,8 @@ struct Config {
     double feature_drift_alpha = 0.05;
     // A classifier's AUC needs at least this many positives and negatives in the window.
     int64_t min_class_samples = 5;
-    int64_t profile_cache_size = 10;        // reference profiles kept loaded (LRU)
-    int64_t max_window_rows = 200000;       // rows per model and segment the evaluator keeps
+    int64_t profile_cache_size = 10;   // reference profiles kept loaded (LRU)
+    int64_t max_window_rows = 200000;  // rows per model and segment the evaluator keeps
   } quality;
 
   // Notifications (alerting/notify/, docs/notifications.md): where alerts are sent and how they
