@@ -21,6 +21,7 @@
 #include "config/detail/alerting.h"
 #include "config/detail/fields.h"
 #include "config/detail/layer.h"
+#include "config/detail/maintenance.h"
 #include "config/detail/proxy.h"
 #include "config/detail/validate.h"
 #include "config/yaml_error.h"
@@ -52,6 +53,21 @@ std::string Config::LogDir() const {
   if (logging.dir == "-") return "";
   if (!logging.dir.empty()) return logging.dir;
   return (std::filesystem::path(storage.data_dir) / "logs").string();
+}
+
+std::string Config::ArchiveDir() const {
+  if (!maintenance.archive_dir.empty()) return maintenance.archive_dir;
+  return (std::filesystem::path(storage.data_dir) / "archive").string();
+}
+
+std::string Config::BackupDir() const {
+  if (!maintenance.backup_dir.empty()) return maintenance.backup_dir;
+  return (std::filesystem::path(storage.data_dir) / "backups").string();
+}
+
+std::string Config::ReportsDir() const {
+  if (!maintenance.reports_dir.empty()) return maintenance.reports_dir;
+  return (std::filesystem::path(storage.data_dir) / "reports").string();
 }
 
 std::string EnvVarName(std::string_view key) {
@@ -336,7 +352,12 @@ const std::vector<Field>& Fields() {
           [](Config & c) -> auto& { return c.proxy.cache.capture_hits; }),
       {"proxy.routes", v::SetProxyRoutes, /*keyed=*/true},
   };
-  return fields;
+  static const std::vector<Field> all = [] {
+    std::vector<Field> joined = fields;
+    for (auto& f : detail::MaintenanceFields()) joined.push_back(std::move(f));
+    return joined;
+  }();
+  return all;
 }
 
 const Field* FindField(std::string_view key) {
@@ -346,12 +367,12 @@ const Field* FindField(std::string_view key) {
   return nullptr;
 }
 
-const std::set<std::string, std::less<>> kSections = {"server",   "storage", "metrics", "ingest",
-                                                      "logging",  "auth",    "redis",   "quality",
-                                                      "alerting", "proxy"};
+const std::set<std::string, std::less<>> kSections = {
+    "server", "storage", "metrics",  "ingest", "logging",    "auth",
+    "redis",  "quality", "alerting", "proxy",  "maintenance"};
 
 // Sections nested one level inside a section: their keys have three parts (proxy.cache.backend).
-const std::set<std::string, std::less<>> kSubsections = {"proxy.cache"};
+const std::set<std::string, std::less<>> kSubsections = {"proxy.cache", "maintenance.retrain"};
 
 // The entries of a nested section (`key` names it) into the layer.
 void ReadSubsection(const std::string& key, const YAML::Node& node, Layer& layer,
@@ -567,6 +588,7 @@ ConfigLoadResult LoadConfig(const ConfigSources& sources) {
   }
   detail::FinishAlerting(config, sources.env, errors);
   detail::FinishProxy(config, sources.env, errors);
+  detail::FinishMaintenance(config, errors);
   if (errors.empty()) result.config = std::move(config);
   return result;
 }

@@ -5,6 +5,7 @@
 // The documented example is config/modelwatch.example.yaml.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -239,11 +240,67 @@ struct Config {
     bool enabled() const { return !upstream.empty(); }
   } proxy;
 
+  // Scheduled maintenance (maintenance/, docs/operations.md): which tasks run when, and their
+  // settings. Schedules are 5-field cron expressions in UTC (common/cron.h). A task runs on the
+  // schedule of the set that lists it, or on its own entry in `schedules`, which wins; a task in
+  // no set and without an entry runs only when asked (`modelwatch maintain TASK`).
+  struct MaintenanceRetrain {
+    // Run with /bin/sh -c; MODEL, SEGMENT, VERSION and REASON in its environment. "" = none.
+    std::string command;
+    std::string webhook_url;           // POSTed a JSON request; "" = none
+    int64_t cooldown_seconds = 86400;  // no new request for a (model, segment) within this
+    int64_t timeout_seconds = 3600;    // a command or webhook still running then has failed
+  };
+  struct Maintenance {
+    bool enabled = true;  // the scheduler inside serve; `modelwatch maintain` works regardless
+    std::string daily_schedule = "0 2 * * *";
+    std::string weekly_schedule = "0 3 * * 0";
+    std::string monthly_schedule = "0 4 1 * *";
+    std::vector<std::string> daily = {"check-performance", "cleanup-logs", "retention", "backup"};
+    std::vector<std::string> weekly = {"check-drift-and-retrain", "cleanup-model-versions",
+                                       "compress-models", "vacuum", "weekly-report"};
+    std::vector<std::string> monthly = {"retrain-all", "archive-predictions", "monthly-report"};
+    // Per-task cron expressions (task -> cron), winning over the sets.
+    std::map<std::string, std::string> schedules = {{"health-check", "*/5 * * * *"}};
+    std::string archive_dir;                 // "" = <data_dir>/archive
+    int64_t prediction_retention_days = 90;  // older prediction rows are archived, then deleted
+    int64_t snapshot_retention_days = 90;    // evaluation snapshots
+    int64_t outbox_retention_days = 7;       // delivered or given-up notifications
+    std::string backup_dir;                  // "" = <data_dir>/backups
+    int64_t backup_keep = 7;                 // newest backups kept
+    std::string models_dir;      // the on-disk model registry (registry import layout); "" = none
+    int64_t keep_versions = 10;  // per (model, segment); the latest version is always kept
+    std::string reports_dir;     // "" = <data_dir>/reports
+    MaintenanceRetrain retrain;
+  } maintenance;
+
   // Resolved helpers.
   // The directory for log files: logging.dir when set, else <storage.data_dir>/logs; "" when
   // logging.dir is "-" (stdout only, no log files).
   std::string LogDir() const;
+  // maintenance.archive_dir / backup_dir / reports_dir when set, else <storage.data_dir>/archive,
+  // /backups, /reports.
+  std::string ArchiveDir() const;
+  std::string BackupDir() const;
+  std::string ReportsDir() const;
 };
+
+// Every maintenance task's name (maintenance/, docs/operations.md), in the order `modelwatch
+// maintain --help` lists them; the sets and `maintenance.schedules` may name only these.
+inline constexpr std::array<std::string_view, 13> kMaintenanceTaskNames = {
+    "check-performance",
+    "check-drift-and-retrain",
+    "retrain-all",
+    "cleanup-logs",
+    "retention",
+    "archive-predictions",
+    "vacuum",
+    "backup",
+    "cleanup-model-versions",
+    "compress-models",
+    "weekly-report",
+    "monthly-report",
+    "health-check"};
 
 // A config problem: the key (dotted path, e.g. "server.port") and why it is wrong.
 struct ConfigError {

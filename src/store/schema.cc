@@ -25,7 +25,7 @@ constexpr std::string_view kPredictionColumns =
     " latency_ms DOUBLE PRECISION,"
     " content_hash BIGINT NOT NULL";
 
-const std::array<Migration, 3> kMigrations = {{
+const std::array<Migration, 4> kMigrations = {{
     {1,
      "initial schema",
      {
@@ -99,6 +99,34 @@ const std::array<Migration, 3> kMigrations = {{
          // The columns of prediction_logs and no secondary index, so a commit of a few rows
          // writes one or two pages instead of a leaf of each index (see SqliteStore's inbox).
          "CREATE TABLE prediction_inbox ({prediction_columns})",
+     }},
+    {4,
+     "maintenance: task runs and retraining requests",
+     {
+         "CREATE TABLE maintenance_runs ("
+         " id {seq_pk},"
+         " task TEXT NOT NULL,"
+         " trigger_source TEXT NOT NULL,"
+         " dry_run SMALLINT NOT NULL DEFAULT 0,"
+         " started_at BIGINT NOT NULL,"
+         " finished_at BIGINT,"
+         " status TEXT NOT NULL,"
+         " items BIGINT NOT NULL DEFAULT 0,"
+         " bytes BIGINT NOT NULL DEFAULT 0,"
+         " message TEXT NOT NULL DEFAULT '')",
+         "CREATE INDEX maintenance_runs_task ON maintenance_runs (task, id)",
+         "CREATE TABLE retrain_requests ("
+         " id {seq_pk},"
+         " model TEXT NOT NULL,"
+         " segment TEXT NOT NULL DEFAULT '',"
+         " version TEXT NOT NULL DEFAULT '',"
+         " reason TEXT NOT NULL,"
+         " task TEXT NOT NULL,"
+         " requested_at BIGINT NOT NULL,"
+         " finished_at BIGINT,"
+         " status TEXT NOT NULL,"
+         " outcome TEXT NOT NULL DEFAULT '')",
+         "CREATE INDEX retrain_requests_model ON retrain_requests (model, segment, id)",
      }},
 }};
 

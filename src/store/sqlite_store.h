@@ -155,6 +155,33 @@ class SqliteStore final : public Store {
   Status AppendSnapshots(const std::vector<EvaluationSnapshot>& snapshots) override;
   Result<std::vector<EvaluationSnapshot>> QuerySnapshots(const SnapshotQuery& q) const override;
 
+  // Maintenance. Runs: sqlite_store_runs.cc; retraining requests: sqlite_store_retrain.cc;
+  // archiving: sqlite_store_archive.cc; retention, vacuum, backup, version removal:
+  // sqlite_store_housekeeping.cc.
+  Result<int64_t> BeginMaintenanceRun(const MaintenanceRun& run) override;
+  Status FinishMaintenanceRun(const MaintenanceRun& run) override;
+  Result<std::vector<MaintenanceRun>> ListMaintenanceRuns(
+      const MaintenanceRunQuery& q) const override;
+
+  Result<int64_t> AppendRetrainRequest(const RetrainRequest& request) override;
+  Status FinishRetrainRequest(const RetrainRequest& request) override;
+  Result<std::vector<RetrainRequest>> ListRetrainRequests(
+      const RetrainRequestQuery& q) const override;
+  Result<RetrainRequest> LastRetrainRequest(const std::string& model,
+                                            const std::string& segment) const override;
+
+  Result<std::vector<PredictionDay>> ListPredictionDaysBefore(int64_t cutoff_ms) const override;
+  Result<int64_t> DeleteArchivedPredictions(
+      std::span<const ingest::PredictionRecord> rows) override;
+  Result<std::pair<int64_t, int64_t>> RestorePredictions(
+      std::span<const ingest::PredictionRecord> rows) override;
+
+  Result<int64_t> DeleteSnapshotsBefore(int64_t cutoff_ms, bool dry_run) override;
+  Result<VacuumResult> Vacuum() override;
+  Status BackupTo(const std::string& path) const override;
+  Status DeleteModelVersion(const std::string& model, const std::string& segment,
+                            const std::string& version) override;
+
   Status Ping() const override;
   Status WriteHealth() const override;
   // table_rows: prediction_logs, pending_actuals, models, model_versions, plus id_index (entries

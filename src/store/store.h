@@ -15,6 +15,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -91,6 +92,61 @@ struct SnapshotQuery {
   int64_t limit = 1000;                   // newest first
 };
 
+// ---- Maintenance records (maintenance/, docs/operations.md) ----
+
+// One run of a maintenance task.
+struct MaintenanceRun {
+  int64_t id = 0;  // assigned by BeginMaintenanceRun
+  std::string task;
+  std::string trigger;  // "schedule" | "cli" | "api"
+  bool dry_run = false;
+  int64_t started_at_ms = 0;
+  std::optional<int64_t> finished_at_ms;  // nullopt while running
+  // "running" | "succeeded" | "failed" | "refused" (a precondition did not hold) | "abandoned"
+  // (the process stopped during the run; set when the next run of the task begins)
+  std::string status;
+  int64_t items = 0;  // what the task counts: rows archived, files removed, models triggered
+  int64_t bytes = 0;  // bytes written, reclaimed or removed
+  std::string message;
+};
+
+struct MaintenanceRunQuery {
+  std::optional<std::string> task;
+  std::optional<std::string> status;
+  int64_t limit = 100;  // newest first
+};
+
+// One retraining request (check-drift-and-retrain, retrain-all) and its outcome.
+struct RetrainRequest {
+  int64_t id = 0;  // assigned by AppendRetrainRequest
+  std::string model, segment, version;
+  std::string reason;  // "performance drift: mae +35.2% (...)", "scheduled full retraining"
+  std::string task;    // the task that asked: "check-drift-and-retrain" | "retrain-all"
+  int64_t requested_at_ms = 0;
+  std::optional<int64_t> finished_at_ms;  // nullopt while the command or webhook runs
+  std::string status;                     // "running" | "succeeded" | "failed"
+  std::string outcome;  // "exit 0", "exit 3: <last stderr line>", "HTTP 202", "timed out"
+};
+
+struct RetrainRequestQuery {
+  std::optional<std::string> model;
+  std::optional<std::string> segment;
+  int64_t limit = 100;  // newest first
+};
+
+// The prediction rows of one model on one UTC day (archive-predictions' unit of work).
+struct PredictionDay {
+  std::string model;
+  int64_t day_start_ms = 0;  // 00:00 UTC
+  int64_t rows = 0;
+};
+
+struct VacuumResult {
+  int64_t bytes_before = 0;  // database files on disk
+  int64_t bytes_after = 0;
+  bool incremental = false;  // incremental vacuum (true) or a full rebuild
+};
+
 // Observes storage timings, so the program can export modelwatch_store_query_duration_seconds
 // (api/metrics/store_metrics.h) without the store depending on metrics. Called from store threads;
 // implementations must be thread-safe.
@@ -156,6 +212,53 @@ class Store {
   // Evaluation history. Append is synchronous and durable.
   virtual Status AppendSnapshots(const std::vector<EvaluationSnapshot>& snapshots) = 0;
   virtual Result<std::vector<EvaluationSnapshot>> QuerySnapshots(const SnapshotQuery& q) const = 0;
+
+  // ---- Maintenance (maintenance/) ----
+  // Runs. Begin inserts a "running" row and returns its id; before that it marks any earlier row
+  // of the same task still "running" as "abandoned" (the process died during it). Finish
+  // updates the row (status, finished_at, counts, message) by id. Synchronous and durable.
+  virtual Result<int64_t> BeginMaintenanceRun(const MaintenanceRun& run) = 0;
+  virtual Status FinishMaintenanceRun(const MaintenanceRun& run) = 0;
+  virtual Result<std::vector<MaintenanceRun>> ListMaintenanceRuns(
+      const MaintenanceRunQuery& q) const = 0;
+
+  // Retraining requests. Append returns the id; Finish updates status, finished_at and outcome
+  // by id; Last is the newest request of (model, segment) whatever its status (the cooldown),
+  // kNotFound when there is none. Synchronous and durable.
+  virtual Result<int64_t> AppendRetrainRequest(const RetrainRequest& request) = 0;
+  virtual Status FinishRetrainRequest(const RetrainRequest& request) = 0;
+  virtual Result<std::vector<RetrainRequest>> ListRetrainRequests(
+      const RetrainRequestQuery& q) const = 0;
+  virtual Result<RetrainRequest> LastRetrainRequest(const std::string& model,
+                                                    const std::string& segment) const = 0;
+
+  // Retention: deletes evaluation snapshots with evaluated_at < cutoff_ms (with dry_run, only
+  // counts them). Returns the number of rows (to be) deleted.
+  virtual Result<int64_t> DeleteSnapshotsBefore(int64_t cutoff_ms, bool dry_run) = 0;
+
+  // Archiving. The (model, UTC day) groups of prediction rows created before cutoff_ms, whole
+  // days only (a day is listed when it ends at or before cutoff_ms), by day then model.
+  virtual Result<std::vector<PredictionDay>> ListPredictionDaysBefore(int64_t cutoff_ms) const = 0;
+  // Deletes the given rows (as read with QueryPredictions), each only if it is still stored
+  // unchanged (same seq, same actual): a row whose actual arrived after it was read stays and is
+  // archived by a later run. Runs on the writer in chunks, so ingest goes on meanwhile. Returns
+  // the number of rows deleted. Deleted ids are forgotten by the duplicate check.
+  virtual Result<int64_t> DeleteArchivedPredictions(
+      std::span<const ingest::PredictionRecord> rows) = 0;
+  // Loads archived rows back verbatim (id, times, features, actual; a new seq). A row whose id is
+  // stored already is skipped and counted in the second value. Durable on return.
+  virtual Result<std::pair<int64_t, int64_t>> RestorePredictions(
+      std::span<const ingest::PredictionRecord> rows) = 0;
+
+  // VACUUM / ANALYZE: incremental where the database allows it, else a full rebuild.
+  virtual Result<VacuumResult> Vacuum() = 0;
+  // A consistent online copy of the whole database at `path` (a new file; fails if it exists),
+  // fsynced. Ingest goes on meanwhile.
+  virtual Status BackupTo(const std::string& path) const = 0;
+  // Removes one version (and its reference profiles). kFailedPrecondition for the latest version
+  // of its (model, segment); kNotFound when there is no such version.
+  virtual Status DeleteModelVersion(const std::string& model, const std::string& segment,
+                                    const std::string& version) = 0;
 
   // Health.
   virtual Status Ping() const = 0;  // a trivial query on a read connection

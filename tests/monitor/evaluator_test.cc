@@ -98,6 +98,51 @@ class ThrowingStore final : public store::Store {
     return real_.QuerySnapshots(q);
   }
   Status Ping() const override { return real_.Ping(); }
+  Result<int64_t> BeginMaintenanceRun(const store::MaintenanceRun& run) override {
+    return real_.BeginMaintenanceRun(run);
+  }
+  Status FinishMaintenanceRun(const store::MaintenanceRun& run) override {
+    return real_.FinishMaintenanceRun(run);
+  }
+  Result<std::vector<store::MaintenanceRun>> ListMaintenanceRuns(
+      const store::MaintenanceRunQuery& q) const override {
+    return real_.ListMaintenanceRuns(q);
+  }
+  Result<int64_t> AppendRetrainRequest(const store::RetrainRequest& r) override {
+    return real_.AppendRetrainRequest(r);
+  }
+  Status FinishRetrainRequest(const store::RetrainRequest& r) override {
+    return real_.FinishRetrainRequest(r);
+  }
+  Result<std::vector<store::RetrainRequest>> ListRetrainRequests(
+      const store::RetrainRequestQuery& q) const override {
+    return real_.ListRetrainRequests(q);
+  }
+  Result<store::RetrainRequest> LastRetrainRequest(const std::string& model,
+                                                   const std::string& segment) const override {
+    return real_.LastRetrainRequest(model, segment);
+  }
+  Result<int64_t> DeleteSnapshotsBefore(int64_t cutoff_ms, bool dry_run) override {
+    return real_.DeleteSnapshotsBefore(cutoff_ms, dry_run);
+  }
+  Result<std::vector<store::PredictionDay>> ListPredictionDaysBefore(
+      int64_t cutoff_ms) const override {
+    return real_.ListPredictionDaysBefore(cutoff_ms);
+  }
+  Result<int64_t> DeleteArchivedPredictions(
+      std::span<const ingest::PredictionRecord> rows) override {
+    return real_.DeleteArchivedPredictions(rows);
+  }
+  Result<std::pair<int64_t, int64_t>> RestorePredictions(
+      std::span<const ingest::PredictionRecord> rows) override {
+    return real_.RestorePredictions(rows);
+  }
+  Result<store::VacuumResult> Vacuum() override { return real_.Vacuum(); }
+  Status BackupTo(const std::string& path) const override { return real_.BackupTo(path); }
+  Status DeleteModelVersion(const std::string& model, const std::string& segment,
+                            const std::string& version) override {
+    return real_.DeleteModelVersion(model, segment, version);
+  }
   Status WriteHealth() const override { return real_.WriteHealth(); }
   Result<store::StoreStats> Stats() const override { return real_.Stats(); }
   void Close() override { real_.Close(); }

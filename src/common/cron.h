@@ -23,7 +23,7 @@
 
 #include "common/status.h"
 
-namespace mw::maintenance {
+namespace mw {
 
 class CronSchedule {
  public:
@@ -54,4 +54,4 @@ class CronSchedule {
   bool day_of_month_restricted_ = false, day_of_week_restricted_ = false;
 };
 
-}  // namespace mw::maintenance
+}  // namespace mw

@@ -1,6 +1,6 @@
 // Cron expressions: every syntax form, the day-of-month / day-of-week rule, and next run times
 // checked against hand-computed UTC dates.
-#include "maintenance/cron.h"
+#include "common/cron.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -8,7 +8,7 @@
 #include <chrono>
 #include <string>
 
-namespace mw::maintenance {
+namespace mw {
 namespace {
 
 using ::testing::HasSubstr;
@@ -128,4 +128,4 @@ TEST(CronTest, BadExpressionsNameTheFieldAndTheReason) {
 }
 
 }  // namespace
-}  // namespace mw::maintenance
+}  // namespace mw

@@ -1,4 +1,4 @@
-#include "maintenance/cron.h"
+#include "common/cron.h"
 
 #include <algorithm>
 #include <array>
@@ -7,7 +7,7 @@
 #include <chrono>
 #include <vector>
 
-namespace mw::maintenance {
+namespace mw {
 namespace {
 
 struct FieldSpec {
@@ -222,4 +222,4 @@ std::optional<int64_t> CronSchedule::NextAfter(int64_t unix_seconds) const {
   return std::nullopt;
 }
 
-}  // namespace mw::maintenance
+}  // namespace mw
