@@ -155,8 +155,8 @@ class SqliteStore final : public Store {
   Status AppendSnapshots(const std::vector<EvaluationSnapshot>& snapshots) override;
   Result<std::vector<EvaluationSnapshot>> QuerySnapshots(const SnapshotQuery& q) const override;
 
-  // Maintenance. Runs: sqlite_store_runs.cc; retraining requests: sqlite_store_retrain.cc;
-  // archiving: sqlite_store_archive.cc; retention, vacuum, backup, version removal:
+  // Maintenance. Runs: sqlite_store_runs.cc; retraining requests and version removal:
+  // sqlite_store_retrain.cc; archiving: sqlite_store_archive.cc; retention, vacuum, backup:
   // sqlite_store_housekeeping.cc.
   Result<int64_t> BeginMaintenanceRun(const MaintenanceRun& run) override;
   Status FinishMaintenanceRun(const MaintenanceRun& run) override;

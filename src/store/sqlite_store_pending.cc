@@ -53,9 +53,12 @@ Result<int64_t> SqliteStore::DeleteSnapshotsBefore(int64_t, bool) {
 }
 Result<VacuumResult> SqliteStore::Vacuum() { return Internal("not implemented"); }
 Status SqliteStore::BackupTo(const std::string&) const { return Internal("not implemented"); }
+// ---- end housekeeping ----
+
+// ---- versions: sqlite_store_retrain.cc ----
 Status SqliteStore::DeleteModelVersion(const std::string&, const std::string&, const std::string&) {
   return Internal("not implemented");
 }
-// ---- end housekeeping ----
+// ---- end versions ----
 
 }  // namespace mw::store

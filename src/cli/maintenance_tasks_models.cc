@@ -1,0 +1,8 @@
+#include "cli/maintenance_stack.h"
+
+namespace mw::cli {
+
+// TEMPORARY while issue 21 is built: the change that builds these tasks fills this in.
+void AddModelTasks(const MaintenanceDeps& /*deps*/, TaskList& /*tasks*/) {}
+
+}  // namespace mw::cli
