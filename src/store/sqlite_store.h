@@ -282,6 +282,13 @@ class SqliteStore final : public Store {
   void FinishCheckpoint();
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
 
+  // Archiving, on the writer thread (sqlite_store_archive.cc): one chunk per transaction.
+  Status DeleteArchivedChunk(std::span<const ingest::PredictionRecord> rows, int64_t* deleted);
+  Status RestoreChunk(std::span<const ingest::PredictionRecord> rows,
+                      std::pair<int64_t, int64_t>* counts);
+  Status RestoreRow(const ingest::PredictionRecord& row, uint64_t content_hash, Group& group,
+                    std::pair<int64_t, int64_t>* n);
+
   // Registry writes, on the writer thread (sqlite_store_registry.cc).
   Status DoUpsertModel(const registry::ModelInfo& model);
   Status DoUpsertModelVersion(const registry::ModelVersionInfo& version);

@@ -34,19 +34,6 @@ Result<RetrainRequest> SqliteStore::LastRetrainRequest(const std::string&,
 }
 // ---- end retrain ----
 
-// ---- archive: sqlite_store_archive.cc ----
-Result<std::vector<PredictionDay>> SqliteStore::ListPredictionDaysBefore(int64_t) const {
-  return Internal("not implemented");
-}
-Result<int64_t> SqliteStore::DeleteArchivedPredictions(std::span<const ingest::PredictionRecord>) {
-  return Internal("not implemented");
-}
-Result<std::pair<int64_t, int64_t>> SqliteStore::RestorePredictions(
-    std::span<const ingest::PredictionRecord>) {
-  return Internal("not implemented");
-}
-// ---- end archive ----
-
 // ---- housekeeping: sqlite_store_housekeeping.cc ----
 Result<int64_t> SqliteStore::DeleteSnapshotsBefore(int64_t, bool) {
   return Internal("not implemented");
