@@ -11,6 +11,9 @@
 # the same DURATION and ROUNDS; PROXY=0 skips it, PROXY_ONLY=1 runs only it.
 # The calibration study (bench/calibration_bench.cc) runs before it: CALIBRATION=0 skips it,
 # CALIBRATION_ONLY=1 runs only it, CALIBRATION_ARGS passes it options.
+# The maintenance benchmark (bench/maintenance_bench.sh: archiving 1M rows beside sqlite3 -json |
+# zstd, the append p99 during archive + vacuum vs idle) runs after the micro-benchmarks:
+# ARCHIVE=0 skips it, ARCHIVE_ONLY=1 runs only it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -21,6 +24,9 @@ fi
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-3}
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS: must be a positive integer, got '$ROUNDS'" >&2; exit 2; }
+if [[ "${ARCHIVE_ONLY:-0}" == 1 ]]; then
+  exec env DURATION="$DURATION" bench/maintenance_bench.sh "$BUILD"
+fi
 if [[ "${PROXY_ONLY:-0}" == 1 ]]; then
   exec env DURATION="$DURATION" ROUNDS="$ROUNDS" bench/proxy_bench.sh "$BUILD"
 fi
@@ -240,6 +246,10 @@ if ls "$BUILD"/*_bench >/dev/null 2>&1; then
       "$b" --benchmark_min_time=0.2
     fi
   done
+fi
+
+if [[ "${ARCHIVE:-1}" != 0 ]]; then
+  DURATION="$DURATION" bench/maintenance_bench.sh "$BUILD"
 fi
 
 if [[ "${CALIBRATION:-1}" != 0 ]]; then

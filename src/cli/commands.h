@@ -46,6 +46,8 @@ struct DriftReportOptions {
 };
 int RunDriftReport(const DriftReportOptions& options);
 int RunRegistryImport(const CommonOptions& options, const std::string& dir);
+// archive restore (archive_restore.cc): loads archive files of archive-predictions back.
+int RunArchiveRestore(const CommonOptions& options, const std::vector<std::string>& files);
 
 // simulate (simulate.cc): realistic traffic for a running server. It registers its own flags
 // (many, and only it uses them); the command must outlive parsing.

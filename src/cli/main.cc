@@ -1,6 +1,7 @@
 // modelwatch command line: owns main() and all wiring.
 //   modelwatch serve [--config FILE] [--listen HOST:PORT] [--data-dir DIR]
 //   modelwatch registry import DIR [--config FILE] [--data-dir DIR]
+//   modelwatch archive restore FILE [FILE...] [--config FILE] [--data-dir DIR]
 //   modelwatch simulate [--target URL] [--events N | --duration 60s] [--drift concept ...]
 //   modelwatch performance|check-drift --model M [--segment S] [--window 7d] [--json]
 //   modelwatch drift-report --reference R.csv --current C.csv [--json]
@@ -34,6 +35,7 @@ using mw::cli::CommonOptions;
 struct CommandLine {
   CommonOptions common;
   std::string import_dir;
+  std::vector<std::string> restore_files;
   mw::cli::QualityCommandOptions quality;
   mw::cli::DriftReportOptions drift_report;
   std::string rules_file;
@@ -44,6 +46,7 @@ struct CommandLine {
 
   CLI::App* serve = nullptr;
   CLI::App* import = nullptr;
+  CLI::App* archive_restore = nullptr;
   CLI::App* performance = nullptr;
   CLI::App* check_drift = nullptr;
   CLI::App* report = nullptr;
@@ -79,6 +82,15 @@ void AddServerCommands(CLI::App& app, CommandLine& c) {
   c.import->add_option("DIR", c.import_dir, "Directory of models")
       ->required()
       ->check(CLI::ExistingDirectory);
+
+  auto* archive = app.add_subcommand("archive", "Prediction archive commands");
+  archive->require_subcommand(1);
+  c.archive_restore = archive->add_subcommand(
+      "restore", "Load archive files of archive-predictions back into the store (server stopped)");
+  AddCommonOptions(c.archive_restore, c.common);
+  c.archive_restore->add_option("FILE", c.restore_files, "Archive files (*.ndjson.zst)")
+      ->required()
+      ->check(CLI::ExistingFile);
 }
 
 // The options of performance and check-drift, which ask a running server.
@@ -204,6 +216,7 @@ int Dispatch(const CommandLine& c) {
   }
   if (c.serve->parsed()) return mw::cli::RunServe(c.common, MODELWATCH_VERSION);
   if (c.import->parsed()) return mw::cli::RunRegistryImport(c.common, c.import_dir);
+  if (c.archive_restore->parsed()) return mw::cli::RunArchiveRestore(c.common, c.restore_files);
   if (c.simulate.subcommand->parsed()) return mw::cli::RunSimulate(c.simulate);
   if (c.performance->parsed()) return mw::cli::RunPerformance(c.quality);
   if (c.check_drift->parsed()) return mw::cli::RunCheckDrift(c.quality);
