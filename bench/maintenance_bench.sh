@@ -44,7 +44,7 @@ print(f"archive rows/s ratio modelwatch / reference: {mw_rps / ref_rps:.2f}")
 PY
 
 echo "== maintenance (b): single-event append p99 idle vs during archive-predictions + vacuum"
-"$TOOL" fill "$WORK/b.db" $((ROWS / 3))
+"$TOOL" fill "$WORK/b.db" $((ROWS / 10))
 LAT=$("$TOOL" latency "$WORK/b.db" "$WORK/archive-b" "$DURATION" | tee /dev/stderr)
 /usr/bin/python3 - "$LAT" <<'PY'
 import sys

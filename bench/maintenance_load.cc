@@ -168,7 +168,8 @@ int Latency(const std::string& db, const std::string& dir, double seconds) {
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
     stop = true;
   });
-  Report("idle", Load(*store, stop, "idle"), Seconds(start));
+  const std::vector<int64_t> idle = Load(*store, stop, "idle");
+  Report("idle", idle, Seconds(start));
   timer.join();
 
   stop = false;

@@ -1,15 +1,18 @@
 #include "maintenance/archive_task.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -20,7 +23,7 @@ namespace mw::maintenance {
 namespace {
 
 constexpr int64_t kArchiveDayMs = 86'400'000;
-constexpr int64_t kReadPageRows = 20'000;
+constexpr int64_t kReadPageRows = 200'000;
 
 std::string WithThousands(int64_t n) {
   std::string digits = std::to_string(n < 0 ? -n : n);
@@ -45,14 +48,15 @@ std::string HumanBytes(int64_t bytes) {
   return buf;
 }
 
-// Every row of one model on one day, in seq order.
-Result<std::vector<ingest::PredictionRecord>> ReadDay(const store::Store& store,
-                                                      const store::PredictionDay& day) {
-  std::vector<ingest::PredictionRecord> rows;
+// Every row of one UTC day (all models), in seq order, by model. One range read on created_at
+// per day instead of one per model: the (model, segment, created_at) index cannot bound a day
+// for a model, so a per-model read would scan all the model's rows.
+Result<std::map<std::string, std::vector<ingest::PredictionRecord>>> ReadDay(
+    const store::Store& store, int64_t day_start_ms) {
+  std::map<std::string, std::vector<ingest::PredictionRecord>> by_model;
   store::PredictionQuery q;
-  q.model = day.model;
-  q.from_ms = day.day_start_ms;
-  q.to_ms = day.day_start_ms + kArchiveDayMs;
+  q.from_ms = day_start_ms;
+  q.to_ms = day_start_ms + kArchiveDayMs;
   q.limit = kReadPageRows;
   while (true) {
     auto page = store.QueryPredictions(q);
@@ -60,10 +64,10 @@ Result<std::vector<ingest::PredictionRecord>> ReadDay(const store::Store& store,
     if (page->empty()) break;
     q.after_seq = page->back().seq;
     const bool last = static_cast<int64_t>(page->size()) < q.limit;
-    for (auto& row : *page) rows.push_back(std::move(row));
+    for (auto& row : *page) by_model[row.model].push_back(std::move(row));
     if (last) break;
   }
-  return rows;
+  return by_model;
 }
 
 // A part already on disk: verified against its manifest (written now when a dead run left
@@ -131,7 +135,22 @@ struct ArchivePredictionsTask::Totals {
   std::set<int64_t> days;  // distinct UTC days
 };
 
+// Why a thread of its own at a lower priority: compressing, hashing and serialising rows is CPU
+// work, and on a small machine it competes with the request threads of the live path (measured
+// in docs/benchmarks.md); the store's writer, which runs the deletes, keeps its priority.
 Result<TaskOutcome> ArchivePredictionsTask::Run(TaskContext& ctx) {
+  if (options_.nice <= 0) return RunHere(ctx);
+  std::optional<Result<TaskOutcome>> result;
+  std::thread worker([&] {
+    // Linux: a thread's nice value is per thread (its tid); failure only leaves it as it was.
+    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), options_.nice);
+    result.emplace(RunHere(ctx));
+  });
+  worker.join();
+  return std::move(*result);
+}
+
+Result<TaskOutcome> ArchivePredictionsTask::RunHere(TaskContext& ctx) {
   if (options_.retention_days < 1) {
     return FailedPrecondition("prediction retention must be at least 1 day");
   }
@@ -145,8 +164,17 @@ Result<TaskOutcome> ArchivePredictionsTask::Run(TaskContext& ctx) {
   for (const auto& day : *days) total += day.rows;
   ctx.progress.SetTotal(total);
   Totals totals;
+  std::map<std::string, std::vector<ingest::PredictionRecord>> rows_of_day;
+  int64_t read_day = -1;
   for (const store::PredictionDay& day : *days) {
     if (ctx.cancelled()) return Unavailable("cancelled");
+    if (!ctx.dry_run && day.day_start_ms != read_day) {  // days come in day order
+      rows_of_day.clear();
+      auto read = ReadDay(store_, day.day_start_ms);
+      if (!read) return read.error();
+      rows_of_day = std::move(*read);
+      read_day = day.day_start_ms;
+    }
     if (ctx.dry_run) {
       ctx.log.Info("would archive and delete",
                    {{"model", day.model}, {"day", DayName(day.day_start_ms)}, {"rows", day.rows}});
@@ -154,7 +182,7 @@ Result<TaskOutcome> ArchivePredictionsTask::Run(TaskContext& ctx) {
       totals.rows_done += day.rows;
       totals.models.insert(day.model);
       totals.days.insert(day.day_start_ms);
-    } else if (Status s = ArchiveDay(ctx, day, totals); !s.ok()) {
+    } else if (Status s = ArchiveDay(ctx, day, rows_of_day[day.model], totals); !s.ok()) {
       return s;
     }
     ctx.progress.Update(totals.rows_done, day.model + " " + DayName(day.day_start_ms));
@@ -174,9 +202,9 @@ Result<TaskOutcome> ArchivePredictionsTask::Run(TaskContext& ctx) {
 }
 
 Status ArchivePredictionsTask::ArchiveDay(TaskContext& ctx, const store::PredictionDay& day,
+                                          std::vector<ingest::PredictionRecord>& day_rows,
                                           Totals& totals) {
-  auto rows = ReadDay(store_, day);
-  if (!rows) return rows.error();
+  const std::vector<ingest::PredictionRecord>* rows = &day_rows;
   Hook("read");
   const std::filesystem::path dir = options_.archive_dir / EncodeModelDir(day.model);
   std::error_code ec;

@@ -3,7 +3,7 @@
 // from the store only after their file is fsynced and verified by reading it back.
 //
 // Per (model, day) group older than now - retention_days (whole UTC days only), in day order:
-//   1. read the group's rows (QueryPredictions, paged by seq);
+//   1. read the day's rows (QueryPredictions on created_at, paged by seq; once per day);
 //   2. verify every part already written for that day (a previous run that died after writing:
 //      its manifest, or one computed from the file when the run died before writing it) and
 //      collect the lines they hold; a damaged part stops the task (failed, nothing deleted);
@@ -16,7 +16,7 @@
 // run wrote, deletes the rows still stored, and writes only what no part holds. Leftover
 // "*.tmp" files of a dead run are removed before a new part is written.
 //
-// Memory: one (model, day) group at a time (its rows and their lines).
+// Memory: one UTC day at a time (its rows of every model, and one model's lines).
 //
 // Thread-safety: one Run at a time (the Runner's lock); the Store is thread-safe.
 #pragma once
@@ -35,6 +35,8 @@ struct ArchiveTaskOptions {
   std::filesystem::path archive_dir;
   int64_t retention_days = 90;
   int zstd_level = 3;
+  // The run works on a thread of its own at this nice value (0: on the caller's thread, as is).
+  int nice = 10;
   // Tests only: called at named points of the work on a day ("read", "written" (part renamed,
   // manifest not yet written), "manifest", "verified", "deleting" (before the delete),
   // "deleted"), so a test can stop the process there. May be empty.
@@ -62,8 +64,11 @@ class ArchivePredictionsTask final : public Task {
   Result<TaskOutcome> Run(TaskContext& ctx) override;
 
  private:
+  Result<TaskOutcome> RunHere(TaskContext& ctx);
   struct Totals;
-  Status ArchiveDay(TaskContext& ctx, const store::PredictionDay& day, Totals& totals);
+  // `rows`: the day's rows of day.model as read.
+  Status ArchiveDay(TaskContext& ctx, const store::PredictionDay& day,
+                    std::vector<ingest::PredictionRecord>& rows, Totals& totals);
   void Hook(std::string_view point) const {
     if (options_.test_hook) options_.test_hook(point);
   }

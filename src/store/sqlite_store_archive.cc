@@ -27,7 +27,9 @@ namespace mw::store {
 namespace {
 
 constexpr int64_t kDayMs = 86'400'000;
-constexpr size_t kArchiveChunkRows = 2000;
+// Why 500: each chunk holds the writer for its transaction and WAL sync; live group commits
+// queue behind it meanwhile (docs/benchmarks.md: append p99 during archiving).
+constexpr size_t kArchiveChunkRows = 500;
 
 // Both tables (the inbox may hold late rows with old timestamps); created_at >= 0 always.
 constexpr std::string_view kListDays =
