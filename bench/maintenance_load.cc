@@ -3,8 +3,9 @@
 //   maintenance_load fill DB ROWS
 //       stores ROWS prediction rows (the event shape of bench/post_batch.lua, two models, spread
 //       over 10 days that ended 120 days ago) in batches of 5000, then closes the store;
-//   maintenance_load archive DB ARCHIVE_DIR
-//       runs archive-predictions (retention 90 days: every row) and prints
+//   maintenance_load archive DB ARCHIVE_DIR [NICE]
+//       runs archive-predictions (retention 90 days: every row; its thread at NICE, default 10,
+//       the task's default) and prints
 //       "ARCHIVE rows=N seconds=S rows_per_second=R bytes=B";
 //   maintenance_load latency DB ARCHIVE_DIR SECONDS
 //       single-event appends from 32 threads, each waiting for its durable answer (the live
@@ -92,13 +93,14 @@ int Fill(const std::string& db, int64_t rows) {
 }
 
 maintenance::TaskOutcome RunArchive(store::Store& store, const std::string& dir,
-                                    telemetry::Logger& log) {
+                                    telemetry::Logger& log, int nice = 10) {
   SystemClock clock;
   maintenance::NoProgress progress;
   maintenance::TaskContext ctx{clock, log, progress};
   maintenance::ArchiveTaskOptions options;
   options.archive_dir = dir;
   options.retention_days = 90;
+  options.nice = nice;
   maintenance::ArchivePredictionsTask task(store, options);
   auto out = task.Run(ctx);
   if (!out) {
@@ -114,11 +116,11 @@ telemetry::LoggerOptions QuietLogger() {
   return o;
 }
 
-int Archive(const std::string& db, const std::string& dir) {
+int Archive(const std::string& db, const std::string& dir, int nice) {
   auto store = OpenStore(db);
   telemetry::Logger log(QuietLogger());
   const auto start = Steady::now();
-  const maintenance::TaskOutcome out = RunArchive(*store, dir, log);
+  const maintenance::TaskOutcome out = RunArchive(*store, dir, log, nice);
   const double seconds = Seconds(start);
   std::printf("ARCHIVE rows=%lld seconds=%.2f rows_per_second=%.0f bytes=%lld\n",
               static_cast<long long>(out.items), seconds, static_cast<double>(out.items) / seconds,
@@ -209,10 +211,12 @@ int Latency(const std::string& db, const std::string& dir, double seconds) {
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "fill" && argc == 4) return Fill(argv[2], std::atoll(argv[3]));
-  if (mode == "archive" && argc == 4) return Archive(argv[2], argv[3]);
+  if (mode == "archive" && (argc == 4 || argc == 5)) {
+    return Archive(argv[2], argv[3], argc == 5 ? std::atoi(argv[4]) : 10);
+  }
   if (mode == "latency" && argc == 5) return Latency(argv[2], argv[3], std::atof(argv[4]));
   std::fprintf(stderr,
-               "usage: maintenance_load fill DB ROWS | archive DB ARCHIVE_DIR |"
+               "usage: maintenance_load fill DB ROWS | archive DB ARCHIVE_DIR [NICE] |"
                " latency DB ARCHIVE_DIR SECONDS\n");
   return 2;
 }

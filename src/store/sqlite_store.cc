@@ -405,7 +405,7 @@ void SqliteStore::AppendActuals(std::vector<ingest::ActualEvent> actuals, Actual
   if (Status s = Enqueue(request, /*bounded=*/true); !s.ok()) request.actuals_done(s);
 }
 
-Status SqliteStore::RunRegistryOp(std::function<Status()> op) {
+Status SqliteStore::RunRegistryOp(std::function<Status()> op, bool sync) {
   // From a completion callback the writer is between groups: run the operation right here
   // (waiting for the queue would deadlock).
   // A move may be running on the writer's connection (StartMove): let it finish first.
@@ -413,13 +413,14 @@ Status SqliteStore::RunRegistryOp(std::function<Status()> op) {
     WaitMove();
     Status s = WalSyncFailure();
     if (s.ok()) s = op();
-    if (s.ok()) s = SyncWal();
+    if (s.ok() && sync) s = SyncWal();
     NoteWrite(s);
     return s;
   }
   WriteRequest request;
   request.kind = WriteRequest::Kind::kRegistry;
   request.registry_op = std::move(op);
+  request.registry_sync = sync;
   std::future<Status> done = request.registry_done.get_future();
   // Registry writes are rare and synchronous: not bounded by max_queue_requests.
   if (Status s = Enqueue(request, /*bounded=*/false); !s.ok()) return s;

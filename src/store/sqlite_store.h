@@ -207,6 +207,7 @@ class SqliteStore final : public Store {
     ActualsDone actuals_done;
     std::function<Status()> registry_op;
     std::promise<Status> registry_done;
+    bool registry_sync = true;  // fdatasync the WAL after the op (see RunRegistryOp)
     size_t rows() const { return kind == Kind::kActuals ? actuals.size() : events.size(); }
   };
   struct Group;
@@ -225,7 +226,11 @@ class SqliteStore final : public Store {
 
   // Queueing; on failure `request` is left intact for the caller to reject.
   Status Enqueue(WriteRequest& request, bool bounded);
-  Status RunRegistryOp(std::function<Status()> op);
+  // Runs `op` on the writer thread, between groups. With sync false the op's commit is not
+  // fdatasynced by itself: the next sync (any later group or synced op) covers it, so only ops
+  // whose loss on power failure is harmless may skip it (the chunks of an archive deletion
+  // before the last one: a row that comes back is still in its archive, and a rerun deletes it).
+  Status RunRegistryOp(std::function<Status()> op, bool sync = true);
 
   // Writer thread (sqlite_store_write.cc).
   void WriterLoop();

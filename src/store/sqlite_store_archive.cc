@@ -2,7 +2,8 @@
 // (model, day) groups old enough to archive, the deletion of archived rows and the restore of
 // archived rows. Deletions and restores run on the writer thread (RunRegistryOp, the store's
 // "run this on the writer" request) in chunks of kArchiveChunkRows rows, each chunk one
-// transaction and one WAL sync, so group commits of live ingest run between two chunks.
+// transaction, so group commits of live ingest run between two chunks; only the last chunk of a
+// call fdatasyncs the WAL (which covers the earlier ones), so the call is durable on return.
 //
 // The id index is not told about deletions: it has no removal and needs none, because every
 // lookup verifies a candidate seq by reading the row's real id (FindStored, GetPrediction), and
@@ -119,7 +120,8 @@ Result<int64_t> SqliteStore::DeleteArchivedPredictions(
   for (size_t at = 0; at < rows.size(); at += kArchiveChunkRows) {
     const auto chunk = rows.subspan(at, std::min(kArchiveChunkRows, rows.size() - at));
     int64_t n = 0;
-    if (Status s = RunRegistryOp([&] { return DeleteArchivedChunk(chunk, &n); }); !s.ok()) {
+    const bool last = at + chunk.size() == rows.size();
+    if (Status s = RunRegistryOp([&] { return DeleteArchivedChunk(chunk, &n); }, last); !s.ok()) {
       return s;
     }
     deleted += n;
@@ -138,7 +140,9 @@ Result<std::pair<int64_t, int64_t>> SqliteStore::RestorePredictions(
   for (size_t at = 0; at < rows.size(); at += kArchiveChunkRows) {
     const auto chunk = rows.subspan(at, std::min(kArchiveChunkRows, rows.size() - at));
     std::pair<int64_t, int64_t> n{0, 0};
-    if (Status s = RunRegistryOp([&] { return RestoreChunk(chunk, &n); }); !s.ok()) return s;
+    // Only the last chunk syncs: its fdatasync of the WAL covers the earlier chunks' commits.
+    const bool last = at + chunk.size() == rows.size();
+    if (Status s = RunRegistryOp([&] { return RestoreChunk(chunk, &n); }, last); !s.ok()) return s;
     counts.first += n.first;
     counts.second += n.second;
   }

@@ -64,7 +64,7 @@ void SqliteStore::WriterLoop() {
         const auto start = Clock_::now();
         Status s = WalSyncFailure();
         if (s.ok()) s = group.front().registry_op();
-        if (s.ok()) s = SyncWal();
+        if (s.ok() && group.front().registry_sync) s = SyncWal();
         NoteWrite(s);
         Observe("registry", SecondsSince(start));
         group.front().registry_done.set_value(std::move(s));
