@@ -38,9 +38,9 @@ constexpr std::string_view kListDays =
     " SELECT model, created_at FROM prediction_logs WHERE created_at < ?1"
     " UNION ALL SELECT model, created_at FROM prediction_inbox WHERE created_at < ?1)"
     " GROUP BY day, model ORDER BY day, model";
-// The inbox was moved first (DeleteArchivedChunk), so every row is in prediction_logs. id and
-// content_hash guard against a seq reused after a restart (deleting the newest rows lowers
-// max(seq), which Open continues from).
+// The inbox was moved first (DeleteArchivedChunk), so every row is in prediction_logs. The id
+// guards against a seq reused after a restart (deleting the newest rows lowers max(seq), which
+// Open continues from); actual and actual_at keep a row whose actual changed since it was read.
 constexpr std::string_view kDeleteArchived =
     "DELETE FROM prediction_logs WHERE seq = ? AND id = ? AND actual IS ? AND actual_at IS ?";
 
