@@ -48,8 +48,7 @@ int RunArchiveRestore(const CommonOptions& options, const std::vector<std::strin
   if (::flock(lock.fd, LOCK_EX | LOCK_NB) != 0) {
     std::cerr << "modelwatch: " << data_dir.string()
               << " is in use by a running modelwatch (it holds " << lock_path
-              << "); stop the server, or restore through it: POST /v1/maintenance/archive/restore"
-                 " {\"file\": \"/absolute/path\"}\n";
+              << "); stop the server first\n";
     return 1;
   }
   store::SqliteStoreOptions so;
@@ -67,7 +66,7 @@ int RunArchiveRestore(const CommonOptions& options, const std::vector<std::strin
   for (const std::filesystem::path& file : maintenance::RestoreOrder(paths)) {
     auto outcome = maintenance::RestoreArchive(**store, file);
     if (!outcome) {
-      std::cerr << "restore error: " << file.string() << ": " << outcome.error().message() << "\n";
+      std::cerr << "restore error: " << outcome.error().message() << "\n";
       ++failures;
       continue;
     }

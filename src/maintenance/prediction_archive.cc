@@ -276,17 +276,15 @@ Result<RestoreOutcome> RestoreArchive(store::Store& store, const std::filesystem
   auto manifest = ReadManifest(ManifestPathFor(path));
   if (manifest) {
     if (Status s = VerifyArchive(path, manifest->archive); !s.ok()) {
-      return FailedPrecondition("refusing to restore " + path.string() + ": " + s.message());
+      return FailedPrecondition("refusing to restore: " + s.message());
     }
   } else if (manifest.error().code() != StatusCode::kNotFound) {
-    return FailedPrecondition("refusing to restore " + path.string() + ": " +
-                              manifest.error().message());
+    return FailedPrecondition("refusing to restore: " + manifest.error().message());
   }
   auto lines = ReadArchive(path);
   if (!lines) {
     if (lines.error().code() == StatusCode::kNotFound) return lines.error();
-    return FailedPrecondition("refusing to restore " + path.string() + ": " +
-                              lines.error().message());
+    return FailedPrecondition("refusing to restore: " + lines.error().message());
   }
   std::vector<ingest::PredictionRecord> rows;
   rows.reserve(lines->size());
