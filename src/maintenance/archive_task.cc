@@ -89,6 +89,31 @@ Result<std::vector<std::string>> LoadPart(const std::filesystem::path& file,
   return ReadArchive(file);
 }
 
+// Every part already written for fresh's (model, day), verified, into `archived` (id -> line);
+// *next_part is the number of the first part not written yet.
+Status LoadParts(const std::filesystem::path& dir, PartManifest fresh,
+                 std::unordered_map<std::string, std::string>& archived, int* next_part) {
+  std::error_code ec;
+  for (int part = 1;; ++part) {
+    const std::filesystem::path file = dir / PartFileName(fresh.day_start_ms, part);
+    if (!std::filesystem::exists(file, ec)) {
+      *next_part = part;
+      return Status::Ok();
+    }
+    fresh.part = part;
+    auto lines = LoadPart(file, fresh);
+    if (!lines) {
+      return Internal("archive " + file.string() + " is damaged (" + lines.error().message() +
+                      "): no row of that day is deleted; move the file away to archive again");
+    }
+    for (std::string& line : *lines) {
+      auto row = ParseArchiveLine(line);
+      if (!row) return Internal(file.string() + ": " + row.error().message());
+      archived[row->id] = std::move(line);
+    }
+  }
+}
+
 void RemoveStaleTemporaries(const std::filesystem::path& dir, const std::string& day) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
@@ -218,21 +243,7 @@ Status ArchivePredictionsTask::ArchiveDay(TaskContext& ctx, const store::Predict
   // What earlier parts hold (a later part's line for an id wins: it is the newer state).
   std::unordered_map<std::string, std::string> archived;  // id -> line
   int part = 1;
-  for (;; ++part) {
-    const std::filesystem::path file = dir / PartFileName(day.day_start_ms, part);
-    if (!std::filesystem::exists(file, ec)) break;
-    fresh.part = part;
-    auto lines = LoadPart(file, fresh);
-    if (!lines) {
-      return Internal("archive " + file.string() + " is damaged (" + lines.error().message() +
-                      "): no row of that day is deleted; move the file away to archive again");
-    }
-    for (std::string& line : *lines) {
-      auto row = ParseArchiveLine(line);
-      if (!row) return Internal(file.string() + ": " + row.error().message());
-      archived[row->id] = std::move(line);
-    }
-  }
+  if (Status s = LoadParts(dir, fresh, archived, &part); !s.ok()) return s;
 
   // Rows no part holds as they are stored now go to a new part.
   std::vector<std::string> new_lines;
