@@ -79,6 +79,17 @@ struct AlertContext {
   alerting::RuleEngine* alerts = nullptr;  // null when alerting.enabled is false
 };
 
+// /v1/reports, /v1/reports/{model}/{name} and /v1/models/{model}/report (report_handlers.cc).
+// `alerts` may be null (alerting.enabled false); reports render on `workers`.
+struct ReportContext {
+  std::string reports_dir;  // Config::ReportsDir(): where the report tasks write
+  store::Store* store = nullptr;
+  monitor::QualityService* quality = nullptr;
+  alerting::RuleEngine* alerts = nullptr;
+  boost::asio::thread_pool* workers = nullptr;
+  const Clock* clock = nullptr;
+};
+
 // /health, /health/db, /livez, /readyz and /metrics (health_handlers.cc).
 struct HealthContext {
   const config::Config::Storage* storage = nullptr;
@@ -103,6 +114,7 @@ struct ApiContext {
   RegistryContext registry;
   QualityContext quality;
   AlertContext alerts;
+  ReportContext reports;
   HealthContext health;
 };
 

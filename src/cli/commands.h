@@ -38,6 +38,15 @@ int RunPerformance(const QualityCommandOptions& options);
 // Exit 0: no drift; 1: drift detected (data drift or performance drift); 3: could not check.
 int RunCheckDrift(const QualityCommandOptions& options);
 
+// report (report.cc): one weekly or monthly performance report written to `out`, asked of a
+// running server, else rendered from the data directory.
+struct ReportCommandOptions {
+  std::string model, period = "weekly", end, out, format = "html";
+  std::string server;  // default: the configured server.host:server.port
+  std::string token;   // default: $MODELWATCH_TOKEN
+};
+int RunReport(const CommonOptions& common, const ReportCommandOptions& options);
+
 // drift-report: the drift report of two CSV files, offline (the drift benchmark uses it).
 struct DriftReportOptions {
   std::string reference, current;

@@ -38,6 +38,9 @@ struct ReportWindow {
 };
 ReportWindow PeriodWindow(ReportPeriod period, int64_t now_ms,
                           std::optional<int64_t> end_day_ms = std::nullopt);
+// The period that starts on `from_day_ms` (00:00 UTC): 7 days, or one month (same day of the
+// next month, clamped to its length).
+ReportWindow PeriodStartingAt(ReportPeriod period, int64_t from_day_ms);
 // "YYYY-MM-DD" of a UTC day -> its 00:00 UTC in ms; nullopt when malformed or not a real date.
 std::optional<int64_t> ParseDay(std::string_view text);
 std::string FormatDay(int64_t ms);  // "YYYY-MM-DD" (UTC)

@@ -32,7 +32,24 @@ std::chrono::sys_days MonthBefore(std::chrono::sys_days day) {
       std::chrono::year_month_day(ym.year(), ym.month(), std::min(ymd.day(), last)));
 }
 
+std::chrono::sys_days MonthAfter(std::chrono::sys_days day) {
+  const std::chrono::year_month_day ymd(day);
+  const std::chrono::year_month ym =
+      std::chrono::year_month(ymd.year(), ymd.month()) + std::chrono::months(1);
+  const std::chrono::day last =
+      std::chrono::year_month_day_last(ym.year(), std::chrono::month_day_last(ym.month())).day();
+  return std::chrono::sys_days(
+      std::chrono::year_month_day(ym.year(), ym.month(), std::min(ymd.day(), last)));
+}
+
 }  // namespace
+
+ReportWindow PeriodStartingAt(ReportPeriod period, int64_t from_day_ms) {
+  const std::chrono::sys_days from = DaysOf(from_day_ms);
+  const std::chrono::sys_days to =
+      period == ReportPeriod::kWeekly ? from + std::chrono::days(7) : MonthAfter(from);
+  return {MillisOf(from), MillisOf(to)};
+}
 
 std::string_view ReportPeriodName(ReportPeriod period) {
   return period == ReportPeriod::kWeekly ? "weekly" : "monthly";

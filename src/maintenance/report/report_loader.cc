@@ -201,6 +201,16 @@ std::map<std::string, std::vector<monitor::Row>> SplitRows(std::vector<monitor::
   return by_segment;
 }
 
+bool NeedsAttention(const SegmentReport& s) {
+  for (const MetricSeries& m : s.metrics) {
+    if (m.status == "drift") return true;
+  }
+  for (const FeatureDriftItem& f : s.features) {
+    if (f.drifted) return true;
+  }
+  return s.dataset_drift;
+}
+
 }  // namespace
 
 std::vector<HistogramBin> NumericHistogram(std::span<const double> reference_sorted,
@@ -315,6 +325,11 @@ Result<ReportData> LoadReport(const ReportSources& sources, const ReportRequest&
     }
     data.segments.push_back(std::move(s));
   }
+  // Segments that need attention first (performance drift or a drifted feature), by name
+  // otherwise.
+  std::stable_sort(data.segments.begin(), data.segments.end(), [](const auto& a, const auto& b) {
+    return NeedsAttention(a) && !NeedsAttention(b);
+  });
   LoadAlerts(sources, data);
   LoadRuns(sources, data);
   return data;

@@ -15,6 +15,7 @@
 //     the rule engine's history; without an engine the section says "unavailable";
 //   - maintenance runs started in the period (every task; runs are not per model); a store that
 //     cannot list them makes the section "unavailable", not the report fail.
+// Segments with performance drift or a drifted feature come first, the others by name.
 // At most the quality service's max_rows rows are read (the newest; `truncated` says so).
 //
 // Thread-safety: LoadReport may be called concurrently (its sources are thread-safe).

@@ -8,7 +8,7 @@ namespace mw::maintenance {
 namespace {
 
 // Every chart has the same frame: the plot area inside fixed margins.
-constexpr double kWidth = 640, kHeight = 230;
+constexpr double kWidth = 500, kHeight = 230;
 constexpr double kLeft = 58, kRight = 16, kTop = 30, kBottom = 44;
 constexpr double kPlotW = kWidth - kLeft - kRight, kPlotH = kHeight - kTop - kBottom;
 constexpr const char* kReferenceColour = "#7f9cc0";
@@ -46,14 +46,34 @@ std::string Rect(double x, double y, double w, double h, std::string_view fill) 
          "\" height=\"" + Num(std::max(h, 0.0)) + "\" fill=\"" + std::string(fill) + "\"/>";
 }
 
-// A y axis from lo to hi: 5 grid lines with their values, the frame's baseline.
-std::string YAxis(double lo, double hi) {
+// A "nice" y range around [lo, hi]: steps of 1, 2 or 5 times a power of ten, 4 or 5 of them.
+struct YRange {
+  double lo = 0, hi = 1, step = 0.25;
+};
+YRange NiceRange(double lo, double hi) {
+  if (!(hi > lo)) hi = lo + 1;
+  const double raw = (hi - lo) / 4;
+  const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = magnitude * 10;
+  for (const double f : {1.0, 2.0, 5.0}) {
+    if (magnitude * f >= raw) {
+      step = magnitude * f;
+      break;
+    }
+  }
+  return {std::floor(lo / step) * step, std::ceil(hi / step) * step, step};
+}
+
+// Grid lines with their values at every step of `r`, the lowest one drawn as the axis.
+std::string YAxis(const YRange& r) {
   std::string out;
-  for (int i = 0; i <= 4; ++i) {
-    const double v = lo + (hi - lo) * i / 4.0;
-    const double y = kTop + kPlotH - kPlotH * i / 4.0;
+  const int steps = static_cast<int>(std::lround((r.hi - r.lo) / r.step));
+  for (int i = 0; i <= steps; ++i) {
+    const double v = r.lo + r.step * i;
+    const double y = kTop + kPlotH - kPlotH * i / std::max(steps, 1);
     out += Line(kLeft, y, kLeft + kPlotW, y, i == 0 ? "axis" : "grid");
-    out += Text(kLeft - 6, y + 4, "end", FormatNumber(v));
+    // Rounded to the step's precision, so 0.30000000000000004 prints as 0.3.
+    out += Text(kLeft - 6, y + 4, "end", FormatNumber(std::round(v / r.step * 1e6) / 1e6 * r.step));
   }
   return out;
 }
@@ -139,9 +159,10 @@ std::string LineChartSvg(std::string_view chart_id, std::string_view title,
     out += Text(kWidth / 2, kTop + kPlotH / 2, "middle", "no values in this period", "empty");
     return out + "</svg>";
   }
-  const double pad = hi > lo ? (hi - lo) * 0.1 : std::max(std::fabs(hi) * 0.1, 1e-6);
-  lo -= pad, hi += pad;
-  out += YAxis(lo, hi) + DayTicks(from_ms, to_ms);
+  const double pad = hi > lo ? (hi - lo) * 0.05 : std::max(std::fabs(hi) * 0.1, 1e-6);
+  const YRange range = NiceRange(lo - pad, hi + pad);
+  lo = range.lo, hi = range.hi;
+  out += YAxis(range) + DayTicks(from_ms, to_ms);
   const double span_ms = static_cast<double>(std::max<int64_t>(1, to_ms - from_ms));
   auto x_of = [&](int64_t t) {
     return kLeft + kPlotW * static_cast<double>(t - from_ms) / span_ms;
@@ -188,8 +209,9 @@ std::string HistogramSvg(std::string_view chart_id, std::string_view title,
     out += Text(kWidth / 2, kTop + kPlotH / 2, "middle", "no values", "empty");
     return out + "</svg>";
   }
-  hi *= 1.1;
-  out += YAxis(0, hi);
+  const YRange range = NiceRange(0, hi);
+  hi = range.hi;
+  out += YAxis(range);
   const double slot = kPlotW / static_cast<double>(bins.size());
   const double bar = std::max(1.0, slot * 0.4);
   const size_t label_every = (bins.size() + 11) / 12;
@@ -219,8 +241,9 @@ std::string VolumeSvg(std::string_view chart_id, std::string_view title,
     out += Text(kWidth / 2, kTop + kPlotH / 2, "middle", "no predictions in this period", "empty");
     return out + "</svg>";
   }
-  const double top = static_cast<double>(hi) * 1.1;
-  out += YAxis(0, top);
+  const YRange range = NiceRange(0, static_cast<double>(hi));
+  const double top = range.hi;
+  out += YAxis(range);
   const double slot = kPlotW / static_cast<double>(days.size());
   const size_t label_every = (days.size() + 7) / 8;
   for (size_t i = 0; i < days.size(); ++i) {
