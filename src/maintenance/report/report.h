@@ -73,8 +73,8 @@ struct FeatureDriftItem {
   std::string type;  // "numeric" | "categorical"
   std::string test;  // "ks", "chisquare", "wasserstein", "missing", ...
   double score = 0;
-  std::optional<double> pvalue;
-  bool drifted = false;
+  std::optional<double> pvalue;  // Benjamini-Hochberg adjusted over the segment's features
+  bool drifted = false;          // the adjusted decision (drift_detected_bh of the drift API)
   int64_t reference_size = 0, current_size = 0;
   std::vector<HistogramBin> bins;  // empty: no histogram drawn for this feature
 };
@@ -86,7 +86,7 @@ struct SegmentReport {
   std::vector<MetricSeries> metrics;
   // "ok" | "no_reference" | "insufficient_data" | "unavailable: <why>"
   std::string drift_status;
-  std::optional<double> drift_share;
+  std::optional<double> drift_share;  // of the adjusted decisions (drift_share_bh)
   bool dataset_drift = false;
   std::vector<FeatureDriftItem> features;  // drifted first, then by score, descending
 };

@@ -148,10 +148,11 @@ std::string Performance(const ReportData& d, const SegmentReport& s) {
 std::string Drift(const SegmentReport& s) {
   std::string out = "<h3>Data drift against the reference</h3>";
   if (s.drift_status != "ok") return out + "<p class=\"muted\">" + Esc(s.drift_status) + "</p>";
-  out += "<p class=\"meta\">drift share " + Esc(FormatNumber(s.drift_share)) +
-         (s.dataset_drift ? ", <span class=\"bad\">dataset drift</span>" : ", no dataset drift") +
-         "</p><table><tr><th>feature</th><th>type</th><th>test</th><th>score</th><th>p-value</th>"
-         "<th>reference n</th><th>current n</th><th>drift</th></tr>";
+  out +=
+      "<p class=\"meta\">drift share " + Esc(FormatNumber(s.drift_share)) +
+      (s.dataset_drift ? ", <span class=\"bad\">dataset drift</span>" : ", no dataset drift") +
+      "</p><table><tr><th>feature</th><th>type</th><th>test</th><th>score</th><th>p-value (BH)</th>"
+      "<th>reference n</th><th>current n</th><th>drift</th></tr>";
   for (const FeatureDriftItem& f : s.features) {
     out += "<tr>" + Cell(f.name) + Cell(f.type) + Cell(f.test) + Cell(FormatNumber(f.score), true) +
            Cell(FormatNumber(f.pvalue), true) +

@@ -104,15 +104,17 @@ Status LoadDrift(monitor::QualityService& quality, const std::string& model,
   if (!drift.has_value()) return drift.error();
   s.drift_status = drift->status;
   if (drift->status != "ok" || !drift->features) return Status::Ok();
-  s.drift_share = drift->features->drift_share;
+  // The Benjamini-Hochberg decisions: a raw decision alarms on unchanged data at its level per
+  // feature, so across many features and segments a raw alarm is expected by chance.
+  s.drift_share = drift->features->drift_share_bh;
   s.dataset_drift = drift->features->dataset_drift;
   for (const stats::FeatureDrift& f : drift->features->features) {
     s.features.push_back({f.name,
                           f.type,
                           std::string(stats::DriftTestName(f.test)),
                           f.score,
-                          f.pvalue,
-                          f.drift_detected,
+                          f.pvalue_bh,
+                          f.drift_detected_bh,
                           f.reference_size,
                           f.current_size,
                           {}});

@@ -140,7 +140,7 @@ void MdSegment(const SegmentReport& s, std::string& out) {
   out += "drift share " + FormatNumber(s.drift_share) +
          (s.dataset_drift ? ", dataset drift" : ", no dataset drift") + "\n\n";
   out +=
-      "| feature | type | test | score | p-value | reference n | current n | drift |\n"
+      "| feature | type | test | score | p-value (BH) | reference n | current n | drift |\n"
       "|---|---|---|---:|---:|---:|---:|---|\n";
   for (const FeatureDriftItem& f : s.features) {
     out += Row({f.name, f.type, f.test, FormatNumber(f.score), FormatNumber(f.pvalue),
