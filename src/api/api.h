@@ -1,6 +1,7 @@
 // The HTTP API of modelwatch: ingest (/v1/predictions, /v1/actuals), the model registry
 // (/v1/models...), the quality engine (/v1/models/{model}/performance|drift|quality|history,
 // reference uploads, /v1/admin/profiles), alerts (/v1/alerts, /v1/alerts/history, /v1/rules),
+// performance reports (/v1/reports, /v1/models/{model}/report),
 // health (/health, /health/db, /livez, /readyz) and /metrics. This layer turns HTTP requests into
 // calls on the store, registry and telemetry; it owns no state of its own beyond the model catalog.
 //

@@ -187,7 +187,8 @@ std::string RenderReportHtml(const ReportData& d) {
       ", metrics in buckets of " +
       Esc(FormatNumber(static_cast<double>(d.bucket_ms) / 3'600'000.0)) + " h, generated " +
       Esc(FormatTime(d.generated_at_ms)) + "</p></header>";
-  out += Summary(d) + Volume(d) + Alerts(d) + Runs(d);
+  // Maintenance runs concern the service, not the model: after the segments.
+  out += Summary(d) + Volume(d) + Alerts(d);
   for (const SegmentReport& s : d.segments) {
     out += "<section class=\"segment\"><h2>Segment " + Esc(SegmentName(s)) + "</h2>";
     out += "<p class=\"meta\">version " + Esc(s.version.empty() ? "none" : s.version) + ", " +
@@ -195,7 +196,7 @@ std::string RenderReportHtml(const ReportData& d) {
            FormatNumber(static_cast<double>(s.with_actual)) + " with an actual</p>";
     out += Performance(d, s) + Drift(s) + "</section>";
   }
-  return out + "</body></html>\n";
+  return out + Runs(d) + "</body></html>\n";
 }
 
 }  // namespace mw::maintenance

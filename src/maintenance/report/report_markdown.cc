@@ -171,8 +171,8 @@ std::string RenderReportMarkdown(const ReportData& d) {
   MdSummary(d, out);
   MdVolume(d, out);
   MdAlerts(d, out);
-  MdRuns(d, out);
   for (const SegmentReport& s : d.segments) MdSegment(s, out);
+  MdRuns(d, out);
   return out;
 }
 

@@ -214,7 +214,7 @@ std::string HistogramSvg(std::string_view chart_id, std::string_view title,
   out += YAxis(range);
   const double slot = kPlotW / static_cast<double>(bins.size());
   const double bar = std::max(1.0, slot * 0.4);
-  const size_t label_every = (bins.size() + 11) / 12;
+  const size_t label_every = (bins.size() + 7) / 8;  // labels of 4 digits need two slots
   for (size_t i = 0; i < bins.size(); ++i) {
     const double x = kLeft + slot * static_cast<double>(i) + slot * 0.1;
     const double hr = kPlotH * bins[i].reference_share / hi;
