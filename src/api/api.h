@@ -83,7 +83,8 @@ struct AlertContext {
 // /v1/reports, /v1/reports/{model}/{name} and /v1/models/{model}/report (report_handlers.cc).
 // `alerts` may be null (alerting.enabled false); reports render on `workers`.
 struct ReportContext {
-  std::string reports_dir;  // Config::ReportsDir(): where the report tasks write
+  std::string reports_dir;                // Config::ReportsDir(): where the report tasks write
+  std::string segment_label = "segment";  // metrics.segment_label: the alerts' segment label
   store::Store* store = nullptr;
   monitor::QualityService* quality = nullptr;
   alerting::RuleEngine* alerts = nullptr;

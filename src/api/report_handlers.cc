@@ -172,6 +172,7 @@ http::Handler GetModelReport(const ReportContext& ctx) {
                                      respond = std::move(respond)] {
       maintenance::ReportSources sources{*ctx.store, *ctx.quality, ctx.alerts};
       if (ctx.alerts == nullptr) sources.alerts_unavailable = "alerting is disabled";
+      sources.segment_label = ctx.segment_label;
       auto data = maintenance::LoadReport(sources, request);
       if (!data.has_value()) return respond(StoreProblem(data.error(), path));
       http::Response r;

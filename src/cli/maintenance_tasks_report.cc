@@ -7,7 +7,8 @@ namespace mw::cli {
 // weekly-report and monthly-report write into Config::ReportsDir(); the alert section reads the
 // running rule engine's history when this process has one.
 void AddReportTasks(const MaintenanceDeps& deps, TaskList& tasks) {
-  const maintenance::ReportSources sources{deps.store, deps.quality, deps.alert_engine};
+  maintenance::ReportSources sources{deps.store, deps.quality, deps.alert_engine};
+  sources.segment_label = deps.config.metrics.segment_label;
   for (const maintenance::ReportPeriod period :
        {maintenance::ReportPeriod::kWeekly, maintenance::ReportPeriod::kMonthly}) {
     tasks.push_back(std::make_unique<maintenance::ReportTask>(

@@ -492,8 +492,13 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   ctx.quality = {&config->quality,        store->get(), &quality.quality, &quality.profiles,
                  quality.evaluator.get(), &workers,     &logger,          &clock};
   ctx.alerts = {alerting.engine.get()};
-  ctx.reports = {config->ReportsDir(),  store->get(), &quality.quality,
-                 alerting.engine.get(), &workers,     &clock};
+  ctx.reports = {config->ReportsDir(),
+                 config->metrics.segment_label,
+                 store->get(),
+                 &quality.quality,
+                 alerting.engine.get(),
+                 &workers,
+                 &clock};
   ctx.health = HealthContextFor(*config, **store, catalog, metrics.core, clock, version);
   std::unique_ptr<ProxyStack> proxy;
   if (!BuildProxy(*config, metrics.core, clock, &background_errors, logger, ctx, &proxy)) return 1;

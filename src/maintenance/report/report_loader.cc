@@ -154,13 +154,13 @@ void LoadAlerts(const ReportSources& sources, ReportData& data) {
     for (const alerting::AlertTransition& t : *history) {
       auto model = t.labels.find("model");
       if (model == t.labels.end() || model->second != data.model) continue;
-      auto label = [&](const char* key, const std::map<std::string, std::string>& from) {
+      auto label = [&](const std::string& key, const std::map<std::string, std::string>& from) {
         auto it = from.find(key);
         return it == from.end() ? std::string() : it->second;
       };
       data.alerts.items.push_back({t.at_ms, t.alertname, label("severity", t.labels),
-                                   label("segment", t.labels), label("summary", t.annotations),
-                                   t.value});
+                                   label(sources.segment_label, t.labels),
+                                   label("summary", t.annotations), t.value});
     }
     if (history->size() < static_cast<size_t>(q.limit)) break;
     q.before_id = history->back().id;

@@ -38,6 +38,8 @@ struct ReportSources {
   store::Store& store;
   monitor::QualityService& quality;
   alerting::RuleEngine* alerts = nullptr;  // null: the alerts section is "unavailable"
+  // The alert label holding the segment (metrics.segment_label).
+  std::string segment_label = "segment";
   // What the alerts section says when `alerts` is null.
   std::string alerts_unavailable =
       "no alert engine in this process (alerting disabled, or the "
