@@ -89,8 +89,8 @@ class ReportTaskTest : public ::testing::Test {
       e.model = "demand";
       e.segment = "s1";
       e.version = "v1";
-      e.timestamp_ms =
-          i < 280 ? week + (i / 40) * kTaskDay + (i % 40) * 30 * 60'000 : week + 8 * kTaskDay + i * 1000;
+      e.timestamp_ms = i < 280 ? week + (i / 40) * kTaskDay + (i % 40) * 30 * 60'000
+                               : week + 8 * kTaskDay + i * 1000;
       e.features_json =
           "{\"x\":" + std::to_string(60 + i % 100) + ",\"c\":\"" + (i % 2 ? "a" : "b") + "\"}";
       e.prediction = i % 10;
