@@ -97,6 +97,11 @@ struct HealthContext {
   int64_t started_at_ms = 0;
 };
 
+// GET /v1/retrain-requests (retrain_handlers.cc).
+struct RetrainContext {
+  store::Store* store = nullptr;
+};
+
 struct ApiContext {
   const auth::Authenticator* auth = nullptr;  // every guarded route
   IngestContext ingest;
@@ -104,6 +109,7 @@ struct ApiContext {
   QualityContext quality;
   AlertContext alerts;
   HealthContext health;
+  RetrainContext retrain;
 };
 
 // Adds every route; `ctx` must outlive the router.

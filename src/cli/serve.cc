@@ -511,6 +511,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
                  quality.evaluator.get(), &workers,     &logger,          &clock};
   ctx.alerts = {alerting.engine.get()};
   ctx.health = HealthContextFor(*config, **store, catalog, metrics.core, clock, version);
+  ctx.retrain = {store->get()};
   std::unique_ptr<ProxyStack> proxy;
   if (!BuildProxy(*config, metrics.core, clock, &background_errors, logger, ctx, &proxy)) return 1;
   http::Router router;
