@@ -42,7 +42,7 @@ class RetrainHandlersTest : public ::testing::Test {
     r.status = "running";
     auto id = store_->AppendRetrainRequest(r);
     EXPECT_TRUE(id.has_value());
-    return id.value_or(0);
+    return id.has_value() ? *id : 0;
   }
   http::Response Get(std::multimap<std::string, std::string> query) {
     http::Request req;
