@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "common/time_format.h"
@@ -66,22 +67,27 @@ struct CommandPipes {
   }
 };
 
-// Reads what the child wrote until both pipes close, the deadline passes or cancel is set.
-// Returns "timeout", "cancelled" or "" (both pipes closed).
-std::string DrainCommandOutput(CommandPipes& p, CommandResult& result,
+// Reads what the child wrote until the shell has exited and its pipes are drained (a background
+// process it left behind may hold them open: its output is no longer read 200 ms after the
+// shell's exit), the deadline passes or cancel is set. Returns "timeout", "cancelled" or "" (the
+// shell exited; `*status` is its wait status).
+std::string DrainCommandOutput(CommandPipes& p, pid_t pid, int* status, CommandResult& result,
                                TriggerSteadyClock::time_point deadline,
                                const std::atomic<bool>* cancel) {
   pollfd fds[2] = {{p.out[0], POLLIN, 0}, {p.err[0], POLLIN, 0}};
   int open_fds = 2;
   char buffer[8192];
-  while (open_fds > 0) {
+  std::optional<TriggerSteadyClock::time_point> exited_at;
+  while (true) {
     if (cancel != nullptr && cancel->load()) return "cancelled";
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - TriggerSteadyClock::now());
+    const auto now = TriggerSteadyClock::now();
+    if (exited_at && (open_fds == 0 || now - *exited_at > std::chrono::milliseconds(200))) {
+      return "";
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
     if (left.count() <= 0) return "timeout";
-    const int wait_ms = static_cast<int>(std::min<int64_t>(left.count(), 200));
+    const int wait_ms = static_cast<int>(std::min<int64_t>(left.count(), exited_at ? 20 : 100));
     const int ready = poll(fds, 2, wait_ms);
-    if (ready < 0 && errno != EINTR) return "";
     for (int i = 0; i < 2 && ready > 0; ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
       const ssize_t n = read(fds[i].fd, buffer, sizeof(buffer));
@@ -92,8 +98,11 @@ std::string DrainCommandOutput(CommandPipes& p, CommandResult& result,
         --open_fds;
       }
     }
+    if (!exited_at) {
+      const pid_t r = waitpid(pid, status, WNOHANG);
+      if (r == pid || (r < 0 && errno == ECHILD)) exited_at = TriggerSteadyClock::now();
+    }
   }
-  return "";
 }
 
 // Waits for the child; after `grace` kills its process group.
@@ -143,7 +152,13 @@ Result<CommandResult> RunCommand(const std::string& command, const std::vector<s
   sigemptyset(&defaults);
   sigaddset(&defaults, SIGPIPE);
   posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
+  // The calling thread may block signals (serve waits for SIGTERM on one thread): the command
+  // starts with none blocked, so the SIGTERM of a timeout reaches it.
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 
   std::vector<std::string> env_strings = CommandEnvironment(env);
   std::vector<char*> envp;
@@ -162,7 +177,8 @@ Result<CommandResult> RunCommand(const std::string& command, const std::vector<s
 
   CommandResult result;
   const auto deadline = TriggerSteadyClock::now() + std::chrono::milliseconds(timeout_ms);
-  const std::string stopped = DrainCommandOutput(p, result, deadline, cancel);
+  int status = 0;
+  const std::string stopped = DrainCommandOutput(p, pid, &status, result, deadline, cancel);
   if (!stopped.empty()) {
     kill(-pid, SIGTERM);
     ReapCommand(pid, std::chrono::milliseconds(2000));
@@ -170,10 +186,6 @@ Result<CommandResult> RunCommand(const std::string& command, const std::vector<s
         stopped == "cancelled" ? "cancelled" : "timed out after " + TimeoutText(timeout_ms);
     return result;
   }
-  // Both pipes closed: the shell is ending (or left a daemon behind holding nothing of ours).
-  const auto left =
-      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - TriggerSteadyClock::now());
-  const int status = ReapCommand(pid, std::max(left, std::chrono::milliseconds(0)));
   if (WIFEXITED(status)) {
     const int code = WEXITSTATUS(status);
     result.succeeded = code == 0;

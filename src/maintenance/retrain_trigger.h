@@ -5,9 +5,11 @@
 // The command runs as `/bin/sh -c COMMAND` in a process group of its own, with the server's
 // environment plus MODEL, SEGMENT ("" for the model-wide version), VERSION (the version in use,
 // "" when none), REASON and RETRAIN_REQUEST_ID; stdin is /dev/null; stdout and stderr are
-// captured (the last kMaxCapturedBytes of each). Exit 0 is success. When timeout_ms passes, the
-// whole process group gets SIGTERM and, 2 s later, SIGKILL; the request failed ("timed out after
-// N s").
+// captured (the last kMaxCapturedBytes of each). The shell's exit status decides: exit 0 is
+// success. A process the command leaves running in the background (`train.sh &`) is left alone
+// once the shell has exited (its output is read for 200 ms more). When timeout_ms passes before
+// the shell exits, the whole process group gets SIGTERM and, 2 s later, SIGKILL; the request
+// failed ("timed out after N s"). The command starts with no signal blocked.
 // The webhook gets a POST with a JSON body {"model", "segment", "version", "reason",
 // "requested_at" (RFC 3339), "request_id"}; any 2xx answer is success, anything else (or no
 // answer within timeout_ms) a failure. With both configured, both are tried and the request

@@ -138,6 +138,20 @@ TEST_F(RetrainTasksTest, TimeoutKillsTheProcessGroupAndIsRecorded) {
   EXPECT_FALSE(std::filesystem::exists(late));
 }
 
+TEST_F(RetrainTasksTest, ABackgroundProcessLeftRunningDoesNotHoldTheRequest) {
+  CheckDriftOptions o = Options("sleep 3 & echo started");
+  o.target.timeout_ms = 1500;
+  CheckDriftAndRetrainTask task(*store_, *service_, o);
+  auto ctx = Context();
+  const auto start = std::chrono::steady_clock::now();
+  auto r = task.Run(ctx);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1400));
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  auto requests = Requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].outcome, "exit 0");
+}
+
 TEST_F(RetrainTasksTest, WebhookGetsTheExactJsonAndItsStatusDecides) {
   std::vector<mw::testing::LoopbackServer::Received> seen;
   std::mutex mu;
