@@ -295,32 +295,21 @@ bool ArtifactToCompress(const fs::directory_entry& entry) {
   return name != "metadata.json" && !ends(".zst") && !ends(".zst.tmp");
 }
 
-}  // namespace
-
-Result<TaskOutcome> CompressModelsTask::Run(TaskContext& ctx) {
-  TaskOutcome outcome;
-  if (options_.models_dir.empty()) {
-    outcome.message = "no models_dir configured: nothing to do";
-    return outcome;
-  }
-  const fs::path root = options_.models_dir;
-  if (!RealDirectory(root) && !fs::is_directory(root)) {
-    return FailedPrecondition("maintenance.models_dir " + options_.models_dir +
-                              " is not a directory");
-  }
+// The artifact files under the version directories of `root` that are not protected.
+Result<std::vector<fs::path>> ArtifactsToCompress(const fs::path& root, store::Store& store) {
   std::vector<fs::path> files;
   for (const fs::path& model_dir : RealSubdirectories(root)) {
-    const std::string model = model_dir.filename().string();
-    auto versions = store_.ListModelVersions(model);
+    auto versions = store.ListModelVersions(model_dir.filename().string());
     if (!versions.has_value()) return versions.error();
     std::map<std::string, std::string> store_latest;  // segment -> version
     for (const auto& v : *versions) {
       if (v.is_latest) store_latest[v.segment] = v.version;
     }
+    // Unsegmented when a directory right under the model holds a metadata.json (import.h).
     const std::vector<fs::path> children = RealSubdirectories(model_dir);
     bool segmented = true;
-    std::error_code ec;
     for (const fs::path& c : children) {
+      std::error_code ec;
       if (fs::exists(fs::symlink_status(c / "metadata.json", ec))) segmented = false;
     }
     std::vector<std::pair<fs::path, std::string>> groups;
@@ -334,15 +323,35 @@ Result<TaskOutcome> CompressModelsTask::Run(TaskContext& ctx) {
       const auto keep = ProtectedVersions(group, version_dirs, store_latest[segment]);
       for (const fs::path& v : version_dirs) {
         if (keep.contains(v.filename().string())) continue;
+        std::error_code ec;
         for (fs::recursive_directory_iterator it(v, ec), end; !ec && it != end; it.increment(ec)) {
           if (ArtifactToCompress(*it)) files.push_back(it->path());
         }
+        if (ec) return Unavailable("cannot list " + v.string() + ": " + ec.message());
       }
     }
   }
-  ctx.progress.SetTotal(static_cast<int64_t>(files.size()));
+  return files;
+}
+
+}  // namespace
+
+Result<TaskOutcome> CompressModelsTask::Run(TaskContext& ctx) {
+  TaskOutcome outcome;
+  if (options_.models_dir.empty()) {
+    outcome.message = "no models_dir configured: nothing to do";
+    return outcome;
+  }
+  const fs::path root = options_.models_dir;
+  if (!RealDirectory(root) && !fs::is_directory(root)) {
+    return FailedPrecondition("maintenance.models_dir " + options_.models_dir +
+                              " is not a directory");
+  }
+  auto files = ArtifactsToCompress(root, store_);
+  if (!files.has_value()) return files.error();
+  ctx.progress.SetTotal(static_cast<int64_t>(files->size()));
   int64_t done = 0, unchanged = 0;
-  for (const fs::path& file : files) {
+  for (const fs::path& file : *files) {
     if (ctx.cancelled()) return Unavailable("cancelled");
     ctx.progress.Update(done++, file.string());
     auto result = CompressArtifact(file, ctx.dry_run);
