@@ -10,6 +10,8 @@
 
 #include "common/time_format.h"
 #include "maintenance/model_fixture.h"
+#include "profile/reference_builder.h"
+#include "profile/serialize.h"
 #include "testing/loopback_server.h"
 
 namespace mw::maintenance::testing {
@@ -88,6 +90,37 @@ TEST_F(RetrainTasksTest, TriggersTheDriftedSegmentWithItsEnvironmentAndHonoursTh
   requests = Requests();
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[0].requested_at_ms, kNow + 2 * kHour + 1);
+}
+
+TEST_F(RetrainTasksTest, DataDriftAloneTriggersToo) {
+  // r2 performs as in training, but its reference saw x in 50..56 where traffic has 0..6.
+  std::string csv = "x,prediction,actual\n";
+  for (int i = 0; i < 300; ++i) {
+    csv += std::to_string(50 + i % 7) + "," + std::to_string(10 + i % 5) + "," +
+           std::to_string(10 + i % 5) + "\n";
+  }
+  auto profile = profile::BuildProfileFromCsv(csv);
+  ASSERT_TRUE(profile.has_value()) << profile.error().ToString();
+  store::ReferenceProfileRecord record;
+  record.model = "demand";
+  record.version = "v7";
+  record.segment = "r2";
+  record.rows = 300;
+  record.profile = profile::SerializeProfile(*profile);
+  ASSERT_TRUE(store_->PutReferenceProfile(record).ok());
+
+  CheckDriftAndRetrainTask task(*store_, *service_, Options("true"));
+  auto ctx = Context();
+  auto r = task.Run(ctx);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->items, 2);
+  auto requests = Requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].segment, "r2");
+  EXPECT_EQ(requests[0].version, "v7");
+  EXPECT_EQ(requests[0].reason.rfind("data drift: ", 0), 0u) << requests[0].reason;
+  EXPECT_NE(requests[0].reason.find("features drifted"), std::string::npos) << requests[0].reason;
+  EXPECT_EQ(requests[1].segment, "r1");
 }
 
 TEST_F(RetrainTasksTest, DryRunRecordsAndRunsNothing) {
