@@ -110,6 +110,11 @@ struct HealthContext {
   int64_t started_at_ms = 0;
 };
 
+// GET /v1/retrain-requests (retrain_handlers.cc).
+struct RetrainContext {
+  store::Store* store = nullptr;
+};
+
 struct ApiContext {
   const auth::Authenticator* auth = nullptr;  // every guarded route
   IngestContext ingest;
@@ -118,6 +123,7 @@ struct ApiContext {
   AlertContext alerts;
   ReportContext reports;
   HealthContext health;
+  RetrainContext retrain;
 };
 
 // Adds every route; `ctx` must outlive the router.

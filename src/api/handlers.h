@@ -41,6 +41,9 @@ http::Handler GetAlerts(const AlertContext& ctx);
 http::Handler GetAlertHistory(const AlertContext& ctx);
 http::Handler GetRules(const AlertContext& ctx);
 
+// Retraining requests (retrain_handlers.cc).
+http::Handler ListRetrainRequests(const RetrainContext& ctx);
+
 // Performance reports (report_handlers.cc).
 http::Handler ListReports(const ReportContext& ctx);
 http::Handler GetReportFile(const ReportContext& ctx);

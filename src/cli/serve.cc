@@ -500,6 +500,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
                  &workers,
                  &clock};
   ctx.health = HealthContextFor(*config, **store, catalog, metrics.core, clock, version);
+  ctx.retrain = {store->get()};
   std::unique_ptr<ProxyStack> proxy;
   if (!BuildProxy(*config, metrics.core, clock, &background_errors, logger, ctx, &proxy)) return 1;
   http::Router router;
