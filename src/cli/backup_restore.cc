@@ -4,12 +4,12 @@
 // Refuses while a process holds the data directory (an exclusive flock on
 // <data_dir>/modelwatch.lock, which `serve` takes) and holds that lock itself meanwhile. Verifies
 // the backup first (maintenance::VerifyBackup: manifest sizes and SHA-256, integrity_check),
-// then moves each current database file (modelwatch.db, its -wal, -shm and -ids files; alerts.db*
-// and outbox.db* when the backup has them) aside to <name>.before-restore-<UTC time>, copies the
-// backup's databases in (to a .tmp name, fsynced, renamed; directory fsynced), and prints each
-// step. The store's id file is rebuilt at the next start. The model registry copy (models/) is
-// not moved anywhere: the command prints where it is.
+// then moves each current database file aside to <name>.before-restore-<UTC time> and copies the
+// backup's databases in (maintenance/backup_restore.h), printing each step. The model registry
+// copy (models/) is not moved anywhere: the command prints where it is.
 // Exit: 0 restored; 1 refused or failed (nothing changed unless it says so); 2 bad usage.
+#include "maintenance/backup_restore.h"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -22,7 +22,6 @@
 
 #include "cli/commands.h"
 #include "common/clock.h"
-#include "maintenance/backup_manifest.h"
 #include "maintenance/backup_task.h"
 
 namespace mw::cli {
@@ -56,76 +55,28 @@ class RestoreLock {
   int fd_ = -1;
 };
 
-Status CopyInto(const fs::path& from, const fs::path& to) {
-  const fs::path tmp = to.string() + ".tmp";
-  std::error_code ec;
-  fs::copy_file(from, tmp, fs::copy_options::overwrite_existing, ec);
-  if (ec) return Unavailable("cannot copy " + from.string() + ": " + ec.message());
-  const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
-  const bool synced = fd >= 0 && ::fsync(fd) == 0;
-  if (fd >= 0) ::close(fd);
-  if (!synced) return Unavailable("cannot sync " + tmp.string());
-  fs::rename(tmp, to, ec);
-  if (ec) return Unavailable("cannot rename " + tmp.string() + ": " + ec.message());
-  return Status::Ok();
-}
-
-// Moves <db> and its companion files aside; prints each move.
-Status MoveAside(const fs::path& data_dir, const std::string& db, const std::string& suffix) {
-  for (const char* ext : {"", "-wal", "-shm", "-ids", "-ids-wal", "-ids-shm"}) {
-    const fs::path from = data_dir / (db + ext);
-    std::error_code ec;
-    if (!fs::exists(from, ec)) continue;
-    const fs::path to = from.string() + suffix;
-    fs::rename(from, to, ec);
-    if (ec) return Unavailable("cannot move " + from.string() + " aside: " + ec.message());
-    std::cout << "moved " << from.string() << " -> " << to.string() << "\n";
-  }
-  return Status::Ok();
-}
-
 int Restore(const fs::path& backup, const fs::path& data_dir) {
   RestoreLock lock;
   if (Status s = lock.Take(data_dir); !s.ok()) {
     std::cerr << "modelwatch: backup restore refused: " << s.message() << "\n";
     return 1;
   }
-  auto manifest = maintenance::VerifyBackup(backup);
-  if (!manifest) {
-    std::cerr << "modelwatch: backup restore refused: " << backup.string()
-              << " does not verify: " << manifest.error().message() << "\n";
-    return 1;
-  }
-  std::cout << "verified " << backup.string() << " (created " << manifest->created_at
-            << ", schema version " << manifest->schema_version << ", " << manifest->prediction_rows
-            << " prediction rows)\n";
   SystemClock clock;
+  // "modelwatch-20261208T010203Z" -> ".before-restore-20261208T010203Z"
   const std::string suffix =
       ".before-restore-" + maintenance::BackupDirName(clock.NowMillis()).substr(11);
-  for (const std::string db : {"modelwatch.db", "alerts.db", "outbox.db"}) {
-    std::error_code ec;
-    if (!fs::exists(backup / db, ec)) continue;
-    if (Status s = MoveAside(data_dir, db, suffix); !s.ok()) {
-      std::cerr << "modelwatch: backup restore failed: " << s.message() << "\n";
-      return 1;
-    }
-    if (Status s = CopyInto(backup / db, data_dir / db); !s.ok()) {
-      std::cerr << "modelwatch: backup restore failed (the files moved aside above are intact): "
-                << s.message() << "\n";
-      return 1;
-    }
-    std::cout << "restored " << (data_dir / db).string() << "\n";
+  auto done = maintenance::RestoreBackup(backup, data_dir, suffix);
+  if (!done) {
+    std::cerr << "modelwatch: backup restore failed: " << done.error().message() << "\n";
+    return 1;
   }
-  if (const int fd = ::open(data_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
-    (void)::fsync(fd);
-    ::close(fd);
-  }
+  for (const std::string& line : *done) std::cout << line << "\n";
   std::error_code ec;
   if (fs::is_directory(backup / "models", ec)) {
     std::cout << "the model registry copy is in " << (backup / "models").string()
               << "; copy it to maintenance.models_dir if that needs restoring too\n";
   }
-  std::cout << "done; start modelwatch serve (the id index is rebuilt at start)\n";
+  std::cout << "done; start modelwatch serve (the store rebuilds its id index at start)\n";
   return 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include "housekeeping_test_util.h"
 #include "maintenance/backup_manifest.h"
+#include "maintenance/backup_restore.h"
 
 namespace mw::maintenance {
 namespace {
@@ -149,6 +150,53 @@ TEST_F(BackupTaskTest, RefusesWhenTheDiskCannotHoldIt) {
   ASSERT_FALSE(done.has_value());
   EXPECT_EQ(done.error().code(), StatusCode::kFailedPrecondition);
   EXPECT_FALSE(fs::exists(dir_ / "backups" / BackupDirName(clock_.NowMillis())));
+}
+
+TEST_F(BackupTaskTest, RestoreMovesTheCurrentFilesAsideAndBringsBackIdenticalRows) {
+  AppendRows(*store_, 120);
+  BackupTask task(*store_, Options());
+  auto ctx = Context(false);
+  ASSERT_TRUE(task.Run(ctx).has_value());
+  const fs::path backup = dir_ / "backups" / BackupDirName(clock_.NowMillis());
+  const std::vector<std::string> at_backup = AllRows(*store_);
+  // The data directory moves on after the backup: a different store with other rows.
+  const fs::path data = dir_ / "data";
+  fs::create_directories(data);
+  {
+    store::SqliteStoreOptions o;
+    o.path = (data / "modelwatch.db").string();
+    auto later = store::SqliteStore::Open(o);
+    ASSERT_TRUE(later.has_value());
+    AppendRows(**later, 7);
+  }
+  auto done = RestoreBackup(backup, data, ".before-restore-X");
+  ASSERT_TRUE(done.has_value()) << done.error().ToString();
+  EXPECT_TRUE(fs::exists(data / "modelwatch.db.before-restore-X"));
+  EXPECT_TRUE(fs::exists(data / "modelwatch.db-ids.before-restore-X"));
+  EXPECT_FALSE(fs::exists(data / "modelwatch.db-ids"));
+  store::SqliteStoreOptions o;
+  o.path = (data / "modelwatch.db").string();
+  auto restored = store::SqliteStore::Open(o);
+  ASSERT_TRUE(restored.has_value()) << restored.error().ToString();
+  EXPECT_TRUE((*restored)->id_index_rebuilt());
+  EXPECT_EQ(AllRows(**restored), at_backup);
+}
+
+TEST_F(BackupTaskTest, RestoreOfADamagedBackupTouchesNothing) {
+  AppendRows(*store_, 20);
+  BackupTask task(*store_, Options());
+  auto ctx = Context(false);
+  ASSERT_TRUE(task.Run(ctx).has_value());
+  const fs::path backup = dir_ / "backups" / BackupDirName(clock_.NowMillis());
+  fs::remove(backup / "models" / "demand" / "v1" / "metadata.json");  // listed, now missing
+  const fs::path data = dir_ / "data";
+  fs::create_directories(data);
+  std::ofstream(data / "modelwatch.db") << "current";
+  auto done = RestoreBackup(backup, data, ".aside");
+  ASSERT_FALSE(done.has_value());
+  EXPECT_NE(done.error().message().find("missing"), std::string::npos) << done.error().ToString();
+  EXPECT_TRUE(fs::exists(data / "modelwatch.db"));
+  EXPECT_FALSE(fs::exists(data / "modelwatch.db.aside"));
 }
 
 }  // namespace
