@@ -22,8 +22,10 @@ double Gauge(prometheus::Registry& registry, const std::string& name, const std:
 
 // A port that was free a moment ago: bound, then closed.
 int ClosedPort() {
-  auto server = std::make_unique<testing::LoopbackServer>(
-      [](const testing::LoopbackServer::Received&) { return testing::LoopbackServer::Reply{}; });
+  auto server = std::make_unique<::mw::testing::LoopbackServer>(
+      [](const ::mw::testing::LoopbackServer::Received&) {
+        return ::mw::testing::LoopbackServer::Reply{};
+      });
   const int port = server->port();
   server.reset();
   return port;
@@ -44,8 +46,9 @@ TEST(HealthUrlTest, HostAndPortOfEveryKindOfUrl) {
 }
 
 TEST_F(HousekeepingTest, HealthCheckReportsAClosedPortAsFailingAndTheRestOk) {
-  testing::LoopbackServer receiver(
-      [](const testing::LoopbackServer::Received&) { return testing::LoopbackServer::Reply{}; });
+  ::mw::testing::LoopbackServer receiver([](const ::mw::testing::LoopbackServer::Received&) {
+    return ::mw::testing::LoopbackServer::Reply{};
+  });
   prometheus::Registry registry;
   HealthCheckOptions o;
   o.data_dir = dir_.string();
