@@ -95,4 +95,17 @@ int RunExportGrafana(const CommonOptions& common, const ExportOptions& options);
 // 0 every channel accepted it, 1 one did not, 2 bad usage or configuration.
 int RunSendTestAlert(const CommonOptions& options, const std::string& only_channel);
 
+// backup restore (backup_restore.cc): a backup directory back into the data directory. 0
+// restored, 1 refused (a server runs, the backup does not verify) or failed, 2 bad usage.
+struct BackupRestoreOptions {
+  CommonOptions common;
+  std::string dir;
+};
+struct BackupCommand {
+  CLI::App* restore = nullptr;
+  std::shared_ptr<BackupRestoreOptions> options;
+};
+BackupCommand AddBackupCommand(CLI::App& app);
+int RunBackupRestore(const BackupCommand& command);
+
 }  // namespace mw::cli

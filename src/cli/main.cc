@@ -12,6 +12,7 @@
 //                            HOST:PORT] [--node-exporter-target HOST:PORT]
 //   modelwatch export grafana --out DIR [--datasource-uid prom] [--prometheus-url URL]
 //   modelwatch alert test [--channel NAME] [--config FILE]
+//   modelwatch backup restore DIR [--config FILE] [--data-dir DIR]
 //   modelwatch version
 // Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration (the message names the
 // flag or key and the reason).
@@ -44,6 +45,7 @@ struct CommandLine {
   mw::cli::ExportOptions export_options;
   mw::cli::SimulateCommand simulate;
   std::string alert_channel;
+  mw::cli::BackupCommand backup;
 
   CLI::App* serve = nullptr;
   CLI::App* import = nullptr;
@@ -237,6 +239,7 @@ int Dispatch(const CommandLine& c) {
     return mw::cli::RunExportPrometheus(c.common, c.export_options);
   if (c.export_grafana->parsed()) return mw::cli::RunExportGrafana(c.common, c.export_options);
   if (c.test_alert->parsed()) return mw::cli::RunSendTestAlert(c.common, c.alert_channel);
+  if (c.backup.restore->parsed()) return mw::cli::RunBackupRestore(c.backup);
   return 2;
 }
 
@@ -257,6 +260,7 @@ int main(int argc, char** argv) {
   AddExportCommands(app, commands);
   AddReportCommand(app, commands);
   commands.simulate = mw::cli::AddSimulateCommand(app);
+  commands.backup = mw::cli::AddBackupCommand(app);
   AddAlertAndVersionCommands(app, commands);
 
   try {
