@@ -81,6 +81,10 @@ void RegisterRoutes(http::Router& router, const ApiContext& ctx) {
       {"GET", "/v1/alerts", Role::kRead, GetAlerts(ctx.alerts)},
       {"GET", "/v1/alerts/history", Role::kRead, GetAlertHistory(ctx.alerts)},
       {"GET", "/v1/rules", Role::kRead, GetRules(ctx.alerts)},
+      {"GET", "/v1/retrain-requests", Role::kRead, ListRetrainRequests(ctx.retrain)},
+      {"GET", "/v1/reports", Role::kRead, ListReports(ctx.reports)},
+      {"GET", "/v1/reports/{model}/{name}", Role::kRead, GetReportFile(ctx.reports)},
+      {"GET", "/v1/models/{model}/report", Role::kRead, GetModelReport(ctx.reports)},
       {"GET", "/metrics", Role::kRead, GetMetrics(ctx.health)},
   };
   for (Route& r : guarded) {

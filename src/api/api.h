@@ -1,6 +1,7 @@
 // The HTTP API of modelwatch: ingest (/v1/predictions, /v1/actuals), the model registry
 // (/v1/models...), the quality engine (/v1/models/{model}/performance|drift|quality|history,
 // reference uploads, /v1/admin/profiles), alerts (/v1/alerts, /v1/alerts/history, /v1/rules),
+// performance reports (/v1/reports, /v1/models/{model}/report),
 // health (/health, /health/db, /livez, /readyz) and /metrics. This layer turns HTTP requests into
 // calls on the store, registry and telemetry; it owns no state of its own beyond the model catalog.
 //
@@ -79,6 +80,18 @@ struct AlertContext {
   alerting::RuleEngine* alerts = nullptr;  // null when alerting.enabled is false
 };
 
+// /v1/reports, /v1/reports/{model}/{name} and /v1/models/{model}/report (report_handlers.cc).
+// `alerts` may be null (alerting.enabled false); reports render on `workers`.
+struct ReportContext {
+  std::string reports_dir;                // Config::ReportsDir(): where the report tasks write
+  std::string segment_label = "segment";  // metrics.segment_label: the alerts' segment label
+  store::Store* store = nullptr;
+  monitor::QualityService* quality = nullptr;
+  alerting::RuleEngine* alerts = nullptr;
+  boost::asio::thread_pool* workers = nullptr;
+  const Clock* clock = nullptr;
+};
+
 // /health, /health/db, /livez, /readyz and /metrics (health_handlers.cc).
 struct HealthContext {
   const config::Config::Storage* storage = nullptr;
@@ -97,13 +110,20 @@ struct HealthContext {
   int64_t started_at_ms = 0;
 };
 
+// GET /v1/retrain-requests (retrain_handlers.cc).
+struct RetrainContext {
+  store::Store* store = nullptr;
+};
+
 struct ApiContext {
   const auth::Authenticator* auth = nullptr;  // every guarded route
   IngestContext ingest;
   RegistryContext registry;
   QualityContext quality;
   AlertContext alerts;
+  ReportContext reports;
   HealthContext health;
+  RetrainContext retrain;
 };
 
 // Adds every route; `ctx` must outlive the router.

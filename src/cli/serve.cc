@@ -170,24 +170,6 @@ struct QualityEngine {
   std::unique_ptr<monitor::Evaluator> evaluator;  // null: quality.evaluation_interval_seconds 0
 };
 
-monitor::ServiceOptions QualityServiceOptions(const config::Config::Quality& q) {
-  monitor::ServiceOptions o;
-  o.settings.min_samples = q.min_samples;
-  o.settings.degradation_threshold = q.degradation_threshold;
-  o.settings.model_degradation_thresholds = q.model_degradation_thresholds;
-  o.settings.classification_threshold = q.classification_threshold;
-  o.settings.drift_share_threshold = q.drift_share_threshold;
-  o.settings.alarm_level = q.alarm_level;
-  o.settings.min_class_samples = q.min_class_samples;
-  o.drift.dataset_drift_share = q.drift_share_threshold;
-  o.drift.p_value_threshold = q.feature_drift_alpha;
-  o.drift.fdr_alpha = q.feature_drift_alpha;
-  // model_drift_detected = dataset drift OR performance drift, each at half the budget.
-  o.drift.dataset_alpha = q.alarm_level / 2;
-  o.drift.all_statistics = true;
-  return o;
-}
-
 QualityEngine::QualityEngine(const config::Config& config, store::Store& store,
                              telemetry::Metrics& metrics, const Clock& clock,
                              BackgroundErrorReporter* errors)
@@ -510,7 +492,15 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   ctx.quality = {&config->quality,        store->get(), &quality.quality, &quality.profiles,
                  quality.evaluator.get(), &workers,     &logger,          &clock};
   ctx.alerts = {alerting.engine.get()};
+  ctx.reports = {config->ReportsDir(),
+                 config->metrics.segment_label,
+                 store->get(),
+                 &quality.quality,
+                 alerting.engine.get(),
+                 &workers,
+                 &clock};
   ctx.health = HealthContextFor(*config, **store, catalog, metrics.core, clock, version);
+  ctx.retrain = {store->get()};
   std::unique_ptr<ProxyStack> proxy;
   if (!BuildProxy(*config, metrics.core, clock, &background_errors, logger, ctx, &proxy)) return 1;
   http::Router router;

@@ -17,35 +17,4 @@ Result<std::vector<MaintenanceRun>> SqliteStore::ListMaintenanceRuns(
 }
 // ---- end runs ----
 
-// ---- retrain: sqlite_store_retrain.cc ----
-Result<int64_t> SqliteStore::AppendRetrainRequest(const RetrainRequest&) {
-  return Internal("not implemented");
-}
-Status SqliteStore::FinishRetrainRequest(const RetrainRequest&) {
-  return Internal("not implemented");
-}
-Result<std::vector<RetrainRequest>> SqliteStore::ListRetrainRequests(
-    const RetrainRequestQuery&) const {
-  return Internal("not implemented");
-}
-Result<RetrainRequest> SqliteStore::LastRetrainRequest(const std::string&,
-                                                       const std::string&) const {
-  return Internal("not implemented");
-}
-// ---- end retrain ----
-
-// ---- housekeeping: sqlite_store_housekeeping.cc ----
-Result<int64_t> SqliteStore::DeleteSnapshotsBefore(int64_t, bool) {
-  return Internal("not implemented");
-}
-Result<VacuumResult> SqliteStore::Vacuum() { return Internal("not implemented"); }
-Status SqliteStore::BackupTo(const std::string&) const { return Internal("not implemented"); }
-// ---- end housekeeping ----
-
-// ---- versions: sqlite_store_retrain.cc ----
-Status SqliteStore::DeleteModelVersion(const std::string&, const std::string&, const std::string&) {
-  return Internal("not implemented");
-}
-// ---- end versions ----
-
 }  // namespace mw::store
