@@ -29,8 +29,8 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-constexpr int64_t kDay = 86'400'000;
-constexpr int64_t kDay0 = 19'700 * kDay;  // 2023-12-09 00:00 UTC
+constexpr int64_t kArchiveDay = 86'400'000;
+constexpr int64_t kArchiveDay0 = 19'700 * kArchiveDay;  // 2023-12-09 00:00 UTC
 
 telemetry::LoggerOptions QuietLog() {
   telemetry::LoggerOptions o;
@@ -75,7 +75,7 @@ class ArchiveTaskTest : public ::testing::Test {
     return task.Run(ctx);
   }
 
-  // n rows per (model, day) for `days` days from kDay0; every third with an actual.
+  // n rows per (model, day) for `days` days from kArchiveDay0; every third with an actual.
   std::vector<ingest::PredictionEvent> Traffic(const std::vector<std::string>& models, int days,
                                                int n) {
     std::vector<ingest::PredictionEvent> out;
@@ -84,7 +84,7 @@ class ArchiveTaskTest : public ::testing::Test {
         for (int i = 0; i < n; ++i) {
           auto e = testing::Event(model + "-" + std::to_string(d) + "-" + std::to_string(i), model,
                                   0.001 * i);
-          e.timestamp_ms = kDay0 + d * kDay + i * 1000;
+          e.timestamp_ms = kArchiveDay0 + d * kArchiveDay + i * 1000;
           e.features_json = R"({"x":)" + std::to_string(i) + R"(,"c":"é\"q"})";
           if (i % 3 == 0) e.actual = i % 2;
           if (i % 4 == 0) e.latency_ms = 0.5 + i;
@@ -133,17 +133,17 @@ class ArchiveTaskTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  FakeClock clock_{kDay0 + 100 * kDay};
+  FakeClock clock_{kArchiveDay0 + 100 * kArchiveDay};
   telemetry::Logger log_{QuietLog()};
   std::unique_ptr<store::SqliteStore> store_;
 };
 
 TEST_F(ArchiveTaskTest, RetentionBoundaryIsExactAndWholeDaysOnly) {
-  clock_.Set(kDay0 + 90 * kDay);  // cutoff = kDay0 exactly
+  clock_.Set(kArchiveDay0 + 90 * kArchiveDay);  // cutoff = kArchiveDay0 exactly
   auto a = testing::Event("old", "m");
-  a.timestamp_ms = kDay0 - 1;
+  a.timestamp_ms = kArchiveDay0 - 1;
   auto b = testing::Event("edge", "m");
-  b.timestamp_ms = kDay0;
+  b.timestamp_ms = kArchiveDay0;
   Store({a, b});
   ArchiveTaskOptions niced = Options();
   niced.nice = 10;  // the default: the run on a thread of its own
@@ -154,13 +154,13 @@ TEST_F(ArchiveTaskTest, RetentionBoundaryIsExactAndWholeDaysOnly) {
   EXPECT_TRUE(store_->GetPrediction("edge").has_value());
   EXPECT_TRUE(fs::exists(ArchiveDir() / "m" / "2023-12-08.ndjson.zst"));
   EXPECT_TRUE(fs::exists(ArchiveDir() / "m" / "2023-12-08.manifest.json"));
-  // Half a day later the cutoff is inside kDay0's day: still not whole, still kept.
-  clock_.Set(kDay0 + 90 * kDay + kDay / 2);
+  // Half a day later the cutoff is inside kArchiveDay0's day: still not whole, still kept.
+  clock_.Set(kArchiveDay0 + 90 * kArchiveDay + kArchiveDay / 2);
   out = RunTask(Options());
   ASSERT_TRUE(out.has_value());
   EXPECT_EQ(out->items, 0);
   EXPECT_TRUE(store_->GetPrediction("edge").has_value());
-  clock_.Set(kDay0 + 91 * kDay);
+  clock_.Set(kArchiveDay0 + 91 * kArchiveDay);
   out = RunTask(Options());
   ASSERT_TRUE(out.has_value());
   EXPECT_EQ(out->items, 1);
@@ -170,7 +170,7 @@ TEST_F(ArchiveTaskTest, RetentionBoundaryIsExactAndWholeDaysOnly) {
 TEST_F(ArchiveTaskTest, ArchiveThenRestoreReturnsIdenticalRows) {
   Store(Traffic({"demand", "fraud/v2 eu"}, 3, 250));
   auto recent = testing::Event("recent", "demand");
-  recent.timestamp_ms = clock_.NowMillis() - kDay;
+  recent.timestamp_ms = clock_.NowMillis() - kArchiveDay;
   Store({recent});
   const auto before = Snapshot();
   auto out = RunTask(Options());

@@ -13,7 +13,7 @@ namespace mw::maintenance {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr int64_t kDay = 86'400'000;
+constexpr int64_t kRetentionDay = 86'400'000;
 
 store::EvaluationSnapshot SnapshotAt(int64_t at) {
   store::EvaluationSnapshot s;
@@ -25,7 +25,7 @@ store::EvaluationSnapshot SnapshotAt(int64_t at) {
 }
 
 TEST_F(HousekeepingTest, RetentionBoundaryIsExactAndTheDryRunChangesNothing) {
-  const int64_t cutoff = clock_.NowMillis() - 90 * kDay;
+  const int64_t cutoff = clock_.NowMillis() - 90 * kRetentionDay;
   EXPECT_EQ(RetentionCutoff(clock_.NowMillis(), 90), cutoff);
   ASSERT_TRUE(store_
                   ->AppendSnapshots(
