@@ -4,19 +4,6 @@
 
 namespace mw::store {
 
-// ---- runs: sqlite_store_runs.cc ----
-Result<int64_t> SqliteStore::BeginMaintenanceRun(const MaintenanceRun&) {
-  return Internal("not implemented");
-}
-Status SqliteStore::FinishMaintenanceRun(const MaintenanceRun&) {
-  return Internal("not implemented");
-}
-Result<std::vector<MaintenanceRun>> SqliteStore::ListMaintenanceRuns(
-    const MaintenanceRunQuery&) const {
-  return Internal("not implemented");
-}
-// ---- end runs ----
-
 // ---- retrain: sqlite_store_retrain.cc ----
 Result<int64_t> SqliteStore::AppendRetrainRequest(const RetrainRequest&) {
   return Internal("not implemented");
