@@ -82,6 +82,10 @@ void RegisterRoutes(http::Router& router, const ApiContext& ctx) {
       {"GET", "/v1/alerts/history", Role::kRead, GetAlertHistory(ctx.alerts)},
       {"GET", "/v1/rules", Role::kRead, GetRules(ctx.alerts)},
       {"GET", "/metrics", Role::kRead, GetMetrics(ctx.health)},
+      {"GET", "/v1/maintenance/runs", Role::kRead, ListMaintenanceRuns(ctx.maintenance)},
+      {"GET", "/v1/maintenance/runs/{id}", Role::kRead, GetMaintenanceRun(ctx.maintenance)},
+      {"POST", "/v1/maintenance/runs", Role::kAdmin, PostMaintenanceRun(ctx.maintenance)},
+      {"GET", "/v1/maintenance/tasks", Role::kRead, ListMaintenanceTasks(ctx.maintenance)},
   };
   for (Route& r : guarded) {
     router.Add(r.method, r.path, Guard(ctx.auth, r.role, std::move(r.handler)));

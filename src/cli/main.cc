@@ -9,6 +9,7 @@
 //   modelwatch export prometheus --out DIR [--rules FILE] [--alertmanager URL] [--modelwatch-target
 //                            HOST:PORT] [--node-exporter-target HOST:PORT]
 //   modelwatch export grafana --out DIR [--datasource-uid prom] [--prometheus-url URL]
+//   modelwatch maintain daily|weekly|monthly|TASK [--dry-run] [--server URL] [--config FILE]
 //   modelwatch alert test [--channel NAME] [--config FILE]
 //   modelwatch version
 // Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration (the message names the
@@ -40,6 +41,7 @@ struct CommandLine {
   bool signals_json = false;
   mw::cli::ExportOptions export_options;
   mw::cli::SimulateCommand simulate;
+  mw::cli::MaintainCommand maintain;
   std::string alert_channel;
 
   CLI::App* serve = nullptr;
@@ -205,6 +207,7 @@ int Dispatch(const CommandLine& c) {
   if (c.serve->parsed()) return mw::cli::RunServe(c.common, MODELWATCH_VERSION);
   if (c.import->parsed()) return mw::cli::RunRegistryImport(c.common, c.import_dir);
   if (c.simulate.subcommand->parsed()) return mw::cli::RunSimulate(c.simulate);
+  if (c.maintain.subcommand->parsed()) return mw::cli::RunMaintain(c.maintain);
   if (c.performance->parsed()) return mw::cli::RunPerformance(c.quality);
   if (c.check_drift->parsed()) return mw::cli::RunCheckDrift(c.quality);
   if (c.report->parsed()) return mw::cli::RunDriftReport(c.drift_report);
@@ -233,6 +236,7 @@ int main(int argc, char** argv) {
   AddRulesCommands(app, commands);
   AddExportCommands(app, commands);
   commands.simulate = mw::cli::AddSimulateCommand(app);
+  commands.maintain = mw::cli::AddMaintainCommand(app);
   AddAlertAndVersionCommands(app, commands);
 
   try {

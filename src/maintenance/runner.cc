@@ -186,6 +186,7 @@ std::vector<store::MaintenanceRun> Runner::Execute(Batch& batch, Progress& progr
                                                    const std::atomic<bool>* cancel) {
   std::vector<store::MaintenanceRun> out;
   while (batch.executed_ < batch.runs_.size()) {
+    if (cancel != nullptr && cancel->load()) break;  // the batch's destructor abandons the rest
     store::MaintenanceRun run = batch.runs_[batch.executed_++];
     out.push_back(ExecuteOne(std::move(run), progress, cancel));
   }

@@ -96,6 +96,7 @@ Result<std::vector<MaintenanceRun>> SqliteStore::ListMaintenanceRuns(
       " message FROM maintenance_runs WHERE 1 = 1";
   if (q.task) text += " AND task = ?";
   if (q.status) text += " AND status = ?";
+  if (q.id) text += " AND id = ?";
   text += " ORDER BY id DESC LIMIT ?";
   auto query = pool_->Prepare(text);
   if (!query) return query.error();
@@ -103,6 +104,7 @@ Result<std::vector<MaintenanceRun>> SqliteStore::ListMaintenanceRuns(
   int index = 1;
   if (q.task) select.BindText(index++, *q.task);
   if (q.status) select.BindText(index++, *q.status);
+  if (q.id) select.BindInt(index++, *q.id);
   select.BindInt(index, q.limit);
   std::vector<MaintenanceRun> out;
   while (true) {

@@ -122,6 +122,12 @@ TEST_F(MaintenanceRunsTest, ListFiltersByTaskAndStatusNewestFirstWithLimit) {
   ASSERT_EQ(failed->size(), 1u);
   EXPECT_EQ((*failed)[0].task, "backup");
   EXPECT_FALSE(store_->ListMaintenanceRuns(Query(std::nullopt, std::nullopt, 0)).has_value());
+  store::MaintenanceRunQuery by_id;
+  by_id.id = (*all)[2].id;
+  auto one = store_->ListMaintenanceRuns(by_id);
+  ASSERT_TRUE(one.has_value());
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ((*one)[0].started_at_ms, 300);
 }
 
 TEST_F(MaintenanceRunsTest, FinishRejectsUnknownIdsAndNonFinalStatuses) {
