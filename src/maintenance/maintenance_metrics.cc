@@ -1,5 +1,6 @@
 #include "maintenance/maintenance_metrics.h"
 
+#include <algorithm>
 #include <string>
 
 namespace mw::maintenance {
@@ -32,7 +33,12 @@ MaintenanceMetrics::MaintenanceMetrics(prometheus::Registry& registry)
                   .Name("modelwatch_maintenance_period_seconds")
                   .Help("The task's schedule period: seconds between its next two scheduled runs "
                         "(scheduled tasks only).")
-                  .Register(registry)) {}
+                  .Register(registry)),
+      since_success_(prometheus::BuildGauge()
+                         .Name("modelwatch_maintenance_seconds_since_success")
+                         .Help("Seconds since the scheduled task last succeeded (not a dry run); "
+                               "since the server started when it never did.")
+                         .Register(registry)) {}
 
 prometheus::Gauge& MaintenanceMetrics::TaskGauge(prometheus::Family<prometheus::Gauge>& family,
                                                  telemetry::SeriesCache<prometheus::Gauge*>& cache,
@@ -50,6 +56,8 @@ void MaintenanceMetrics::Restore(std::string_view task, const store::Store& stor
       if (run.dry_run || !run.finished_at_ms) continue;
       TaskGauge(last_success_, last_success_series_, task)
           .Set(static_cast<double>(*run.finished_at_ms) / 1000);
+      std::lock_guard lock(mutex_);
+      last_success_ms_[std::string(task)] = *run.finished_at_ms;
       break;
     }
   }
@@ -84,11 +92,29 @@ void MaintenanceMetrics::RecordFinished(const store::MaintenanceRun& run, double
   if (run.status == "succeeded" && run.finished_at_ms) {
     TaskGauge(last_success_, last_success_series_, run.task)
         .Set(static_cast<double>(*run.finished_at_ms) / 1000);
+    std::lock_guard lock(mutex_);
+    last_success_ms_[run.task] = *run.finished_at_ms;
+    if (tracked_.count(run.task) > 0) TaskGauge(since_success_, since_series_, run.task).Set(0);
   }
 }
 
 void MaintenanceMetrics::SetPeriod(std::string_view task, double seconds) {
   TaskGauge(period_, period_series_, task).Set(seconds);
+}
+
+void MaintenanceMetrics::Track(std::string_view task, int64_t start_ms) {
+  std::lock_guard lock(mutex_);
+  tracked_[std::string(task)] = start_ms;
+}
+
+void MaintenanceMetrics::Refresh(int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  for (const auto& [task, start_ms] : tracked_) {
+    auto success = last_success_ms_.find(task);
+    const int64_t since = success != last_success_ms_.end() ? success->second : start_ms;
+    TaskGauge(since_success_, since_series_, task)
+        .Set(static_cast<double>(std::max<int64_t>(now_ms - since, 0)) / 1000);
+  }
 }
 
 }  // namespace mw::maintenance

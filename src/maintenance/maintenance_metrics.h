@@ -14,11 +14,21 @@
 //   modelwatch_maintenance_period_seconds                     gauge, the gap between the task's
 //                                                             next two scheduled times; scheduled
 //                                                             tasks only
+//   modelwatch_maintenance_seconds_since_success              gauge, now - the newest success
+//                                                             (or - the server's start when the
+//                                                             task never succeeded); scheduled
+//                                                             tasks only, refreshed by the
+//                                                             scheduler about once a second (not
+//                                                             while it runs a task)
 // The default rules MaintenanceTaskFailed and MaintenanceTaskOverdue read them.
 //
 // Thread-safety: every method may be called from any thread.
 #pragma once
 
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
 #include <string_view>
 
 #include "prometheus/counter.h"
@@ -42,6 +52,11 @@ class MaintenanceMetrics {
   // A finished run (status succeeded / failed / refused).
   void RecordFinished(const store::MaintenanceRun& run, double duration_seconds);
   void SetPeriod(std::string_view task, double seconds);
+  // Exports seconds_since_success for `task` from now on, counting from `start_ms` until the
+  // task's first known success.
+  void Track(std::string_view task, int64_t start_ms);
+  // Sets seconds_since_success of every tracked task as of now_ms.
+  void Refresh(int64_t now_ms);
 
  private:
   prometheus::Gauge& TaskGauge(prometheus::Family<prometheus::Gauge>& family,
@@ -54,6 +69,7 @@ class MaintenanceMetrics {
   prometheus::Family<prometheus::Gauge>& failed_;
   prometheus::Family<prometheus::Gauge>& running_;
   prometheus::Family<prometheus::Gauge>& period_;
+  prometheus::Family<prometheus::Gauge>& since_success_;
   telemetry::SeriesCache<prometheus::Counter*> runs_series_;
   telemetry::SeriesCache<prometheus::Gauge*> last_success_series_, duration_series_, failed_series_,
       running_series_, period_series_;

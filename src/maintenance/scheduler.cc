@@ -63,7 +63,7 @@ std::optional<int64_t> PeriodSeconds(const CronSchedule& schedule, int64_t unix_
 
 Scheduler::Scheduler(Runner& runner, const Clock& clock, std::vector<ScheduledTask> tasks,
                      telemetry::Logger& logger, MaintenanceMetrics* metrics)
-    : runner_(runner), clock_(clock), logger_(logger) {
+    : runner_(runner), clock_(clock), logger_(logger), metrics_(metrics) {
   const int64_t now = clock_.NowMillis();
   for (ScheduledTask& t : tasks) {
     if (runner_.Find(t.task) == nullptr) {
@@ -72,8 +72,9 @@ Scheduler::Scheduler(Runner& runner, const Clock& clock, std::vector<ScheduledTa
       continue;
     }
     if (auto next = NextMs(t.schedule, now)) next_ms_[t.task] = *next;
-    if (auto period = PeriodSeconds(t.schedule, now / 1000); period && metrics != nullptr) {
-      metrics->SetPeriod(t.task, static_cast<double>(*period));
+    if (auto period = PeriodSeconds(t.schedule, now / 1000); period && metrics_ != nullptr) {
+      metrics_->SetPeriod(t.task, static_cast<double>(*period));
+      metrics_->Track(t.task, now);
     }
     tasks_.push_back(std::move(t));
   }
@@ -97,6 +98,7 @@ void Scheduler::Stop() {
 }
 
 std::vector<std::string> Scheduler::RunDue(int64_t now_ms) {
+  if (metrics_ != nullptr) metrics_->Refresh(now_ms);
   std::vector<const ScheduledTask*> due;
   {
     std::lock_guard lock(mutex_);

@@ -77,8 +77,9 @@ class Scheduler {
   // joins it. Idempotent.
   void Stop();
 
-  // Runs, in order, every task whose next time is at or before now_ms, then moves each run
-  // task's next time past now. Returns the names of the tasks run.
+  // Refreshes the seconds-since-success gauges, then runs, in order, every task whose next time
+  // is at or before now_ms, moving each one's next time past now. Returns the names of the tasks
+  // run.
   std::vector<std::string> RunDue(int64_t now_ms);
 
   // The task's next scheduled time (ms), nullopt when it is not scheduled.
@@ -92,6 +93,7 @@ class Scheduler {
   Runner& runner_;
   const Clock& clock_;
   telemetry::Logger& logger_;
+  MaintenanceMetrics* metrics_;
   std::vector<ScheduledTask> tasks_;
   mutable std::mutex mutex_;
   std::map<std::string, int64_t, std::less<>> next_ms_;  // guarded by mutex_

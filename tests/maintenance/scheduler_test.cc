@@ -158,6 +158,19 @@ TEST_F(SchedulerTest, ExportsThePeriodOfScheduledTasksOnly) {
   EXPECT_THAT(text, HasSubstr("modelwatch_maintenance_period_seconds{task=\"vacuum\"} 604800"));
   EXPECT_THAT(text, HasSubstr("modelwatch_maintenance_period_seconds{task=\"health-check\"} 300"));
   EXPECT_THAT(text, ::testing::Not(HasSubstr("period_seconds{task=\"cleanup-logs\"}")));
+  // Seconds since success count from the start until the first success, then from it.
+  clock_.Set(At("2026-12-07T13:00:00Z"));
+  s->RunDue(clock_.NowMillis());
+  EXPECT_THAT(metrics_->Serialize(),
+              HasSubstr("modelwatch_maintenance_seconds_since_success{task=\"retention\"} 3600"));
+  clock_.Set(At("2026-12-08T02:00:00Z"));
+  s->RunDue(clock_.NowMillis());  // check-performance, then retention: each takes a second
+  clock_.Set(At("2026-12-08T02:10:00Z"));
+  s->RunDue(clock_.NowMillis());
+  const std::string after = metrics_->Serialize();
+  EXPECT_THAT(after,
+              HasSubstr("modelwatch_maintenance_seconds_since_success{task=\"retention\"} 598\n"));
+  EXPECT_THAT(after, ::testing::Not(HasSubstr("seconds_since_success{task=\"cleanup-logs\"}")));
 }
 
 TEST_F(SchedulerTest, TasksThisBuildLacksAreDroppedAndATaskRunningByHandIsSkipped) {
