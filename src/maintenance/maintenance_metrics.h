@@ -72,7 +72,10 @@ class MaintenanceMetrics {
   prometheus::Family<prometheus::Gauge>& since_success_;
   telemetry::SeriesCache<prometheus::Counter*> runs_series_;
   telemetry::SeriesCache<prometheus::Gauge*> last_success_series_, duration_series_, failed_series_,
-      running_series_, period_series_;
+      running_series_, period_series_, since_series_;
+  std::mutex mutex_;
+  std::map<std::string, int64_t, std::less<>> last_success_ms_;  // guarded by mutex_
+  std::map<std::string, int64_t, std::less<>> tracked_;          // task -> start; mutex_
 };
 
 }  // namespace mw::maintenance
