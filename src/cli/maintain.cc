@@ -45,13 +45,17 @@ using MaintainJson = nlohmann::json;
 class MaintainProgress final : public maintenance::Progress {
  public:
   MaintainProgress(std::string task, bool tty) : task_(std::move(task)), tty_(tty) {}
-  ~MaintainProgress() override {
-    if (tty_ && drawn_) std::cerr << "\n";
+  ~MaintainProgress() override { Finish(); }
+  // Ends the bar's line (before the summary goes to stdout). Idempotent.
+  void Finish() {
+    if (tty_ && drawn_) std::cerr << "\n" << std::flush;
+    drawn_ = false;
   }
   void SetTotal(int64_t total) override { total_ = total; }
   void Update(int64_t done, std::string_view what) override {
     const auto now = std::chrono::steady_clock::now();
     const bool last = total_ > 0 && done >= total_;
+    if (done == 0 && what.empty()) return;  // nothing to say yet
     if (!tty_ && !last && now - printed_ < std::chrono::seconds(1)) return;
     printed_ = now;
     std::ostringstream line;
@@ -145,6 +149,7 @@ int FollowRun(const MaintainFlags& f, const std::string& base, int64_t id, const
     }
     const std::string status = a.body.value("status", "");
     if (status != "running") {
+      progress.Finish();
       const double seconds =
           a.body["duration_seconds"].is_number() ? a.body["duration_seconds"].get<double>() : 0;
       PrintSummary(task, status, a.body.value("items", int64_t{0}),
@@ -230,6 +235,7 @@ int RunLocal(const MaintainFlags& f, const config::Config& config,
     for (const std::string& task : tasks) {
       MaintainProgress progress(task, tty);
       auto run = runner->Run(task, f.dry_run, "cli", progress);
+      progress.Finish();
       if (!run.has_value()) {
         std::cerr << "modelwatch: " << task << ": " << run.error().message() << "\n";
         rc = 1;
