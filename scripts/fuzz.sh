@@ -4,7 +4,7 @@
 #   scripts/fuzz.sh run    BUILD_DIR   fuzz every target for FUZZ_SECONDS (default 300) and merge
 #                                      the inputs that add coverage into tests/fuzz/corpus/<target>/
 #   scripts/fuzz.sh test   BUILD_DIR   replay every target's checked-in corpus (each file once),
-#                                      then fuzz each for FUZZ_TEST_SECONDS (default 20) without
+#                                      then fuzz each for FUZZ_TEST_SECONDS (default 10) without
 #                                      keeping what it finds (what `make test` runs)
 #   scripts/fuzz.sh known  BUILD_DIR   run the reproducers under tests/fuzz/crashes/<target>/ and say
 #                                      which still crash (known crashes not yet fixed; never fails)
@@ -29,7 +29,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "$build" && pwd)
 fuzz_dir=$root/tests/fuzz
 seconds=${FUZZ_SECONDS:-300}
-test_seconds=${FUZZ_TEST_SECONDS:-20}
+test_seconds=${FUZZ_TEST_SECONDS:-10}
 timeout=${FUZZ_TIMEOUT:-10}
 jobs=${FUZZ_JOBS:-$(nproc)}
 for n in "$seconds" "$test_seconds" "$timeout" "$jobs"; do

@@ -81,6 +81,7 @@ void RegisterRoutes(http::Router& router, const ApiContext& ctx) {
       {"GET", "/v1/alerts", Role::kRead, GetAlerts(ctx.alerts)},
       {"GET", "/v1/alerts/history", Role::kRead, GetAlertHistory(ctx.alerts)},
       {"GET", "/v1/rules", Role::kRead, GetRules(ctx.alerts)},
+      {"GET", "/v1/retrain-requests", Role::kRead, ListRetrainRequests(ctx.retrain)},
       {"GET", "/metrics", Role::kRead, GetMetrics(ctx.health)},
       {"GET", "/v1/maintenance/runs", Role::kRead, ListMaintenanceRuns(ctx.maintenance)},
       {"GET", "/v1/maintenance/runs/{id}", Role::kRead, GetMaintenanceRun(ctx.maintenance)},

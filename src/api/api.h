@@ -116,6 +116,11 @@ struct HealthContext {
   int64_t started_at_ms = 0;
 };
 
+// GET /v1/retrain-requests (retrain_handlers.cc).
+struct RetrainContext {
+  store::Store* store = nullptr;
+};
+
 struct ApiContext {
   const auth::Authenticator* auth = nullptr;  // every guarded route
   IngestContext ingest;
@@ -124,6 +129,7 @@ struct ApiContext {
   AlertContext alerts;
   MaintenanceContext maintenance;
   HealthContext health;
+  RetrainContext retrain;
 };
 
 // Adds every route; `ctx` must outlive the router.

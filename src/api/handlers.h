@@ -47,6 +47,9 @@ http::Handler GetMaintenanceRun(const MaintenanceContext& ctx);
 http::Handler PostMaintenanceRun(const MaintenanceContext& ctx);
 http::Handler ListMaintenanceTasks(const MaintenanceContext& ctx);
 
+// Retraining requests (retrain_handlers.cc).
+http::Handler ListRetrainRequests(const RetrainContext& ctx);
+
 http::Handler GetMetrics(const HealthContext& ctx);
 http::Handler GetHealth(const HealthContext& ctx);
 http::Handler GetHealthDb(const HealthContext& ctx);

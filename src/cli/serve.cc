@@ -464,6 +464,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   ctx.alerts = {alerting.engine.get()};
   ctx.maintenance = maintenance->Context(maintenance_deps);
   ctx.health = HealthContextFor(*config, **store, catalog, metrics.core, clock, version);
+  ctx.retrain = {store->get()};
   std::unique_ptr<ProxyStack> proxy;
   if (!BuildProxy(*config, metrics.core, clock, &background_errors, logger, ctx, &proxy)) return 1;
   http::Router router;

@@ -208,6 +208,7 @@ Status Evaluator::EvaluateWindow(const Key& key, Window& w, registry::ModelTask 
 }
 
 Status Evaluator::EvaluateOnce() {
+  std::lock_guard pass(pass_mu_);
   const auto start = std::chrono::steady_clock::now();
   const int64_t now_ms = clock_.NowMillis();
   const int64_t cutoff = now_ms - options_.window_ms;

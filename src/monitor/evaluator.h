@@ -15,8 +15,9 @@
 // A replaced actual (same id sent again later) is seen only when the row's first actual had not
 // yet been picked up; restart the evaluator (or use the on-demand API) for exact recomputation.
 //
-// Thread-safety: Start/Stop from one thread; EvaluateOnce may be called when not started (tests,
-// CLI). Status() may be called from any thread.
+// Thread-safety: Start/Stop from one thread. EvaluateOnce may be called from any thread, also
+// while the loop runs (maintenance's check-performance): passes are serialised. Status() may be
+// called from any thread.
 #pragma once
 
 #include <atomic>
@@ -64,7 +65,7 @@ class Evaluator {
 
   void Start();  // first pass right away, then every interval
   void Stop();
-  // One pass now, on the calling thread (must not run concurrently with the loop's passes).
+  // One pass now, on the calling thread; waits for a pass of the loop that is under way.
   Status EvaluateOnce();
   EvaluatorStatus status() const;
 
@@ -95,6 +96,7 @@ class Evaluator {
   const Clock& clock_;
   const EvaluatorOptions options_;
 
+  std::mutex pass_mu_;  // one pass at a time; guards windows_ and last_seq_
   std::map<Key, Window> windows_;
   int64_t last_seq_ = 0;
 

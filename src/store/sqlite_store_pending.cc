@@ -4,23 +4,6 @@
 
 namespace mw::store {
 
-// ---- retrain: sqlite_store_retrain.cc ----
-Result<int64_t> SqliteStore::AppendRetrainRequest(const RetrainRequest&) {
-  return Internal("not implemented");
-}
-Status SqliteStore::FinishRetrainRequest(const RetrainRequest&) {
-  return Internal("not implemented");
-}
-Result<std::vector<RetrainRequest>> SqliteStore::ListRetrainRequests(
-    const RetrainRequestQuery&) const {
-  return Internal("not implemented");
-}
-Result<RetrainRequest> SqliteStore::LastRetrainRequest(const std::string&,
-                                                       const std::string&) const {
-  return Internal("not implemented");
-}
-// ---- end retrain ----
-
 // ---- archive: sqlite_store_archive.cc ----
 Result<std::vector<PredictionDay>> SqliteStore::ListPredictionDaysBefore(int64_t) const {
   return Internal("not implemented");
@@ -41,11 +24,5 @@ Result<int64_t> SqliteStore::DeleteSnapshotsBefore(int64_t, bool) {
 Result<VacuumResult> SqliteStore::Vacuum() { return Internal("not implemented"); }
 Status SqliteStore::BackupTo(const std::string&) const { return Internal("not implemented"); }
 // ---- end housekeeping ----
-
-// ---- versions: sqlite_store_retrain.cc ----
-Status SqliteStore::DeleteModelVersion(const std::string&, const std::string&, const std::string&) {
-  return Internal("not implemented");
-}
-// ---- end versions ----
 
 }  // namespace mw::store
