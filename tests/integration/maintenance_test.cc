@@ -1,6 +1,6 @@
 // Maintenance through the real binary, on one server: the data directory's lock (a second serve
 // exits 1 naming the holder's pid and address), `modelwatch maintain` asking the server that holds
-// the directory (unknown task: exit 2 listing the known ones; a set: exit 0), the runs in
+// the directory (unknown task: exit 2 listing the known ones; a task: exit 0), the runs in
 // GET /v1/maintenance/runs and modelwatch_maintenance_runs_total on /metrics, the API's errors,
 // and `maintain` running locally once the server is gone.
 #include <gtest/gtest.h>
@@ -59,28 +59,31 @@ TEST(MaintenanceTest, OneServerPerDataDirectoryAndMaintainAsksIt) {
   ASSERT_EQ(tasks_answer.status, 200) << tasks_answer.body;
   const json tasks = json::parse(tasks_answer.body);
   EXPECT_EQ(tasks["scheduler_enabled"], false);
-  // health-check when this build has it (it changes nothing), else the daily set (possibly empty).
-  const bool has_health = HasTask(tasks, "health-check");
-  const CommandResult run = Maintain(data_dir, {has_health ? "health-check" : "daily"});
+  // check-performance when this build has it (on a server without models it succeeds and changes
+  // nothing), else an emptied daily set.
+  const bool has_task = HasTask(tasks, "check-performance");
+  const CommandResult run = has_task ? Maintain(data_dir, {"check-performance"})
+                                     : Maintain(data_dir, {"daily", "--set", "maintenance.daily="});
   EXPECT_EQ(run.exit_code, 0) << run.output;
 
   HttpResult runs_answer = server.Client().Get("/v1/maintenance/runs?limit=10");
   ASSERT_EQ(runs_answer.status, 200) << runs_answer.body;
   const json runs = json::parse(runs_answer.body)["runs"];
   ASSERT_TRUE(runs.is_array());
-  if (has_health) {
+  if (has_task) {
     ASSERT_FALSE(runs.empty()) << runs_answer.body;
-    EXPECT_EQ(runs[0]["task"], "health-check");
+    EXPECT_EQ(runs[0]["task"], "check-performance");
     EXPECT_EQ(runs[0]["trigger"], "api");
     EXPECT_EQ(runs[0]["status"], "succeeded") << runs[0].dump();
-    EXPECT_NE(run.output.find("health-check succeeded items="), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find("check-performance succeeded items="), std::string::npos)
+        << run.output;
     const int64_t id = runs[0]["id"];
     HttpResult one = server.Client().Get("/v1/maintenance/runs/" + std::to_string(id));
     EXPECT_EQ(one.status, 200) << one.body;
     const std::string metrics = server.Client().Get("/metrics").body;
     EXPECT_EQ(ScrapedValue(metrics,
                            "modelwatch_maintenance_runs_total{status=\"succeeded\","
-                           "task=\"health-check\"}"),
+                           "task=\"check-performance\"}"),
               1)
         << metrics.substr(0, 3000);
   } else {
@@ -93,13 +96,14 @@ TEST(MaintenanceTest, OneServerPerDataDirectoryAndMaintainAsksIt) {
   EXPECT_NE(bad.body.find("\"pointer\":\"/task\""), std::string::npos) << bad.body;
   EXPECT_EQ(server.Client().Get("/v1/maintenance/runs/999999").status, 404);
   EXPECT_EQ(server.Client().Get("/v1/maintenance/runs?status=done").status, 400);
-  HttpResult set = server.Client().PostJson("/v1/maintenance/runs", R"({"task":"monthly",
-      "dry_run":true})");
+  HttpResult set =
+      server.Client().PostJson("/v1/maintenance/runs", R"({"task":"monthly", "dry_run":true})");
   EXPECT_EQ(set.status, 202) << set.body;
 
   // Without the server, maintain takes the directory and runs the set itself.
   EXPECT_EQ(server.Terminate(), 0) << server.output();
-  const CommandResult local = Maintain(data_dir, {"weekly", "--dry-run"});
+  const CommandResult local =
+      Maintain(data_dir, {"weekly", "--dry-run", "--set", "maintenance.weekly="});
   EXPECT_EQ(local.exit_code, 0) << local.output;
 }
 
