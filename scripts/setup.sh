@@ -14,6 +14,8 @@ packages=(
   prometheus prometheus-alertmanager wrk curl procps time redis-server nginx libhiredis-dev zstd
   python3 python3-numpy python3-scipy python3-sklearn
   python3-fastapi python3-uvicorn python3-prometheus-client
+  # the report test and scripts/report_screenshot.sh render reports in headless Chromium
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do

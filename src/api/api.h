@@ -1,6 +1,7 @@
 // The HTTP API of modelwatch: ingest (/v1/predictions, /v1/actuals), the model registry
 // (/v1/models...), the quality engine (/v1/models/{model}/performance|drift|quality|history,
 // reference uploads, /v1/admin/profiles), alerts (/v1/alerts, /v1/alerts/history, /v1/rules),
+// performance reports (/v1/reports, /v1/models/{model}/report),
 // health (/health, /health/db, /livez, /readyz) and /metrics. This layer turns HTTP requests into
 // calls on the store, registry and telemetry; it owns no state of its own beyond the model catalog.
 //
@@ -98,6 +99,18 @@ struct MaintenanceContext {
   const Clock* clock = nullptr;
 };
 
+// /v1/reports, /v1/reports/{model}/{name} and /v1/models/{model}/report (report_handlers.cc).
+// `alerts` may be null (alerting.enabled false); reports render on `workers`.
+struct ReportContext {
+  std::string reports_dir;                // Config::ReportsDir(): where the report tasks write
+  std::string segment_label = "segment";  // metrics.segment_label: the alerts' segment label
+  store::Store* store = nullptr;
+  monitor::QualityService* quality = nullptr;
+  alerting::RuleEngine* alerts = nullptr;
+  boost::asio::thread_pool* workers = nullptr;
+  const Clock* clock = nullptr;
+};
+
 // /health, /health/db, /livez, /readyz and /metrics (health_handlers.cc).
 struct HealthContext {
   const config::Config::Storage* storage = nullptr;
@@ -128,6 +141,7 @@ struct ApiContext {
   QualityContext quality;
   AlertContext alerts;
   MaintenanceContext maintenance;
+  ReportContext reports;
   HealthContext health;
   RetrainContext retrain;
 };

@@ -50,6 +50,11 @@ http::Handler ListMaintenanceTasks(const MaintenanceContext& ctx);
 // Retraining requests (retrain_handlers.cc).
 http::Handler ListRetrainRequests(const RetrainContext& ctx);
 
+// Performance reports (report_handlers.cc).
+http::Handler ListReports(const ReportContext& ctx);
+http::Handler GetReportFile(const ReportContext& ctx);
+http::Handler GetModelReport(const ReportContext& ctx);
+
 http::Handler GetMetrics(const HealthContext& ctx);
 http::Handler GetHealth(const HealthContext& ctx);
 http::Handler GetHealthDb(const HealthContext& ctx);

@@ -38,6 +38,15 @@ int RunPerformance(const QualityCommandOptions& options);
 // Exit 0: no drift; 1: drift detected (data drift or performance drift); 3: could not check.
 int RunCheckDrift(const QualityCommandOptions& options);
 
+// report (report.cc): one weekly or monthly performance report written to `out`, asked of a
+// running server, else rendered from the data directory.
+struct ReportCommandOptions {
+  std::string model, period = "weekly", end, out, format = "html";
+  std::string server;  // default: the configured server.host:server.port
+  std::string token;   // default: $MODELWATCH_TOKEN
+};
+int RunReport(const CommonOptions& common, const ReportCommandOptions& options);
+
 // drift-report: the drift report of two CSV files, offline (the drift benchmark uses it).
 struct DriftReportOptions {
   std::string reference, current;
@@ -97,5 +106,18 @@ int RunMaintain(const MaintainCommand& command);
 // alert test (send_test_alert.cc): a test alert to every notification channel, or only_channel.
 // 0 every channel accepted it, 1 one did not, 2 bad usage or configuration.
 int RunSendTestAlert(const CommonOptions& options, const std::string& only_channel);
+
+// backup restore (backup_restore.cc): a backup directory back into the data directory. 0
+// restored, 1 refused (a server runs, the backup does not verify) or failed, 2 bad usage.
+struct BackupRestoreOptions {
+  CommonOptions common;
+  std::string dir;
+};
+struct BackupCommand {
+  CLI::App* restore = nullptr;
+  std::shared_ptr<BackupRestoreOptions> options;
+};
+BackupCommand AddBackupCommand(CLI::App& app);
+int RunBackupRestore(const BackupCommand& command);
 
 }  // namespace mw::cli

@@ -4,6 +4,8 @@
 //   modelwatch simulate [--target URL] [--events N | --duration 60s] [--drift concept ...]
 //   modelwatch performance|check-drift --model M [--segment S] [--window 7d] [--json]
 //   modelwatch drift-report --reference R.csv --current C.csv [--json]
+//   modelwatch report --model M --period weekly|monthly [--end YYYY-MM-DD] --out FILE
+//                     [--format html|md] [--server URL]
 //   modelwatch rules check FILE [--config FILE] [--set KEY=VALUE]
 //   modelwatch rules signals [--json] [--config FILE] [--set KEY=VALUE]
 //   modelwatch export prometheus --out DIR [--rules FILE] [--alertmanager URL] [--modelwatch-target
@@ -11,6 +13,7 @@
 //   modelwatch export grafana --out DIR [--datasource-uid prom] [--prometheus-url URL]
 //   modelwatch maintain daily|weekly|monthly|TASK [--dry-run] [--server URL] [--config FILE]
 //   modelwatch alert test [--channel NAME] [--config FILE]
+//   modelwatch backup restore DIR [--config FILE] [--data-dir DIR]
 //   modelwatch version
 // Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration (the message names the
 // flag or key and the reason).
@@ -37,18 +40,21 @@ struct CommandLine {
   std::string import_dir;
   mw::cli::QualityCommandOptions quality;
   mw::cli::DriftReportOptions drift_report;
+  mw::cli::ReportCommandOptions model_report;
   std::string rules_file;
   bool signals_json = false;
   mw::cli::ExportOptions export_options;
   mw::cli::SimulateCommand simulate;
   mw::cli::MaintainCommand maintain;
   std::string alert_channel;
+  mw::cli::BackupCommand backup;
 
   CLI::App* serve = nullptr;
   CLI::App* import = nullptr;
   CLI::App* performance = nullptr;
   CLI::App* check_drift = nullptr;
   CLI::App* report = nullptr;
+  CLI::App* model_report_cmd = nullptr;
   CLI::App* rules_check = nullptr;
   CLI::App* rules_signals = nullptr;
   CLI::App* export_prometheus = nullptr;
@@ -186,6 +192,24 @@ void AddExportCommands(CLI::App& app, CommandLine& c) {
       ->capture_default_str();
 }
 
+// report: a weekly or monthly performance report to a file.
+void AddReportCommand(CLI::App& app, CommandLine& c) {
+  auto& o = c.model_report;
+  c.model_report_cmd = app.add_subcommand(
+      "report", "Write a weekly or monthly performance report (HTML or Markdown) of one model");
+  AddCommonOptions(c.model_report_cmd, c.common);
+  c.model_report_cmd->add_option("--model", o.model, "Model name")->required();
+  c.model_report_cmd->add_option("--period", o.period, "weekly or monthly")->capture_default_str();
+  c.model_report_cmd->add_option(
+      "--end", o.end,
+      "The period ends at 00:00 UTC of this day YYYY-MM-DD (default: the last full one)");
+  c.model_report_cmd->add_option("--out", o.out, "Output file")->required();
+  c.model_report_cmd->add_option("--format", o.format, "html or md")->capture_default_str();
+  c.model_report_cmd->add_option("--server", o.server,
+                                 "Server to ask (default: the configured listen address)");
+  c.model_report_cmd->add_option("--token", o.token, "Bearer token (default: $MODELWATCH_TOKEN)");
+}
+
 // alert test; version.
 void AddAlertAndVersionCommands(CLI::App& app, CommandLine& c) {
   auto* alert = app.add_subcommand("alert", "Alert notification commands");
@@ -211,12 +235,14 @@ int Dispatch(const CommandLine& c) {
   if (c.performance->parsed()) return mw::cli::RunPerformance(c.quality);
   if (c.check_drift->parsed()) return mw::cli::RunCheckDrift(c.quality);
   if (c.report->parsed()) return mw::cli::RunDriftReport(c.drift_report);
+  if (c.model_report_cmd->parsed()) return mw::cli::RunReport(c.common, c.model_report);
   if (c.rules_check->parsed()) return mw::cli::RunRulesCheck(c.common, c.rules_file);
   if (c.rules_signals->parsed()) return mw::cli::RunRulesSignals(c.common, c.signals_json);
   if (c.export_prometheus->parsed())
     return mw::cli::RunExportPrometheus(c.common, c.export_options);
   if (c.export_grafana->parsed()) return mw::cli::RunExportGrafana(c.common, c.export_options);
   if (c.test_alert->parsed()) return mw::cli::RunSendTestAlert(c.common, c.alert_channel);
+  if (c.backup.restore->parsed()) return mw::cli::RunBackupRestore(c.backup);
   return 2;
 }
 
@@ -235,8 +261,10 @@ int main(int argc, char** argv) {
   AddQualityCommands(app, commands);
   AddRulesCommands(app, commands);
   AddExportCommands(app, commands);
+  AddReportCommand(app, commands);
   commands.simulate = mw::cli::AddSimulateCommand(app);
   commands.maintain = mw::cli::AddMaintainCommand(app);
+  commands.backup = mw::cli::AddBackupCommand(app);
   AddAlertAndVersionCommands(app, commands);
 
   try {

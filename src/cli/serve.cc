@@ -463,6 +463,13 @@ int RunServe(const CommonOptions& options, const std::string& version) {
                  quality.evaluator.get(), &workers,     &logger,          &clock};
   ctx.alerts = {alerting.engine.get()};
   ctx.maintenance = maintenance->Context(maintenance_deps);
+  ctx.reports = {config->ReportsDir(),
+                 config->metrics.segment_label,
+                 store->get(),
+                 &quality.quality,
+                 alerting.engine.get(),
+                 &workers,
+                 &clock};
   ctx.health = HealthContextFor(*config, **store, catalog, metrics.core, clock, version);
   ctx.retrain = {store->get()};
   std::unique_ptr<ProxyStack> proxy;

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "cli/wiring/options.h"
 #include "store/sqlite_store.h"
 
 namespace mw::cli {
@@ -29,28 +30,6 @@ Result<std::unique_ptr<store::Store>> OpenStore(const config::Config& config,
   o.errors = errors;
   return store::OpenSqliteStore(o);
 }
-
-namespace {
-
-monitor::ServiceOptions QualityServiceOptions(const config::Config::Quality& q) {
-  monitor::ServiceOptions o;
-  o.settings.min_samples = q.min_samples;
-  o.settings.degradation_threshold = q.degradation_threshold;
-  o.settings.model_degradation_thresholds = q.model_degradation_thresholds;
-  o.settings.classification_threshold = q.classification_threshold;
-  o.settings.drift_share_threshold = q.drift_share_threshold;
-  o.settings.alarm_level = q.alarm_level;
-  o.settings.min_class_samples = q.min_class_samples;
-  o.drift.dataset_drift_share = q.drift_share_threshold;
-  o.drift.p_value_threshold = q.feature_drift_alpha;
-  o.drift.fdr_alpha = q.feature_drift_alpha;
-  // model_drift_detected = dataset drift OR performance drift, each at half the budget.
-  o.drift.dataset_alpha = q.alarm_level / 2;
-  o.drift.all_statistics = true;
-  return o;
-}
-
-}  // namespace
 
 QualityEngine::QualityEngine(const config::Config& config, store::Store& store,
                              telemetry::Metrics& metrics, const Clock& clock,

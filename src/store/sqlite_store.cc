@@ -105,6 +105,10 @@ Status SqliteStore::OpenAll() {
   auto db = sqlite::Db::Open(options_.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (!db) return db.error();
   writer_ = std::move(*db);
+  // Incremental auto-vacuum lets the vacuum task free pages in short steps (see
+  // sqlite_store_housekeeping.cc). It takes effect only on a database without tables, i.e. one
+  // created now, and only before the switch to WAL; on an existing one it is a no-op.
+  if (Status av = writer_.Exec("PRAGMA auto_vacuum=INCREMENTAL"); !av.ok()) return av;
   {
     auto mode = sqlite::Stmt::Prepare(writer_, "PRAGMA journal_mode=WAL", false);
     if (!mode) return mode.error();

@@ -17,12 +17,4 @@ Result<std::pair<int64_t, int64_t>> SqliteStore::RestorePredictions(
 }
 // ---- end archive ----
 
-// ---- housekeeping: sqlite_store_housekeeping.cc ----
-Result<int64_t> SqliteStore::DeleteSnapshotsBefore(int64_t, bool) {
-  return Internal("not implemented");
-}
-Result<VacuumResult> SqliteStore::Vacuum() { return Internal("not implemented"); }
-Status SqliteStore::BackupTo(const std::string&) const { return Internal("not implemented"); }
-// ---- end housekeeping ----
-
 }  // namespace mw::store

@@ -42,6 +42,32 @@ class AlertStateStoreTest : public ::testing::Test {
   std::string path_;
 };
 
+TEST_F(AlertStateStoreTest, HistoryRetentionKeepsTheCutoffAndDeletesOneMillisecondBefore) {
+  auto store = AlertStateStore::Open(path_, 0);
+  ASSERT_TRUE(store.has_value()) << store.error().message();
+  std::vector<AlertTransition> transitions;
+  for (int64_t at : {9999, 10000, 10001}) {
+    AlertTransition t;
+    t.at_ms = at;
+    t.alertname = "HighError";
+    t.fingerprint = "f";
+    t.state = "firing";
+    transitions.push_back(t);
+  }
+  // now 3000: the Save's own hourly pruning does not run yet.
+  ASSERT_TRUE((*store)->Save({}, transitions, 3000, 1).ok());
+  auto counted = (*store)->DeleteHistoryBefore(10000, /*dry_run=*/true);
+  ASSERT_TRUE(counted.has_value());
+  EXPECT_EQ(*counted, 1);
+  auto deleted = (*store)->DeleteHistoryBefore(10000, false);
+  ASSERT_TRUE(deleted.has_value());
+  EXPECT_EQ(*deleted, 1);
+  auto left = (*store)->History(HistoryQuery{});
+  ASSERT_TRUE(left.has_value());
+  ASSERT_EQ(left->size(), 2u);
+  EXPECT_EQ(left->back().at_ms, 10000);
+}
+
 TEST_F(AlertStateStoreTest, LoadReturnsWhatSaveWrote) {
   auto store = AlertStateStore::Open(path_, 0);
   ASSERT_TRUE(store.has_value()) << store.error().message();

@@ -153,6 +153,36 @@ TEST_F(OutboxTest, RetryAfterOnTooManyRequestsIsHonoured) {
   EXPECT_TRUE(Rows(*outbox, "pending").empty());
 }
 
+TEST_F(OutboxTest, RetentionDeletesGivenUpRowsBeforeTheCutoffAndNeverPendingOnes) {
+  auto outbox = Open(deliverer_);
+  ASSERT_TRUE(outbox);
+  deliverer_.Script("old", {ClassifyHttpStatus(400, "bad", -1)});
+  deliverer_.Script("new", {ClassifyHttpStatus(400, "bad", -1)});
+  deliverer_.Script("slow", {Status503()});
+  ASSERT_TRUE(outbox->Enqueue("old", "a", "").ok());
+  EXPECT_EQ(outbox->DeliverDue(), 1);  // given up at t0
+  const int64_t t0 = clock_.NowMillis();
+  clock_.Advance(1);
+  ASSERT_TRUE(outbox->Enqueue("new", "b", "").ok());
+  ASSERT_TRUE(outbox->Enqueue("slow", "c", "").ok());
+  EXPECT_EQ(outbox->DeliverDue(), 2);  // "b" given up at t0 + 1, "c" waits for a retry
+  clock_.Advance(1);
+  auto counted = outbox->DeleteFailedBefore(t0 + 1, /*dry_run=*/true);
+  ASSERT_TRUE(counted.has_value()) << counted.error().ToString();
+  EXPECT_EQ(*counted, 1);
+  EXPECT_EQ(Rows(*outbox, "failed").size(), 2u);  // the dry run deleted nothing
+  auto deleted = outbox->DeleteFailedBefore(t0 + 1, false);
+  ASSERT_TRUE(deleted.has_value());
+  EXPECT_EQ(*deleted, 1);
+  const auto failed = Rows(*outbox, "failed");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].payload, "b");  // at the cutoff: kept
+  auto all = outbox->DeleteFailedBefore(clock_.NowMillis() + 1000, false);
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(*all, 1);
+  EXPECT_EQ(Rows(*outbox, "pending").size(), 1u);  // pending rows are never removed
+}
+
 TEST_F(OutboxTest, PermanentFailureIsKeptWithItsErrorAndDoesNotBlockTheChannel) {
   auto outbox = Open(deliverer_);
   ASSERT_TRUE(outbox);

@@ -37,10 +37,10 @@ TEST(MigrationsTest, CreateEveryTableAndRecordTheVersion) {
   sqlite::Db db = OpenFile(dir.File("db"));
   auto applied = ApplyMigrations(db, Migrations(), kSqlite, 42);
   ASSERT_TRUE(applied.has_value());
-  EXPECT_EQ(*applied, (std::vector<int64_t>{1, 2, 3}));
-  for (const char* table :
-       {"prediction_logs", "models", "model_versions", "pending_actuals", "store_meta",
-        "reference_profiles", "evaluation_snapshots", "prediction_inbox"}) {
+  EXPECT_EQ(*applied, (std::vector<int64_t>{1, 2, 3, 4}));
+  for (const char* table : {"prediction_logs", "models", "model_versions", "pending_actuals",
+                            "store_meta", "reference_profiles", "evaluation_snapshots",
+                            "prediction_inbox", "maintenance_runs", "retrain_requests"}) {
     EXPECT_EQ(
         Int(db, std::string("SELECT count(*) FROM sqlite_master WHERE name = '") + table + "'"), 1)
         << table;

@@ -531,6 +531,10 @@ Result<std::vector<AlertTransition>> RuleEngine::History(const HistoryQuery& que
   return impl_->store->History(query);
 }
 
+Result<int64_t> RuleEngine::DeleteHistoryBefore(int64_t cutoff_ms, bool dry_run) {
+  return impl_->store->DeleteHistoryBefore(cutoff_ms, dry_run);
+}
+
 const RuleSet& RuleEngine::rule_set() const { return impl_->rule_set; }
 
 }  // namespace mw::alerting

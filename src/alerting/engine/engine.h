@@ -169,6 +169,11 @@ class RuleEngine {
   std::vector<RuleStatus> Rules() const;
   // Newest first.
   Result<std::vector<AlertTransition>> History(const HistoryQuery& query) const;
+  // Retention (the maintenance task `retention`; the engine also prunes past
+  // options.history_retention_ms on its own, at most hourly): deletes the history rows with
+  // at < cutoff_ms (a row at exactly cutoff_ms stays); with dry_run only counts them. Returns the
+  // number of rows (to be) deleted. Active alerts are not touched.
+  Result<int64_t> DeleteHistoryBefore(int64_t cutoff_ms, bool dry_run);
   const RuleSet& rule_set() const;
 
  private:

@@ -263,4 +263,18 @@ Result<std::vector<AlertTransition>> AlertStateStore::History(const HistoryQuery
   return out;
 }
 
+Result<int64_t> AlertStateStore::DeleteHistoryBefore(int64_t cutoff_ms, bool dry_run) {
+  std::lock_guard lock(mu_);
+  auto stmt = Stmt::Prepare(db_,
+                            dry_run ? "SELECT count(*) FROM alert_history WHERE at < ?"
+                                    : "DELETE FROM alert_history WHERE at < ?",
+                            false);
+  if (!stmt) return stmt.error();
+  stmt->BindInt(1, cutoff_ms);
+  auto row = stmt->Step();
+  if (!row) return row.error();
+  if (dry_run) return *row ? stmt->ColumnInt(0) : int64_t{0};
+  return static_cast<int64_t>(sqlite3_changes(db_.get()));
+}
+
 }  // namespace mw::alerting::detail

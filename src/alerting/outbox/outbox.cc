@@ -370,6 +370,22 @@ Result<std::vector<OutboxEntry>> Outbox::List(std::string_view state) const {
   return out;
 }
 
+Result<int64_t> Outbox::DeleteFailedBefore(int64_t cutoff_ms, bool dry_run) {
+  std::lock_guard lock(impl_->db_mutex);
+  auto stmt = Stmt::Prepare(impl_->db,
+                            dry_run ? "SELECT count(*) FROM outbox WHERE state = 'failed'"
+                                      " AND last_attempt_at < ?"
+                                    : "DELETE FROM outbox WHERE state = 'failed'"
+                                      " AND last_attempt_at < ?",
+                            false);
+  if (!stmt) return stmt.error();
+  stmt->BindInt(1, cutoff_ms);
+  auto row = stmt->Step();
+  if (!row) return row.error();
+  if (dry_run) return *row ? stmt->ColumnInt(0) : int64_t{0};
+  return static_cast<int64_t>(sqlite3_changes(impl_->db.get()));
+}
+
 int64_t Outbox::NextWaitMs() {
   std::lock_guard lock(impl_->db_mutex);
   const int64_t idle = impl_->options.idle_wait_ms;

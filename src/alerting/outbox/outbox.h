@@ -115,6 +115,12 @@ class Outbox final : public NotificationQueue {
   // Rows in `state` ("pending" or "failed"), oldest first.
   Result<std::vector<OutboxEntry>> List(std::string_view state) const;
 
+  // Retention (the maintenance task `retention`): deletes the given-up ("failed") rows whose last
+  // attempt was before cutoff_ms (a row at exactly cutoff_ms stays); with dry_run only counts
+  // them. Pending rows are never touched; delivered rows are deleted at delivery already.
+  // Returns the number of rows (to be) deleted.
+  Result<int64_t> DeleteFailedBefore(int64_t cutoff_ms, bool dry_run);
+
  private:
   struct Impl;
   Outbox(const OutboxOptions& options, const Clock& clock, Deliverer& deliverer);

@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "config/config.h"
 #include "http/http.h"
+#include "monitor/service.h"
 #include "telemetry/logging.h"
 #include "telemetry/metrics.h"
 
@@ -26,5 +27,8 @@ telemetry::MetricsOptions MetricsOptionsFromConfig(const config::Config& config,
 // `observer` (may be null) sees every request and connection.
 http::ServerOptions ServerOptionsFromConfig(const config::Config::Server& server,
                                             http::ServerObserver* observer);
+
+// quality.* -> the quality engine's settings and drift options (serve, report, maintain).
+monitor::ServiceOptions QualityServiceOptions(const config::Config::Quality& q);
 
 }  // namespace mw::cli

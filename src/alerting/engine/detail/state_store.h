@@ -60,6 +60,9 @@ class AlertStateStore {
   // Transitions matching `query`, newest first.
   Result<std::vector<AlertTransition>> History(const HistoryQuery& query) const;
 
+  // History rows with at < cutoff_ms: deleted (counted only with dry_run); their number.
+  Result<int64_t> DeleteHistoryBefore(int64_t cutoff_ms, bool dry_run);
+
  private:
   explicit AlertStateStore(sqlite::Db db) : db_(std::move(db)) {}
 
