@@ -86,6 +86,10 @@ void RegisterRoutes(http::Router& router, const ApiContext& ctx) {
       {"GET", "/v1/reports/{model}/{name}", Role::kRead, GetReportFile(ctx.reports)},
       {"GET", "/v1/models/{model}/report", Role::kRead, GetModelReport(ctx.reports)},
       {"GET", "/metrics", Role::kRead, GetMetrics(ctx.health)},
+      {"GET", "/v1/maintenance/runs", Role::kRead, ListMaintenanceRuns(ctx.maintenance)},
+      {"GET", "/v1/maintenance/runs/{id}", Role::kRead, GetMaintenanceRun(ctx.maintenance)},
+      {"POST", "/v1/maintenance/runs", Role::kAdmin, PostMaintenanceRun(ctx.maintenance)},
+      {"GET", "/v1/maintenance/tasks", Role::kRead, ListMaintenanceTasks(ctx.maintenance)},
   };
   for (Route& r : guarded) {
     router.Add(r.method, r.path, Guard(ctx.auth, r.role, std::move(r.handler)));

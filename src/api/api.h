@@ -16,10 +16,12 @@
 // Model admission (ingest.max_models, ingest.require_registered_models): see ModelCatalog.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/thread_pool.hpp>
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "alerting/engine/engine.h"
 #include "api/metrics/ingest_metrics.h"
@@ -29,6 +31,8 @@
 #include "common/clock.h"
 #include "config/config.h"
 #include "http/http.h"
+#include "maintenance/runner.h"
+#include "maintenance/scheduler.h"
 #include "monitor/evaluator.h"
 #include "monitor/service.h"
 #include "profile/profile.h"
@@ -80,6 +84,21 @@ struct AlertContext {
   alerting::RuleEngine* alerts = nullptr;  // null when alerting.enabled is false
 };
 
+// /v1/maintenance/... (maintenance_handlers.cc). `workers` runs the tasks off the I/O threads;
+// `cancel` is set when serve shuts down; `schedule` is every scheduled task (the scheduler runs
+// them only with `scheduler_enabled`).
+struct MaintenanceContext {
+  maintenance::Runner* runner = nullptr;
+  const config::Config::Maintenance* settings = nullptr;  // the daily/weekly/monthly sets
+  const std::vector<maintenance::ScheduledTask>* schedule = nullptr;
+  bool scheduler_enabled = false;
+  store::Store* store = nullptr;
+  boost::asio::thread_pool* workers = nullptr;
+  const std::atomic<bool>* cancel = nullptr;
+  telemetry::Logger* logger = nullptr;  // audit lines
+  const Clock* clock = nullptr;
+};
+
 // /v1/reports, /v1/reports/{model}/{name} and /v1/models/{model}/report (report_handlers.cc).
 // `alerts` may be null (alerting.enabled false); reports render on `workers`.
 struct ReportContext {
@@ -121,6 +140,7 @@ struct ApiContext {
   RegistryContext registry;
   QualityContext quality;
   AlertContext alerts;
+  MaintenanceContext maintenance;
   ReportContext reports;
   HealthContext health;
   RetrainContext retrain;

@@ -41,6 +41,12 @@ http::Handler GetAlerts(const AlertContext& ctx);
 http::Handler GetAlertHistory(const AlertContext& ctx);
 http::Handler GetRules(const AlertContext& ctx);
 
+// Maintenance runs and tasks (maintenance_handlers.cc).
+http::Handler ListMaintenanceRuns(const MaintenanceContext& ctx);
+http::Handler GetMaintenanceRun(const MaintenanceContext& ctx);
+http::Handler PostMaintenanceRun(const MaintenanceContext& ctx);
+http::Handler ListMaintenanceTasks(const MaintenanceContext& ctx);
+
 // Retraining requests (retrain_handlers.cc).
 http::Handler ListRetrainRequests(const RetrainContext& ctx);
 

@@ -93,6 +93,18 @@ struct ExportOptions {
 int RunExportPrometheus(const CommonOptions& common, const ExportOptions& options);
 int RunExportGrafana(const CommonOptions& common, const ExportOptions& options);
 
+// maintain (maintain.cc): modelwatch maintain daily|weekly|monthly|TASK [--dry-run] [--server URL]
+// [--token T] [--config/--data-dir/--set]. Asks the server holding the data directory (or
+// --server) to run the tasks, else takes the directory's lock and runs them here. Exit 0 every run
+// succeeded, 1 a run failed or was refused (or the server was unreachable), 2 bad usage.
+struct MaintainFlags;
+struct MaintainCommand {
+  CLI::App* subcommand = nullptr;
+  std::shared_ptr<MaintainFlags> flags;
+};
+MaintainCommand AddMaintainCommand(CLI::App& app);
+int RunMaintain(const MaintainCommand& command);
+
 // alert test (send_test_alert.cc): a test alert to every notification channel, or only_channel.
 // 0 every channel accepted it, 1 one did not, 2 bad usage or configuration.
 int RunSendTestAlert(const CommonOptions& options, const std::string& only_channel);

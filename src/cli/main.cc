@@ -12,6 +12,7 @@
 //   modelwatch export prometheus --out DIR [--rules FILE] [--alertmanager URL] [--modelwatch-target
 //                            HOST:PORT] [--node-exporter-target HOST:PORT]
 //   modelwatch export grafana --out DIR [--datasource-uid prom] [--prometheus-url URL]
+//   modelwatch maintain daily|weekly|monthly|TASK [--dry-run] [--server URL] [--config FILE]
 //   modelwatch alert test [--channel NAME] [--config FILE]
 //   modelwatch backup restore DIR [--config FILE] [--data-dir DIR]
 //   modelwatch version
@@ -46,6 +47,7 @@ struct CommandLine {
   bool signals_json = false;
   mw::cli::ExportOptions export_options;
   mw::cli::SimulateCommand simulate;
+  mw::cli::MaintainCommand maintain;
   std::string alert_channel;
   mw::cli::BackupCommand backup;
 
@@ -242,6 +244,7 @@ int Dispatch(const CommandLine& c) {
   if (c.import->parsed()) return mw::cli::RunRegistryImport(c.common, c.import_dir);
   if (c.archive_restore->parsed()) return mw::cli::RunArchiveRestore(c.common, c.restore_files);
   if (c.simulate.subcommand->parsed()) return mw::cli::RunSimulate(c.simulate);
+  if (c.maintain.subcommand->parsed()) return mw::cli::RunMaintain(c.maintain);
   if (c.performance->parsed()) return mw::cli::RunPerformance(c.quality);
   if (c.check_drift->parsed()) return mw::cli::RunCheckDrift(c.quality);
   if (c.report->parsed()) return mw::cli::RunDriftReport(c.drift_report);
@@ -273,6 +276,7 @@ int main(int argc, char** argv) {
   AddExportCommands(app, commands);
   AddReportCommand(app, commands);
   commands.simulate = mw::cli::AddSimulateCommand(app);
+  commands.maintain = mw::cli::AddMaintainCommand(app);
   commands.backup = mw::cli::AddBackupCommand(app);
   AddAlertAndVersionCommands(app, commands);
 

@@ -7,10 +7,16 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/clock.h"
 #include "config/config.h"
+#include "maintenance/maintenance_metrics.h"
+#include "maintenance/runner.h"
+#include "maintenance/scheduler.h"
 #include "maintenance/task.h"
 #include "store/store.h"
 #include "telemetry/logging.h"
@@ -56,5 +62,18 @@ void AddHousekeepingTasks(const MaintenanceDeps& deps, TaskList& tasks);
 void AddModelTasks(const MaintenanceDeps& deps, TaskList& tasks);
 // weekly-report, monthly-report (maintenance_tasks_report.cc).
 void AddReportTasks(const MaintenanceDeps& deps, TaskList& tasks);
+
+// Every task the Add* functions build, in a Runner (maintenance_stack.cc). `metrics` may be null.
+std::unique_ptr<maintenance::Runner> BuildMaintenanceRunner(
+    const MaintenanceDeps& deps, maintenance::MaintenanceMetrics* metrics);
+
+// The sets and per-task schedules of the configuration, for maintenance::ResolveSchedules.
+maintenance::ScheduleSpec ScheduleSpecFromConfig(const config::Config::Maintenance& m);
+
+// The tasks of a target of `modelwatch maintain` / POST /v1/maintenance/runs: "daily", "weekly"
+// or "monthly" (the set, in its order; may be empty), or one task name. nullopt when the target is
+// neither a set nor one of config::kMaintenanceTaskNames.
+std::optional<std::vector<std::string>> ExpandMaintenanceTarget(
+    const config::Config::Maintenance& m, std::string_view target);
 
 }  // namespace mw::cli

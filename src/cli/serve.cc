@@ -18,7 +18,10 @@
 #include "api/metrics/request_observer.h"
 #include "api/metrics/service_metrics.h"
 #include "cli/commands.h"
+#include "cli/data_dir_lock.h"
 #include "cli/proxy_stack.h"
+#include "cli/serve_maintenance.h"
+#include "cli/serve_parts.h"
 #include "cli/wiring/options.h"
 #include "cli/wiring/proxy_routes.h"
 #include "common/clock.h"
@@ -56,31 +59,6 @@ std::optional<config::Config> LoadConfigOrReport(const CommonOptions& options) {
 }
 
 namespace {
-
-// Opens the configured store; the data directory is created when missing.
-Result<std::unique_ptr<store::Store>> OpenStore(const config::Config& config,
-                                                store::StoreObserver* observer,
-                                                BackgroundErrorReporter* errors,
-                                                telemetry::Logger& logger) {
-  std::error_code ec;
-  std::filesystem::create_directories(config.storage.data_dir, ec);
-  if (ec) {
-    return Unavailable("cannot create data directory '" + config.storage.data_dir +
-                       "': " + ec.message());
-  }
-  store::SqliteStoreOptions o;
-  o.path = (std::filesystem::path(config.storage.data_dir) / "modelwatch.db").string();
-  o.read_connections = config.storage.read_connections;
-  o.max_queue_requests = static_cast<size_t>(config.storage.max_queue_requests);
-  o.max_rows_per_commit = static_cast<size_t>(config.storage.max_rows_per_commit);
-  o.synchronous_full = config.storage.sqlite_synchronous == "full";
-  o.preallocate_wal = config.storage.sqlite_preallocate_wal;
-  o.preallocate_min_free_bytes = config.storage.min_free_bytes;
-  o.warn = [&logger](const std::string& message) { logger.Warn(message); };
-  o.observer = observer;
-  o.errors = errors;
-  return store::OpenSqliteStore(o);
-}
 
 // Blocks SIGINT/SIGTERM in every thread (call before starting any), so the main thread can take
 // them synchronously with sigwait instead of running code in a signal handler.
@@ -156,33 +134,6 @@ void RaiseOpenFileLimit(const config::Config& config, telemetry::Logger& logger)
         {{"server.max_connections", config.server.max_connections},
          {"process.nofile.current", static_cast<uint64_t>(limit.rlim_cur)}});
   }
-}
-
-// The quality engine: profile cache, on-demand service, gauges and the background evaluator.
-// Members are built (and destroyed in reverse) in this order.
-struct QualityEngine {
-  QualityEngine(const config::Config& config, store::Store& store, telemetry::Metrics& metrics,
-                const Clock& clock, BackgroundErrorReporter* errors);
-
-  profile::ProfileCache profiles;
-  monitor::QualityService quality;
-  monitor::QualityMetrics gauges;
-  std::unique_ptr<monitor::Evaluator> evaluator;  // null: quality.evaluation_interval_seconds 0
-};
-
-QualityEngine::QualityEngine(const config::Config& config, store::Store& store,
-                             telemetry::Metrics& metrics, const Clock& clock,
-                             BackgroundErrorReporter* errors)
-    : profiles(static_cast<size_t>(config.quality.profile_cache_size)),
-      quality(store, profiles, QualityServiceOptions(config.quality), clock),
-      gauges(metrics.registry(), config.metrics.prefix, config.metrics.segment_label) {
-  if (config.quality.evaluation_interval_seconds <= 0) return;
-  monitor::EvaluatorOptions eo;
-  eo.interval_ms = config.quality.evaluation_interval_seconds * 1000;
-  eo.window_ms = config.quality.window_seconds * 1000;
-  eo.max_window_rows = config.quality.max_window_rows;
-  eo.errors = errors;
-  evaluator = std::make_unique<monitor::Evaluator>(store, quality, &gauges, clock, eo);
 }
 
 // Alerting: the rule engine hands alert events to the router, which queues notifications in the
@@ -430,11 +381,14 @@ api::HealthContext HealthContextFor(const config::Config& config, store::Store& 
 // wait for every connection to close, so none can bring a request after the store closed); then
 // the background work stops, the store drains and closes, and the I/O threads stop.
 void ShutDown(http::Server& server, telemetry::Logger& logger, QualityEngine& quality,
-              AlertingStack* alerting, boost::asio::thread_pool& workers, store::Store& store) {
+              AlertingStack* alerting, boost::asio::thread_pool& workers, store::Store& store,
+              ServeMaintenance& maintenance) {
   server.StopAccepting();
   if (!server.WaitIdle(std::chrono::seconds(10))) {
     logger.Warn("shutdown: connections still open after 10 s", {});
   }
+  // Maintenance first: a running task stops between units of work, before the parts it uses.
+  maintenance.Stop();
   if (quality.evaluator) quality.evaluator->Stop();
   if (alerting != nullptr) alerting->Stop();
   workers.join();
@@ -458,8 +412,12 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   const sigset_t signals = BlockTerminationSignals();
   SystemClock clock;
 
-  std::error_code ec;
-  std::filesystem::create_directories(config->storage.data_dir, ec);
+  // One process per data directory (the address is filled in once the port is known).
+  auto dir_lock = DataDirLock::Acquire(config->storage.data_dir, "");
+  if (!dir_lock.has_value()) {
+    std::cerr << "modelwatch: " << dir_lock.error().message() << "\n";
+    return 1;
+  }
   telemetry::Logger logger(LoggerOptionsFromConfig(config->logging, config->LogDir()));
   RaiseOpenFileLimit(*config, logger);
   api::ServiceMetrics metrics(MetricsOptionsFromConfig(*config, version));
@@ -484,6 +442,18 @@ int RunServe(const CommonOptions& options, const std::string& version) {
     return 1;
   }
   AlertingStack* const alerts = alert_rules ? &alerting : nullptr;
+  const MaintenanceDeps maintenance_deps{*config,
+                                         **store,
+                                         clock,
+                                         logger,
+                                         metrics.core,
+                                         quality.quality,
+                                         quality.evaluator.get(),
+                                         alerting.engine.get(),
+                                         alerting.outbox.get(),
+                                         alerting.router.get()};
+  auto maintenance = ServeMaintenance::Build(maintenance_deps);
+  if (!maintenance) return 2;
 
   api::ApiContext ctx;
   ctx.auth = &auth;
@@ -492,6 +462,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   ctx.quality = {&config->quality,        store->get(), &quality.quality, &quality.profiles,
                  quality.evaluator.get(), &workers,     &logger,          &clock};
   ctx.alerts = {alerting.engine.get()};
+  ctx.maintenance = maintenance->Context(maintenance_deps);
   ctx.reports = {config->ReportsDir(),
                  config->metrics.segment_label,
                  store->get(),
@@ -519,10 +490,15 @@ int RunServe(const CommonOptions& options, const std::string& version) {
     server.Stop();
     return 1;
   }
+  if (Status s = dir_lock->SetAddress(LocalServerUrl(config->server.host, server.port()));
+      !s.ok()) {
+    logger.Warn("cannot write the data directory's lock file", {{"error.message", s.message()}});
+  }
   AnnounceListening(*config, server.port(), version, logger);
 
   if (quality.evaluator) quality.evaluator->Start();
   if (alerts != nullptr) alerts->Start();
+  maintenance->Start();
   GaugeRefresher refresher(**store, metrics.store, quality, &background_errors);
 
   const int sig = WaitForTermination(signals);
@@ -530,7 +506,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   refresher.Stop();
   // The proxy first: its captured events drain into the store before the store closes.
   if (proxy) proxy->Shutdown(logger);
-  ShutDown(server, logger, quality, alerts, workers, **store);
+  ShutDown(server, logger, quality, alerts, workers, **store, *maintenance);
   return 0;
 }
 

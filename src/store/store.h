@@ -113,7 +113,8 @@ struct MaintenanceRun {
 struct MaintenanceRunQuery {
   std::optional<std::string> task;
   std::optional<std::string> status;
-  int64_t limit = 100;  // newest first
+  int64_t limit = 100;        // newest first
+  std::optional<int64_t> id;  // only this run
 };
 
 // One retraining request (check-drift-and-retrain, retrain-all) and its outcome.

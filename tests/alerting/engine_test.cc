@@ -504,7 +504,7 @@ TEST_F(EngineTest, HistoryFiltersAndPages) {
 TEST_F(EngineTest, ShippedDefaultRulesLoadAndEvaluate) {
   auto rules = LoadRules(DefaultRulesYaml(), "default.yml");
   ASSERT_TRUE(rules.has_value()) << rules.error().message();
-  EXPECT_EQ(rules->rule_count(), 28u);
+  EXPECT_EQ(rules->rule_count(), 30u);
   std::string yaml(DefaultRulesYaml());
   Open(yaml);
   exposition_ = kNoDrift;

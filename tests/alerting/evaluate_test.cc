@@ -67,7 +67,12 @@ ml_feature_psi{model="m1",segment="s1",feature="f1"} 0.3
 ml_feature_psi{model="m1",segment="s2",feature="f1"} 0.3
 ml_model_drift_detected{model="m1",segment="s1"} 1
 ml_model_drift_detected{model="m1",segment="s2"} 0
-ml_maintenance_last_run_failed{task="vacuum"} 1
+modelwatch_maintenance_last_run_failed{task="vacuum"} 1
+modelwatch_maintenance_last_run_failed{task="backup"} 0
+modelwatch_maintenance_seconds_since_success{task="vacuum"} 200000
+modelwatch_maintenance_seconds_since_success{task="backup"} 100000
+modelwatch_maintenance_period_seconds{task="vacuum"} 86400
+modelwatch_maintenance_period_seconds{task="backup"} 86400
 ml_service_up 0
 ml_database_connected 1
 ml_model_loaded 0
@@ -144,13 +149,22 @@ TEST_F(EvaluateTest, SameAnswersAsPrometheusOnThePromtoolScenario) {
   EXPECT_NEAR(r[0].value, 0.1, 1e-12);
 }
 
-TEST_F(EvaluateTest, TheEngineSeesItselfUpAndUnavailableSignalsHaveNoData) {
+TEST_F(EvaluateTest, TheEngineSeesItselfUp) {
   auto r = At(10, "modelwatch_up == 1");
   ASSERT_EQ(r.size(), 1u);
   EXPECT_TRUE(r[0].labels.empty());
   EXPECT_THAT(At(10, "modelwatch_up == 0"), IsEmpty());
-  // maintenance_failed is not available yet: no data even though a series of that name exists.
-  EXPECT_THAT(At(10, "maintenance_failed > 0"), IsEmpty());
+}
+
+// The default rules MaintenanceTaskFailed and MaintenanceTaskOverdue.
+TEST_F(EvaluateTest, MaintenanceSignalsReadModelwatchsOwnFamilies) {
+  auto failed = At(10, "maintenance_failed > 0");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].labels.at("task"), "vacuum");
+  auto overdue = At(10, "maintenance_since_success > maintenance_period * 2");
+  ASSERT_EQ(overdue.size(), 1u);
+  EXPECT_EQ(overdue[0].labels.at("task"), "vacuum");
+  EXPECT_EQ(overdue[0].value, 200000);
 }
 
 // service_up is the watched service as the proxy's prober sees it (P_service_up), not modelwatch:

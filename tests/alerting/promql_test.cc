@@ -36,7 +36,10 @@ TEST(PromQLTest, TheIssueExamples) {
   EXPECT_EQ(Prom("feature_psi > 0.2"), "ml_feature_psi > 0.2");
   EXPECT_EQ(Prom("errors[1h] > 50"),
             R"(sum(increase(ml_api_errors_total{status=~"5.."}[1h])) > 50)");
-  EXPECT_EQ(Prom("maintenance_failed > 0"), "ml_maintenance_last_run_failed > 0");
+  EXPECT_EQ(Prom("maintenance_failed > 0"), "modelwatch_maintenance_last_run_failed > 0");
+  EXPECT_EQ(Prom("maintenance_since_success > maintenance_period * 2"),
+            "modelwatch_maintenance_seconds_since_success > on(task) "
+            "modelwatch_maintenance_period_seconds * 2");
   EXPECT_EQ(Prom("disk_free_ratio < 0.1"),
             "ml_system_disk_free_bytes / ml_system_disk_total_bytes < 0.1");
 }

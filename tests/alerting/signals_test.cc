@@ -144,13 +144,13 @@ TEST(SignalsTest, ExamplesOfRecipes) {
   EXPECT_EQ(FindSignal("disk_free_ratio")->recipe.kind, RecipeKind::kGaugeRatio);
   EXPECT_EQ(FindSignal("disk_free_ratio")->recipe.denominator.at(0).family,
             "system_disk_total_bytes");
-  EXPECT_FALSE(FindSignal("maintenance_failed")->available);
-  // Every other signal has data today.
-  for (const SignalDef& s : Signals()) {
-    if (s.name != "maintenance_failed") {
-      EXPECT_TRUE(s.available) << s.name;
-    }
-  }
+  EXPECT_EQ(FindSignal("maintenance_failed")->recipe.metric.family,
+            "modelwatch_maintenance_last_run_failed");
+  EXPECT_FALSE(FindSignal("maintenance_failed")->recipe.metric.prefixed);
+  EXPECT_EQ(FindSignal("maintenance_since_success")->labels, (std::vector<std::string>{"task"}));
+  EXPECT_EQ(FindSignal("maintenance_period")->labels, (std::vector<std::string>{"task"}));
+  // Every signal has data today.
+  for (const SignalDef& s : Signals()) EXPECT_TRUE(s.available) << s.name;
 }
 
 TEST(SignalsTest, LabelsResolveTheSegmentLabel) {

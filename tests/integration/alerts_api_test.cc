@@ -49,7 +49,7 @@ TEST(AlertsApiTest, ShippedRulesAreBuiltInAndHealthy) {
   ASSERT_EQ(rules["groups"].size(), 4u) << rules.dump();
   size_t count = 0;
   for (const json& g : rules["groups"]) count += g["rules"].size();
-  EXPECT_EQ(count, 28u);
+  EXPECT_EQ(count, 30u);
   const std::string metrics = server.Client().Get("/metrics").body;
   for (const char* group : {"service_api", "service_host", "service_models", "modelwatch_self"}) {
     EXPECT_NE(metrics.find(std::string("modelwatch_alert_rules{group=\"") + group + "\"}"),

@@ -233,7 +233,7 @@ TEST(PrometheusStackTest, EveryDashboardQueryReturnsSeriesFromALiveModelwatch) {
       }
     }
   }
-  EXPECT_EQ(rule_count, 28u) << rules.body;  // every shipped rule
+  EXPECT_EQ(rule_count, 30u) << rules.body;  // every shipped rule
 }
 
 }  // namespace

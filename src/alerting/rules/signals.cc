@@ -295,15 +295,32 @@ void AddSystemSignals(std::vector<SignalDef>& c) {
     s.labels = {"path"};
     c.push_back(std::move(s));
   }
+  // modelwatch's scheduled maintenance (maintenance/maintenance_metrics.h).
   {
-    SignalDef s = Signal("maintenance_failed", "1 while the last run of a maintenance task failed.",
-                         "0/1", Gauge("maintenance_last_run_failed"));
+    SignalDef s = Signal(
+        "maintenance_failed",
+        "1 while the newest run of a maintenance task (not a dry run) failed or "
+        "was refused.",
+        "0/1", MakeRecipe(RecipeKind::kGauge, OwnFamily("modelwatch_maintenance_last_run_failed")));
     s.labels = {"task"};
-    s.available = false;
-    s.note =
-        "Defined against P_maintenance_last_run_failed{task}, which the maintenance subsystem "
-        "(retention, vacuum, compaction; not built yet) is to export. Until then rules over it "
-        "load and export, and the built-in engine reports no data.";
+    c.push_back(std::move(s));
+  }
+  {
+    SignalDef s = Signal(
+        "maintenance_since_success",
+        "Seconds since the scheduled task last succeeded (since the server started when it never "
+        "did).",
+        "seconds",
+        MakeRecipe(RecipeKind::kGauge, OwnFamily("modelwatch_maintenance_seconds_since_success")));
+    s.labels = {"task"};
+    c.push_back(std::move(s));
+  }
+  {
+    SignalDef s =
+        Signal("maintenance_period",
+               "The scheduled task's period: seconds between its next two runs.", "seconds",
+               MakeRecipe(RecipeKind::kGauge, OwnFamily("modelwatch_maintenance_period_seconds")));
+    s.labels = {"task"};
     c.push_back(std::move(s));
   }
 }
