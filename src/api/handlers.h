@@ -61,12 +61,9 @@ http::Handler GetHealthDb(const HealthContext& ctx);
 http::Handler GetLivez(const HealthContext& ctx);
 http::Handler GetReadyz(const HealthContext& ctx);
 
-// A time query parameter (from, to): RFC 3339 or unix seconds, as epoch milliseconds; nullopt
-// for anything else and for times outside 1970-01-01T00:00:00Z .. 9999-12-31T23:59:59.999Z
-// (InTimeRange in common/time_format.h), so no arithmetic on the result can overflow.
+// A time query parameter (from, to): common/time_format.h's ParseTimeParameter (RFC 3339 or unix
+// seconds within 1970-01-01T00:00:00Z .. 9999-12-31T23:59:59.999Z).
 std::optional<int64_t> ParseTime(const std::string& text);
-// Unix seconds as epoch milliseconds, or nullopt outside the same range.
-std::optional<int64_t> UnixSecondsToMillis(int64_t seconds);
 // What a problem says about a bad time parameter.
 inline constexpr std::string_view kTimeParameterReason =
     "must be RFC 3339 or unix seconds, from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z";

@@ -23,23 +23,7 @@
 
 namespace mw::api {
 
-std::optional<int64_t> UnixSecondsToMillis(int64_t seconds) {
-  if (seconds < kMinEpochMillis / 1000 || seconds > kMaxEpochMillis / 1000) return std::nullopt;
-  return seconds * 1000;
-}
-
-std::optional<int64_t> ParseTime(const std::string& text) {
-  if (auto ms = ParseRfc3339Millis(text)) {
-    if (!InTimeRange(*ms)) return std::nullopt;
-    return ms;
-  }
-  int64_t seconds = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-  if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) {
-    return UnixSecondsToMillis(seconds);
-  }
-  return std::nullopt;
-}
+std::optional<int64_t> ParseTime(const std::string& text) { return ParseTimeParameter(text); }
 
 namespace {
 

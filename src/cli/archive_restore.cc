@@ -8,47 +8,23 @@
 // <data_dir>/modelwatch.lock that `serve` holds while it runs, and refuses when it cannot (a
 // server or another command is using the directory). Exit 0 when every file was restored, 1 when
 // a file failed (the others are still restored), 2 for bad configuration.
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/data_dir_lock.h"
 #include "maintenance/prediction_archive.h"
 #include "store/sqlite_store.h"
 
 namespace mw::cli {
-namespace {
-
-// Holds the data directory's lock for the command's lifetime; fd -1 when not held.
-struct DataDirFlock {
-  int fd = -1;
-  ~DataDirFlock() {
-    if (fd >= 0) ::close(fd);  // releases the flock
-  }
-};
-
-}  // namespace
-
 int RunArchiveRestore(const CommonOptions& options, const std::vector<std::string>& files) {
   auto config = LoadConfigOrReport(options);
   if (!config) return 2;
   const std::filesystem::path data_dir = config->storage.data_dir;
-  const std::string lock_path = (data_dir / "modelwatch.lock").string();
-  DataDirFlock lock;
-  lock.fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock.fd < 0) {
-    std::cerr << "modelwatch: cannot open " << lock_path << ": " << std::strerror(errno) << "\n";
-    return 1;
-  }
-  if (::flock(lock.fd, LOCK_EX | LOCK_NB) != 0) {
-    std::cerr << "modelwatch: " << data_dir.string()
-              << " is in use by a running modelwatch (it holds " << lock_path
-              << "); stop the server first\n";
+  auto lock = DataDirLock::Acquire(data_dir.string(), "");
+  if (!lock) {
+    std::cerr << "modelwatch: archive restore refused: " << lock.error().message()
+              << "; stop the server first\n";
     return 1;
   }
   store::SqliteStoreOptions so;

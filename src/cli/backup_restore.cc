@@ -10,17 +10,12 @@
 // Exit: 0 restored; 1 refused or failed (nothing changed unless it says so); 2 bad usage.
 #include "maintenance/backup_restore.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/data_dir_lock.h"
 #include "common/clock.h"
 #include "maintenance/backup_task.h"
 
@@ -29,36 +24,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Holds <data_dir>/modelwatch.lock exclusively until destroyed. TEMPORARY: the shared helper is
-// cli/data_dir_lock.h (another change); this takes the same lock the same way.
-class RestoreLock {
- public:
-  ~RestoreLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  // kFailedPrecondition when another process holds it.
-  Status Take(const fs::path& data_dir) {
-    const fs::path path = data_dir / "modelwatch.lock";
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) return Unavailable("cannot open " + path.string() + ": " + std::strerror(errno));
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      if (errno == EWOULDBLOCK) {
-        return FailedPrecondition("a modelwatch process (serve?) is using " + data_dir.string() +
-                                  " (it holds " + path.string() + "); stop it first");
-      }
-      return Unavailable("cannot lock " + path.string() + ": " + std::strerror(errno));
-    }
-    return Status::Ok();
-  }
-
- private:
-  int fd_ = -1;
-};
-
 int Restore(const fs::path& backup, const fs::path& data_dir) {
-  RestoreLock lock;
-  if (Status s = lock.Take(data_dir); !s.ok()) {
-    std::cerr << "modelwatch: backup restore refused: " << s.message() << "\n";
+  auto lock = DataDirLock::Acquire(data_dir.string(), "");
+  if (!lock) {
+    std::cerr << "modelwatch: backup restore refused: " << lock.error().message()
+              << "; stop the server first\n";
     return 1;
   }
   SystemClock clock;

@@ -1,6 +1,7 @@
 #include "common/time_format.h"
 
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 
@@ -102,6 +103,24 @@ std::optional<int64_t> ParseRfc3339Millis(std::string_view s) {
       DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
   return secs * 1000 + millis;
+}
+
+std::optional<int64_t> UnixSecondsToMillis(int64_t seconds) {
+  if (seconds < kMinEpochMillis / 1000 || seconds > kMaxEpochMillis / 1000) return std::nullopt;
+  return seconds * 1000;
+}
+
+std::optional<int64_t> ParseTimeParameter(std::string_view text) {
+  if (auto ms = ParseRfc3339Millis(text)) {
+    if (!InTimeRange(*ms)) return std::nullopt;
+    return ms;
+  }
+  int64_t seconds = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) {
+    return UnixSecondsToMillis(seconds);
+  }
+  return std::nullopt;
 }
 
 }  // namespace mw

@@ -29,4 +29,11 @@ std::string FormatRfc3339Seconds(int64_t epoch_ms);
 // may be outside InTimeRange: callers taking a time from outside check that too.
 std::optional<int64_t> ParseRfc3339Millis(std::string_view text);
 
+// A time parameter (the API's from/to, CLI flags): RFC 3339 or unix seconds, as epoch
+// milliseconds; nullopt for anything else and for times outside InTimeRange, so no arithmetic
+// on the result can overflow.
+std::optional<int64_t> ParseTimeParameter(std::string_view text);
+// Unix seconds as epoch milliseconds, or nullopt outside InTimeRange.
+std::optional<int64_t> UnixSecondsToMillis(int64_t seconds);
+
 }  // namespace mw

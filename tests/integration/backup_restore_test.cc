@@ -65,7 +65,7 @@ TEST(BackupRestoreTest, RefusedWhileTheDataDirectoryIsLocked) {
                                       (dir.path() / "bk").string(), "--data-dir", data.string()});
   ::close(fd);
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(r.output.find("stop it first"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("stop the server first"), std::string::npos) << r.output;
   EXPECT_EQ(Slurp(data / "modelwatch.db"), "current");
 }
 
