@@ -50,15 +50,13 @@ bool KnownRunStatus(const std::string& s) {
   return s == "running" || s == "succeeded" || s == "failed" || s == "refused" || s == "abandoned";
 }
 
-// The tasks of a POST's "task": a set (its tasks this build has, in order) or one task; nullopt
+// The tasks of a POST's "task": a set (its runnable tasks this build has, in order:
+// Config::Maintenance::RunnableSet) or one task; nullopt
 // when it names neither a set nor a task of this build.
 std::optional<std::vector<std::string>> TargetTasks(const MaintenanceContext& ctx,
                                                     const std::string& target) {
-  const std::vector<std::string>* set = target == "daily"     ? &ctx.settings->daily
-                                        : target == "weekly"  ? &ctx.settings->weekly
-                                        : target == "monthly" ? &ctx.settings->monthly
-                                                              : nullptr;
-  if (set == nullptr) {
+  const std::optional<std::vector<std::string>> set = ctx.settings->RunnableSet(target);
+  if (!set) {
     if (ctx.runner->Find(target) == nullptr) return std::nullopt;
     return std::vector<std::string>{target};
   }

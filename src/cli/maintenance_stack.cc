@@ -28,18 +28,18 @@ std::unique_ptr<maintenance::Runner> BuildMaintenanceRunner(
 
 maintenance::ScheduleSpec ScheduleSpecFromConfig(const config::Config::Maintenance& m) {
   maintenance::ScheduleSpec spec;
-  spec.sets = {{"daily", m.daily_schedule, m.daily},
-               {"weekly", m.weekly_schedule, m.weekly},
-               {"monthly", m.monthly_schedule, m.monthly}};
-  spec.overrides = m.schedules;
+  spec.sets = {{"daily", m.daily_schedule, *m.RunnableSet("daily")},
+               {"weekly", m.weekly_schedule, *m.RunnableSet("weekly")},
+               {"monthly", m.monthly_schedule, *m.RunnableSet("monthly")}};
+  for (const auto& [task, cron] : m.schedules) {
+    if (m.RunnableOnItsOwn(task)) spec.overrides.emplace(task, cron);
+  }
   return spec;
 }
 
 std::optional<std::vector<std::string>> ExpandMaintenanceTarget(
     const config::Config::Maintenance& m, std::string_view target) {
-  if (target == "daily") return m.daily;
-  if (target == "weekly") return m.weekly;
-  if (target == "monthly") return m.monthly;
+  if (auto set = m.RunnableSet(target)) return set;
   const auto& names = config::kMaintenanceTaskNames;
   if (std::find(names.begin(), names.end(), target) == names.end()) return std::nullopt;
   return std::vector<std::string>{std::string(target)};

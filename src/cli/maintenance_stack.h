@@ -68,10 +68,13 @@ std::unique_ptr<maintenance::Runner> BuildMaintenanceRunner(
     const MaintenanceDeps& deps, maintenance::MaintenanceMetrics* metrics);
 
 // The sets and per-task schedules of the configuration, for maintenance::ResolveSchedules.
+// check-drift-and-retrain and retrain-all are left out while no retraining target
+// (maintenance.retrain.command or webhook_url) is configured: they could only be refused.
 maintenance::ScheduleSpec ScheduleSpecFromConfig(const config::Config::Maintenance& m);
 
 // The tasks of a target of `modelwatch maintain` / POST /v1/maintenance/runs: "daily", "weekly"
-// or "monthly" (the set, in its order; may be empty), or one task name. nullopt when the target is
+// or "monthly" (the set, in its order, without the retraining tasks while no retraining target is
+// configured; may be empty), or one task name. nullopt when the target is
 // neither a set nor one of config::kMaintenanceTaskNames.
 std::optional<std::vector<std::string>> ExpandMaintenanceTarget(
     const config::Config::Maintenance& m, std::string_view target);

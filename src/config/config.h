@@ -272,6 +272,16 @@ struct Config {
     int64_t keep_versions = 10;  // per (model, segment); the latest version is always kept
     std::string reports_dir;     // "" = <data_dir>/reports
     MaintenanceRetrain retrain;
+
+    // Whether retraining can be triggered (maintenance.retrain.command or webhook_url is set).
+    bool HasRetrainTarget() const;
+    // The tasks of a set ("daily", "weekly", "monthly") as they run, in order: without
+    // check-drift-and-retrain and retrain-all while there is no retraining target (they could
+    // only be refused, so they are neither scheduled nor run with their set); nullopt for any
+    // other name.
+    std::optional<std::vector<std::string>> RunnableSet(std::string_view set) const;
+    // Whether the scheduler runs `task` on its own maintenance.schedules entry (the same rule).
+    bool RunnableOnItsOwn(std::string_view task) const;
   } maintenance;
 
   // Resolved helpers.

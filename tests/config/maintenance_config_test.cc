@@ -142,3 +142,32 @@ TEST(MaintenanceConfigTest, UnknownKeyInTheRetrainSubsection) {
 
 }  // namespace
 }  // namespace mw::config
+
+namespace mw::config {
+namespace {
+
+TEST(MaintenanceConfigTest, RetrainingTasksRunWithTheirSetOnlyWithATarget) {
+  auto plain = LoadConfig({});
+  ASSERT_TRUE(plain.config.has_value());
+  const auto& m = plain.config->maintenance;
+  EXPECT_FALSE(m.HasRetrainTarget());
+  EXPECT_EQ(*m.RunnableSet("weekly"),
+            (std::vector<std::string>{"cleanup-model-versions", "compress-models", "vacuum",
+                                      "weekly-report"}));
+  EXPECT_EQ(*m.RunnableSet("monthly"),
+            (std::vector<std::string>{"archive-predictions", "monthly-report"}));
+  EXPECT_EQ(*m.RunnableSet("daily"), m.daily);
+  EXPECT_FALSE(m.RunnableSet("hourly").has_value());
+  EXPECT_FALSE(m.RunnableOnItsOwn("retrain-all"));
+  EXPECT_TRUE(m.RunnableOnItsOwn("vacuum"));
+
+  auto with_hook =
+      LoadMaintenanceFlags({{"maintenance.retrain.webhook_url", "http://127.0.0.1:9/r"}});
+  ASSERT_TRUE(with_hook.config.has_value());
+  EXPECT_EQ(*with_hook.config->maintenance.RunnableSet("weekly"),
+            with_hook.config->maintenance.weekly);
+  EXPECT_TRUE(with_hook.config->maintenance.RunnableOnItsOwn("retrain-all"));
+}
+
+}  // namespace
+}  // namespace mw::config

@@ -207,3 +207,36 @@ void FinishMaintenance(const Config& config, std::vector<ConfigError>& errors) {
 }
 
 }  // namespace mw::config::detail
+
+namespace mw::config {
+namespace {
+
+bool NeedsRetrainTarget(std::string_view task) {
+  return task == "check-drift-and-retrain" || task == "retrain-all";
+}
+
+}  // namespace
+
+bool Config::Maintenance::HasRetrainTarget() const {
+  return !retrain.command.empty() || !retrain.webhook_url.empty();
+}
+
+bool Config::Maintenance::RunnableOnItsOwn(std::string_view task) const {
+  return HasRetrainTarget() || !NeedsRetrainTarget(task);
+}
+
+std::optional<std::vector<std::string>> Config::Maintenance::RunnableSet(
+    std::string_view set) const {
+  const std::vector<std::string>* tasks = set == "daily"     ? &daily
+                                          : set == "weekly"  ? &weekly
+                                          : set == "monthly" ? &monthly
+                                                             : nullptr;
+  if (tasks == nullptr) return std::nullopt;
+  std::vector<std::string> out;
+  for (const auto& task : *tasks) {
+    if (RunnableOnItsOwn(task)) out.push_back(task);
+  }
+  return out;
+}
+
+}  // namespace mw::config
