@@ -41,8 +41,12 @@ test: setup $(BUILD)/CMakeCache.txt
 	cmake -S . -B $(BUILD)-asan $(if $(wildcard $(BUILD)-asan/CMakeCache.txt),,-G Ninja) -DCMAKE_BUILD_TYPE=Debug -DMODELWATCH_SANITIZE=ON -DMODELWATCH_UNIT_ONLY=ON >/dev/null
 	cmake --build $(BUILD)-asan -j $(JOBS)
 	cd $(BUILD)-asan && ctest --output-on-failure -j $(JOBS) -L unit
-	cd $(BUILD) && ctest --output-on-failure -L integration
-	$(MAKE) --no-print-directory fuzz-build
+	@# The integration tests mostly wait on the servers they start (about half a core), so the
+	@# fuzz tree compiles meanwhile; its output is shown when it fails.
+	@$(MAKE) --no-print-directory fuzz-build > $(BUILD)/fuzz-build.log 2>&1 & fuzz_build=$$!; \
+	  (cd $(BUILD) && ctest --output-on-failure -L integration); tests=$$?; \
+	  if ! wait $$fuzz_build; then cat $(BUILD)/fuzz-build.log; echo "fuzz-build failed"; exit 1; fi; \
+	  echo "fuzz-build: done (log in $(BUILD)/fuzz-build.log)"; exit $$tests
 	./scripts/fuzz.sh test $(FUZZ_BUILD)
 
 # The fuzz tree: clang (libFuzzer), ASan+UBSan, only the libraries and the fuzz targets; a tree

@@ -97,5 +97,11 @@ std::optional<http::Response> CheckPathNames(const http::Request& req,
 // answers 400 naming the limit and returns false.
 bool RequireJsonDepth(std::string_view body, const http::Request& req,
                       const http::Responder& respond);
+// A request body that must be one JSON object (a UTF-8 byte order mark skipped, the nesting
+// checked first by RequireJsonDepth); with `empty_is_object` an empty body reads as {}. Anything
+// else is answered 400 "not a JSON object" (or the depth problem) and gives nullopt.
+std::optional<nlohmann::ordered_json> ReadJsonObjectBody(const http::Request& req,
+                                                         const http::Responder& respond,
+                                                         bool empty_is_object = false);
 
 }  // namespace mw::api

@@ -181,6 +181,22 @@ bool RequireJsonDepth(std::string_view body, const http::Request& req,
   return false;
 }
 
+std::optional<nlohmann::ordered_json> ReadJsonObjectBody(const http::Request& req,
+                                                         const http::Responder& respond,
+                                                         bool empty_is_object) {
+  const std::string_view text = StripUtf8Bom(req.body);
+  if (!RequireJsonDepth(text, req, respond)) return std::nullopt;
+  nlohmann::ordered_json doc = text.empty() && empty_is_object
+                                   ? nlohmann::ordered_json::object()
+                                   : nlohmann::ordered_json::parse(text, nullptr, false);
+  if (!doc.is_object()) {
+    respond(http::Problem(400, "Malformed request body", "not a JSON object", req.path,
+                          {{"", "not a JSON object"}}));
+    return std::nullopt;
+  }
+  return doc;
+}
+
 http::Response StoreProblem(const Status& status, const std::string& instance) {
   switch (status.code()) {
     case StatusCode::kAlreadyExists:

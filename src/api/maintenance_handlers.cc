@@ -70,14 +70,9 @@ std::optional<std::vector<std::string>> TargetTasks(const MaintenanceContext& ct
 // {"task": ..., "dry_run": ...} or a problem (400 / 422) already answered.
 std::optional<std::pair<std::string, bool>> ParseRunBody(const http::Request& req,
                                                          const http::Responder& respond) {
-  const std::string_view text = StripUtf8Bom(req.body);
-  if (!RequireJsonDepth(text, req, respond)) return std::nullopt;
-  const Json doc = Json::parse(text, nullptr, false);
-  if (!doc.is_object()) {
-    respond(http::Problem(400, "Malformed request body", "not a JSON object", req.path,
-                          {{"", "not a JSON object"}}));
-    return std::nullopt;
-  }
+  const std::optional<Json> body = ReadJsonObjectBody(req, respond);
+  if (!body) return std::nullopt;
+  const Json& doc = *body;
   std::vector<http::ProblemField> errors;
   std::string task;
   bool dry_run = false;

@@ -206,14 +206,9 @@ std::optional<monitor::WindowQuery> ReadReferenceWindow(const http::Request& req
                                                         const http::Responder& respond,
                                                         const std::string& model,
                                                         const std::string& segment) {
-  const std::string_view text = StripUtf8Bom(req.body);
-  if (!RequireJsonDepth(text, req, respond)) return std::nullopt;
-  const Json doc = Json::parse(text, nullptr, false);
-  if (!doc.is_object()) {
-    respond(http::Problem(400, "Malformed request body", "not a JSON object", req.path,
-                          {{"", "not a JSON object"}}));
-    return std::nullopt;
-  }
+  const std::optional<Json> body = ReadJsonObjectBody(req, respond);
+  if (!body) return std::nullopt;
+  const Json& doc = *body;
   std::vector<http::ProblemField> errors;
   monitor::WindowQuery q;
   q.model = model;
@@ -385,13 +380,9 @@ http::Handler GetProfileCache(const QualityContext& ctx) {
 // Body {"model": M, "version": V?, "segment": S?}: unloads the matching profiles ({} = all).
 http::Handler PostProfileUnload(const QualityContext& ctx) {
   return [&ctx](http::Request& req, const http::PathParams&, http::Responder respond) {
-    const std::string_view text = StripUtf8Bom(req.body);
-    if (!RequireJsonDepth(text, req, respond)) return;
-    Json doc = text.empty() ? Json::object() : Json::parse(text, nullptr, false);
-    if (!doc.is_object()) {
-      return respond(http::Problem(400, "Malformed request body", "not a JSON object", req.path,
-                                   {{"", "not a JSON object"}}));
-    }
+    const std::optional<Json> body = ReadJsonObjectBody(req, respond, /*empty_is_object=*/true);
+    if (!body) return;
+    const Json& doc = *body;
     std::vector<http::ProblemField> errors;
     std::map<std::string, std::string> filter;
     for (const auto& [key, value] : doc.items()) {

@@ -376,6 +376,77 @@ api::HealthContext HealthContextFor(const config::Config& config, store::Store& 
   return h;
 }
 
+// What the maintenance tasks use, from the running parts (alerting's pointers are null when it
+// is off).
+MaintenanceDeps MaintenanceDepsFor(const config::Config& config, store::Store& store,
+                                   const Clock& clock, telemetry::Logger& logger,
+                                   telemetry::Metrics& metrics, QualityEngine& quality,
+                                   AlertingStack& alerting) {
+  return {config,
+          store,
+          clock,
+          logger,
+          metrics,
+          quality.quality,
+          quality.evaluator.get(),
+          alerting.engine.get(),
+          alerting.outbox.get(),
+          alerting.router.get()};
+}
+
+// The running parts the HTTP handlers' contexts point at.
+struct ServeParts {
+  const config::Config& config;
+  store::Store& store;
+  api::ModelCatalog& catalog;
+  api::ServiceMetrics& metrics;
+  QualityEngine& quality;
+  AlertingStack& alerting;
+  auth::Authenticator& auth;
+  boost::asio::thread_pool& workers;
+  telemetry::Logger& logger;
+  const Clock& clock;
+  const std::string& version;
+};
+
+// Every handler context but maintenance's (which the maintenance part gives).
+api::ApiContext ApiContextFor(const ServeParts& p) {
+  api::ApiContext ctx;
+  ctx.auth = &p.auth;
+  ctx.ingest = {&p.config.ingest, &p.store, &p.metrics.ingest, &p.catalog, &p.clock};
+  ctx.registry = {&p.store, &p.catalog, &p.metrics.models, &p.logger, &p.clock};
+  ctx.quality = {&p.config.quality,         &p.store,   &p.quality.quality, &p.quality.profiles,
+                 p.quality.evaluator.get(), &p.workers, &p.logger,          &p.clock};
+  ctx.alerts = {p.alerting.engine.get()};
+  ctx.reports = {p.config.ReportsDir(),
+                 p.config.metrics.segment_label,
+                 &p.store,
+                 &p.quality.quality,
+                 p.alerting.engine.get(),
+                 &p.workers,
+                 &p.clock};
+  ctx.health = HealthContextFor(p.config, p.store, p.catalog, p.metrics.core, p.clock, p.version);
+  ctx.retrain = {&p.store};
+  return ctx;
+}
+
+// Starts the API's listener, then the proxy's (when configured); false (logged, the API stopped
+// again) when either cannot start.
+bool StartListening(http::Server& server, ProxyStack* proxy, const config::Config& config,
+                    telemetry::Logger& logger) {
+  std::string error;
+  if (!server.Start(&error)) {
+    logger.Error("cannot start HTTP server", {{"error.message", error}});
+    std::cerr << "modelwatch: " << error << "\n";
+    return false;
+  }
+  if (proxy != nullptr && !StartProxy(*proxy, config, logger)) {
+    server.Stop();
+    return false;
+  }
+  return true;
+}
+
 // Graceful: no new connections, idle keep-alive connections are closed, and every response from
 // now on closes its connection; the requests already being read are stored and answered (bounded
 // wait for every connection to close, so none can bring a request after the store closed); then
@@ -442,36 +513,14 @@ int RunServe(const CommonOptions& options, const std::string& version) {
     return 1;
   }
   AlertingStack* const alerts = alert_rules ? &alerting : nullptr;
-  const MaintenanceDeps maintenance_deps{*config,
-                                         **store,
-                                         clock,
-                                         logger,
-                                         metrics.core,
-                                         quality.quality,
-                                         quality.evaluator.get(),
-                                         alerting.engine.get(),
-                                         alerting.outbox.get(),
-                                         alerting.router.get()};
+  const MaintenanceDeps maintenance_deps =
+      MaintenanceDepsFor(*config, **store, clock, logger, metrics.core, quality, alerting);
   auto maintenance = ServeMaintenance::Build(maintenance_deps);
   if (!maintenance) return 2;
 
-  api::ApiContext ctx;
-  ctx.auth = &auth;
-  ctx.ingest = {&config->ingest, store->get(), &metrics.ingest, &catalog, &clock};
-  ctx.registry = {store->get(), &catalog, &metrics.models, &logger, &clock};
-  ctx.quality = {&config->quality,        store->get(), &quality.quality, &quality.profiles,
-                 quality.evaluator.get(), &workers,     &logger,          &clock};
-  ctx.alerts = {alerting.engine.get()};
+  api::ApiContext ctx = ApiContextFor({*config, **store, catalog, metrics, quality, alerting, auth,
+                                       workers, logger, clock, version});
   ctx.maintenance = maintenance->Context(maintenance_deps);
-  ctx.reports = {config->ReportsDir(),
-                 config->metrics.segment_label,
-                 store->get(),
-                 &quality.quality,
-                 alerting.engine.get(),
-                 &workers,
-                 &clock};
-  ctx.health = HealthContextFor(*config, **store, catalog, metrics.core, clock, version);
-  ctx.retrain = {store->get()};
   std::unique_ptr<ProxyStack> proxy;
   if (!BuildProxy(*config, metrics.core, clock, &background_errors, logger, ctx, &proxy)) return 1;
   http::Router router;
@@ -480,16 +529,7 @@ int RunServe(const CommonOptions& options, const std::string& version) {
   // then): connection warnings still need it.
   api::RequestObserver request_observer(&metrics.requests, &metrics.connections, &logger);
   http::Server server(ServerOptionsFromConfig(config->server, &request_observer), router);
-  std::string error;
-  if (!server.Start(&error)) {
-    logger.Error("cannot start HTTP server", {{"error.message", error}});
-    std::cerr << "modelwatch: " << error << "\n";
-    return 1;
-  }
-  if (proxy && !StartProxy(*proxy, *config, logger)) {
-    server.Stop();
-    return 1;
-  }
+  if (!StartListening(server, proxy.get(), *config, logger)) return 1;
   if (Status s = dir_lock->SetAddress(LocalServerUrl(config->server.host, server.port()));
       !s.ok()) {
     logger.Warn("cannot write the data directory's lock file", {{"error.message", s.message()}});

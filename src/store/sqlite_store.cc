@@ -101,6 +101,24 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions&
   return store;
 }
 
+namespace {
+
+// Moves every row of prediction_inbox into prediction_logs in one transaction (Open, before any
+// thread starts).
+Status MoveLeftoverInbox(sqlite::Db& db) {
+  auto inbox = db.QueryInt(std::string(sql::kCountInbox));
+  if (!inbox) return inbox.error();
+  if (inbox->value_or(0) == 0) return Status::Ok();
+  sqlite::Txn txn(db);
+  Status s = txn.Begin();
+  if (s.ok()) s = db.Exec(sql::kMoveInbox);
+  if (s.ok()) s = db.Exec(sql::kEmptyInbox);
+  if (s.ok()) s = txn.Commit();
+  return s;
+}
+
+}  // namespace
+
 Status SqliteStore::OpenAll() {
   auto db = sqlite::Db::Open(options_.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (!db) return db.error();
@@ -131,17 +149,7 @@ Status SqliteStore::OpenAll() {
   if (!uuid) return uuid.error();
   // What a crash left in the inbox goes to prediction_logs first: the id index (which rebuilds
   // and reloads from prediction_logs) and LoadCaches then see every row there.
-  {
-    auto inbox = writer_.QueryInt(std::string(sql::kCountInbox));
-    if (!inbox) return inbox.error();
-    if (inbox->value_or(0) > 0) {
-      sqlite::Txn txn(writer_);
-      if (s = txn.Begin(); !s.ok()) return s;
-      if (s = writer_.Exec(sql::kMoveInbox); !s.ok()) return s;
-      if (s = writer_.Exec(sql::kEmptyInbox); !s.ok()) return s;
-      if (s = txn.Commit(); !s.ok()) return s;
-    }
-  }
+  if (s = MoveLeftoverInbox(writer_); !s.ok()) return s;
   if (s = LoadCaches(); !s.ok()) return s;
 
   IdIndexOptions id_options{ids_path_, *uuid, options_.id_index_batch_rows};
