@@ -3,7 +3,8 @@
 //
 // One performance report (maintenance/report/report.h) written to FILE (atomically).
 // Where the data comes from: the embedded store belongs to the server process, so the command
-// first asks a server — --server, else the configured server.host:server.port — for
+// first asks a server — --server, else the one holding the data directory's lock, else the
+// configured server.host:server.port — for
 // GET /v1/models/{model}/report (the server renders it, with its alert history). Only when no
 // server answers at all (connection refused, nothing listening) does it open the data
 // directory's store itself and render locally; the alert section then says it is unavailable
@@ -18,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/data_dir_lock.h"
 #include "cli/wiring/options.h"
 #include "common/clock.h"
 #include "http/client.h"
@@ -32,6 +34,13 @@ namespace {
 
 std::string ServerUrl(const ReportCommandOptions& o, const config::Config& config) {
   std::string url = o.server;
+  // The server holding the data directory says where it listens (cli/data_dir_lock.h).
+  if (url.empty()) {
+    if (auto holder = QueryDataDirLock(config.storage.data_dir);
+        holder && !holder->address.empty()) {
+      url = holder->address;
+    }
+  }
   if (url.empty()) {
     const std::string host = config.server.host == "0.0.0.0" || config.server.host.empty()
                                  ? "127.0.0.1"
@@ -85,6 +94,13 @@ std::optional<std::string> Locally(const ReportCommandOptions& o, const config::
   const std::filesystem::path db = std::filesystem::path(config.storage.data_dir) / "modelwatch.db";
   if (!std::filesystem::exists(db)) {
     std::cerr << "modelwatch: no server answered and there is no store at " << db.string() << "\n";
+    return std::nullopt;
+  }
+  // The store belongs to one process: refuse while another one (a server on another address)
+  // holds the data directory.
+  auto lock = DataDirLock::Acquire(config.storage.data_dir, "");
+  if (!lock) {
+    std::cerr << "modelwatch: " << lock.error().message() << "; pass its address with --server\n";
     return std::nullopt;
   }
   store::SqliteStoreOptions so;
